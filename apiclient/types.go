@@ -430,3 +430,8 @@ type MemberInfo struct {
 	ID          string   `json:"id"`
 	Permissions []string `json:"permissions"`
 }
+
+// CodeTokenInvalid is the envelope code of an invalid or expired token.
+// The document does not name it; permsync assumes 401 (and also treats an
+// HTTP 401 status the same way).
+const CodeTokenInvalid = 401
