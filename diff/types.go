@@ -58,6 +58,10 @@ type Change struct {
 	Reason string `json:"reason,omitempty"`
 	// Source is where the desired object is written ("file:line").
 	Source string `json:"source,omitempty"`
+	// NewState is what the state records for this object once the change
+	// is applied (nil: the object leaves the state). The executor stores
+	// it as is; it never computes fingerprints itself.
+	NewState *ObjectState `json:"new_state,omitempty"`
 }
 
 // Plan is the value produced by Compute and executed by reconcile. Changes
