@@ -3,7 +3,11 @@
 // no I/O, no logging, no clock. The same inputs give byte-identical plans.
 package diff
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/permsync/permsync/apiclient"
+)
 
 // Action is what a change does to an object.
 type Action string
@@ -148,9 +152,11 @@ type LiveRole struct {
 	// Users bound directly, by uniqueId, with their expiry as the server
 	// returned it (nil: none).
 	Users map[string]*string
-	// Rules of a row permission as user/permissions returned them; known
-	// only when at least one member holds the permission (RulesKnown).
-	Rules      []json.RawMessage
+	// Rules of a row permission as user/permissions returned them (the
+	// entries of rowPermissions[].dataPermissions, details untouched);
+	// known only when at least one member holds the permission
+	// (RulesKnown).
+	Rules      []apiclient.DataPermissionRead
 	RulesKnown bool
 }
 
