@@ -1,0 +1,123 @@
+package reconcile
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// Lock is held while an apply runs, so two applies never write the same
+// server and state at once. It is a file beside the state holding the
+// holder's pid and host.
+type Lock struct {
+	path string
+}
+
+// LockInfo is the content of a lock file.
+type LockInfo struct {
+	PID     int       `json:"pid"`
+	Host    string    `json:"host"`
+	Created time.Time `json:"created"`
+}
+
+// ErrLocked is returned (wrapped in a *LockedError) when the lock is held.
+var ErrLocked = errors.New("state is locked")
+
+// LockedError says who holds the lock, and whether that process is gone.
+type LockedError struct {
+	Path   string
+	Holder LockInfo
+	// Stale is true when the holder is a process of this host that no
+	// longer runs.
+	Stale bool
+}
+
+func (e *LockedError) Error() string {
+	if e.Stale {
+		return fmt.Sprintf("state is locked by %s (pid %d on %s since %s), which is no longer running: a previous apply was killed; check the server, then run again with --force-unlock",
+			e.Path, e.Holder.PID, e.Holder.Host, e.Holder.Created.Format(time.RFC3339))
+	}
+	return fmt.Sprintf("state is locked by %s (pid %d on %s since %s): another apply is running; wait for it, or use --force-unlock if you are sure it is gone",
+		e.Path, e.Holder.PID, e.Holder.Host, e.Holder.Created.Format(time.RFC3339))
+}
+
+func (e *LockedError) Unwrap() error { return ErrLocked }
+
+// LockPath is the lock file of a state file.
+func LockPath(statePath string) string { return statePath + ".lock" }
+
+// AcquireLock takes the lock of the state at statePath.
+func AcquireLock(statePath string) (*Lock, error) {
+	path := LockPath(statePath)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("lock state: %w", err)
+	}
+	host, _ := os.Hostname()
+	info := LockInfo{PID: os.Getpid(), Host: host, Created: time.Now().UTC().Truncate(time.Second)}
+	b, _ := json.Marshal(info)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		held, rerr := readLock(path)
+		if rerr != nil {
+			return nil, fmt.Errorf("lock state: %s exists but cannot be read (%v); remove it with --force-unlock", path, rerr)
+		}
+		return nil, &LockedError{Path: path, Holder: held, Stale: held.Host == host && !processAlive(held.PID)}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock state: %w", err)
+	}
+	_, werr := f.Write(append(b, '\n'))
+	cerr := f.Close()
+	if werr != nil || cerr != nil {
+		os.Remove(path)
+		return nil, fmt.Errorf("lock state: %w", errors.Join(werr, cerr))
+	}
+	return &Lock{path: path}, nil
+}
+
+// Release gives the lock up.
+func (l *Lock) Release() error {
+	if err := os.Remove(l.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("unlock state: %w", err)
+	}
+	return nil
+}
+
+// ForceUnlock removes the lock of the state at statePath, whoever holds it,
+// and returns what it held (zero if there was no lock).
+func ForceUnlock(statePath string) (LockInfo, error) {
+	path := LockPath(statePath)
+	held, _ := readLock(path)
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return held, fmt.Errorf("force-unlock: %w", err)
+	}
+	return held, nil
+}
+
+func readLock(path string) (LockInfo, error) {
+	var li LockInfo
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return li, err
+	}
+	err = json.Unmarshal(b, &li)
+	return li, err
+}
+
+// processAlive reports whether a process with this pid runs on this host.
+func processAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || errors.Is(err, syscall.EPERM)
+}

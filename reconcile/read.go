@@ -1,0 +1,373 @@
+// Package reconcile reads the live state of the server and executes plans:
+// ordering, batching, retries, safety limits and the state file.
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/permsync/permsync/apiclient"
+	"github.com/permsync/permsync/diff"
+)
+
+// ProjectRef names a project the files cover: by name, or pinned to an id.
+type ProjectRef struct {
+	Name string
+	ID   int64
+}
+
+// ReadOptions tune ReadLive. The zero value is usable.
+type ReadOptions struct {
+	// PageSize of the paged reads; default 500.
+	PageSize int
+	// Concurrency of the reads; default 8. The client's own limits apply
+	// on top.
+	Concurrency int
+	// Progress, if set, is called after every call with the running
+	// totals. It must be safe for concurrent use.
+	Progress func(ReadProgress)
+	// TokenUser is copied into the result (see diff.Live.TokenUser).
+	TokenUser string
+}
+
+// ReadProgress is how far a read has come.
+type ReadProgress struct {
+	Calls   int64
+	Objects int64
+	Elapsed time.Duration
+}
+
+// ReadLive reads everything the files cover, and only that: domain users,
+// projects, custom system roles and, for every project in projects that
+// exists, its members, both role trees and every member's permissions.
+//
+// Any failed read, and paging that ends before the server's total, aborts
+// with the cause: a read that did not happen is never taken to mean absent.
+func ReadLive(ctx context.Context, r apiclient.Reader, projects []ProjectRef, o ReadOptions) (*diff.Live, error) {
+	if o.PageSize <= 0 {
+		o.PageSize = 500
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 8
+	}
+	rd := &reader{r: r, o: o, start: time.Now()}
+	live := &diff.Live{
+		TokenUser:   o.TokenUser,
+		Users:       map[string]diff.LiveUser{},
+		SystemRoles: map[string]diff.LiveSystemRole{},
+		Projects:    map[string]*diff.LiveProject{},
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return rd.users(gctx, live) })
+	g.Go(func() error { return rd.systemRoles(gctx, live) })
+	var all []apiclient.Project
+	g.Go(func() error {
+		ps, err := r.ListProjects(gctx)
+		rd.tick(int64(len(ps)))
+		if err != nil {
+			return fmt.Errorf("read projects: %w", err)
+		}
+		all = ps
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+
+	byID := map[int64]apiclient.Project{}
+	for _, p := range all {
+		if _, dup := live.Projects[p.Name]; dup {
+			return nil, fmt.Errorf("read projects: two projects are named %q; rename one on the server or pin the project by id", p.Name)
+		}
+		live.Projects[p.Name] = &diff.LiveProject{ID: p.ID, Name: p.Name, Description: p.Description}
+		byID[p.ID] = p
+	}
+
+	// The projects to read in full, each once.
+	var toRead []*diff.LiveProject
+	seen := map[int64]bool{}
+	for _, ref := range projects {
+		var lp *diff.LiveProject
+		if ref.ID != 0 {
+			if p, ok := byID[ref.ID]; ok {
+				lp = live.Projects[p.Name]
+			}
+		} else {
+			lp = live.Projects[ref.Name]
+		}
+		if lp == nil || seen[lp.ID] {
+			continue
+		}
+		seen[lp.ID] = true
+		toRead = append(toRead, lp)
+	}
+	sort.Slice(toRead, func(i, j int) bool { return toRead[i].ID < toRead[j].ID })
+
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(o.Concurrency)
+	for _, lp := range toRead {
+		lp := lp
+		g.Go(func() error { return rd.project(gctx, lp) })
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return live, nil
+}
+
+type reader struct {
+	r       apiclient.Reader
+	o       ReadOptions
+	start   time.Time
+	calls   atomic.Int64
+	objects atomic.Int64
+}
+
+func (rd *reader) tick(objects int64) {
+	c := rd.calls.Add(1)
+	n := rd.objects.Add(objects)
+	if rd.o.Progress != nil {
+		rd.o.Progress(ReadProgress{Calls: c, Objects: n, Elapsed: time.Since(rd.start)})
+	}
+}
+
+func (rd *reader) users(ctx context.Context, live *diff.Live) error {
+	for offset := 0; ; offset += rd.o.PageSize {
+		page, err := rd.r.GetAllUsers(ctx, offset, rd.o.PageSize)
+		rd.tick(int64(len(page)))
+		if err != nil {
+			return fmt.Errorf("read users (offset %d): %w", offset, err)
+		}
+		for _, u := range page {
+			if _, dup := live.Users[u.UniqueID]; dup {
+				return fmt.Errorf("read users (offset %d): user %q seen twice: the list changed while it was paged; try again", offset, u.UniqueID)
+			}
+			live.Users[u.UniqueID] = diff.LiveUser{
+				ID: u.ID, UniqueID: u.UniqueID, Email: u.Email, Nick: u.Nick, Phone: u.Phone, CustomInfo: u.CustomInfo,
+			}
+		}
+		if len(page) < rd.o.PageSize {
+			return nil
+		}
+	}
+}
+
+func (rd *reader) systemRoles(ctx context.Context, live *diff.Live) error {
+	roles, err := rd.r.ListSystemRoles(ctx)
+	rd.tick(int64(len(roles)))
+	if err != nil {
+		return fmt.Errorf("read system roles: %w", err)
+	}
+	for _, sr := range roles {
+		if _, dup := live.SystemRoles[sr.Name]; dup {
+			return fmt.Errorf("read system roles: two custom system roles are named %q", sr.Name)
+		}
+		live.SystemRoles[sr.Name] = diff.LiveSystemRole{ID: sr.ID, Name: sr.Name, Description: sr.Description}
+	}
+	return nil
+}
+
+// project reads one project's members, role trees and every member's
+// permissions into lp.
+func (rd *reader) project(ctx context.Context, lp *diff.LiveProject) error {
+	lp.Members = map[string]diff.LiveMember{}
+	lp.Roles = map[string]*diff.LiveRole{}
+	lp.DataPermissions = map[string]*diff.LiveRole{}
+	lp.RoleFolders = map[string]int64{}
+	lp.DataPermissionFolders = map[string]int64{}
+	lp.Groups = map[string]*diff.LiveGroup{}
+
+	var members []apiclient.ProjectUser
+	var roleTree, permTree *apiclient.RoleTree
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		members, err = rd.members(gctx, lp)
+		return err
+	})
+	g.Go(func() (err error) {
+		roleTree, err = rd.r.ListRoles(gctx, lp.ID, apiclient.RoleTypeRole)
+		rd.tick(treeSize(roleTree))
+		if err != nil {
+			return fmt.Errorf("read roles of project %q: %w", lp.Name, err)
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		permTree, err = rd.r.ListRoles(gctx, lp.ID, apiclient.RoleTypeRowPermission)
+		rd.tick(treeSize(permTree))
+		if err != nil {
+			return fmt.Errorf("read data permissions of project %q: %w", lp.Name, err)
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return err
+	}
+
+	rolesByID := map[int64]*diff.LiveRole{}
+	if err := addTree(lp, roleTree, lp.Roles, lp.RoleFolders, rolesByID); err != nil {
+		return err
+	}
+	if err := addTree(lp, permTree, lp.DataPermissions, lp.DataPermissionFolders, rolesByID); err != nil {
+		return err
+	}
+
+	perms := make([]*apiclient.UserPermissions, len(members))
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(rd.o.Concurrency)
+	for i, m := range members {
+		i, m := i, m
+		g.Go(func() error {
+			p, err := rd.r.UserPermissions(gctx, lp.ID, m.UniqueID)
+			if p != nil {
+				rd.tick(int64(len(p.Roles) + len(p.RowPermissions) + len(p.Groups)))
+			} else {
+				rd.tick(0)
+			}
+			if err != nil {
+				return fmt.Errorf("read permissions of %q in project %q: %w", m.UniqueID, lp.Name, err)
+			}
+			if p == nil {
+				return fmt.Errorf("read permissions of %q in project %q: empty answer", m.UniqueID, lp.Name)
+			}
+			perms[i] = p
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+
+	// Merged in member order (sorted by uniqueId), so the result does not
+	// depend on which answer came first.
+	for i, m := range members {
+		p := perms[i]
+		lm := diff.LiveMember{UserID: m.UserID, Category: m.Category}
+		for _, r := range p.Roles {
+			if r.Type == apiclient.RoleKindSystem {
+				lm.SystemRoleIDs = append(lm.SystemRoleIDs, r.ID)
+				continue
+			}
+			lr := rolesByID[r.ID]
+			if lr == nil || lr.Type == apiclient.RoleKindRowPerm {
+				return fmt.Errorf("read permissions of %q in project %q: role %d %q is not in role/list; the server changed during the read, try again", m.UniqueID, lp.Name, r.ID, r.Name)
+			}
+			lr.Users[m.UniqueID] = r.ExpiredTime
+		}
+		for _, rp := range p.RowPermissions {
+			lr := rolesByID[rp.ID]
+			if lr == nil || lr.Type != apiclient.RoleKindRowPerm {
+				return fmt.Errorf("read permissions of %q in project %q: data permission %d %q is not in role/list; the server changed during the read, try again", m.UniqueID, lp.Name, rp.ID, rp.Name)
+			}
+			lr.Users[m.UniqueID] = rp.ExpiredTime
+			if !lr.RulesKnown {
+				lr.Rules = rp.DataPermissions
+				lr.RulesKnown = true
+			}
+		}
+		for _, gr := range p.Groups {
+			lg := lp.Groups[gr.Name]
+			if lg == nil {
+				lg = &diff.LiveGroup{ID: gr.ID, Name: gr.Name}
+				lp.Groups[gr.Name] = lg
+			} else if lg.ID != gr.ID {
+				return fmt.Errorf("read permissions in project %q: two groups are named %q (ids %d and %d); rename one on the server", lp.Name, gr.Name, lg.ID, gr.ID)
+			}
+			lg.Members = append(lg.Members, m.UniqueID)
+		}
+		sort.Slice(lm.SystemRoleIDs, func(a, b int) bool { return lm.SystemRoleIDs[a] < lm.SystemRoleIDs[b] })
+		lp.Members[m.UniqueID] = lm
+	}
+	lp.Read = true
+	return nil
+}
+
+// members pages through a project's members. A page that ends before the
+// server's total is an error, and so is a total that changes.
+func (rd *reader) members(ctx context.Context, lp *diff.LiveProject) ([]apiclient.ProjectUser, error) {
+	var out []apiclient.ProjectUser
+	seen := map[string]bool{}
+	total := -1
+	for offset := 0; ; offset += rd.o.PageSize {
+		page, t, err := rd.r.ListProjectUsers(ctx, lp.ID, offset, rd.o.PageSize)
+		rd.tick(int64(len(page)))
+		if err != nil {
+			return nil, fmt.Errorf("read members of project %q (offset %d): %w", lp.Name, offset, err)
+		}
+		if total == -1 {
+			total = t
+		} else if t != total {
+			return nil, fmt.Errorf("read members of project %q: the member count changed from %d to %d while paging; try again", lp.Name, total, t)
+		}
+		for _, m := range page {
+			if seen[m.UniqueID] {
+				return nil, fmt.Errorf("read members of project %q (offset %d): member %q seen twice while paging; try again", lp.Name, offset, m.UniqueID)
+			}
+			seen[m.UniqueID] = true
+			out = append(out, m)
+		}
+		if len(out) >= total {
+			break
+		}
+		if len(page) == 0 {
+			return nil, fmt.Errorf("read members of project %q: paging ended after %d of %d members", lp.Name, len(out), total)
+		}
+	}
+	if len(out) != total {
+		return nil, fmt.Errorf("read members of project %q: read %d members, the server says %d", lp.Name, len(out), total)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].UniqueID < out[j].UniqueID })
+	return out, nil
+}
+
+// addTree adds the items of a role/list tree to dst (by "folder/name") and
+// byID, and the folders to folders.
+func addTree(lp *diff.LiveProject, t *apiclient.RoleTree, dst map[string]*diff.LiveRole, folders map[string]int64, byID map[int64]*diff.LiveRole) error {
+	if t == nil {
+		return fmt.Errorf("read roles of project %q: empty answer", lp.Name)
+	}
+	add := func(folder string, it apiclient.RoleItem) error {
+		key := folder + "/" + it.Name
+		if old, dup := dst[key]; dup {
+			return fmt.Errorf("read roles of project %q: two roles at %q (ids %d and %d); rename one on the server", lp.Name, key, old.ID, it.ID)
+		}
+		lr := &diff.LiveRole{ID: it.ID, Name: it.Name, Folder: folder, Type: it.Type, Description: it.Description, Users: map[string]*string{}}
+		dst[key] = lr
+		byID[it.ID] = lr
+		return nil
+	}
+	for _, it := range t.Items {
+		if err := add("", it); err != nil {
+			return err
+		}
+	}
+	for _, f := range t.Folders {
+		folders[f.Name] = f.ID
+		for _, it := range f.Items {
+			if err := add(f.Name, it); err != nil {
+				return err
+			}
+		}
+		if len(f.Folders) > 0 {
+			return fmt.Errorf("read roles of project %q: folder %q has sub-folders, which permsync does not manage (the API allows one level)", lp.Name, f.Name)
+		}
+	}
+	return nil
+}
+
+func treeSize(t *apiclient.RoleTree) int64 {
+	if t == nil {
+		return 0
+	}
+	n := int64(len(t.Items))
+	for _, f := range t.Folders {
+		n += int64(len(f.Items)) + 1
+	}
+	return n
+}

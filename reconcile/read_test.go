@@ -1,0 +1,292 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/permsync/permsync/apiclient"
+)
+
+var errBadGateway = errors.New("bad gateway")
+
+// fakeReader is an in-memory apiclient.Reader with failure injection.
+type fakeReader struct {
+	mu       sync.Mutex
+	users    []apiclient.User
+	projects []apiclient.Project
+	members  map[int64][]apiclient.ProjectUser
+	// total overrides the total projectUser/list reports, per project.
+	total  map[int64]int
+	trees  map[string]*apiclient.RoleTree // "projectID/TYPE"
+	perms  map[string]*apiclient.UserPermissions
+	sysr   []apiclient.SystemRole
+	failOn string // method name that fails
+	calls  map[string]int
+}
+
+var _ apiclient.Reader = (*fakeReader)(nil)
+
+func (f *fakeReader) hit(name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.calls == nil {
+		f.calls = map[string]int{}
+	}
+	f.calls[name]++
+	if f.failOn == name {
+		return fmt.Errorf("%s: %w", name, errBadGateway)
+	}
+	return nil
+}
+
+func page[T any](all []T, offset, limit int) []T {
+	if offset >= len(all) {
+		return nil
+	}
+	end := offset + limit
+	if end > len(all) {
+		end = len(all)
+	}
+	return all[offset:end]
+}
+
+func (f *fakeReader) GetAllUsers(ctx context.Context, offset, limit int) ([]apiclient.User, error) {
+	if err := f.hit("GetAllUsers"); err != nil {
+		return nil, err
+	}
+	return page(f.users, offset, limit), nil
+}
+
+func (f *fakeReader) ListProjects(ctx context.Context) ([]apiclient.Project, error) {
+	if err := f.hit("ListProjects"); err != nil {
+		return nil, err
+	}
+	return f.projects, nil
+}
+
+func (f *fakeReader) ListProjectUsers(ctx context.Context, id int64, offset, limit int) ([]apiclient.ProjectUser, int, error) {
+	if err := f.hit("ListProjectUsers"); err != nil {
+		return nil, 0, err
+	}
+	total := len(f.members[id])
+	if t, ok := f.total[id]; ok {
+		total = t
+	}
+	return page(f.members[id], offset, limit), total, nil
+}
+
+func (f *fakeReader) ListRoles(ctx context.Context, id int64, typ string) (*apiclient.RoleTree, error) {
+	if err := f.hit("ListRoles"); err != nil {
+		return nil, err
+	}
+	if t := f.trees[fmt.Sprintf("%d/%s", id, typ)]; t != nil {
+		return t, nil
+	}
+	return &apiclient.RoleTree{}, nil
+}
+
+func (f *fakeReader) UserPermissions(ctx context.Context, id int64, uid string) (*apiclient.UserPermissions, error) {
+	if err := f.hit("UserPermissions"); err != nil {
+		return nil, err
+	}
+	if p := f.perms[fmt.Sprintf("%d/%s", id, uid)]; p != nil {
+		return p, nil
+	}
+	return &apiclient.UserPermissions{}, nil
+}
+
+func (f *fakeReader) ListSystemRoles(ctx context.Context) ([]apiclient.SystemRole, error) {
+	if err := f.hit("ListSystemRoles"); err != nil {
+		return nil, err
+	}
+	return f.sysr, nil
+}
+
+func strp(s string) *string { return &s }
+
+func sampleServer() *fakeReader {
+	f := &fakeReader{
+		members: map[int64][]apiclient.ProjectUser{},
+		total:   map[int64]int{},
+		trees:   map[string]*apiclient.RoleTree{},
+		perms:   map[string]*apiclient.UserPermissions{},
+	}
+	for i := 0; i < 7; i++ {
+		uid := fmt.Sprintf("u%d@corp.com", i)
+		f.users = append(f.users, apiclient.User{ID: int64(100 + i), UniqueID: uid, Email: strp(uid), Nick: strp(fmt.Sprintf("User %d", i))})
+	}
+	f.projects = []apiclient.Project{{ID: 1, Name: "销售分析", Description: "销售数据"}, {ID: 2, Name: "其他", Description: ""}}
+	for i := 0; i < 5; i++ {
+		uid := fmt.Sprintf("u%d@corp.com", i)
+		f.members[1] = append(f.members[1], apiclient.ProjectUser{ID: int64(900 + i), UserID: int64(100 + i), UniqueID: uid, Category: "viewer"})
+	}
+	f.members[2] = []apiclient.ProjectUser{{UserID: 106, UniqueID: "u6@corp.com", Category: "admin"}}
+	f.trees["1/ROLE"] = &apiclient.RoleTree{
+		Items: []apiclient.RoleItem{{ID: 11, Type: 0, Name: "报告阅览", Description: "看报告"}},
+		Folders: []apiclient.RoleFolder{{ID: 5, Name: "通用", Items: []apiclient.RoleItem{
+			{ID: 12, Type: 3, Name: "二级", FolderID: 5},
+		}}},
+	}
+	f.trees["1/ROW_PERMISSION"] = &apiclient.RoleTree{
+		Folders: []apiclient.RoleFolder{{ID: 6, Name: "区域", Items: []apiclient.RoleItem{{ID: 21, Type: 2, Name: "华北数据", FolderID: 6}}}},
+	}
+	rule := apiclient.DataPermissionRead{Mode: "fixed", Rule: "or", Type: "row", ResourceID: 2010, RoleID: 21}
+	f.perms["1/u0@corp.com"] = &apiclient.UserPermissions{
+		Roles: []apiclient.UserRole{
+			{ID: 3, Name: "阅览者", Type: 1},
+			{ID: 1, Name: "项目管理员", Type: 1},
+			{ID: 11, Name: "报告阅览", Type: 0, ExpiredTime: strp("2027-10-10T02:00:00.000Z")},
+		},
+		Groups: []apiclient.UserGroupRef{{ID: 50, Name: "华北分析师"}},
+	}
+	f.perms["1/u1@corp.com"] = &apiclient.UserPermissions{
+		Roles:          []apiclient.UserRole{{ID: 12, Name: "二级", Type: 3}},
+		RowPermissions: []apiclient.UserRowPerm{{ID: 21, Name: "华北数据", Type: 2, DataPermissions: []apiclient.DataPermissionRead{rule}}},
+		Groups:         []apiclient.UserGroupRef{{ID: 50, Name: "华北分析师"}},
+	}
+	f.sysr = []apiclient.SystemRole{{ID: 1001, Name: "审计员", Description: "只读审计"}}
+	return f
+}
+
+func TestReadLive(t *testing.T) {
+	f := sampleServer()
+	live, err := ReadLive(context.Background(), f, []ProjectRef{{Name: "销售分析"}, {Name: "不存在"}}, ReadOptions{PageSize: 2, TokenUser: "admin@corp.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(live.Users); got != 7 {
+		t.Errorf("users: got %d, want 7 (paged by 2)", got)
+	}
+	if live.TokenUser != "admin@corp.com" {
+		t.Errorf("TokenUser = %q", live.TokenUser)
+	}
+	p := live.Projects["销售分析"]
+	if p == nil || !p.Read {
+		t.Fatalf("project 销售分析 not read: %+v", p)
+	}
+	if other := live.Projects["其他"]; other == nil || other.Read || other.Members != nil {
+		t.Errorf("project 其他 is not in the files and must not be read in full: %+v", other)
+	}
+	if got := len(p.Members); got != 5 {
+		t.Errorf("members: got %d, want 5", got)
+	}
+	if diff := cmp.Diff([]int64{1, 3}, p.Members["u0@corp.com"].SystemRoleIDs); diff != "" {
+		t.Errorf("system roles of u0 (-want +got):\n%s", diff)
+	}
+	want := map[string]*string{"u0@corp.com": strp("2027-10-10T02:00:00.000Z")}
+	if diff := cmp.Diff(want, p.Roles["/报告阅览"].Users); diff != "" {
+		t.Errorf("users of 报告阅览 (-want +got):\n%s", diff)
+	}
+	if r := p.Roles["通用/二级"]; r == nil || r.Type != 3 || r.Folder != "通用" || r.Users["u1@corp.com"] != nil {
+		t.Errorf("role 通用/二级 = %+v", r)
+	}
+	dp := p.DataPermissions["区域/华北数据"]
+	if dp == nil || !dp.RulesKnown || len(dp.Rules) != 1 || dp.Rules[0].ResourceID != 2010 {
+		t.Errorf("data permission 区域/华北数据 = %+v", dp)
+	}
+	if p.RoleFolders["通用"] != 5 || p.DataPermissionFolders["区域"] != 6 {
+		t.Errorf("folders: %v %v", p.RoleFolders, p.DataPermissionFolders)
+	}
+	g := p.Groups["华北分析师"]
+	if g == nil || g.ID != 50 || !sort.StringsAreSorted(g.Members) || len(g.Members) != 2 {
+		t.Errorf("group 华北分析师 = %+v", g)
+	}
+	if live.SystemRoles["审计员"].ID != 1001 {
+		t.Errorf("system roles: %v", live.SystemRoles)
+	}
+}
+
+func TestReadLiveDeterministic(t *testing.T) {
+	a, err := ReadLive(context.Background(), sampleServer(), []ProjectRef{{Name: "销售分析"}}, ReadOptions{PageSize: 3, Concurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ReadLive(context.Background(), sampleServer(), []ProjectRef{{Name: "销售分析"}}, ReadOptions{PageSize: 100, Concurrency: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(a, b); d != "" {
+		t.Errorf("page size and concurrency change the result (-a +b):\n%s", d)
+	}
+}
+
+func TestReadLivePinnedID(t *testing.T) {
+	live, err := ReadLive(context.Background(), sampleServer(), []ProjectRef{{Name: "新名字", ID: 1}}, ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !live.Projects["销售分析"].Read {
+		t.Error("a project pinned by id must be read under its live name")
+	}
+}
+
+// Every failed read aborts the whole read with its cause; nothing is taken
+// to mean absent.
+func TestReadLiveFailureAborts(t *testing.T) {
+	for _, m := range []string{"GetAllUsers", "ListProjects", "ListProjectUsers", "ListRoles", "UserPermissions", "ListSystemRoles"} {
+		t.Run(m, func(t *testing.T) {
+			f := sampleServer()
+			f.failOn = m
+			live, err := ReadLive(context.Background(), f, []ProjectRef{{Name: "销售分析"}}, ReadOptions{})
+			if err == nil {
+				t.Fatalf("read succeeded with a failing %s", m)
+			}
+			if live != nil {
+				t.Error("a failed read must not return a partial live state")
+			}
+			if !errors.Is(err, errBadGateway) {
+				t.Errorf("cause lost: %v", err)
+			}
+			if !strings.HasPrefix(err.Error(), "read ") {
+				t.Errorf("error does not name the read: %v", err)
+			}
+		})
+	}
+}
+
+func TestReadLivePagingEndsEarly(t *testing.T) {
+	f := sampleServer()
+	f.total[1] = 9 // the server says 9 members but pages end after 5
+	_, err := ReadLive(context.Background(), f, []ProjectRef{{Name: "销售分析"}}, ReadOptions{PageSize: 2})
+	if err == nil || !strings.Contains(err.Error(), "paging ended after 5 of 9 members") {
+		t.Fatalf("got %v, want a paging error", err)
+	}
+}
+
+func TestReadLiveUnknownRoleID(t *testing.T) {
+	f := sampleServer()
+	f.perms["1/u2@corp.com"] = &apiclient.UserPermissions{Roles: []apiclient.UserRole{{ID: 999, Name: "新角色", Type: 0}}}
+	_, err := ReadLive(context.Background(), f, []ProjectRef{{Name: "销售分析"}}, ReadOptions{})
+	if err == nil || !strings.Contains(err.Error(), "not in role/list") {
+		t.Fatalf("got %v, want an error about a role missing from role/list", err)
+	}
+}
+
+func TestReadLiveProgress(t *testing.T) {
+	var mu sync.Mutex
+	var last ReadProgress
+	_, err := ReadLive(context.Background(), sampleServer(), []ProjectRef{{Name: "销售分析"}}, ReadOptions{PageSize: 2, Progress: func(p ReadProgress) {
+		mu.Lock()
+		defer mu.Unlock()
+		if p.Calls > last.Calls {
+			last = p
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 4 user pages, projects, system roles, 3 member pages, 2 trees, 5 members' permissions.
+	if last.Calls != 16 {
+		t.Errorf("progress counted %d calls, want 16", last.Calls)
+	}
+	if last.Objects == 0 {
+		t.Error("progress counted no objects")
+	}
+}

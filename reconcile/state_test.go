@@ -1,0 +1,128 @@
+package reconcile
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/permsync/permsync/diff"
+)
+
+func TestDefaultStatePath(t *testing.T) {
+	for in, want := range map[string]string{
+		"examples/quickstart/desired":  "examples/quickstart/.permsync/state.json",
+		"examples/quickstart/desired/": "examples/quickstart/.permsync/state.json",
+		"perms.yaml":                   ".permsync/state.json",
+		"/srv/perms/a.yaml":            "/srv/perms/.permsync/state.json",
+	} {
+		if got := DefaultStatePath(in); got != filepath.FromSlash(want) {
+			t.Errorf("DefaultStatePath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestStateRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".permsync", "state.json")
+	st, exists, err := LoadState(path)
+	if err != nil || exists {
+		t.Fatalf("missing state: exists=%v err=%v", exists, err)
+	}
+	if st.Version != diff.StateVersion || st.Objects == nil || len(st.Objects) != 0 {
+		t.Fatalf("missing state must load as empty: %+v", st)
+	}
+	st.Objects[diff.StateKey(diff.KindGroup, "销售分析/华北分析师")] = &diff.ObjectState{
+		Created: true, ID: 50, Facets: map[string]diff.Facet{"description": {Hash: "abc"}},
+	}
+	if err := SaveState(path, st); err != nil {
+		t.Fatal(err)
+	}
+	if err := SaveState(path, st); err != nil {
+		t.Fatal(err)
+	}
+	got, exists, err := LoadState(path)
+	if err != nil || !exists {
+		t.Fatalf("exists=%v err=%v", exists, err)
+	}
+	if got.Serial != 2 {
+		t.Errorf("serial = %d after two saves, want 2", got.Serial)
+	}
+	if d := cmp.Diff(st, got); d != "" {
+		t.Errorf("round trip (-saved +loaded):\n%s", d)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Errorf("temp files left behind: %v", entries)
+	}
+	b, _ := os.ReadFile(path)
+	if !strings.Contains(string(b), "\n  \"objects\"") || !strings.Contains(string(b), `"version": 1`) {
+		t.Errorf("state is not indented, versioned JSON:\n%s", b)
+	}
+}
+
+func TestStateBadVersionAndGarbage(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "v9.json")
+	os.WriteFile(bad, []byte(`{"version": 9, "serial": 1, "objects": {}}`), 0o600)
+	if _, _, err := LoadState(bad); err == nil || !strings.Contains(err.Error(), "version 9") {
+		t.Errorf("version 9: %v", err)
+	}
+	garbage := filepath.Join(dir, "g.json")
+	os.WriteFile(garbage, []byte(`{"version": 1, "objects": {}, "extra": true}`), 0o600)
+	if _, _, err := LoadState(garbage); err == nil || !strings.Contains(err.Error(), garbage) {
+		t.Errorf("unknown field: %v", err)
+	}
+}
+
+func TestLock(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.json")
+	l, err := AcquireLock(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = AcquireLock(state)
+	le, ok := err.(*LockedError)
+	if !ok || le.Stale || le.Holder.PID != os.Getpid() {
+		t.Fatalf("second lock: %v", err)
+	}
+	if err := l.Release(); err != nil {
+		t.Fatal(err)
+	}
+	l2, err := AcquireLock(state)
+	if err != nil {
+		t.Fatalf("lock after release: %v", err)
+	}
+	l2.Release()
+}
+
+func TestStaleLock(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.json")
+	// The pid of a process that has exited.
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skip("no 'true' command:", err)
+	}
+	host, _ := os.Hostname()
+	os.WriteFile(LockPath(state), []byte(`{"pid": `+strconv.Itoa(cmd.Process.Pid)+`, "host": "`+host+`", "created": "2026-01-01T00:00:00Z"}`), 0o600)
+	_, err := AcquireLock(state)
+	le, ok := err.(*LockedError)
+	if !ok || !le.Stale {
+		t.Fatalf("want a stale lock error, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "--force-unlock") {
+		t.Errorf("stale lock error does not say how to recover: %v", err)
+	}
+	held, err := ForceUnlock(state)
+	if err != nil || held.PID != cmd.Process.Pid {
+		t.Fatalf("force unlock: %+v %v", held, err)
+	}
+	l, err := AcquireLock(state)
+	if err != nil {
+		t.Fatalf("lock after force unlock: %v", err)
+	}
+	l.Release()
+}
