@@ -1,0 +1,149 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/permsync/permsync/diff"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// attrs builds Attrs from name, JSON value pairs.
+func attrs(kv ...string) diff.Attrs {
+	a := diff.Attrs{}
+	for i := 0; i < len(kv); i += 2 {
+		a[kv[i]] = json.RawMessage(kv[i+1])
+	}
+	return a
+}
+
+// goldenPlans are hand-built plans covering every action, several kinds,
+// warnings, refusals and the empty plan.
+func goldenPlans() map[string]*diff.Plan {
+	return map[string]*diff.Plan{
+		"empty": {},
+		"converged": {
+			NoOps:    map[diff.Kind]int{diff.KindUser: 12, diff.KindRole: 3},
+			Warnings: []string{"user root@corp.com is protected: its removal from project 销售分析 was dropped from the plan"},
+		},
+		"mixed": {
+			Changes: []diff.Change{
+				{Action: diff.Create, Kind: diff.KindSystemRole, Key: "数据分析师", Reason: "not on the server",
+					Source: "desired/system.yaml:3", After: attrs("description", `"可以编辑报告"`, "name", `"数据分析师"`)},
+				{Action: diff.Create, Kind: diff.KindUser, Key: "alice@corp.com", Reason: "not on the server",
+					Source: "desired/users.yaml:4",
+					After: attrs("email", `"alice@corp.com"`, "nick", `"Alice"`, "departments", `["sales","sales-north"]`,
+						"customInfo", `{"level":3,"city":"杭州"}`, "phone", `null`, "attributes", `[]`)},
+				{Action: diff.Update, Kind: diff.KindUser, Key: "bob@corp.com", Reason: "changed on the server",
+					Source: "desired/users.yaml:11",
+					Before: attrs("email", `"bob@corp.com"`, "nick", `"Al"`, "departments", `["ops"]`, "phone", `"123"`),
+					After:  attrs("email", `"bob@corp.com"`, "nick", `"Alice"`, "departments", `["ops","sales"]`, "title", `"lead"`)},
+				{Action: diff.Update, Kind: diff.KindMember, Key: "销售分析/bob@corp.com",
+					Before: attrs("systemRoles", `["阅览者"]`), After: attrs("systemRoles", `["编辑者"]`)},
+				{Action: diff.Update, Kind: diff.KindGroup, Key: "销售分析/华东组", Reason: "members changed",
+					Before: attrs("members", `["alice@corp.com","bob@corp.com","dave@corp.com"]`),
+					After:  attrs("members", `["alice@corp.com","bob@corp.com","carol@corp.com"]`)},
+				{Action: diff.Delete, Kind: diff.KindGroup, Key: "销售分析/旧组", Reason: "created by permsync and no longer in the files",
+					Before: attrs("description", `"old"`, "members", `["erin@corp.com"]`)},
+				{Action: diff.Create, Kind: diff.KindRole, Key: "销售分析/通用/报告阅览", Source: "desired/roles.yaml:20",
+					After: attrs("description", `"reports"`,
+						"users", `[{"expires":"2025-07-24 16:00:00","uniqueId":"alice@corp.com"},{"uniqueId":"bob@corp.com"}]`)},
+				{Action: diff.Replace, Kind: diff.KindRole, Key: "销售分析//管理", Reason: "the API cannot unbind a group from a role",
+					Before: attrs("description", `"admins"`, "groups", `["华东组","旧组"]`, "users", `["alice@corp.com"]`),
+					After:  attrs("description", `"admins"`, "groups", `["华东组"]`, "users", `["alice@corp.com"]`)},
+				{Action: diff.Update, Kind: diff.KindDataPermission, Key: "销售分析/行权限/华东",
+					Before: attrs("rules", `[{"field":"region","op":"in","values":["华东"]}]`),
+					After:  attrs("rules", `[{"field":"region","op":"in","values":["华东","华南"]}]`)},
+			},
+			NoOps:    map[diff.Kind]int{diff.KindUser: 40, diff.KindGroup: 2},
+			Warnings: []string{"the user behind the token, admin@corp.com, keeps its admin role: its change was dropped"},
+		},
+		"refused": {
+			Changes: []diff.Change{
+				{Action: diff.Delete, Kind: diff.KindUser, Key: "u1@corp.com", Before: attrs("nick", `"U1"`)},
+				{Action: diff.Delete, Kind: diff.KindUser, Key: "u2@corp.com", Before: attrs("nick", `"U2"`)},
+				{Action: diff.Delete, Kind: diff.KindDepartment, Key: "east", Before: attrs("name", `"East"`, "parent", `"company"`)},
+			},
+			Warnings: []string{"a", "b\nsecond line"},
+			Refusals: []string{
+				"2 of 3 users would be deleted, over settings.maxDeletes (1):\nu1@corp.com\nu2@corp.com",
+				"1 of 2 departments would be deleted, over settings.maxDeletes (0)",
+			},
+		},
+		"refused-one": {
+			Changes: []diff.Change{
+				{Action: diff.Delete, Kind: diff.KindUser, Key: "u1@corp.com", Before: attrs("nick", `"U1"`)},
+			},
+			Refusals: []string{"1 of 1 users would be deleted, over settings.maxDeletes (0); use --allow-mass-delete"},
+		},
+		"edge": {
+			Changes: []diff.Change{
+				{Action: diff.Update, Kind: diff.KindUser, Key: "evil\x1b[31m\u202e@corp.com", Reason: "line one\nline two",
+					Before: attrs("nick", `"`+strings.Repeat("长", 130)+`"`, "attributes", `null`, "tags", `[" padded","","null","42"]`),
+					After:  attrs("nick", `"`+strings.Repeat("短", 130)+`"`, "attributes", `[]`, "tags", `[]`)},
+				{Action: diff.Create, Kind: diff.KindResourceMembers, Key: "销售分析/REPORT/```42",
+					After: attrs("users", `["a@corp.com"]`)},
+				{Action: diff.Create, Kind: "widget", Key: "w1", After: attrs("size", `1.50`)},
+				{Action: diff.Update, Kind: diff.KindRole, Key: "p//long", Before: attrs("description", `"`+strings.Repeat("x", 200)+`a tail"`),
+					After: attrs("description", `"`+strings.Repeat("x", 200)+`b tail"`, "note", `"`+strings.Repeat("y", 150)+`"`)},
+				{Action: diff.Update, Kind: diff.KindCompany, Key: "company", Reason: "changed since last apply",
+					Before: attrs("name", `"Corp"`, "hash", `"abc"`), After: attrs("name", `"Corp"`, "hash", `"def"`)},
+			},
+		},
+	}
+}
+
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if d := cmp.Diff(string(want), string(got)); d != "" {
+		t.Errorf("%s differs from the golden file (-want +got):\n%s", name, d)
+	}
+}
+
+func TestGolden(t *testing.T) {
+	for name, p := range goldenPlans() {
+		t.Run(name, func(t *testing.T) {
+			var plain, color, js bytes.Buffer
+			if err := Text(&plain, p, TextOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, name+".txt", plain.Bytes())
+			if err := Text(&color, p, TextOptions{Color: true}); err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, name+".color.txt", color.Bytes())
+			if err := JSON(&js, p, JSONOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, name+".json", js.Bytes())
+			parts := Markdown(p, MarkdownOptions{})
+			if len(parts) != 1 {
+				t.Fatalf("Markdown gave %d parts, want 1", len(parts))
+			}
+			checkGolden(t, name+".md", []byte(parts[0]))
+
+			if bytes.Contains(plain.Bytes(), []byte("\x1b")) {
+				t.Error("text without colour contains an escape character")
+			}
+		})
+	}
+}
