@@ -59,6 +59,13 @@ type Options struct {
 	// AllowMassDelete is --allow-mass-delete: settings.maxDeletes refusals
 	// were lifted.
 	AllowMassDelete bool `json:"allow_mass_delete"`
+	// Paths are the -f arguments, as given, so the files can be loaded
+	// again exactly as they were (a directory may hold more files later).
+	Paths []string `json:"paths"`
+	// TokenUser is --token-user, when given.
+	TokenUser string `json:"token_user,omitempty"`
+	// Simulator is --simulator: the seed of the embedded simulator.
+	Simulator string `json:"simulator,omitempty"`
 }
 
 // HashFiles returns a FileRef for each path, sorted by path, duplicates
