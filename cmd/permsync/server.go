@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/permsync/permsync/apiclient"
+)
+
+// serverFlags are the flags of every subcommand that talks to a server.
+// Credentials never come from flags (they would show in the process
+// list): they come from PERMSYNC_TOKEN, PERMSYNC_TOKEN_KEY, or
+// PERMSYNC_EMAIL and PERMSYNC_PASSWORD (or their _FILE variants).
+type serverFlags struct {
+	server      string
+	insecure    bool
+	debugHTTP   bool
+	rps         float64
+	concurrency int
+	timeout     time.Duration
+}
+
+// addServerFlags registers the server flags on fs.
+func addServerFlags(fs *flag.FlagSet) *serverFlags {
+	f := &serverFlags{}
+	fs.StringVar(&f.server, "server", "", "Youdata server URL, e.g. https://youdata.example.com (default $PERMSYNC_SERVER)")
+	fs.BoolVar(&f.insecure, "insecure-skip-tls-verify", false, "do not verify the server's TLS certificate (unsafe)")
+	fs.BoolVar(&f.debugHTTP, "debug-http", false, "trace every HTTP request to stderr (tokens redacted)")
+	fs.Float64Var(&f.rps, "rps", apiclient.DefaultRPS, "maximum API requests per second (negative: unlimited)")
+	fs.IntVar(&f.concurrency, "concurrency", apiclient.DefaultConcurrency, "maximum API requests in flight")
+	fs.DurationVar(&f.timeout, "timeout", apiclient.DefaultTimeout, "timeout of each API request")
+	return f
+}
+
+// serverURL is the server the flags and the environment name, normalised
+// (no trailing slash or /api/dash), or "" when none is given. It
+// identifies the server in the state file.
+func (f *serverFlags) serverURL(env *cmdEnv) string {
+	server := strings.TrimSpace(f.server)
+	if server == "" {
+		server = strings.TrimSpace(env.getenv(apiclient.EnvServer))
+	}
+	if norm, err := apiclient.NormalizeServer(server); err == nil {
+		return norm
+	}
+	return server
+}
+
+// newClient makes an API client from the flags and the environment.
+func (f *serverFlags) newClient(_ context.Context, env *cmdEnv) (*apiclient.Client, error) {
+	server := f.serverURL(env)
+	if server == "" {
+		return nil, errors.New("no server: pass --server URL or set PERMSYNC_SERVER")
+	}
+	creds, err := apiclient.CredentialsFromEnv(env.getenv)
+	if err != nil {
+		return nil, err
+	}
+	if f.concurrency <= 0 {
+		return nil, fmt.Errorf("--concurrency must be at least 1, got %d", f.concurrency)
+	}
+	if f.timeout <= 0 {
+		return nil, fmt.Errorf("--timeout must be positive, got %s", f.timeout)
+	}
+	cfg := apiclient.Config{
+		Server:                server,
+		Credentials:           creds,
+		Timeout:               f.timeout,
+		RPS:                   f.rps,
+		Concurrency:           f.concurrency,
+		InsecureSkipTLSVerify: f.insecure,
+		UserAgent:             "permsync/" + version,
+		Logf: func(format string, args ...any) {
+			fmt.Fprintf(env.stderr, "permsync: %s\n", fmt.Sprintf(format, args...))
+		},
+	}
+	if f.rps == 0 {
+		cfg.RPS = -1 // 0 on the command line: no limit
+	}
+	if f.debugHTTP {
+		cfg.Debug = env.stderr
+	}
+	c, err := apiclient.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to %s: %w", server, err)
+	}
+	return c, nil
+}
