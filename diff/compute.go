@@ -1,0 +1,509 @@
+package diff
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/permsync/permsync/spec"
+)
+
+// Options tune Compute.
+type Options struct {
+	// AllowMassDelete lifts settings.maxDeletes (--allow-mass-delete).
+	AllowMassDelete bool
+}
+
+// PlanError lists every problem that makes a plan impossible.
+type PlanError struct {
+	Problems []string // sorted
+}
+
+func (e *PlanError) Error() string {
+	if len(e.Problems) == 1 {
+		return "plan: " + e.Problems[0]
+	}
+	return fmt.Sprintf("plan: %d problems:\n  - %s", len(e.Problems), strings.Join(e.Problems, "\n  - "))
+}
+
+// Compute plans the changes that make the server match the desired state.
+// live is what was read from the server, st what permsync last applied
+// (nil: no state yet). It is pure and deterministic. Problems that make a
+// plan impossible (users referenced but known nowhere, ...) come back
+// together as one *PlanError.
+func Compute(d *spec.Desired, live *Live, st *State, opts Options) (*Plan, error) {
+	if d == nil {
+		return nil, errors.New("plan: no desired state")
+	}
+	if live == nil {
+		live = &Live{}
+	}
+	if st == nil {
+		st = NewState()
+	}
+	p := &planner{
+		d: d, live: live, st: st, opts: opts,
+		noops:     map[Kind]int{},
+		warnings:  map[string]bool{},
+		protected: map[string]bool{},
+		existing:  map[Kind]map[string]bool{},
+		deletes:   map[Kind][]planned{},
+	}
+	for _, u := range d.Settings.ProtectedUsers {
+		p.protected[u] = true
+	}
+	if live.TokenUser != "" {
+		p.protected[live.TokenUser] = true
+	}
+	p.collectReferences()
+	if len(p.problems) > 0 {
+		sort.Strings(p.problems)
+		return nil, &PlanError{Problems: p.problems}
+	}
+	p.countExisting()
+	p.planSystemRoles()
+	p.planOrgs()
+	p.planUsers()
+	p.planProjects()
+	p.checkDeletes()
+
+	plan := &Plan{Changes: sortPlanned(p.changes), NoOps: map[Kind]int{}}
+	for k, n := range p.noops {
+		if n > 0 {
+			plan.NoOps[k] = n
+		}
+	}
+	if len(plan.NoOps) == 0 {
+		plan.NoOps = nil
+	}
+	if plan.Changes == nil {
+		plan.Changes = []Change{}
+	}
+	plan.Warnings = sortedKeys(p.warnings)
+	sort.Strings(p.refusals)
+	plan.Refusals = p.refusals
+	return plan, nil
+}
+
+type planner struct {
+	d    *spec.Desired
+	live *Live
+	st   *State
+	opts Options
+
+	changes   []planned
+	deletes   map[Kind][]planned
+	noops     map[Kind]int
+	warnings  map[string]bool
+	refusals  []string
+	problems  []string
+	protected map[string]bool
+	existing  map[Kind]map[string]bool
+
+	declared   map[string]bool            // users under users:
+	referenced map[string]bool            // users referenced anywhere
+	projRefs   map[string]map[string]bool // project name → users bound in it
+}
+
+func (p *planner) warn(format string, args ...any) {
+	p.warnings[fmt.Sprintf(format, args...)] = true
+}
+
+func (p *planner) state(k Kind, key string) *ObjectState {
+	return p.st.Objects[StateKey(k, key)]
+}
+
+// stateKeys lists, sorted, the keys of the state's objects of one kind
+// that start with prefix.
+func (p *planner) stateKeys(k Kind, prefix string) []string {
+	var out []string
+	full := string(k) + " " + prefix
+	for sk := range p.st.Objects {
+		if strings.HasPrefix(sk, full) {
+			out = append(out, strings.TrimPrefix(sk, string(k)+" "))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (p *planner) add(c Change, depth int) {
+	p.changes = append(p.changes, planned{c: c, depth: depth})
+}
+
+func (p *planner) addDelete(c Change, depth int) {
+	c.Action = Delete
+	c.NewState = nil
+	p.deletes[c.Kind] = append(p.deletes[c.Kind], planned{c: c, depth: depth})
+}
+
+func (p *planner) exists(k Kind, key string) {
+	m := p.existing[k]
+	if m == nil {
+		m = map[string]bool{}
+		p.existing[k] = m
+	}
+	m[key] = true
+}
+
+// countExisting records the objects of each kind that exist on the server
+// or in the state, the base of settings.maxDeletes.
+func (p *planner) countExisting() {
+	for sk := range p.st.Objects {
+		if i := strings.IndexByte(sk, ' '); i > 0 {
+			p.exists(Kind(sk[:i]), sk[i+1:])
+		}
+	}
+	for u := range p.live.Users {
+		p.exists(KindUser, u)
+	}
+	for n := range p.live.SystemRoles {
+		p.exists(KindSystemRole, n)
+	}
+	for _, lp := range p.live.Projects {
+		p.exists(KindProject, lp.Name)
+		for u := range lp.Members {
+			p.exists(KindMember, lp.Name+"/"+u)
+		}
+		for n := range lp.Groups {
+			p.exists(KindGroup, lp.Name+"/"+n)
+		}
+		for k := range lp.Roles {
+			p.exists(KindRole, lp.Name+"/"+k)
+		}
+		for k := range lp.DataPermissions {
+			p.exists(KindDataPermission, lp.Name+"/"+k)
+		}
+	}
+}
+
+// collectReferences finds the users the files refer to, and reports those
+// known neither in the files nor on the server, and unknown system roles.
+func (p *planner) collectReferences() {
+	p.declared = map[string]bool{}
+	p.referenced = map[string]bool{}
+	p.projRefs = map[string]map[string]bool{}
+	for _, u := range p.d.Users {
+		p.declared[u.UniqueID] = true
+	}
+	srcs := map[string]map[string]bool{}
+	ref := func(project, user string, src spec.Source) {
+		p.referenced[user] = true
+		if project != "" {
+			if p.projRefs[project] == nil {
+				p.projRefs[project] = map[string]bool{}
+			}
+			p.projRefs[project][user] = true
+		}
+		if srcs[user] == nil {
+			srcs[user] = map[string]bool{}
+		}
+		srcs[user][srcString(src)] = true
+	}
+	if p.d.Orgs != nil {
+		for _, dep := range p.d.Orgs.Departments {
+			for _, a := range dep.Admins {
+				ref("", a, dep.Src)
+			}
+		}
+	}
+	sysRoles := map[string]bool{}
+	for _, r := range p.d.SystemRoles {
+		sysRoles[r.Name] = true
+	}
+	for _, pr := range p.d.Projects {
+		for _, m := range pr.Members {
+			ref("", m.User, m.Src)
+			for _, sr := range m.SystemRoles {
+				if _, builtin := spec.BuiltinSystemRoles[sr]; builtin || sysRoles[sr] {
+					continue
+				}
+				if _, ok := p.live.SystemRoles[sr]; ok {
+					continue
+				}
+				p.problems = append(p.problems, fmt.Sprintf("system role %q of member %s/%s is neither under systemRoles: nor on the server (%s)", sr, pr.Name, m.User, srcString(m.Src)))
+			}
+		}
+		for _, g := range pr.Groups {
+			for _, u := range g.Members {
+				ref(pr.Name, u, g.Src)
+			}
+		}
+		for _, r := range pr.Roles {
+			for _, u := range r.Users {
+				ref(pr.Name, u, r.Src)
+			}
+		}
+		for _, r := range pr.DataPermissions {
+			for _, u := range r.Users {
+				ref(pr.Name, u, r.Src)
+			}
+		}
+		for _, rm := range pr.ResourceMembers {
+			for _, m := range rm.Members {
+				ref(pr.Name, m.User, rm.Src)
+			}
+		}
+	}
+	for _, u := range sortedKeys(p.referenced) {
+		if p.declared[u] {
+			continue
+		}
+		if _, ok := p.live.Users[u]; ok {
+			if p.d.Settings.StrictUsers {
+				p.problems = append(p.problems, fmt.Sprintf("user %q is referenced but not under users: (settings.strictUsers): %s", u, strings.Join(sortedKeys(srcs[u]), ", ")))
+			}
+			continue
+		}
+		p.problems = append(p.problems, fmt.Sprintf("user %q is referenced but is neither under users: nor on the server: %s", u, strings.Join(sortedKeys(srcs[u]), ", ")))
+	}
+}
+
+// srcString renders a source as "file:line" (the field path without a file).
+func srcString(s spec.Source) string {
+	if s.File == "" {
+		return s.Path
+	}
+	return s.File + ":" + strconv.Itoa(s.Line)
+}
+
+// checkDeletes applies settings.maxDeletes per kind and adds the deletions.
+func (p *planner) checkDeletes() {
+	for _, k := range Kinds {
+		dels := p.deletes[k]
+		if len(dels) == 0 {
+			continue
+		}
+		n := len(p.existing[k])
+		max, how := maxDeletes(p.d.Settings.MaxDeletes, n)
+		if len(dels) > max {
+			keys := make([]string, len(dels))
+			for i, c := range dels {
+				keys[i] = c.c.Key
+			}
+			sort.Strings(keys)
+			msg := fmt.Sprintf("settings.maxDeletes: %d %s deletions exceed the limit of %d (%s, %d existing): %s",
+				len(dels), k, max, how, n, strings.Join(keys, ", "))
+			if p.opts.AllowMassDelete {
+				p.warn("%s; allowed by --allow-mass-delete", msg)
+			} else {
+				p.refusals = append(p.refusals, msg+"; --allow-mass-delete overrides")
+			}
+		}
+		p.changes = append(p.changes, dels...)
+	}
+}
+
+// maxDeletes is the number of deletions allowed for a kind with n objects.
+func maxDeletes(md *spec.MaxDeletes, n int) (int, string) {
+	switch {
+	case md == nil:
+		return atLeast1(n * 10 / 100), "default 10%"
+	case md.Percent && md.Share <= 0:
+		return 0, "0%"
+	case md.Percent:
+		return atLeast1(int(float64(n) * md.Share / 100)), strconv.FormatFloat(md.Share, 'f', -1, 64) + "%"
+	default:
+		return md.Count, "settings.maxDeletes"
+	}
+}
+
+func atLeast1(n int) int {
+	if n < 1 {
+		return 1
+	}
+	return n
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// kv is an attribute name and its value.
+type kv struct {
+	name string
+	v    any
+}
+
+// obj builds the change of one object facet by facet.
+type obj struct {
+	p      *planner
+	kind   Kind
+	key    string
+	src    spec.Source
+	exists bool
+	old    *ObjectState
+	before Attrs
+	after  Attrs
+	ns     *ObjectState
+
+	drift, changed, notInState, replace []string
+	createReason                        string
+	forceUpdate                         []string
+}
+
+func (p *planner) newObj(k Kind, key string, src spec.Source, exists bool) *obj {
+	o := &obj{p: p, kind: k, key: key, src: src, exists: exists, old: p.state(k, key),
+		after: Attrs{}, ns: &ObjectState{}}
+	if exists {
+		o.before = Attrs{}
+	}
+	if o.old != nil {
+		o.ns.Created = o.old.Created
+		o.ns.ID = o.old.ID
+	}
+	if !exists {
+		o.ns.Created = true
+	}
+	return o
+}
+
+// ident sets an identity attribute on both sides.
+func (o *obj) ident(name string, v any) {
+	o.after.Set(name, v)
+	if o.exists {
+		o.before.Set(name, v)
+	}
+}
+
+// id records the server id, when known.
+func (o *obj) id(id int64) {
+	if id == 0 {
+		return
+	}
+	if o.exists {
+		o.before.Set("id", id)
+		o.after.Set("id", id)
+	}
+	o.ns.ID = id
+}
+
+// readable compares a desired value with the live one.
+func (o *obj) readable(name string, desired, live any) {
+	d := Canonical(desired)
+	o.after[name] = d
+	if !o.exists {
+		return
+	}
+	l := Canonical(live)
+	o.before[name] = l
+	if !bytes.Equal(d, l) {
+		o.drift = append(o.drift, fmt.Sprintf("drift: %s is %s on the server", name, l))
+	}
+}
+
+// writeOnly compares the desired values of one facet with the state's
+// fingerprint. items, when non-nil, are kept in the state and shown as the
+// first value's Before when the fingerprint differs.
+func (o *obj) writeOnly(facet string, items []string, vals ...kv) {
+	m := make(map[string]any, len(vals))
+	for _, v := range vals {
+		o.after.Set(v.name, v.v)
+		m[v.name] = v.v
+	}
+	h := Fingerprint(m)
+	f := Facet{Hash: h}
+	if items != nil {
+		f.Items = append([]string{}, items...)
+	}
+	if o.ns.Facets == nil {
+		o.ns.Facets = map[string]Facet{}
+	}
+	o.ns.Facets[facet] = f
+	if !o.exists {
+		return
+	}
+	var old Facet
+	var ok bool
+	if o.old != nil {
+		old, ok = o.old.Facets[facet]
+	}
+	switch {
+	case ok && old.Hash == h:
+		for _, v := range vals {
+			o.before[v.name] = o.after[v.name]
+		}
+	case ok:
+		o.changed = append(o.changed, facet)
+		if items != nil {
+			prev := old.Items
+			if prev == nil {
+				prev = []string{}
+			}
+			o.before.Set(vals[0].name, prev)
+		}
+	default:
+		o.notInState = append(o.notInState, facet)
+	}
+}
+
+// oldItems returns the items the state has for a facet (nil, false when
+// the facet is not in the state).
+func (o *obj) oldItems(facet string) ([]string, bool) {
+	if o.old == nil {
+		return nil, false
+	}
+	f, ok := o.old.Facets[facet]
+	if !ok {
+		return nil, false
+	}
+	return f.Items, true
+}
+
+func (o *obj) reason() string {
+	var parts []string
+	parts = append(parts, o.replace...)
+	parts = append(parts, o.forceUpdate...)
+	sort.Strings(o.drift)
+	parts = append(parts, o.drift...)
+	if len(o.changed) > 0 {
+		sort.Strings(o.changed)
+		parts = append(parts, "changed since last apply: "+strings.Join(o.changed, ", "))
+	}
+	if len(o.notInState) > 0 {
+		sort.Strings(o.notInState)
+		parts = append(parts, "not in state: "+strings.Join(o.notInState, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// finish adds the object's change to the plan, or counts it as a no-op.
+func (o *obj) finish(depth int) {
+	c := Change{Kind: o.kind, Key: o.key, Source: srcString(o.src), After: o.after, NewState: o.ns}
+	switch {
+	case !o.exists:
+		c.Action = Create
+		c.NewState.ID = 0
+		c.Reason = o.createReason
+		if c.Reason == "" {
+			c.Reason = "not on the server"
+		}
+	case len(o.replace) > 0:
+		c.Action = Replace
+		c.Before = o.before
+		c.Reason = o.reason()
+		c.NewState.ID = 0
+	case len(o.drift)+len(o.changed)+len(o.notInState)+len(o.forceUpdate) > 0:
+		c.Action = Update
+		c.Before = o.before
+		c.Reason = o.reason()
+	default:
+		o.p.noops[o.kind]++
+		return
+	}
+	if len(c.NewState.Facets) == 0 {
+		c.NewState.Facets = nil
+	}
+	o.p.add(c, depth)
+}

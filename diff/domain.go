@@ -1,0 +1,257 @@
+package diff
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/permsync/permsync/spec"
+)
+
+// planSystemRoles plans custom system roles.
+func (p *planner) planSystemRoles() {
+	want := map[string]bool{}
+	roles := append([]spec.SystemRole(nil), p.d.SystemRoles...)
+	sort.SliceStable(roles, func(i, j int) bool { return roles[i].Name < roles[j].Name })
+	for _, r := range roles {
+		want[r.Name] = true
+		lr, ok := p.live.SystemRoles[r.Name]
+		o := p.newObj(KindSystemRole, r.Name, r.Src, ok)
+		o.ident("name", r.Name)
+		o.id(lr.ID)
+		if r.Description != nil {
+			o.readable("description", *r.Description, lr.Description)
+		}
+		o.finish(0)
+	}
+	for _, name := range sortedKeys(p.live.SystemRoles) {
+		if want[name] {
+			continue
+		}
+		old := p.state(KindSystemRole, name)
+		why := deleteWhy(old, p.d.Settings.Prune.SystemRoles, "prune.systemRoles")
+		if why == "" {
+			continue
+		}
+		lr := p.live.SystemRoles[name]
+		var before Attrs
+		before.Set("name", name)
+		before.Set("id", lr.ID)
+		before.Set("description", lr.Description)
+		p.addDelete(Change{Kind: KindSystemRole, Key: name, Before: before, Reason: why}, 0)
+	}
+}
+
+// deleteWhy says why an object absent from the files is deleted, or ""
+// when it is not.
+func deleteWhy(old *ObjectState, prune bool, pruneName string) string {
+	switch {
+	case old != nil && old.Created:
+		return "not in the files; created by permsync"
+	case prune:
+		return "not in the files; " + pruneName + " is on"
+	}
+	return ""
+}
+
+// planOrgs plans the company and the departments.
+func (p *planner) planOrgs() {
+	want := map[string]spec.Department{}
+	if p.d.Orgs != nil {
+		if p.d.Orgs.Company != "" {
+			o := p.newObj(KindCompany, "company", p.d.Orgs.Src, true)
+			o.writeOnly("name", nil, kv{"name", p.d.Orgs.Company})
+			o.finish(0)
+		}
+		for _, dep := range p.d.Orgs.Departments {
+			want[dep.Code] = dep
+		}
+	}
+	depth := func(code string) int {
+		n := 0
+		seen := map[string]bool{}
+		for cur, ok := want[code]; ok && cur.Parent != "" && !seen[cur.Code]; cur, ok = want[cur.Parent] {
+			seen[cur.Code] = true
+			n++
+		}
+		return n
+	}
+	for _, code := range sortedKeys(want) {
+		dep := want[code]
+		old := p.state(KindDepartment, code)
+		o := p.newObj(KindDepartment, code, dep.Src, old != nil)
+		o.createReason = "not in state"
+		o.ident("code", code)
+		admins := dep.Admins
+		if admins == nil {
+			admins = []string{}
+		}
+		var parentItems []string
+		if dep.Parent != "" {
+			parentItems = []string{dep.Parent}
+		}
+		o.writeOnly("department", nil,
+			kv{"name", dep.Name}, kv{"parent", dep.Parent}, kv{"admins", admins}, kv{"description", dep.Description})
+		o.ns.Facets["parent"] = Facet{Hash: Fingerprint(dep.Parent), Items: parentItems}
+		o.finish(depth(code))
+	}
+	// Deletions: departments the state knows and the files no longer have.
+	stateParent := map[string]string{}
+	for _, code := range p.stateKeys(KindDepartment, "") {
+		if f, ok := p.state(KindDepartment, code).Facets["parent"]; ok && len(f.Items) > 0 {
+			stateParent[code] = f.Items[0]
+		}
+	}
+	stateDepth := func(code string) int {
+		n := 0
+		seen := map[string]bool{}
+		for cur := code; stateParent[cur] != "" && !seen[cur]; cur = stateParent[cur] {
+			seen[cur] = true
+			n++
+		}
+		return n
+	}
+	for _, code := range p.stateKeys(KindDepartment, "") {
+		if _, ok := want[code]; ok {
+			continue
+		}
+		why := deleteWhy(p.state(KindDepartment, code), p.d.Settings.Prune.Orgs, "prune.orgs")
+		if why == "" {
+			continue
+		}
+		var before Attrs
+		before.Set("code", code)
+		before.Set("parent", stateParent[code])
+		p.addDelete(Change{Kind: KindDepartment, Key: code, Before: before, Reason: why}, stateDepth(code))
+	}
+}
+
+// userOrg is a user's department in attributes.
+type userOrg struct {
+	Code string `json:"code"`
+	Role string `json:"role"`
+}
+
+// planUsers plans domain users: the users under users:, and deletions.
+func (p *planner) planUsers() {
+	users := append([]spec.User(nil), p.d.Users...)
+	sort.SliceStable(users, func(i, j int) bool { return users[i].UniqueID < users[j].UniqueID })
+	for _, u := range users {
+		lu, ok := p.live.Users[u.UniqueID]
+		o := p.newObj(KindUser, u.UniqueID, u.Src, ok)
+		o.ident("uniqueId", u.UniqueID)
+		o.id(lu.ID)
+		if u.Email != nil {
+			o.readable("email", *u.Email, deref(lu.Email))
+		}
+		if u.Phone != nil {
+			o.readable("phone", *u.Phone, deref(lu.Phone))
+		}
+		if u.Nick != nil {
+			o.readable("nick", *u.Nick, deref(lu.Nick))
+		}
+		if u.CustomInfo != nil {
+			o.readable("customInfo", normCustomInfo(Canonical(u.CustomInfo)), normCustomInfo(lu.CustomInfo))
+		}
+		if u.Department != nil {
+			o.writeOnly("department", nil, kv{"department", *u.Department})
+		}
+		if u.Company != nil {
+			o.writeOnly("company", nil, kv{"company", *u.Company})
+		}
+		if u.Position != nil {
+			o.writeOnly("position", nil, kv{"position", *u.Position})
+		}
+		if u.Left != nil {
+			o.writeOnly("left", nil, kv{"left", *u.Left})
+		}
+		if u.AllowExternal != nil {
+			o.writeOnly("allowExternal", nil, kv{"allowExternal", *u.AllowExternal})
+		}
+		if u.Orgs != nil {
+			orgs := make([]userOrg, 0, len(u.Orgs))
+			for _, uo := range u.Orgs {
+				role := uo.Role
+				if role == "" {
+					role = "normal"
+				}
+				orgs = append(orgs, userOrg{Code: uo.Code, Role: role})
+			}
+			sort.SliceStable(orgs, func(i, j int) bool { return orgs[i].Code < orgs[j].Code })
+			o.writeOnly("orgs", nil, kv{"orgs", orgs})
+		}
+		if u.Attrs != nil {
+			o.writeOnly("attrs", nil, kv{"attrs", normUserAttrs(u.Attrs)})
+		}
+		o.finish(0)
+	}
+	// Deletions.
+	for _, uid := range sortedKeys(p.live.Users) {
+		if p.declared[uid] || p.referenced[uid] {
+			continue
+		}
+		why := deleteWhy(p.state(KindUser, uid), p.d.Settings.Prune.Users, "prune.users")
+		if why == "" {
+			continue
+		}
+		if p.protected[uid] {
+			p.warn("user %s is protected (settings.protectedUsers or the token's user): not deleted from the domain", uid)
+			continue
+		}
+		lu := p.live.Users[uid]
+		var before Attrs
+		before.Set("uniqueId", uid)
+		before.Set("id", lu.ID)
+		if lu.Nick != nil {
+			before.Set("nick", *lu.Nick)
+		}
+		if lu.Email != nil {
+			before.Set("email", *lu.Email)
+		}
+		p.addDelete(Change{Kind: KindUser, Key: uid, Before: before, Reason: why}, 0)
+	}
+}
+
+// normUserAttrs keeps null (clear) and [] (none) apart; values are sorted.
+func normUserAttrs(in map[string]*[]string) map[string]json.RawMessage {
+	out := make(map[string]json.RawMessage, len(in))
+	for name, v := range in {
+		if v == nil {
+			out[name] = json.RawMessage("null")
+			continue
+		}
+		vals := append([]string{}, (*v)...)
+		sort.Strings(vals)
+		out[name] = Canonical(vals)
+	}
+	return out
+}
+
+// normCustomInfo makes customInfo comparable: canonical JSON, a JSON
+// object encoded as a string decoded, null and empty as {}.
+func normCustomInfo(raw json.RawMessage) json.RawMessage {
+	s := strings.TrimSpace(string(raw))
+	if s == "" || s == "null" || s == `""` {
+		return json.RawMessage("{}")
+	}
+	var str string
+	if err := json.Unmarshal(raw, &str); err == nil {
+		if c, err := canonicalBytes([]byte(str)); err == nil {
+			return c
+		}
+		return Canonical(str)
+	}
+	c, err := canonicalBytes(raw)
+	if err != nil {
+		return Canonical(fmt.Sprintf("%s", raw))
+	}
+	return c
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,379 @@
+package diff
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/permsync/permsync/spec"
+)
+
+// findProject is the live project a desired one refers to: by its pinned
+// id, else by name.
+func (p *planner) findProject(pr spec.Project) *LiveProject {
+	if pr.ID != 0 {
+		for _, name := range sortedKeys(p.live.Projects) {
+			if lp := p.live.Projects[name]; lp != nil && lp.ID == pr.ID {
+				return lp
+			}
+		}
+		return nil
+	}
+	return p.live.Projects[pr.Name]
+}
+
+// planProjects plans projects and everything inside them.
+func (p *planner) planProjects() {
+	projects := append([]spec.Project(nil), p.d.Projects...)
+	sort.SliceStable(projects, func(i, j int) bool { return projects[i].Name < projects[j].Name })
+	inFiles := map[string]bool{}
+	for _, pr := range projects {
+		lp := p.findProject(pr)
+		inFiles[pr.Name] = true
+		if lp != nil {
+			inFiles[lp.Name] = true
+		}
+		o := p.newObj(KindProject, pr.Name, pr.Src, lp != nil)
+		o.after.Set("name", pr.Name)
+		if lp != nil {
+			o.before.Set("name", lp.Name)
+			o.id(lp.ID)
+			if lp.Name != pr.Name {
+				o.forceUpdate = append(o.forceUpdate, fmt.Sprintf("rename: the project with id %d is named %q on the server", lp.ID, lp.Name))
+			}
+		} else {
+			o.after.Set("receivers", p.receivers(pr))
+		}
+		if pr.Description != nil {
+			var desc string
+			if lp != nil {
+				desc = lp.Description
+			}
+			o.readable("description", *pr.Description, desc)
+		}
+		o.finish(0)
+
+		var pid int64
+		if lp != nil {
+			pid = lp.ID
+			if !lp.Read {
+				lp = &LiveProject{ID: lp.ID, Name: lp.Name, Description: lp.Description}
+			}
+		}
+		ctx := &projectCtx{p: p, pr: pr, lp: lp, pid: pid, replacedGroups: map[string]bool{}}
+		ctx.planMembers()
+		ctx.planGroups()
+		ctx.planRoles()
+		ctx.planResourceMembers()
+	}
+	// Projects permsync created and the files no longer name.
+	for _, name := range sortedKeys(p.live.Projects) {
+		if inFiles[name] {
+			continue
+		}
+		old := p.state(KindProject, name)
+		if old == nil || !old.Created {
+			continue
+		}
+		lp := p.live.Projects[name]
+		var before Attrs
+		before.Set("name", name)
+		before.Set("id", lp.ID)
+		p.addDelete(Change{Kind: KindProject, Key: name, Before: before, Reason: "not in the files; created by permsync"}, 0)
+	}
+}
+
+// receivers are the members project/add starts a project with: its admins,
+// else its members, else the token's user.
+func (p *planner) receivers(pr spec.Project) []string {
+	var admins, all []string
+	for _, m := range pr.Members {
+		all = append(all, m.User)
+		for _, r := range m.SystemRoles {
+			if r == "admin" {
+				admins = append(admins, m.User)
+			}
+		}
+	}
+	out := admins
+	if len(out) == 0 {
+		out = all
+	}
+	if len(out) == 0 && p.live.TokenUser != "" {
+		out = []string{p.live.TokenUser}
+	}
+	if out == nil {
+		out = []string{}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// projectCtx plans the objects inside one desired project.
+type projectCtx struct {
+	p   *planner
+	pr  spec.Project
+	lp  *LiveProject // nil when the project does not exist yet
+	pid int64
+	// replacedGroups are the groups this plan re-creates: roles bind
+	// them again.
+	replacedGroups map[string]bool
+}
+
+func (c *projectCtx) key(parts ...string) string {
+	return c.pr.Name + "/" + strings.Join(parts, "/")
+}
+
+func (c *projectCtx) newObj(k Kind, key string, src spec.Source, exists bool) *obj {
+	o := c.p.newObj(k, key, src, exists)
+	if c.pid != 0 {
+		o.ident("project_id", c.pid)
+	}
+	return o
+}
+
+// systemRoleNames maps live system role ids to names.
+func (p *planner) systemRoleNames(ids []int64) []string {
+	byID := map[int64]string{}
+	for name, id := range spec.BuiltinSystemRoles {
+		byID[int64(id)] = name
+	}
+	for name, r := range p.live.SystemRoles {
+		byID[r.ID] = name
+	}
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if n, ok := byID[id]; ok {
+			out = append(out, n)
+		} else {
+			out = append(out, "#"+strconv.FormatInt(id, 10))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// systemRoleIDs maps system role names to the ids known at plan time.
+func (p *planner) systemRoleIDs(names []string) map[string]int64 {
+	out := map[string]int64{}
+	for _, n := range names {
+		if id, ok := spec.BuiltinSystemRoles[n]; ok {
+			out[n] = int64(id)
+		} else if r, ok := p.live.SystemRoles[n]; ok {
+			out[n] = r.ID
+		}
+	}
+	return out
+}
+
+func uniqSorted(in []string) []string {
+	seen := map[string]bool{}
+	out := []string{}
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// planMembers plans the project's membership when members: is present.
+func (c *projectCtx) planMembers() {
+	if c.pr.Members == nil {
+		return
+	}
+	p := c.p
+	var live map[string]LiveMember
+	if c.lp != nil {
+		live = c.lp.Members
+	}
+	want := map[string]spec.Member{}
+	for _, m := range c.pr.Members {
+		want[m.User] = m
+	}
+	for _, u := range sortedKeys(want) {
+		m := want[u]
+		lm, ok := live[u]
+		o := c.newObj(KindMember, c.key(u), m.Src, ok && c.lp != nil)
+		o.ident("user", u)
+		if m.SystemRoles != nil {
+			roles := uniqSorted(m.SystemRoles)
+			liveRoles := p.systemRoleNames(lm.SystemRoleIDs)
+			if ok && p.protected[u] && contains(liveRoles, "admin") && !contains(roles, "admin") {
+				p.warn("user %s is protected (settings.protectedUsers or the token's user): keeps the admin system role in project %s", u, c.pr.Name)
+				roles = uniqSorted(append(roles, "admin"))
+			}
+			o.readable("systemRoles", roles, liveRoles)
+			o.after.Set("system_role_ids", p.systemRoleIDs(roles))
+			if ok {
+				o.before.Set("system_role_ids", p.systemRoleIDs(liveRoles))
+			}
+		}
+		o.finish(0)
+	}
+	for _, u := range sortedKeys(live) {
+		if _, ok := want[u]; ok {
+			continue
+		}
+		if c.p.projRefs[c.pr.Name][u] {
+			continue // bound by a role, a group or a resource: a member through them
+		}
+		if p.protected[u] {
+			p.warn("user %s is protected (settings.protectedUsers or the token's user): not removed from project %s", u, c.pr.Name)
+			continue
+		}
+		lm := live[u]
+		var before Attrs
+		before.Set("user", u)
+		before.Set("project_id", c.pid)
+		before.Set("id", lm.UserID)
+		before.Set("systemRoles", p.systemRoleNames(lm.SystemRoleIDs))
+		p.addDelete(Change{Kind: KindMember, Key: c.key(u), Before: before, Reason: "not in the project's members"}, 0)
+	}
+}
+
+// planGroups plans the project's groups.
+func (c *projectCtx) planGroups() {
+	p := c.p
+	want := map[string]spec.Group{}
+	for _, g := range c.pr.Groups {
+		want[g.Name] = g
+	}
+	var liveGroups map[string]*LiveGroup
+	if c.lp != nil {
+		liveGroups = c.lp.Groups
+	}
+	for _, name := range sortedKeys(want) {
+		g := want[name]
+		key := c.key(name)
+		lg := liveGroups[name]
+		old := p.state(KindGroup, key)
+		exists := c.lp != nil && (lg != nil || old != nil)
+		o := c.newObj(KindGroup, key, g.Src, exists)
+		o.ident("name", name)
+		if lg != nil {
+			o.id(lg.ID)
+		} else if exists {
+			o.id(old.ID)
+		}
+		// folder: set on create; the API cannot move a group.
+		o.after.Set("folder", g.Folder)
+		folderFacet := Facet{Hash: Fingerprint(g.Folder), Items: []string{g.Folder}}
+		if exists {
+			prev, known := o.oldItems("folder")
+			switch {
+			case known && len(prev) == 1 && prev[0] != g.Folder:
+				o.before.Set("folder", prev[0])
+				o.replace = append(o.replace, fmt.Sprintf("the API cannot move a group: folder %q becomes %q", prev[0], g.Folder))
+			default:
+				o.before.Set("folder", g.Folder)
+			}
+		}
+		if g.Description != nil {
+			o.writeOnly("description", nil, kv{"description", *g.Description})
+		}
+		if o.ns.Facets == nil {
+			o.ns.Facets = map[string]Facet{}
+		}
+		o.ns.Facets["folder"] = folderFacet
+		if g.Members != nil {
+			var liveMembers []string
+			if lg != nil {
+				liveMembers = lg.Members
+			}
+			o.readable("members", uniqSorted(g.Members), uniqSorted(liveMembers))
+		} else if len(o.replace) > 0 && lg != nil {
+			// A re-created group gets back the members it has.
+			o.after.Set("members", uniqSorted(lg.Members))
+		}
+		if len(o.replace) > 0 {
+			c.replacedGroups[name] = true
+		}
+		o.finish(0)
+	}
+	if c.lp == nil {
+		return
+	}
+	// Deletions: groups seen on the server or known from the state.
+	candidates := map[string]bool{}
+	for name := range liveGroups {
+		candidates[name] = true
+	}
+	for _, k := range p.stateKeys(KindGroup, c.pr.Name+"/") {
+		candidates[strings.TrimPrefix(k, c.pr.Name+"/")] = true
+	}
+	for _, name := range sortedKeys(candidates) {
+		if _, ok := want[name]; ok {
+			continue
+		}
+		key := c.key(name)
+		old := p.state(KindGroup, key)
+		why := deleteWhy(old, p.d.Settings.Prune.Groups, "prune.groups")
+		if why == "" {
+			continue
+		}
+		var before Attrs
+		before.Set("name", name)
+		before.Set("project_id", c.pid)
+		if lg := liveGroups[name]; lg != nil {
+			before.Set("id", lg.ID)
+			before.Set("members", uniqSorted(lg.Members))
+		} else if old != nil && old.ID != 0 {
+			before.Set("id", old.ID)
+		}
+		if old != nil {
+			if f, ok := old.Facets["folder"]; ok && len(f.Items) == 1 {
+				before.Set("folder", f.Items[0])
+			}
+		}
+		p.addDelete(Change{Kind: KindGroup, Key: key, Before: before, Reason: why}, 0)
+	}
+}
+
+// resourceMember is one direct member of a resource in attributes.
+type resourceMember struct {
+	User        string   `json:"user"`
+	Permissions []string `json:"permissions"`
+}
+
+// planResourceMembers plans the full syncs of resources' direct members.
+func (c *projectCtx) planResourceMembers() {
+	rms := append([]spec.ResourceMember(nil), c.pr.ResourceMembers...)
+	sort.SliceStable(rms, func(i, j int) bool {
+		if rms[i].Type != rms[j].Type {
+			return rms[i].Type < rms[j].Type
+		}
+		return rms[i].ID < rms[j].ID
+	})
+	for _, rm := range rms {
+		key := c.key(rm.Type, strconv.FormatInt(rm.ID, 10))
+		old := c.p.state(KindResourceMembers, key)
+		o := c.newObj(KindResourceMembers, key, rm.Src, old != nil && c.lp != nil)
+		o.createReason = "not in state"
+		o.ident("type", rm.Type)
+		o.ident("resource_id", rm.ID)
+		members := make([]resourceMember, 0, len(rm.Members))
+		for _, m := range rm.Members {
+			perms := sortedCopy(m.Permissions)
+			if perms == nil {
+				perms = []string{}
+			}
+			members = append(members, resourceMember{User: m.User, Permissions: perms})
+		}
+		sort.SliceStable(members, func(i, j int) bool { return members[i].User < members[j].User })
+		o.writeOnly("members", nil, kv{"members", members})
+		o.finish(0)
+	}
+}

@@ -1,0 +1,258 @@
+package diff
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/permsync/permsync/spec"
+)
+
+// roleIn is a desired role or data permission, as the planner needs it.
+type roleIn struct {
+	kind        Kind
+	src         spec.Source
+	name        string
+	folder      string
+	typ         int // 0, 3 (roles) or 2 (data permissions)
+	level       int // roles only
+	description *string
+	bindings    spec.Bindings
+	resources   []spec.Resource // roles; nil: not managed
+	rules       []spec.Rule     // data permissions; nil: not managed
+}
+
+// planRoles plans the project's roles and data permissions.
+func (c *projectCtx) planRoles() {
+	var roles, dps []roleIn
+	for _, r := range c.pr.Roles {
+		level := r.Level
+		if level == 0 {
+			level = 1
+		}
+		typ := 0
+		if level == 2 {
+			typ = 3
+		}
+		roles = append(roles, roleIn{kind: KindRole, src: r.Src, name: r.Name, folder: r.Folder, typ: typ, level: level,
+			description: r.Description, bindings: r.Bindings, resources: r.Resources})
+	}
+	for _, r := range c.pr.DataPermissions {
+		dps = append(dps, roleIn{kind: KindDataPermission, src: r.Src, name: r.Name, folder: r.Folder, typ: 2,
+			description: r.Description, bindings: r.Bindings, rules: r.Rules})
+	}
+	var liveRoles, liveDPs map[string]*LiveRole
+	if c.lp != nil {
+		liveRoles, liveDPs = c.lp.Roles, c.lp.DataPermissions
+	}
+	c.planRoleKind(KindRole, roles, liveRoles, c.p.d.Settings.Prune.Roles, "prune.roles")
+	c.planRoleKind(KindDataPermission, dps, liveDPs, c.p.d.Settings.Prune.DataPermissions, "prune.dataPermissions")
+}
+
+func (c *projectCtx) planRoleKind(k Kind, in []roleIn, live map[string]*LiveRole, prune bool, pruneName string) {
+	want := map[string]roleIn{}
+	for _, r := range in {
+		want[r.folder+"/"+r.name] = r
+	}
+	for _, lk := range sortedKeys(want) {
+		c.planRole(want[lk], live[lk])
+	}
+	for _, lk := range sortedKeys(live) {
+		if _, ok := want[lk]; ok {
+			continue
+		}
+		key := c.pr.Name + "/" + lk
+		why := deleteWhy(c.p.state(k, key), prune, pruneName)
+		if why == "" {
+			continue
+		}
+		lr := live[lk]
+		var before Attrs
+		before.Set("id", lr.ID)
+		before.Set("project_id", c.pid)
+		before.Set("name", lr.Name)
+		before.Set("folder", lr.Folder)
+		before.Set("type", lr.Type)
+		before.Set("users", sortedKeys(lr.Users))
+		c.p.addDelete(Change{Kind: k, Key: key, Before: before, Reason: why}, 0)
+	}
+}
+
+// liveExpires returns the users bound to a live role and their expiries.
+func liveExpires(lr *LiveRole) ([]string, map[string]string) {
+	users := []string{}
+	exp := map[string]string{}
+	if lr == nil {
+		return users, exp
+	}
+	for _, u := range sortedKeys(lr.Users) {
+		users = append(users, u)
+		if t := lr.Users[u]; t != nil && *t != "" {
+			exp[u] = NormalizeTime(*t)
+		}
+	}
+	return users, exp
+}
+
+// expiresFor picks the expiries of the given names from a binding's
+// expires map.
+func expiresFor(names []string, expires map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, n := range names {
+		if t, ok := expires[n]; ok && t != "" {
+			out[n] = NormalizeTime(t)
+		}
+	}
+	return out
+}
+
+func (c *projectCtx) planRole(r roleIn, lr *LiveRole) {
+	p := c.p
+	key := c.key(r.folder, r.name)
+	o := c.newObj(r.kind, key, r.src, lr != nil)
+	o.ident("name", r.name)
+	o.ident("folder", r.folder)
+	o.after.Set("type", r.typ)
+	if r.kind == KindRole {
+		o.ident("level", r.level)
+	}
+	if lr != nil {
+		o.id(lr.ID)
+		o.before.Set("type", lr.Type)
+		if lr.Type != r.typ {
+			o.replace = append(o.replace, fmt.Sprintf("the type changes from %d to %d, which the API cannot do in place", lr.Type, r.typ))
+		}
+	}
+	if r.description != nil {
+		var desc string
+		if lr != nil {
+			desc = lr.Description
+		}
+		o.readable("description", *r.description, desc)
+	}
+
+	liveUsers, liveExp := liveExpires(lr)
+	if r.bindings.Users != nil {
+		users := uniqSorted(r.bindings.Users)
+		exp := expiresFor(users, r.bindings.Expires)
+		for _, u := range liveUsers {
+			if p.protected[u] && !contains(users, u) {
+				p.warn("user %s is protected (settings.protectedUsers or the token's user): not unbound from %s %s", u, r.kind, key)
+				users = uniqSorted(append(users, u))
+				if t, ok := liveExp[u]; ok {
+					exp[u] = t
+				}
+			}
+		}
+		o.readable("users", users, liveUsers)
+		o.readable("user_expires", exp, liveExp)
+	}
+	c.bindingFacet(o, "groups", "group_expires", r.bindings.Groups, r.bindings.Expires, "group")
+	c.bindingFacet(o, "orgs", "org_expires", r.bindings.Orgs, r.bindings.Expires, "department")
+
+	if r.kind == KindRole && r.resources != nil {
+		o.writeOnly("resources", nil, kv{"resources", normResources(r.resources)})
+	}
+	var liveRules []spec.Rule
+	rulesKnown := false
+	if lr != nil && lr.RulesKnown {
+		if lrs, err := decodeLiveRules(lr.Rules); err == nil {
+			liveRules, rulesKnown = normRules(lrs), true
+		}
+	}
+	if r.kind == KindDataPermission && r.rules != nil {
+		want := normRules(r.rules)
+		if rulesKnown {
+			o.readable("rules", want, alignLiveRules(want, liveRules))
+			if o.ns.Facets == nil {
+				o.ns.Facets = map[string]Facet{}
+			}
+			o.ns.Facets["rules"] = Facet{Hash: Fingerprint(map[string]any{"rules": want})}
+		} else {
+			o.writeOnly("rules", nil, kv{"rules", want})
+		}
+	}
+
+	if len(o.replace) > 0 {
+		c.completeReplace(o, r, lr, liveUsers, liveExp, liveRules, rulesKnown)
+	}
+	o.finish(0)
+}
+
+// bindingFacet plans a role's group or org bindings, a write-only facet
+// whose items the state keeps: removing one needs a replace.
+func (c *projectCtx) bindingFacet(o *obj, name, expName string, want []string, expires map[string]string, what string) {
+	if want == nil {
+		return
+	}
+	items := uniqSorted(want)
+	o.writeOnly(name, items, kv{name, items}, kv{expName, expiresFor(items, expires)})
+	if !o.exists {
+		return
+	}
+	if name == "groups" {
+		var again []string
+		for _, g := range items {
+			if c.replacedGroups[g] {
+				again = append(again, g)
+			}
+		}
+		if len(again) > 0 {
+			// Make the facet changed: the executor binds every group again.
+			delete(o.before, name)
+			delete(o.before, expName)
+			o.forceUpdate = append(o.forceUpdate, fmt.Sprintf("group %s is re-created: bind it again", strings.Join(again, ", ")))
+		}
+	}
+	prev, known := o.oldItems(name)
+	if !known {
+		return
+	}
+	var gone []string
+	for _, it := range prev {
+		if !contains(items, it) {
+			gone = append(gone, it)
+		}
+	}
+	if len(gone) > 0 {
+		sort.Strings(gone)
+		o.replace = append(o.replace, fmt.Sprintf("the API cannot unbind %s %s from a role: delete it and create it again with the desired bindings", what, strings.Join(gone, ", ")))
+	}
+}
+
+// completeReplace fills in After what a re-create must bring back that the
+// files do not manage, and refuses a replace that would lose what cannot
+// be read back.
+func (c *projectCtx) completeReplace(o *obj, r roleIn, lr *LiveRole, liveUsers []string, liveExp map[string]string, liveRules []spec.Rule, rulesKnown bool) {
+	p := c.p
+	if !o.after.Has("users") {
+		o.after.Set("users", liveUsers)
+		o.after.Set("user_expires", liveExp)
+	}
+	if !o.after.Has("description") && lr != nil {
+		o.after.Set("description", lr.Description)
+	}
+	for _, f := range []struct{ name, exp string }{{"groups", "group_expires"}, {"orgs", "org_expires"}} {
+		if o.after.Has(f.name) {
+			continue
+		}
+		if prev, ok := o.oldItems(f.name); ok && len(prev) > 0 {
+			o.after.Set(f.name, uniqSorted(prev))
+			o.after.Set(f.exp, map[string]string{})
+			if o.ns.Facets == nil {
+				o.ns.Facets = map[string]Facet{}
+			}
+			o.ns.Facets[f.name] = o.old.Facets[f.name]
+		}
+	}
+	switch {
+	case r.kind == KindRole && !o.after.Has("resources"):
+		p.refusals = append(p.refusals, fmt.Sprintf("%s %s must be replaced (%s), but its resources are not in the files and cannot be read back: add resources: to it (%s)", r.kind, o.key, strings.Join(o.replace, "; "), srcString(r.src)))
+	case r.kind == KindDataPermission && !o.after.Has("rules"):
+		if !rulesKnown {
+			p.refusals = append(p.refusals, fmt.Sprintf("%s %s must be replaced (%s), but its rules are not in the files and cannot be read back: add rules: to it (%s)", r.kind, o.key, strings.Join(o.replace, "; "), srcString(r.src)))
+			return
+		}
+		o.after.Set("rules", liveRules)
+	}
+}
