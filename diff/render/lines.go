@@ -79,6 +79,9 @@ func changeLines(c *diff.Change, maxLen int) []line {
 	switch c.Action {
 	case diff.Create:
 		for _, name := range sortedNames(c.After) {
+			if string(c.After[name]) == "{}" {
+				continue // an empty map (no expiries) says nothing to a reviewer
+			}
 			out = append(out, whole("+", name, c.After[name], maxLen)...)
 		}
 	case diff.Delete:
@@ -95,10 +98,10 @@ func changeLines(c *diff.Change, maxLen int) []line {
 // changed lays out the attributes that differ between before and after.
 func changed(before, after diff.Attrs, maxLen int) []line {
 	names := map[string]bool{}
-	for n := range before {
+	for _, n := range sortedNames(before) {
 		names[n] = true
 	}
-	for n := range after {
+	for _, n := range sortedNames(after) {
 		names[n] = true
 	}
 	sorted := make([]string, 0, len(names))
@@ -217,9 +220,18 @@ func plural(n int, noun string) string {
 	return strconv.Itoa(n) + " " + noun + "s"
 }
 
+// internalAttrs are attributes the executor needs but a reviewer does not:
+// the project's id, and system role ids derived from the names shown. The
+// JSON output keeps them.
+var internalAttrs = map[string]bool{"project_id": true, "system_role_ids": true}
+
+// sortedNames lists the attributes to show, sorted.
 func sortedNames(a diff.Attrs) []string {
 	names := make([]string, 0, len(a))
 	for n := range a {
+		if internalAttrs[n] {
+			continue
+		}
 		names = append(names, n)
 	}
 	sort.Strings(names)
