@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+
+	"github.com/permsync/permsync/spec"
+)
+
+func init() {
+	register(command{
+		name:    "validate",
+		summary: "check the desired-state files, without touching the server",
+		run:     runValidate,
+	})
+}
+
+// runValidate loads, merges and checks the files given with -f. It prints a
+// one-line summary when they are valid, else every problem, one per line.
+func runValidate(_ context.Context, env *cmdEnv, args []string) int {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	var files stringList
+	fs.Var(&files, "f", "a YAML file or a directory searched for *.yaml and *.yml (repeatable)")
+	fs.Usage = func() {
+		fmt.Fprintln(env.stderr, "Usage: permsync validate -f PATH [-f PATH]...")
+		fmt.Fprintln(env.stderr)
+		fmt.Fprintln(env.stderr, "Loads every file, merges them into one desired state and checks it.")
+		fmt.Fprintln(env.stderr, "Exits 0 when valid, 1 with every problem found when not.")
+		fmt.Fprintln(env.stderr)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitError
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.stderr, "permsync validate: unexpected argument %q (give files with -f)\n", fs.Arg(0))
+		return exitError
+	}
+	if len(files) == 0 {
+		fmt.Fprintln(env.stderr, "permsync validate: give at least one file or directory with -f")
+		return exitError
+	}
+	d, err := spec.Load(files)
+	if err != nil {
+		probs := spec.Problems(err)
+		for _, p := range probs {
+			fmt.Fprintln(env.stderr, p.Error())
+		}
+		if len(probs) == 1 {
+			fmt.Fprintln(env.stderr, "1 problem.")
+		} else {
+			fmt.Fprintf(env.stderr, "%d problems.\n", len(probs))
+		}
+		return exitError
+	}
+	fmt.Fprintf(env.stdout, "Valid: %s.\n", d.Summary())
+	return exitOK
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+)
+
+// runValidateCmd runs permsync in-process and returns its exit code and output.
+func runValidateCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env := &cmdEnv{
+		stdin:  strings.NewReader(""),
+		stdout: &out,
+		stderr: &errb,
+		getenv: func(string) string { return "" },
+	}
+	code = runMain(context.Background(), env, args)
+	return code, out.String(), errb.String()
+}
+
+func TestValidateQuickstart(t *testing.T) {
+	code, stdout, stderr := runValidateCmd(t, "validate", "-f", "../../examples/quickstart/desired")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	want := "Valid: 10 users, 6 departments, 1 system role, 2 projects, 3 groups, 4 roles, 2 data permissions, 1 resource member list (6 files).\n"
+	if stdout != want || stderr != "" {
+		t.Errorf("stdout %q, stderr %q; want %q and nothing", stdout, stderr, want)
+	}
+}
+
+func TestValidateSeveralPaths(t *testing.T) {
+	code, stdout, stderr := runValidateCmd(t, "validate",
+		"-f", "../../examples/quickstart/desired/people.yaml",
+		"-f", "../../examples/quickstart/desired/org.yaml",
+		"-f", "../../examples/quickstart/desired/projects")
+	// The projects refer to 审计员, declared in a file not given.
+	if code != exitError {
+		t.Fatalf("exit %d, want %d; stdout %q", code, exitError, stdout)
+	}
+	if !strings.Contains(stderr, `unknown system role "审计员"`) || !strings.HasSuffix(stderr, " problems.\n") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+}
+
+// TestValidateInvalidCases runs every case under testdata/invalid as a user
+// at the repository root would, and expects exit 1, the problems of
+// <case>.want on stderr and their count.
+func TestValidateInvalidCases(t *testing.T) {
+	t.Chdir("../..")
+	entries, err := os.ReadDir("testdata/invalid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		base, isCase := strings.CutSuffix(e.Name(), ".yaml")
+		if e.IsDir() {
+			base, isCase = e.Name(), true
+		}
+		if !isCase {
+			continue
+		}
+		n++
+		want, err := os.ReadFile("testdata/invalid/" + base + ".want")
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := runValidateCmd(t, "validate", "-f", "testdata/invalid/"+e.Name())
+		lines := strings.Count(string(want), "\n")
+		count := fmt.Sprintf("%d problems.\n", lines)
+		if lines == 1 {
+			count = "1 problem.\n"
+		}
+		if code != exitError || stdout != "" || stderr != string(want)+count {
+			t.Errorf("%s: exit %d, stdout %q, stderr:\n%s\nwant exit 1 and:\n%s%s", base, code, stdout, stderr, want, count)
+		}
+		if strings.Contains(stderr, "goroutine") || strings.Contains(stderr, "panic") {
+			t.Errorf("%s: stack trace on stderr", base)
+		}
+	}
+	if n < 25 {
+		t.Errorf("only %d cases", n)
+	}
+}
+
+func TestValidateUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"validate"}, exitError, "give at least one file or directory with -f"},
+		{[]string{"validate", "-x"}, exitError, "flag provided but not defined"},
+		{[]string{"validate", "-f", "a.yaml", "extra"}, exitError, `unexpected argument "extra"`},
+		{[]string{"validate", "-h"}, exitOK, "Usage: permsync validate -f PATH"},
+		{[]string{"validate", "-f", "does/not/exist"}, exitError, "does/not/exist: cannot read: no such file or directory\n1 problem.\n"},
+	} {
+		code, _, stderr := runValidateCmd(t, tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", tc.args, code, stderr, tc.code, tc.want)
+		}
+	}
+}

@@ -1,0 +1,117 @@
+package spec
+
+import (
+	"errors"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/go-multierror"
+)
+
+// Problem is one thing wrong with the desired state: where it is and what
+// is wrong. Load and Validate return every problem at once, as the elements
+// of a *multierror.Error.
+type Problem struct {
+	File string // as given on the command line
+	Line int    // 1-based; 0 when unknown
+	Path string // field path inside the file, e.g. "projects[0].roles[3]"
+	Msg  string
+}
+
+// Error renders "file:line: path: msg", leaving out the parts that are
+// unknown.
+func (p *Problem) Error() string {
+	var b strings.Builder
+	if p.File != "" {
+		b.WriteString(p.File)
+		if p.Line > 0 {
+			b.WriteByte(':')
+			b.WriteString(itoa(p.Line))
+		}
+		b.WriteString(": ")
+	}
+	if p.Path != "" {
+		b.WriteString(p.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(p.Msg)
+	return b.String()
+}
+
+// Problems returns the problems inside an error returned by Load, LoadFiles,
+// LoadBytes or Validate. An error that holds none (an I/O error, say) comes
+// back as a single Problem with only Msg set.
+func Problems(err error) []*Problem {
+	if err == nil {
+		return nil
+	}
+	var me *multierror.Error
+	if errors.As(err, &me) {
+		out := make([]*Problem, 0, len(me.Errors))
+		for _, e := range me.Errors {
+			var p *Problem
+			if errors.As(e, &p) {
+				out = append(out, p)
+			} else {
+				out = append(out, &Problem{Msg: e.Error()})
+			}
+		}
+		return out
+	}
+	var p *Problem
+	if errors.As(err, &p) {
+		return []*Problem{p}
+	}
+	return []*Problem{{Msg: err.Error()}}
+}
+
+// problems collects Problems.
+type problems struct {
+	list []*Problem
+}
+
+func (ps *problems) add(p *Problem) { ps.list = append(ps.list, p) }
+
+// err sorts the problems by file, line and path and returns them as a
+// *multierror.Error, or nil when there are none.
+func (ps *problems) err() error {
+	if len(ps.list) == 0 {
+		return nil
+	}
+	list := append([]*Problem(nil), ps.list...)
+	sort.SliceStable(list, func(i, j int) bool {
+		a, b := list[i], list[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.Msg < b.Msg
+	})
+	// The same problem found twice (an alias expanded in two places, say)
+	// is reported once.
+	out := list[:0]
+	for i, p := range list {
+		if i > 0 && *p == *list[i-1] {
+			continue
+		}
+		out = append(out, p)
+	}
+	errs := make([]error, len(out))
+	for i, p := range out {
+		errs[i] = p
+	}
+	return &multierror.Error{Errors: errs, ErrorFormat: formatProblems}
+}
+
+func formatProblems(errs []error) string {
+	lines := make([]string, len(errs))
+	for i, e := range errs {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}

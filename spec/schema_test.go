@@ -1,0 +1,169 @@
+package spec
+
+import (
+	"encoding/json"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const schemaFile = "permsync.schema.json"
+
+// TestSchemaUpToDate keeps spec/permsync.schema.json equal to what the
+// types generate. Run with -update after changing the types.
+func TestSchemaUpToDate(t *testing.T) {
+	got := JSONSchema()
+	if *update {
+		if err := os.WriteFile(schemaFile, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(schemaFile)
+	if err != nil {
+		t.Fatalf("%v (run go test ./spec -run TestSchemaUpToDate -update)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s is stale; run go test ./spec -run TestSchemaUpToDate -update (-file +generated):\n%s", schemaFile, diff)
+	}
+}
+
+// jsonFields lists the json names of a struct type's fields, embedded
+// structs inlined, found independently of the generator.
+func jsonFields(t reflect.Type) []string {
+	var out []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Anonymous {
+			out = append(out, jsonFields(f.Type)...)
+			continue
+		}
+		tag := f.Tag.Get("json")
+		if tag == "-" || tag == "" {
+			continue
+		}
+		out = append(out, strings.Split(tag, ",")[0])
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestSchemaMatchesTypes reads the published schema and checks it against
+// the Go types: every struct reachable from Document has a definition (or
+// is the root) whose properties are exactly its json fields, with
+// additionalProperties false.
+func TestSchemaMatchesTypes(t *testing.T) {
+	b, err := os.ReadFile(schemaFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root map[string]any
+	if err := json.Unmarshal(b, &root); err != nil {
+		t.Fatal(err)
+	}
+	defs, _ := root["definitions"].(map[string]any)
+	seen := map[reflect.Type]bool{}
+	var check func(t reflect.Type, s map[string]any)
+	check = func(typ reflect.Type, s map[string]any) {
+		if seen[typ] {
+			return
+		}
+		seen[typ] = true
+		if s["additionalProperties"] != false {
+			t.Errorf("%s: additionalProperties is %v, want false", typ.Name(), s["additionalProperties"])
+		}
+		props, _ := s["properties"].(map[string]any)
+		var names []string
+		for n := range props {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		if diff := cmp.Diff(jsonFields(typ), names); diff != "" {
+			t.Errorf("%s: schema properties differ from the json fields (-go +schema):\n%s", typ.Name(), diff)
+		}
+		var walk func(ft reflect.Type)
+		walk = func(ft reflect.Type) {
+			switch ft.Kind() {
+			case reflect.Pointer, reflect.Slice:
+				walk(ft.Elem())
+			case reflect.Map:
+				walk(ft.Elem())
+			case reflect.Struct:
+				if ft == typeSource || ft == typeMaxDeletes {
+					return
+				}
+				def, ok := defs[ft.Name()].(map[string]any)
+				if !ok {
+					t.Errorf("no definition for %s", ft.Name())
+					return
+				}
+				check(ft, def)
+			}
+		}
+		for i := 0; i < typ.NumField(); i++ {
+			f := typ.Field(i)
+			if f.Anonymous {
+				for j := 0; j < f.Type.NumField(); j++ {
+					walk(f.Type.Field(j).Type)
+				}
+				continue
+			}
+			walk(f.Type)
+		}
+	}
+	check(reflect.TypeOf(Document{}), root)
+	for name := range defs {
+		found := false
+		for typ := range seen {
+			if typ.Name() == name {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("definition %s matches no Go type", name)
+		}
+	}
+	if len(seen) < 20 {
+		t.Errorf("only %d types checked", len(seen))
+	}
+}
+
+// TestSchemaEnumsMatchValidation keeps the enumerations of the schema and
+// of the validator the same.
+func TestSchemaEnumsMatchValidation(t *testing.T) {
+	var root map[string]any
+	if err := json.Unmarshal(JSONSchema(), &root); err != nil {
+		t.Fatal(err)
+	}
+	defs := root["definitions"].(map[string]any)
+	prop := func(def, field string) map[string]any {
+		p := defs[def].(map[string]any)["properties"].(map[string]any)[field].(map[string]any)
+		if items, ok := p["items"].(map[string]any); ok {
+			return items
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		def, field string
+		want       []string
+	}{
+		{"Rule", "type", RuleTypes},
+		{"Detail", "filterType", FilterTypes},
+		{"Field", "dataType", DataTypes},
+		{"ResourceMemberRef", "permissions", ResourceMemberPermissions},
+		{"Resource", "type", resourceTypes},
+	} {
+		var got []string
+		for _, v := range prop(tc.def, tc.field)["enum"].([]any) {
+			if v != nil {
+				got = append(got, v.(string))
+			}
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s.%s enum (-validator +schema):\n%s", tc.def, tc.field, diff)
+		}
+	}
+}
