@@ -105,7 +105,7 @@ func TestQuickstartSummary(t *testing.T) {
 // directory) and compares the problems with <case>.want. Paths are as a
 // user at the repository root would give them.
 func TestInvalidCases(t *testing.T) {
-	t.Chdir("..")
+	chdir(t, "..")
 	entries, err := os.ReadDir("testdata/invalid")
 	if err != nil {
 		t.Fatal(err)
@@ -547,4 +547,22 @@ func TestMaxDeletes(t *testing.T) {
 			t.Errorf("%v.Limit(%d) = %d, want %d", tc.m, tc.total, got, tc.want)
 		}
 	}
+}
+
+// chdir changes the working directory for the rest of the test and back
+// after it. Tests that call it must not run in parallel.
+func chdir(t *testing.T, dir string) {
+	t.Helper()
+	old, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := os.Chdir(old); err != nil {
+			t.Fatal(err)
+		}
+	})
 }

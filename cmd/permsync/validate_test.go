@@ -52,7 +52,7 @@ func TestValidateSeveralPaths(t *testing.T) {
 // at the repository root would, and expects exit 1, the problems of
 // <case>.want on stderr and their count.
 func TestValidateInvalidCases(t *testing.T) {
-	t.Chdir("../..")
+	chdirForTest(t, "../..")
 	entries, err := os.ReadDir("testdata/invalid")
 	if err != nil {
 		t.Fatal(err)
