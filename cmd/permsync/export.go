@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/permsync/permsync/apiclient"
+	"github.com/permsync/permsync/apiclient/youdatatest"
+	"github.com/permsync/permsync/reconcile"
+	"github.com/permsync/permsync/reconcile/export"
+)
+
+func init() {
+	register(command{
+		name:    "export",
+		summary: "write the server's current permissions as permsync YAML, to start from",
+		run:     runExport,
+	})
+}
+
+func runExport(ctx context.Context, env *cmdEnv, args []string) int {
+	flags := flag.NewFlagSet("export", flag.ContinueOnError)
+	flags.SetOutput(env.stderr)
+	sf := addServerFlags(flags)
+	var projects stringList
+	flags.Var(&projects, "project", "export only this project (repeatable; default: every project)")
+	out := flags.String("out", "export", "the directory to write the files into")
+	split := flags.String("split", string(export.SplitByKind), "file layout: by-kind (users.yaml, system-roles.yaml, projects/NAME.yaml), by-project (common.yaml, NAME.yaml) or single (permsync.yaml)")
+	statePath := flags.String("state", "", "the state file to write (default .permsync/state.json beside --out, where 'permsync plan -f OUT' looks)")
+	simulator := flags.String("simulator", "", "read an embedded simulator seeded from this file instead of a server")
+	force := flags.Bool("force", false, "write into a directory that already holds YAML files, and over an existing state file")
+	flags.Usage = func() {
+		fmt.Fprintln(env.stderr, "Usage: permsync export [--server URL | --simulator SEED] [--project NAME]... [--out DIR] [--split by-kind|by-project|single] [--state PATH]")
+		fmt.Fprintln(env.stderr)
+		fmt.Fprintln(env.stderr, "Writes what the API can read back as permsync YAML, with a state file, so")
+		fmt.Fprintln(env.stderr, "that a first 'permsync plan -f DIR' against the same server shows no changes.")
+		fmt.Fprintln(env.stderr)
+		flags.PrintDefaults()
+	}
+	if err := flags.Parse(args); err != nil {
+		return exitError
+	}
+	if flags.NArg() > 0 {
+		fmt.Fprintf(env.stderr, "permsync export: unexpected argument %q\n", flags.Arg(0))
+		return exitError
+	}
+	sp, err := export.ParseSplit(*split)
+	if err != nil {
+		printErr(env, "export", fmt.Errorf("--split: %w", err))
+		return exitError
+	}
+	if *out == "" {
+		printErr(env, "export", errors.New("--out must name a directory"))
+		return exitError
+	}
+	state := *statePath
+	if state == "" {
+		state = reconcile.DefaultStatePath(*out)
+	}
+	if !*force {
+		if _, err := os.Stat(state); err == nil {
+			printErr(env, "export", fmt.Errorf("state %s already exists and may record what permsync created: pass --state to write elsewhere, or --force to replace it", state))
+			return exitError
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			printErr(env, "export", fmt.Errorf("state %s: %w", state, err))
+			return exitError
+		}
+	}
+
+	api, server, closeAPI, err := exportClient(ctx, env, sf, *simulator)
+	if err != nil {
+		printErr(env, "export", err)
+		return exitError
+	}
+	defer closeAPI()
+
+	opts := reconcile.ReadOptions{}
+	progress := newProgressLine(env)
+	opts.Progress = func(p reconcile.ReadProgress) {
+		progress.show("Reading the server: %d objects, %d calls, %s ", p.Objects, p.Calls, p.Elapsed.Round(100*time.Millisecond))
+	}
+	live, err := export.Read(ctx, api, projects, opts)
+	progress.clear()
+	if err != nil {
+		printErr(env, "export", fmt.Errorf("reading the server: %w", err))
+		return exitError
+	}
+
+	res, err := export.Write(live, *out, export.Options{
+		Split:  sp,
+		Header: "Exported by 'permsync export' from " + server + ".",
+		Force:  *force,
+		Progress: func(done, total int) {
+			progress.show("Writing files: %d of %d ", done, total)
+		},
+	})
+	progress.clear()
+	if err != nil {
+		printErr(env, "export", err)
+		return exitError
+	}
+	if err := reconcile.SaveState(state, export.State(live, server)); err != nil {
+		printErr(env, "export", err)
+		return exitError
+	}
+
+	c := res.Counts
+	fmt.Fprintf(env.stdout, "Exported %s, %s, %s (%s, %s, %s, %s) to %s in %s.\n",
+		plural(c.Users, "user"), plural(c.SystemRoles, "custom system role"), plural(c.Projects, "project"),
+		plural(c.Members, "member"), plural(c.Groups, "group"), plural(c.Roles, "role"), plural(c.DataPermissions, "data permission"),
+		*out, plural(len(res.Files), "file"))
+	fmt.Fprintf(env.stdout, "Wrote the state to %s.\n", state)
+	if c.RulesUnknown > 0 {
+		fmt.Fprintf(env.stdout, "%s without rules in the files: their rules cannot be read back (see the comments).\n", plural(c.RulesUnknown, "data permission"))
+	}
+	if c.Skipped > 0 {
+		fmt.Fprintf(env.stdout, "%s could not be written in the format (see the comments at the end of their projects).\n", plural(c.Skipped, "role or data permission"))
+	}
+	for _, o := range res.Others {
+		fmt.Fprintf(env.stderr, "permsync export: warning: %s was not written by this export but will be loaded with it\n", o)
+	}
+	fmt.Fprintln(env.stdout, "Resource permissions, departments and user attributes cannot be read back; see the comments in the files.")
+	next := "permsync plan -f " + *out
+	switch {
+	case *simulator != "":
+		// plan gives a simulator a fresh state unless told otherwise.
+		next += " --simulator " + *simulator + " --state " + state
+	case *statePath != "":
+		next += " --state " + state
+	}
+	fmt.Fprintf(env.stdout, "Next: %s (it should show no changes).\n", next)
+	return exitOK
+}
+
+// exportClient connects to the server the flags name, or starts the
+// embedded simulator. server identifies it in the state file.
+func exportClient(ctx context.Context, env *cmdEnv, sf *serverFlags, simulator string) (api apiclient.Reader, server string, closeFn func(), err error) {
+	if simulator == "" {
+		c, err := sf.newClient(ctx, env)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		return c, sf.serverURL(env), func() {}, nil
+	}
+	seed, err := youdatatest.LoadSeed(simulator)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("simulator: %w", err)
+	}
+	sim := youdatatest.New(youdatatest.Options{Seed: seed})
+	c, err := apiclient.New(apiclient.Config{
+		Server:      sim.URL(),
+		Credentials: apiclient.Credentials{Token: sim.Token()},
+		UserAgent:   "permsync/" + version,
+	})
+	if err != nil {
+		sim.Close()
+		return nil, "", nil, fmt.Errorf("simulator: %w", err)
+	}
+	return c, "simulator:" + simulator, sim.Close, nil
+}
+
+// progressLine is a self-overwriting status line on stderr, shown only on
+// a terminal and at most five times a second.
+type progressLine struct {
+	env  *cmdEnv
+	mu   sync.Mutex
+	last time.Time
+}
+
+func newProgressLine(env *cmdEnv) *progressLine { return &progressLine{env: env} }
+
+func (p *progressLine) show(format string, args ...any) {
+	if !p.env.isTerminal {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if time.Since(p.last) < 200*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	fmt.Fprintf(p.env.stderr, "\r"+format, args...)
+}
+
+func (p *progressLine) clear() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.last.IsZero() {
+		fmt.Fprint(p.env.stderr, "\r\033[K")
+		p.last = time.Time{}
+	}
+}
+
+// plural renders "1 user", "2 users".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
