@@ -31,6 +31,24 @@ func TestInternalAttrsHiddenFromText(t *testing.T) {
 		t.Errorf("text plan lost the system roles:\n%s", text.String())
 	}
 
+	// An update adding an empty expiry map (none known before) is no news
+	// either.
+	var before diff.Attrs
+	before.Set("users", []string{"a@corp.com"})
+	upd := diff.Attrs{}
+	for k, v := range after {
+		upd[k] = v
+	}
+	upd.Set("users", []string{"a@corp.com", "b@corp.com"})
+	text.Reset()
+	up := &diff.Plan{Changes: []diff.Change{{Action: diff.Update, Kind: diff.KindRole, Key: "销售分析//报告", Before: before, After: upd}}}
+	if err := Text(&text, up, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(text.String(), "group_expires") || !strings.Contains(text.String(), "b@corp.com") {
+		t.Errorf("update plan:\n%s", text.String())
+	}
+
 	var js bytes.Buffer
 	if err := JSON(&js, p, JSONOptions{}); err != nil {
 		t.Fatal(err)

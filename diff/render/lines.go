@@ -115,6 +115,8 @@ func changed(before, after diff.Attrs, maxLen int) []line {
 		b, inBefore := before[name]
 		a, inAfter := after[name]
 		switch {
+		case !inBefore && string(a) == "{}":
+			hidden++ // nothing known before, nothing after: no news
 		case !inBefore:
 			out = append(out, whole("+", name, a, maxLen)...)
 		case !inAfter:
