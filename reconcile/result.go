@@ -1,6 +1,8 @@
 package reconcile
 
 import (
+	"time"
+
 	"github.com/permsync/permsync/diff"
 )
 
@@ -25,6 +27,9 @@ type ApplyOptions struct {
 	SaveState func(*diff.State) error
 	// Progress, if set, is told of every change as it ends.
 	Progress func(ChangeResult)
+	// InterruptGrace is how long the calls in flight when the context is
+	// cancelled may still take before they are cancelled too; default 30s.
+	InterruptGrace time.Duration
 }
 
 // Status is what became of one change.

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/diff/render"
+	"github.com/permsync/permsync/reconcile/planfile"
+)
+
+func init() {
+	register(command{
+		name:    "plan",
+		summary: "show what apply would change on the server (never writes)",
+		run:     runPlan,
+	})
+}
+
+func runPlan(ctx context.Context, env *cmdEnv, args []string) int {
+	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	pf := addPlanFlags(fs)
+	format := fs.String("o", "text", "output format: text, json or markdown")
+	out := fs.String("out", "", "save the plan to this file, for 'permsync apply PLANFILE'")
+	detailed := fs.Bool("detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error")
+	fs.Usage = func() {
+		fmt.Fprintln(env.stderr, "Usage: permsync plan -f PATH... [--server URL] [--state PATH] [-o text|json|markdown] [--out PLANFILE] [--detailed-exitcode]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitError
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.stderr, "permsync plan: unexpected argument %q (files are given with -f)\n", fs.Arg(0))
+		return exitError
+	}
+	switch *format {
+	case "text", "json", "markdown":
+	default:
+		fmt.Fprintf(env.stderr, "permsync plan: -o %q: want text, json or markdown\n", *format)
+		return exitError
+	}
+
+	s, err := pf.open(ctx, env)
+	if err != nil {
+		printErr(env, "plan", err)
+		return exitError
+	}
+	defer s.close()
+	p, err := s.plan(ctx, env, pf.allowMassDelete)
+	if err != nil {
+		printErr(env, "plan", err)
+		return exitError
+	}
+	if err := writePlan(env.stdout, p, *format, env.isTerminal && !pf.noColor); err != nil {
+		printErr(env, "plan", err)
+		return exitError
+	}
+	if *out != "" {
+		if err := savePlan(*out, s, pf, p); err != nil {
+			printErr(env, "plan", err)
+			return exitError
+		}
+		fmt.Fprintf(env.stderr, "Saved the plan to %s. Apply it exactly as shown with: permsync apply %s\n", *out, *out)
+	}
+	if *detailed && len(p.Changes) > 0 {
+		return exitChanges
+	}
+	return exitOK
+}
+
+// writePlan renders a plan in one of the output formats.
+func writePlan(w io.Writer, p *diff.Plan, format string, color bool) error {
+	switch format {
+	case "json":
+		return render.JSON(w, p, render.JSONOptions{})
+	case "markdown":
+		parts := render.Markdown(p, render.MarkdownOptions{})
+		for i, part := range parts {
+			if i > 0 {
+				// One comment each; a line of its own marks the split.
+				if _, err := io.WriteString(w, "\n<!-- permsync: next comment -->\n\n"); err != nil {
+					return err
+				}
+			}
+			if _, err := io.WriteString(w, part); err != nil {
+				return err
+			}
+		}
+		return nil
+	default:
+		return render.Text(w, p, render.TextOptions{Color: color})
+	}
+}
+
+// savePlan writes the plan file with what apply PLANFILE needs to re-plan
+// and compare.
+func savePlan(path string, s *session, pf *planFlags, p *diff.Plan) error {
+	f := &planfile.File{
+		CreatedBy:   "permsync " + version,
+		Server:      s.serverURL,
+		StatePath:   s.statePath,
+		StateSerial: s.state.Serial,
+		Plan:        p,
+		Options: planfile.Options{
+			AllowMassDelete: pf.allowMassDelete,
+			Paths:           pf.files,
+			TokenUser:       pf.tokenUser,
+			Simulator:       pf.simulator,
+		},
+	}
+	for _, df := range s.desired.Files {
+		f.Files = append(f.Files, planfile.FileRef{Path: df.Path, SHA256: df.SHA256})
+	}
+	if err := planfile.Write(path, f); err != nil {
+		return fmt.Errorf("save plan: %w", err)
+	}
+	return nil
+}
+
+// printErr prints an error, one problem per line, never a stack trace.
+func printErr(env *cmdEnv, cmd string, err error) {
+	msg := strings.TrimRight(err.Error(), "\n")
+	fmt.Fprintf(env.stderr, "permsync %s: %s\n", cmd, msg)
+}

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/permsync/permsync/apiclient"
+	"github.com/permsync/permsync/apiclient/youdatatest"
+	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/reconcile"
+	"github.com/permsync/permsync/spec"
+)
+
+// planFlags are the flags of every command that plans: plan, apply, run.
+type planFlags struct {
+	files           stringList
+	statePath       string
+	allowMassDelete bool
+	tokenUser       string
+	simulator       string
+	noColor         bool
+	server          *serverFlags
+}
+
+func addPlanFlags(fs *flag.FlagSet) *planFlags {
+	f := &planFlags{}
+	fs.Var(&f.files, "f", "a YAML file or a directory of them (repeatable)")
+	fs.StringVar(&f.statePath, "state", "", "the state file (default .permsync/state.json beside the first -f path)")
+	fs.BoolVar(&f.allowMassDelete, "allow-mass-delete", false, "apply even when deletions exceed settings.maxDeletes")
+	fs.StringVar(&f.tokenUser, "token-user", "", "uniqueId of the user behind the token, never removed or unbound (default $PERMSYNC_TOKEN_USER, else $PERMSYNC_EMAIL)")
+	fs.StringVar(&f.simulator, "simulator", "", "run against an embedded simulator seeded from this file instead of a server")
+	fs.BoolVar(&f.noColor, "no-color", false, "no colours, even on a terminal")
+	f.server = addServerFlags(fs)
+	return f
+}
+
+// session is what a planning command works with: the desired state, the
+// state file, and the server (or the embedded simulator).
+type session struct {
+	desired     *spec.Desired
+	statePath   string
+	state       *diff.State
+	stateExists bool
+	api         apiclient.API
+	serverURL   string
+	tokenUser   string
+	sim         *youdatatest.Server
+}
+
+func (s *session) close() {
+	if s.sim != nil {
+		s.sim.Close()
+	}
+}
+
+// open loads and validates the files, loads the state and connects to the
+// server. Nothing is written.
+func (f *planFlags) open(ctx context.Context, env *cmdEnv) (*session, error) {
+	if len(f.files) == 0 {
+		return nil, errors.New("no files given: use -f PATH (a YAML file or a directory), repeatable")
+	}
+	desired, err := spec.Load(f.files)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{desired: desired}
+
+	s.tokenUser = f.tokenUser
+	if s.tokenUser == "" {
+		s.tokenUser = env.getenv("PERMSYNC_TOKEN_USER")
+	}
+	if s.tokenUser == "" {
+		s.tokenUser = env.getenv("PERMSYNC_EMAIL")
+	}
+
+	if f.simulator != "" {
+		seed, err := youdatatest.LoadSeed(f.simulator)
+		if err != nil {
+			return nil, fmt.Errorf("simulator: %w", err)
+		}
+		s.sim = youdatatest.New(youdatatest.Options{Seed: seed})
+		c, err := apiclient.New(apiclient.Config{
+			Server:      s.sim.URL(),
+			Credentials: apiclient.Credentials{Token: s.sim.Token()},
+			UserAgent:   "permsync/" + version,
+		})
+		if err != nil {
+			s.close()
+			return nil, fmt.Errorf("simulator: %w", err)
+		}
+		s.api = c
+		s.serverURL = "simulator:" + f.simulator
+		if s.tokenUser == "" {
+			s.tokenUser = s.sim.TokenUser()
+		}
+	} else {
+		c, err := f.server.newClient(ctx, env)
+		if err != nil {
+			return nil, err
+		}
+		s.api = c
+		s.serverURL = f.server.serverURL(env)
+	}
+
+	s.statePath = f.statePath
+	if s.statePath == "" {
+		if f.simulator != "" {
+			// A simulator starts afresh every run; so does its state, and
+			// the example directory stays clean.
+			dir, err := os.MkdirTemp("", "permsync-sim-state-")
+			if err != nil {
+				s.close()
+				return nil, fmt.Errorf("simulator state: %w", err)
+			}
+			s.statePath = filepath.Join(dir, "state.json")
+		} else {
+			s.statePath = reconcile.DefaultStatePath(f.files[0])
+		}
+	}
+	s.state, s.stateExists, err = reconcile.LoadState(s.statePath)
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	if s.stateExists && s.state.Server != "" && s.state.Server != s.serverURL && f.simulator == "" {
+		s.close()
+		return nil, fmt.Errorf("state %s belongs to server %s, not %s: use --state to name the state of this server", s.statePath, s.state.Server, s.serverURL)
+	}
+	return s, nil
+}
+
+// projectRefs are the projects the files name.
+func projectRefs(d *spec.Desired) []reconcile.ProjectRef {
+	refs := make([]reconcile.ProjectRef, 0, len(d.Projects))
+	for _, p := range d.Projects {
+		refs = append(refs, reconcile.ProjectRef{Name: p.Name, ID: p.ID})
+	}
+	return refs
+}
+
+// readLive reads the live state, with a progress line on a terminal.
+func (s *session) readLive(ctx context.Context, env *cmdEnv) (*diff.Live, error) {
+	opts := reconcile.ReadOptions{TokenUser: s.tokenUser}
+	stopProgress := func() {}
+	if env.isTerminal {
+		var mu sync.Mutex
+		var last time.Time
+		opts.Progress = func(p reconcile.ReadProgress) {
+			mu.Lock()
+			defer mu.Unlock()
+			if time.Since(last) < 200*time.Millisecond {
+				return
+			}
+			last = time.Now()
+			fmt.Fprintf(env.stderr, "\rReading the server: %d objects, %d calls, %s ", p.Objects, p.Calls, p.Elapsed.Round(100*time.Millisecond))
+		}
+		stopProgress = func() {
+			mu.Lock()
+			defer mu.Unlock()
+			if !last.IsZero() {
+				fmt.Fprint(env.stderr, "\r\033[K")
+			}
+		}
+	}
+	live, err := reconcile.ReadLive(ctx, s.api, projectRefs(s.desired), opts)
+	stopProgress()
+	if err != nil {
+		return nil, fmt.Errorf("reading the server (nothing was changed): %w", err)
+	}
+	// The token's user may be known by email; the diff compares uniqueIds.
+	if _, ok := live.Users[live.TokenUser]; !ok && live.TokenUser != "" {
+		for _, u := range live.Users {
+			if u.Email != nil && *u.Email == live.TokenUser {
+				live.TokenUser = u.UniqueID
+				break
+			}
+		}
+	}
+	return live, nil
+}
+
+// plan reads the server and computes the plan.
+func (s *session) plan(ctx context.Context, env *cmdEnv, allowMassDelete bool) (*diff.Plan, error) {
+	live, err := s.readLive(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	p, err := diff.Compute(s.desired, live, s.state, diff.Options{AllowMassDelete: allowMassDelete})
+	if err != nil {
+		return nil, fmt.Errorf("planning (nothing was changed): %w", err)
+	}
+	return p, nil
+}

@@ -1,0 +1,560 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/permsync/permsync/apiclient"
+	"github.com/permsync/permsync/diff"
+)
+
+// ReasonInterrupted is the reason of the changes skipped because the apply
+// was interrupted.
+const ReasonInterrupted = "interrupted"
+
+// defaultInterruptGrace is how long the calls in flight at an interruption
+// may still take.
+const defaultInterruptGrace = 30 * time.Second
+
+// maxDeletesRefusal starts the refusals that --allow-mass-delete lifts.
+const maxDeletesRefusal = "settings.maxDeletes:"
+
+// Apply executes the plan p against the server: phase by phase in the
+// order of diff.Phase, with the fewest write calls the API allows, the
+// independent calls of a phase running concurrently. It never decides
+// what to change: it works only from the changes of p.
+//
+// A change whose call fails is reported failed with the server's error;
+// the changes that depend on it are skipped; the others go on. Every
+// applied change is recorded in st, which is saved through o.SaveState
+// after every phase that wrote something and at the end.
+//
+// When ctx is cancelled, the calls in flight finish and are recorded, no
+// new call starts, the rest is skipped, the state is saved, and Apply
+// returns the Result with an error wrapping ctx.Err(). A plan with
+// refusals, or one that would remove o.ProtectedUsers or o.TokenUser, is
+// refused before anything is written (nil Result).
+func Apply(ctx context.Context, api apiclient.API, p *diff.Plan, st *diff.State, o ApplyOptions) (*Result, error) {
+	if p == nil {
+		return nil, errors.New("apply: no plan")
+	}
+	if st == nil {
+		st = diff.NewState()
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 500
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
+	if o.InterruptGrace <= 0 {
+		o.InterruptGrace = defaultInterruptGrace
+	}
+	if err := checkGuardRails(p, o); err != nil {
+		return nil, err
+	}
+	a := newApplier(api, p, st, o)
+	err := a.run(ctx)
+	a.res.Calls, _ = a.api.snapshot()
+	return a.res, err
+}
+
+// checkGuardRails refuses a plan with refusals (maxDeletes ones are lifted
+// by AllowMassDelete) or one that removes or unbinds a protected user.
+func checkGuardRails(p *diff.Plan, o ApplyOptions) error {
+	var problems []string
+	for _, r := range p.Refusals {
+		if o.AllowMassDelete && strings.HasPrefix(r, maxDeletesRefusal) {
+			continue
+		}
+		problems = append(problems, r)
+	}
+	protected := map[string]bool{}
+	for _, u := range o.ProtectedUsers {
+		protected[u] = true
+	}
+	if o.TokenUser != "" {
+		protected[o.TokenUser] = true
+	}
+	for _, c := range p.Changes {
+		for _, u := range removedUsers(c) {
+			if protected[u.user] {
+				problems = append(problems, fmt.Sprintf("%s %s %s would %s protected user %s", c.Action, c.Kind, c.Key, u.what, u.user))
+			}
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	sort.Strings(problems)
+	return fmt.Errorf("apply refused, nothing was written:\n  - %s", strings.Join(problems, "\n  - "))
+}
+
+type removal struct{ user, what string }
+
+// removedUsers lists the users a change removes from the domain, a
+// project, a role or the admin system role.
+func removedUsers(c diff.Change) []removal {
+	var out []removal
+	switch c.Kind {
+	case diff.KindUser:
+		if c.Action == diff.Delete {
+			out = append(out, removal{c.Key, "delete from the domain"})
+		}
+	case diff.KindMember:
+		user := c.Before.String("user")
+		if user == "" {
+			user = lastSegment(c.Key)
+		}
+		switch c.Action {
+		case diff.Delete:
+			out = append(out, removal{user, "remove from the project"})
+		case diff.Update, diff.Replace:
+			if c.After.Has("systemRoles") && contains(c.Before.Strings("systemRoles"), "admin") && !contains(c.After.Strings("systemRoles"), "admin") {
+				out = append(out, removal{user, "unbind from the admin system role"})
+			}
+		}
+	case diff.KindRole, diff.KindDataPermission:
+		if (c.Action == diff.Update || c.Action == diff.Replace) && c.After.Has("users") {
+			after := c.After.Strings("users")
+			for _, u := range c.Before.Strings("users") {
+				if !contains(after, u) {
+					out = append(out, removal{u, "unbind from the role"})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// changeStatus is what is known of a change while the apply runs.
+type changeStatus struct {
+	status Status // "" while pending
+	err    error
+	reason string
+	id     int64 // id learned on a create or replace
+}
+
+// applier runs one apply.
+type applier struct {
+	api  *countingAPI
+	plan *diff.Plan
+	st   *diff.State
+	o    ApplyOptions
+	res  *Result
+
+	mu   sync.Mutex
+	cs   []changeStatus
+	done []bool // reported and recorded
+
+	// Learned along the way; guarded by mu.
+	projectIDs map[string]int64 // project name → id
+	sysRoleIDs map[string]int64 // custom system role name → id
+	// joined are the member changes whose user joined the project in the
+	// batchImport that upserted it.
+	joined map[int]bool
+	// broken names the objects whose create (or replace) failed or was
+	// skipped, by diff.StateKey, with what became of them.
+	broken map[string]string
+	// projectNames are the projects the plan names, to split keys.
+	projectNames []string
+}
+
+func newApplier(api apiclient.API, p *diff.Plan, st *diff.State, o ApplyOptions) *applier {
+	a := &applier{
+		api:        newCountingAPI(api),
+		plan:       p,
+		st:         st,
+		o:          o,
+		res:        &Result{Changes: make([]ChangeResult, len(p.Changes))},
+		cs:         make([]changeStatus, len(p.Changes)),
+		done:       make([]bool, len(p.Changes)),
+		projectIDs: map[string]int64{},
+		sysRoleIDs: map[string]int64{},
+		joined:     map[int]bool{},
+		broken:     map[string]string{},
+	}
+	seen := map[string]bool{}
+	for _, c := range p.Changes {
+		if c.Kind == diff.KindProject && !seen[c.Key] {
+			seen[c.Key] = true
+			a.projectNames = append(a.projectNames, c.Key)
+		}
+	}
+	return a
+}
+
+// run executes the phases in order.
+func (a *applier) run(ctx context.Context) error {
+	byPhase := make([][]int, len(diff.PhaseNames))
+	for i, c := range a.plan.Changes {
+		ph := diff.Phase(c)
+		if ph < 0 || ph >= len(byPhase) {
+			a.setFailed(i, fmt.Errorf("no phase for %s %s", c.Kind, c.Action))
+			continue
+		}
+		byPhase[ph] = append(byPhase[ph], i)
+	}
+	for ph, idx := range byPhase {
+		if len(idx) == 0 {
+			continue
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		before := a.api.writes()
+		a.skipDependents(idx)
+		a.runPhase(ctx, ph, idx)
+		a.record(idx)
+		if a.api.writes() > before {
+			if err := a.save(); err != nil {
+				a.skipRest(fmt.Sprintf("not started: the state could not be saved after phase %q", diff.PhaseNames[ph]))
+				return err
+			}
+		}
+	}
+	interrupted := ctx.Err() != nil
+	if interrupted {
+		a.res.Interrupted = true
+		a.skipRest(ReasonInterrupted)
+	}
+	if err := a.save(); err != nil {
+		return err
+	}
+	if interrupted {
+		return fmt.Errorf("apply interrupted: %w", ctx.Err())
+	}
+	return nil
+}
+
+func (a *applier) save() error {
+	if a.o.SaveState == nil {
+		return nil
+	}
+	if err := a.o.SaveState(a.st); err != nil {
+		return fmt.Errorf("apply: saving the state: %w", err)
+	}
+	return nil
+}
+
+// record reports the changes of a phase and records the applied ones in
+// the state, in plan order. A change still pending made all its calls.
+func (a *applier) record(idx []int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, i := range idx {
+		a.finishLocked(i)
+	}
+}
+
+func (a *applier) finishLocked(i int) {
+	if a.done[i] {
+		return
+	}
+	a.done[i] = true
+	c := a.plan.Changes[i]
+	s := &a.cs[i]
+	if s.status == "" {
+		s.status = StatusApplied
+		if c.NewState != nil {
+			ns := *c.NewState
+			if s.id != 0 {
+				ns.ID = s.id
+			}
+			c.NewState = &ns
+		}
+		a.st.Apply(c)
+	}
+	if s.status != StatusApplied && (c.Action == diff.Create || c.Action == diff.Replace) {
+		a.broken[diff.StateKey(c.Kind, c.Key)] = string(s.status)
+	}
+	cr := ChangeResult{Change: a.plan.Changes[i], Status: s.status, Err: s.err, Reason: s.reason}
+	a.res.Changes[i] = cr
+	if a.o.Progress != nil {
+		a.o.Progress(cr)
+	}
+}
+
+// skipRest skips every change not yet reported.
+func (a *applier) skipRest(reason string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i := range a.plan.Changes {
+		if a.done[i] {
+			continue
+		}
+		if a.cs[i].status == "" {
+			a.cs[i] = changeStatus{status: StatusSkipped, reason: reason}
+		}
+		a.finishLocked(i)
+	}
+}
+
+func (a *applier) setFailed(i int, err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.cs[i].status == "" {
+		a.cs[i].status = StatusFailed
+		a.cs[i].err = err
+	}
+}
+
+func (a *applier) setSkipped(i int, reason string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.cs[i].status == "" {
+		a.cs[i].status = StatusSkipped
+		a.cs[i].reason = reason
+	}
+}
+
+func (a *applier) setID(i int, id int64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.cs[i].id = id
+}
+
+// pending reports whether change i may still be applied.
+func (a *applier) pending(i int) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.cs[i].status == ""
+}
+
+// filter keeps the pending changes of idx.
+func (a *applier) filter(idx []int) []int {
+	var out []int
+	for _, i := range idx {
+		if a.pending(i) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// call is one write call serving one or more changes. run makes the call;
+// an error marks every change of idx failed. run may itself fail some of
+// the changes (setFailed) for partial failures.
+type call struct {
+	idx []int
+	run func(ctx context.Context) error
+}
+
+// runStep makes the calls of one step, at most o.Concurrency at a time.
+// Once ctx is cancelled no call starts; the changes of the calls not
+// started are skipped as interrupted.
+func (a *applier) runStep(ctx context.Context, calls []*call) {
+	var g errgroup.Group
+	g.SetLimit(a.o.Concurrency)
+	for _, c := range calls {
+		if len(c.idx) == 0 {
+			continue
+		}
+		if ctx.Err() != nil {
+			a.skipAll(c.idx, ReasonInterrupted)
+			continue
+		}
+		g.Go(func() error {
+			if ctx.Err() != nil {
+				a.skipAll(c.idx, ReasonInterrupted)
+				return nil
+			}
+			cctx, cancel := a.callContext(ctx)
+			err := c.run(cctx)
+			cancel()
+			if err != nil {
+				for _, i := range c.idx {
+					a.setFailed(i, err)
+				}
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+}
+
+func (a *applier) skipAll(idx []int, reason string) {
+	for _, i := range idx {
+		a.setSkipped(i, reason)
+	}
+}
+
+// callContext is the context of one call: it is not cancelled with ctx,
+// so a call in flight at an interruption finishes, but it is cancelled
+// o.InterruptGrace after ctx is.
+func (a *applier) callContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var tmu sync.Mutex
+	var timer *time.Timer
+	stop := context.AfterFunc(ctx, func() {
+		tmu.Lock()
+		timer = time.AfterFunc(a.o.InterruptGrace, cancel)
+		tmu.Unlock()
+	})
+	return cctx, func() {
+		stop()
+		tmu.Lock()
+		if timer != nil {
+			timer.Stop()
+		}
+		tmu.Unlock()
+		cancel()
+	}
+}
+
+// skipDependents skips the changes of a phase that depend on an object
+// whose create failed or was skipped.
+func (a *applier) skipDependents(idx []int) {
+	for _, i := range idx {
+		c := a.plan.Changes[i]
+		if reason := a.dependency(c); reason != "" {
+			a.setSkipped(i, reason)
+		}
+	}
+}
+
+// dependency names the broken object c depends on, or "".
+func (a *applier) dependency(c diff.Change) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	dep := func(k diff.Kind, key string) string {
+		if what, ok := a.broken[diff.StateKey(k, key)]; ok {
+			return fmt.Sprintf("depends on %s %s, whose %s %s", k, key, "create", what)
+		}
+		return ""
+	}
+	if c.Action == diff.Delete {
+		return ""
+	}
+	attrs := c.After
+	switch c.Kind {
+	case diff.KindDepartment:
+		if parent := attrs.String("parent"); parent != "" {
+			return dep(diff.KindDepartment, parent)
+		}
+	case diff.KindUser:
+		for _, o := range decodeUserOrgs(attrs) {
+			if r := dep(diff.KindDepartment, o.OrgCode); r != "" {
+				return r
+			}
+		}
+	case diff.KindMember, diff.KindGroup, diff.KindRole, diff.KindDataPermission, diff.KindResourceMembers:
+		if r := dep(diff.KindProject, a.projectName(c.Key)); r != "" {
+			return r
+		}
+	}
+	switch c.Kind {
+	case diff.KindMember:
+		user := attrs.String("user")
+		if r := dep(diff.KindUser, user); r != "" {
+			return r
+		}
+		for _, sr := range attrs.Strings("systemRoles") {
+			if r := dep(diff.KindSystemRole, sr); r != "" {
+				return r
+			}
+		}
+	case diff.KindGroup:
+		for _, u := range attrs.Strings("members") {
+			if r := dep(diff.KindUser, u); r != "" {
+				return r
+			}
+		}
+	case diff.KindRole, diff.KindDataPermission:
+		for _, u := range attrs.Strings("users") {
+			if r := dep(diff.KindUser, u); r != "" {
+				return r
+			}
+		}
+		project := a.projectName(c.Key)
+		for _, g := range attrs.Strings("groups") {
+			if r := dep(diff.KindGroup, project+"/"+g); r != "" {
+				return r
+			}
+		}
+		for _, o := range attrs.Strings("orgs") {
+			if r := dep(diff.KindDepartment, o); r != "" {
+				return r
+			}
+		}
+	case diff.KindResourceMembers:
+		for _, m := range decodeResourceMembers(attrs) {
+			if r := dep(diff.KindUser, m.User); r != "" {
+				return r
+			}
+		}
+	}
+	return ""
+}
+
+// projectName is the project a project-scoped key belongs to: the longest
+// project of the plan that prefixes it, else the key up to its first "/".
+func (a *applier) projectName(key string) string {
+	best := ""
+	for _, name := range a.projectNames {
+		if strings.HasPrefix(key, name+"/") && len(name) > len(best) {
+			best = name
+		}
+	}
+	if best != "" {
+		return best
+	}
+	if i := strings.IndexByte(key, '/'); i >= 0 {
+		return key[:i]
+	}
+	return key
+}
+
+// projectID is the id of the project of a project-scoped change.
+func (a *applier) projectID(c diff.Change) int64 {
+	if id := c.After.Int("project_id"); id != 0 {
+		return id
+	}
+	if id := c.Before.Int("project_id"); id != 0 {
+		return id
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.projectIDs[a.projectName(c.Key)]
+}
+
+// errNoProjectID fails a change whose project id is unknown.
+func errNoProjectID(c diff.Change) error {
+	return fmt.Errorf("%s %s: the id of its project is not known", c.Kind, c.Key)
+}
+
+func lastSegment(key string) string {
+	if i := strings.LastIndexByte(key, '/'); i >= 0 {
+		return key[i+1:]
+	}
+	return key
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// chunks splits n items into runs of at most size.
+func chunks[T any](items []T, size int) [][]T {
+	var out [][]T
+	for len(items) > size {
+		out = append(out, items[:size])
+		items = items[size:]
+	}
+	if len(items) > 0 {
+		out = append(out, items)
+	}
+	return out
+}

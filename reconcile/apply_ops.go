@@ -1,0 +1,1181 @@
+package reconcile
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/permsync/permsync/apiclient"
+	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/spec"
+)
+
+// runPhase makes the calls of one phase. Phases with inner dependencies
+// (a replace deletes before it creates, a group exists before members join
+// it) run in steps; the calls of a step run concurrently.
+func (a *applier) runPhase(ctx context.Context, ph int, idx []int) {
+	idx = a.filter(idx)
+	if len(idx) == 0 {
+		return
+	}
+	switch ph {
+	case diff.PhaseSystemRoles:
+		a.runStep(ctx, a.systemRoleCalls(idx))
+	case diff.PhaseDepartments:
+		a.runStep(ctx, a.orgCalls(idx))
+	case diff.PhaseUsers:
+		a.runStep(ctx, a.userCalls(idx))
+	case diff.PhaseProjects:
+		a.runProjects(ctx, idx)
+	case diff.PhaseGroups:
+		a.runGroups(ctx, idx)
+	case diff.PhaseRoles:
+		a.runRoles(ctx, idx)
+	case diff.PhaseResourceMembers:
+		a.runStep(ctx, a.resourceMemberCalls(idx))
+	default:
+		a.runStep(ctx, a.deleteCalls(idx))
+	}
+}
+
+func (a *applier) change(i int) diff.Change { return a.plan.Changes[i] }
+
+// changed reports whether an update or create changes the attribute.
+func changed(c diff.Change, name string) bool {
+	if c.Action == diff.Create || c.Action == diff.Replace {
+		return c.After.Has(name)
+	}
+	for _, n := range c.Changed() {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+func strPtr(s string) *string { return &s }
+
+// ---- system roles ----
+
+func (a *applier) systemRoleCalls(idx []int) []*call {
+	var calls []*call
+	for _, i := range idx {
+		i, c := i, a.change(i)
+		switch c.Action {
+		case diff.Create:
+			calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error {
+				id, err := a.api.AddSystemRole(ctx, c.After.String("name"), c.After.String("description"))
+				if err != nil {
+					return err
+				}
+				a.setID(i, id)
+				a.mu.Lock()
+				a.sysRoleIDs[c.Key] = id
+				a.mu.Unlock()
+				return nil
+			}})
+		case diff.Update:
+			req := apiclient.SystemRoleUpdateRequest{ID: c.Before.Int("id")}
+			if changed(c, "description") {
+				req.Description = strPtr(c.After.String("description"))
+			}
+			if req.Description == nil {
+				continue // nothing the API holds changed
+			}
+			calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error {
+				return a.api.UpdateSystemRole(ctx, req)
+			}})
+		default:
+			a.setFailed(i, fmt.Errorf("%s %s: action %s is not supported", c.Kind, c.Key, c.Action))
+		}
+	}
+	return calls
+}
+
+// ---- company and departments ----
+
+// orgCalls makes one syncOrg call for every department created or updated
+// and the company name.
+func (a *applier) orgCalls(idx []int) []*call {
+	var req apiclient.SyncOrgRequest
+	var served []int
+	for _, i := range idx {
+		c := a.change(i)
+		switch c.Kind {
+		case diff.KindCompany:
+			req.CompanyName = c.After.String("name")
+		case diff.KindDepartment:
+			admins := c.After.Strings("admins")
+			req.UpdatedOrgs = append(req.UpdatedOrgs, apiclient.Org{
+				OrgCode:           c.After.String("code"),
+				Name:              c.After.String("name"),
+				ParentOrgCode:     c.After.String("parent"),
+				OrgAdminUniqueIDs: admins,
+				Description:       c.After.String("description"),
+			})
+		}
+		served = append(served, i)
+	}
+	if len(req.UpdatedOrgs) == 0 && req.CompanyName == "" {
+		return nil
+	}
+	return []*call{{idx: served, run: func(ctx context.Context) error { return a.api.SyncOrg(ctx, req) }}}
+}
+
+// ---- users ----
+
+// userOrg is a user's department in attributes.
+type userOrg struct {
+	Code string `json:"code"`
+	Role string `json:"role"`
+}
+
+func decodeUserOrgs(attrs diff.Attrs) []apiclient.UserOrg {
+	var orgs []userOrg
+	if attrs.Decode("orgs", &orgs) != nil {
+		return nil
+	}
+	out := make([]apiclient.UserOrg, 0, len(orgs))
+	for _, o := range orgs {
+		out = append(out, apiclient.UserOrg{OrgCode: o.Code, OrgRole: o.Role})
+	}
+	return out
+}
+
+// importUser is the batchImport entry of a user change: every facet of a
+// create, the changed facets of an update.
+func importUser(c diff.Change) (apiclient.ImportUser, error) {
+	u := apiclient.ImportUser{UniqueID: c.Key}
+	for _, name := range []string{"email", "phone", "nick", "department", "company", "position"} {
+		if !changed(c, name) {
+			continue
+		}
+		v := strPtr(c.After.String(name))
+		switch name {
+		case "email":
+			u.Email = v
+		case "phone":
+			u.Phone = v
+		case "nick":
+			u.Nick = v
+		case "department":
+			u.Department = v
+		case "company":
+			u.Company = v
+		case "position":
+			u.Position = v
+		}
+	}
+	if changed(c, "customInfo") {
+		u.CustomInfo = append(json.RawMessage(nil), c.After["customInfo"]...)
+	}
+	if changed(c, "left") {
+		var left bool
+		if err := c.After.Decode("left", &left); err != nil {
+			return u, err
+		}
+		n := 0
+		if left {
+			n = 1
+		}
+		u.IfLeave = &n
+	}
+	if changed(c, "allowExternal") {
+		var allow bool
+		if err := c.After.Decode("allowExternal", &allow); err != nil {
+			return u, err
+		}
+		u.NetworkConfig = &apiclient.NetworkConfig{AllowExternal: allow}
+	}
+	if changed(c, "orgs") {
+		u.UserOrgs = decodeUserOrgs(c.After)
+		if u.UserOrgs == nil {
+			u.UserOrgs = []apiclient.UserOrg{}
+		}
+	}
+	if changed(c, "attrs") {
+		var attrs map[string]json.RawMessage
+		if err := c.After.Decode("attrs", &attrs); err != nil {
+			return u, err
+		}
+		names := make([]string, 0, len(attrs))
+		for n := range attrs {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		u.Attrs = []apiclient.AttrValue{}
+		for _, n := range names {
+			av := apiclient.AttrValue{AttrName: n}
+			if id, err := strconv.ParseInt(n, 10, 64); err == nil && id > 0 {
+				av = apiclient.AttrValue{AttrID: id}
+			}
+			if raw := strings.TrimSpace(string(attrs[n])); raw != "null" {
+				vals := []string{}
+				if err := json.Unmarshal(attrs[n], &vals); err != nil {
+					return u, fmt.Errorf("user %s: attribute %s: %w", c.Key, n, err)
+				}
+				av.AttrValue = &vals
+			}
+			u.Attrs = append(u.Attrs, av)
+		}
+	}
+	return u, nil
+}
+
+// userCalls upserts users in batchImport calls of at most o.BatchSize
+// users. The fields of a user apply to that user only, so user changes
+// share calls; a user who also joins an existing project (a member
+// create) joins it in the same call, so users are grouped by the project
+// options of their call.
+func (a *applier) userCalls(idx []int) []*call {
+	type entry struct {
+		i      int
+		u      apiclient.ImportUser
+		member *memberPlan
+	}
+	joins := a.foldableMembers()
+	type groupKey struct {
+		pid         int64
+		add, custom string
+	}
+	groups := map[groupKey][]entry{}
+	var keys []groupKey
+	for _, i := range idx {
+		c := a.change(i)
+		if c.Action != diff.Create && c.Action != diff.Update {
+			a.setFailed(i, fmt.Errorf("%s %s: action %s is not supported", c.Kind, c.Key, c.Action))
+			continue
+		}
+		u, err := importUser(c)
+		if err != nil {
+			a.setFailed(i, err)
+			continue
+		}
+		e := entry{i: i, u: u}
+		k := groupKey{}
+		if mp, ok := joins[c.Key]; ok {
+			e.member = &mp
+			k = groupKey{mp.pid, fmt.Sprint(mp.add), fmt.Sprint(mp.wholeCustom)}
+		}
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], e)
+	}
+	var calls []*call
+	for _, k := range keys {
+		for _, chunk := range chunks(groups[k], a.o.BatchSize) {
+			req := apiclient.BatchImportRequest{}
+			if m := chunk[0].member; m != nil {
+				req.ProjectID, req.SystemRoleIDs, req.WholeCustomSystemRoleIDs = m.pid, m.add, m.wholeCustom
+			}
+			served := make([]int, 0, len(chunk))
+			byUser := map[string][]int{}
+			for _, e := range chunk {
+				req.Users = append(req.Users, e.u)
+				served = append(served, e.i)
+				byUser[e.u.UniqueID] = append(byUser[e.u.UniqueID], e.i)
+				if e.member != nil {
+					served = append(served, e.member.i)
+					byUser[e.u.UniqueID] = append(byUser[e.u.UniqueID], e.member.i)
+					a.mu.Lock()
+					a.joined[e.member.i] = true
+					a.mu.Unlock()
+				}
+				if e.u.UserOrgs != nil {
+					req.ReturnOrgFailedUsers = true
+				}
+			}
+			calls = append(calls, &call{idx: served, run: func(ctx context.Context) error {
+				failed, err := a.api.BatchImport(ctx, req)
+				if err != nil {
+					return err
+				}
+				for _, f := range failed {
+					for _, i := range byUser[f.UniqueID] {
+						a.setFailed(i, fmt.Errorf("user %s: departments not synced: %s", f.UniqueID, f.Message))
+					}
+				}
+				return nil
+			}})
+		}
+	}
+	return calls
+}
+
+// foldableMembers are the member creates that can join their project in
+// the batchImport that upserts the user: one per user, in a project that
+// exists, by uniqueId.
+func (a *applier) foldableMembers() map[string]memberPlan {
+	out := map[string]memberPlan{}
+	for i, c := range a.plan.Changes {
+		if c.Kind != diff.KindMember || c.Action != diff.Create || c.After.Int("project_id") == 0 || !a.pending(i) {
+			continue
+		}
+		mp, err := a.memberPlan(i, nil)
+		if err != nil {
+			continue // reported in its own phase
+		}
+		if _, dup := out[mp.user]; !dup {
+			out[mp.user] = mp
+		}
+	}
+	return out
+}
+
+// ---- projects and members ----
+
+func (a *applier) runProjects(ctx context.Context, idx []int) {
+	var projects, members []int
+	for _, i := range idx {
+		if a.change(i).Kind == diff.KindProject {
+			projects = append(projects, i)
+		} else {
+			members = append(members, i)
+		}
+	}
+	var created []int
+	var calls []*call
+	for _, i := range projects {
+		i, c := i, a.change(i)
+		switch c.Action {
+		case diff.Create:
+			req := apiclient.ProjectAddRequest{Name: c.After.String("name"), Description: c.After.String("description")}
+			for _, r := range c.After.Strings("receivers") {
+				req.ReceiverList = append(req.ReceiverList, apiclient.Receiver{Type: "user", Name: r})
+			}
+			created = append(created, i)
+			calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error { return a.api.AddProject(ctx, req) }})
+		case diff.Update:
+			req := apiclient.ProjectUpdateRequest{ID: c.Before.Int("id")}
+			if changed(c, "name") {
+				req.Name = strPtr(c.After.String("name"))
+			}
+			if changed(c, "description") {
+				req.Description = strPtr(c.After.String("description"))
+			}
+			if req.Name == nil && req.Description == nil {
+				continue
+			}
+			calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error { return a.api.UpdateProject(ctx, req) }})
+		default:
+			a.setFailed(i, fmt.Errorf("%s %s: action %s is not supported", c.Kind, c.Key, c.Action))
+		}
+	}
+	a.runStep(ctx, calls)
+	if created = a.filter(created); len(created) > 0 {
+		// project/add answers no id: read it back.
+		a.runStep(ctx, []*call{{idx: created, run: func(ctx context.Context) error {
+			list, err := a.api.ListProjects(ctx)
+			if err != nil {
+				return fmt.Errorf("project created, but its id could not be read back: %w", err)
+			}
+			byName := map[string]int64{}
+			for _, p := range list {
+				byName[p.Name] = p.ID
+			}
+			for _, i := range created {
+				c := a.change(i)
+				id, ok := byName[c.After.String("name")]
+				if !ok {
+					a.setFailed(i, fmt.Errorf("project %s: created, but project/list does not show it", c.Key))
+					continue
+				}
+				a.setID(i, id)
+				a.mu.Lock()
+				a.projectIDs[c.Key] = id
+				a.mu.Unlock()
+			}
+			return nil
+		}}})
+		// The members of a project whose create failed are skipped.
+		a.mu.Lock()
+		for _, i := range created {
+			if s := a.cs[i].status; s != "" {
+				a.broken[diff.StateKey(diff.KindProject, a.change(i).Key)] = string(s)
+			}
+		}
+		a.mu.Unlock()
+		a.skipDependents(members)
+	}
+	a.runMembers(ctx, a.filter(members))
+}
+
+// memberPlan is what a member change needs: system roles to add through
+// batchImport, and to remove through user/delRoles.
+type memberPlan struct {
+	i           int
+	pid         int64
+	user        string
+	join        bool    // batchImport needed
+	add         []int64 // built-in system roles to add
+	wholeCustom []int64 // custom system roles, full replace; nil: untouched
+	remove      []int64 // system roles to unbind
+}
+
+func (a *applier) memberPlan(i int, receivers map[string]map[string]bool) (memberPlan, error) {
+	c := a.change(i)
+	mp := memberPlan{i: i, pid: a.projectID(c), user: c.After.String("user")}
+	if mp.user == "" {
+		mp.user = lastSegment(c.Key)
+	}
+	if mp.pid == 0 {
+		return mp, errNoProjectID(c)
+	}
+	// A receiver of a project created by this plan is a member already.
+	receiver := receivers[a.projectName(c.Key)][mp.user]
+	mp.join = c.Action == diff.Create && !receiver
+	if !c.After.Has("systemRoles") || (c.Action == diff.Update && !changed(c, "systemRoles")) {
+		return mp, nil
+	}
+	ids := func(names []string, known map[string]int64) (builtin, custom []int64, err error) {
+		for _, n := range names {
+			if id, ok := spec.BuiltinSystemRoles[n]; ok {
+				builtin = append(builtin, int64(id))
+				continue
+			}
+			id, ok := known[n]
+			if !ok {
+				a.mu.Lock()
+				id, ok = a.sysRoleIDs[n]
+				a.mu.Unlock()
+			}
+			if !ok {
+				return nil, nil, fmt.Errorf("member %s: the id of system role %q is not known", c.Key, n)
+			}
+			custom = append(custom, id)
+		}
+		return builtin, custom, nil
+	}
+	var wantIDs, haveIDs map[string]int64
+	_ = c.After.Decode("system_role_ids", &wantIDs)
+	_ = c.Before.Decode("system_role_ids", &haveIDs)
+	wantB, wantC, err := ids(c.After.Strings("systemRoles"), wantIDs)
+	if err != nil {
+		return mp, err
+	}
+	var haveB, haveC []int64
+	if c.Action == diff.Create {
+		// What joining gives: admin to the receivers of a project created
+		// by this plan, viewer to a member added without a built-in role.
+		if receiver {
+			haveB = append(haveB, apiclient.SystemRoleAdmin)
+		} else if len(wantB) == 0 {
+			haveB = append(haveB, apiclient.SystemRoleViewer)
+		}
+	} else {
+		if haveB, haveC, err = ids(c.Before.Strings("systemRoles"), haveIDs); err != nil {
+			return mp, err
+		}
+	}
+	mp.add = minus(wantB, haveB)
+	mp.remove = minus(haveB, wantB)
+	if !sameSet(wantC, haveC) {
+		if len(wantC) > 0 {
+			mp.wholeCustom = sortedInts(wantC)
+		} else {
+			mp.remove = append(mp.remove, haveC...)
+		}
+	}
+	mp.remove = sortedInts(mp.remove)
+	if len(mp.add) > 0 || mp.wholeCustom != nil {
+		mp.join = true
+	}
+	return mp, nil
+}
+
+func (a *applier) runMembers(ctx context.Context, idx []int) {
+	if len(idx) == 0 {
+		return
+	}
+	receivers := map[string]map[string]bool{}
+	for _, c := range a.plan.Changes {
+		if c.Kind == diff.KindProject && c.Action == diff.Create {
+			m := map[string]bool{}
+			for _, r := range c.After.Strings("receivers") {
+				m[r] = true
+			}
+			receivers[c.Key] = m
+		}
+	}
+	var plans []memberPlan
+	for _, i := range idx {
+		c := a.change(i)
+		if c.Action != diff.Create && c.Action != diff.Update {
+			a.setFailed(i, fmt.Errorf("%s %s: action %s is not supported", c.Kind, c.Key, c.Action))
+			continue
+		}
+		mp, err := a.memberPlan(i, receivers)
+		if err != nil {
+			a.setFailed(i, err)
+			continue
+		}
+		plans = append(plans, mp)
+	}
+	// batchImport applies projectId and the system roles to every user of
+	// the call: group members by identical options.
+	type importKey struct {
+		pid         int64
+		add, custom string
+	}
+	groups := map[importKey][]memberPlan{}
+	var keys []importKey
+	for _, mp := range plans {
+		a.mu.Lock()
+		joined := a.joined[mp.i]
+		a.mu.Unlock()
+		if !mp.join || joined {
+			continue
+		}
+		k := importKey{mp.pid, fmt.Sprint(mp.add), fmt.Sprint(mp.wholeCustom)}
+		if mp.wholeCustom == nil {
+			k.custom = "-"
+		}
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], mp)
+	}
+	var calls []*call
+	for _, k := range keys {
+		for _, chunk := range chunks(groups[k], a.o.BatchSize) {
+			req := apiclient.BatchImportRequest{ProjectID: k.pid, SystemRoleIDs: chunk[0].add, WholeCustomSystemRoleIDs: chunk[0].wholeCustom}
+			served := make([]int, 0, len(chunk))
+			for _, mp := range chunk {
+				req.Users = append(req.Users, apiclient.ImportUser{UniqueID: mp.user})
+				served = append(served, mp.i)
+			}
+			calls = append(calls, &call{idx: served, run: func(ctx context.Context) error {
+				_, err := a.api.BatchImport(ctx, req)
+				return err
+			}})
+		}
+	}
+	a.runStep(ctx, calls)
+
+	// Unbinding: one user/delRoles per project and set of system roles.
+	type delKey struct {
+		pid    int64
+		remove string
+	}
+	dels := map[delKey][]memberPlan{}
+	var dkeys []delKey
+	for _, mp := range plans {
+		if len(mp.remove) == 0 || !a.pending(mp.i) {
+			continue
+		}
+		k := delKey{mp.pid, fmt.Sprint(mp.remove)}
+		if _, ok := dels[k]; !ok {
+			dkeys = append(dkeys, k)
+		}
+		dels[k] = append(dels[k], mp)
+	}
+	calls = nil
+	for _, k := range dkeys {
+		for _, chunk := range chunks(dels[k], a.o.BatchSize) {
+			req := apiclient.DelRolesRequest{ProjectID: k.pid, SystemRoleIDs: chunk[0].remove}
+			served := make([]int, 0, len(chunk))
+			for _, mp := range chunk {
+				req.UniqueIDs = append(req.UniqueIDs, mp.user)
+				served = append(served, mp.i)
+			}
+			calls = append(calls, &call{idx: served, run: func(ctx context.Context) error { return a.api.DelRoles(ctx, req) }})
+		}
+	}
+	a.runStep(ctx, calls)
+}
+
+// ---- groups ----
+
+func groupPath(folder, name string) []string {
+	if folder == "" {
+		return []string{name}
+	}
+	return []string{folder, name}
+}
+
+func folderPath(folder string) []string {
+	if folder == "" {
+		return []string{}
+	}
+	return []string{folder}
+}
+
+func (a *applier) runGroups(ctx context.Context, idx []int) {
+	// Step 1: a replace deletes the group where it is.
+	var calls []*call
+	for _, i := range idx {
+		i, c := i, a.change(i)
+		if c.Action != diff.Replace {
+			continue
+		}
+		pid := a.projectID(c)
+		if pid == 0 {
+			a.setFailed(i, errNoProjectID(c))
+			continue
+		}
+		req := apiclient.GroupDelsRequest{ProjectID: pid, Path: groupPath(c.Before.String("folder"), c.Before.String("name"))}
+		calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error { return a.api.DeleteGroups(ctx, req) }})
+	}
+	a.runStep(ctx, calls)
+
+	// Step 2: creates (and re-creates), description updates.
+	calls = nil
+	for _, i := range a.filter(idx) {
+		i, c := i, a.change(i)
+		pid := a.projectID(c)
+		if pid == 0 {
+			a.setFailed(i, errNoProjectID(c))
+			continue
+		}
+		name := c.After.String("name")
+		switch c.Action {
+		case diff.Create, diff.Replace:
+			req := apiclient.GroupAddRequest{ProjectID: pid, Title: name, Description: c.After.String("description"),
+				Path: folderPath(c.After.String("folder")), Category: "editor"}
+			calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error {
+				id, err := a.api.AddGroup(ctx, req)
+				if err != nil {
+					return err
+				}
+				a.setID(i, id)
+				return nil
+			}})
+		case diff.Update:
+			if !changed(c, "description") {
+				continue
+			}
+			req := apiclient.GroupUpdateRequest{ID: c.Before.Int("id"), Description: strPtr(c.After.String("description"))}
+			if req.ID == 0 {
+				req.ProjectID, req.Path = pid, groupPath(c.After.String("folder"), name)
+			}
+			calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error { return a.api.UpdateGroup(ctx, req) }})
+		default:
+			a.setFailed(i, fmt.Errorf("%s %s: action %s is not supported", c.Kind, c.Key, c.Action))
+		}
+	}
+	a.runStep(ctx, calls)
+
+	// Step 3: members join through batchImport groupIds (grouped by the
+	// set of groups each user joins, per project) and leave through
+	// group/ext/delUsers, one call per group.
+	type joiner struct {
+		groups []int64
+		idx    []int
+	}
+	type projectJoins struct {
+		users map[string]*joiner
+	}
+	joins := map[int64]*projectJoins{}
+	var pids []int64
+	calls = nil
+	for _, i := range a.filter(idx) {
+		i, c := i, a.change(i)
+		pid := a.projectID(c)
+		gid := c.Before.Int("id")
+		if c.Action == diff.Create || c.Action == diff.Replace {
+			a.mu.Lock()
+			gid = a.cs[i].id
+			a.mu.Unlock()
+		}
+		after := c.After.Strings("members")
+		var before []string
+		if c.Action == diff.Update {
+			before = c.Before.Strings("members")
+		}
+		if c.Action == diff.Update && !changed(c, "members") {
+			continue
+		}
+		add := minusStrings(after, before)
+		remove := minusStrings(before, after)
+		if c.Action == diff.Update && !c.After.Has("members") {
+			remove = nil
+		}
+		if len(add) > 0 {
+			pj := joins[pid]
+			if pj == nil {
+				pj = &projectJoins{users: map[string]*joiner{}}
+				joins[pid] = pj
+				pids = append(pids, pid)
+			}
+			for _, u := range add {
+				j := pj.users[u]
+				if j == nil {
+					j = &joiner{}
+					pj.users[u] = j
+				}
+				j.groups = append(j.groups, gid)
+				j.idx = append(j.idx, i)
+			}
+		}
+		if len(remove) > 0 {
+			req := apiclient.GroupDelUsersRequest{GroupID: gid, UniqueIDs: remove}
+			if gid == 0 {
+				req.ProjectID, req.Path = pid, groupPath(c.After.String("folder"), c.After.String("name"))
+			}
+			calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error { return a.api.DeleteGroupUsers(ctx, req) }})
+		}
+	}
+	for _, pid := range pids {
+		pj := joins[pid]
+		bySet := map[string][]string{}
+		var sets []string
+		setIDs := map[string][]int64{}
+		setIdx := map[string]map[int]bool{}
+		users := make([]string, 0, len(pj.users))
+		for u := range pj.users {
+			users = append(users, u)
+		}
+		sort.Strings(users)
+		for _, u := range users {
+			j := pj.users[u]
+			ids := sortedInts(j.groups)
+			k := fmt.Sprint(ids)
+			if _, ok := bySet[k]; !ok {
+				sets = append(sets, k)
+				setIDs[k] = ids
+				setIdx[k] = map[int]bool{}
+			}
+			bySet[k] = append(bySet[k], u)
+			for _, i := range j.idx {
+				setIdx[k][i] = true
+			}
+		}
+		for _, k := range sets {
+			served := make([]int, 0, len(setIdx[k]))
+			for i := range setIdx[k] {
+				served = append(served, i)
+			}
+			sort.Ints(served)
+			for _, chunk := range chunks(bySet[k], a.o.BatchSize) {
+				req := apiclient.BatchImportRequest{ProjectID: pid, GroupIDs: setIDs[k]}
+				for _, u := range chunk {
+					req.Users = append(req.Users, apiclient.ImportUser{UniqueID: u})
+				}
+				calls = append(calls, &call{idx: served, run: func(ctx context.Context) error {
+					_, err := a.api.BatchImport(ctx, req)
+					return err
+				}})
+			}
+		}
+	}
+	a.runStep(ctx, calls)
+}
+
+// ---- roles and data permissions ----
+
+func decodeExpires(attrs diff.Attrs, name string) map[string]string {
+	var m map[string]string
+	_ = attrs.Decode(name, &m)
+	return m
+}
+
+func pick(m map[string]string, keys []string) map[string]string {
+	out := map[string]string{}
+	for _, k := range keys {
+		if v, ok := m[k]; ok && v != "" {
+			out[k] = v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// roleImport is the importDataPermissions request of a role change, or
+// nil when the change needs none.
+func (a *applier) roleImport(c diff.Change, pid int64) (*apiclient.ImportDataPermissionsRequest, error) {
+	full := c.Action == diff.Create || c.Action == diff.Replace
+	req := &apiclient.ImportDataPermissionsRequest{
+		ProjectID: pid,
+		RoleName:  c.After.String("name"),
+		Path:      folderPath(c.After.String("folder")),
+		Type:      int(c.After.Int("type")),
+	}
+	needed := full
+	if changed(c, "description") {
+		req.Description = strPtr(c.After.String("description"))
+		needed = true
+	}
+	if changed(c, "users") || changed(c, "user_expires") {
+		after := c.After.Strings("users")
+		exp := decodeExpires(c.After, "user_expires")
+		bind := after
+		if !full {
+			before := c.Before.Strings("users")
+			bexp := decodeExpires(c.Before, "user_expires")
+			bind = nil
+			for _, u := range after {
+				if !contains(before, u) || exp[u] != bexp[u] {
+					bind = append(bind, u)
+				}
+			}
+		}
+		if len(bind) > 0 {
+			req.UniqueIDs = bind
+			req.UserExpireMap = pick(exp, bind)
+			needed = true
+		}
+	}
+	if changed(c, "groups") || changed(c, "group_expires") {
+		groups := c.After.Strings("groups")
+		if len(groups) > 0 {
+			req.GroupNames = groups
+			req.GroupExpireMap = pick(decodeExpires(c.After, "group_expires"), groups)
+			needed = true
+		}
+	}
+	if changed(c, "orgs") || changed(c, "org_expires") {
+		orgs := c.After.Strings("orgs")
+		if len(orgs) > 0 {
+			req.OrgCodes = orgs
+			req.OrgExpireMap = pick(decodeExpires(c.After, "org_expires"), orgs)
+			needed = true
+		}
+	}
+	if changed(c, "resources") {
+		var res []spec.Resource
+		if err := c.After.Decode("resources", &res); err != nil {
+			return nil, err
+		}
+		req.ResourcePermissions = []apiclient.ResourcePermission{}
+		for _, r := range res {
+			rp := apiclient.ResourcePermission{ResourceID: r.ID, ResourceNamePaths: r.Path, ResourceType: r.Type, Permissions: r.Permissions}
+			if rp.Permissions == nil {
+				rp.Permissions = []string{}
+			}
+			if r.Folder {
+				rp.IsFolder = 1
+			}
+			req.ResourcePermissions = append(req.ResourcePermissions, rp)
+		}
+		needed = true
+	}
+	if changed(c, "rules") {
+		var rules []spec.Rule
+		if err := c.After.Decode("rules", &rules); err != nil {
+			return nil, err
+		}
+		req.DataPermissions = []apiclient.DataPermissionWrite{}
+		for _, r := range rules {
+			dp := apiclient.DataPermissionWrite{DataConnectionID: r.Connection, Mode: r.Mode, Type: r.Type, Rule: r.Rule, Details: []json.RawMessage{}}
+			for _, d := range r.Details {
+				raw, err := json.Marshal(d)
+				if err != nil {
+					return nil, err
+				}
+				dp.Details = append(dp.Details, raw)
+			}
+			req.DataPermissions = append(req.DataPermissions, dp)
+		}
+		needed = true
+	}
+	if !needed {
+		return nil, nil
+	}
+	return req, nil
+}
+
+func (a *applier) runRoles(ctx context.Context, idx []int) {
+	// Step 1: a replace deletes the role first; a failed delete does not
+	// re-create.
+	var calls []*call
+	for _, i := range idx {
+		i, c := i, a.change(i)
+		if c.Action != diff.Replace {
+			continue
+		}
+		req, err := a.deleteRoleRequest(c)
+		if err != nil {
+			a.setFailed(i, err)
+			continue
+		}
+		calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error { return a.api.DeleteRole(ctx, req) }})
+	}
+	a.runStep(ctx, calls)
+
+	// Step 2: one importDataPermissions per role for what it creates,
+	// binds and replaces.
+	calls = nil
+	for _, i := range a.filter(idx) {
+		i, c := i, a.change(i)
+		if c.Action != diff.Create && c.Action != diff.Update && c.Action != diff.Replace {
+			a.setFailed(i, fmt.Errorf("%s %s: action %s is not supported", c.Kind, c.Key, c.Action))
+			continue
+		}
+		pid := a.projectID(c)
+		if pid == 0 {
+			a.setFailed(i, errNoProjectID(c))
+			continue
+		}
+		req, err := a.roleImport(c, pid)
+		if err != nil {
+			a.setFailed(i, fmt.Errorf("%s %s: %w", c.Kind, c.Key, err))
+			continue
+		}
+		if req == nil {
+			continue
+		}
+		full := c.Action != diff.Update
+		calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error {
+			id, err := a.api.ImportDataPermissions(ctx, *req)
+			if err != nil {
+				return err
+			}
+			if full {
+				a.setID(i, id)
+			}
+			return nil
+		}})
+	}
+	a.runStep(ctx, calls)
+
+	// Step 3: unbind users, one user/delRoles per project, folder and set
+	// of users, naming every role they leave there.
+	type delKey struct {
+		pid    int64
+		folder string
+		users  string
+	}
+	type delCall struct {
+		req apiclient.DelRolesRequest
+		idx []int
+	}
+	dels := map[delKey]*delCall{}
+	var keys []delKey
+	for _, i := range a.filter(idx) {
+		c := a.change(i)
+		if c.Action != diff.Update || !c.After.Has("users") || !changed(c, "users") {
+			continue
+		}
+		remove := minusStrings(c.Before.Strings("users"), c.After.Strings("users"))
+		if len(remove) == 0 {
+			continue
+		}
+		pid := a.projectID(c)
+		folder := c.After.String("folder")
+		k := delKey{pid, folder, strings.Join(remove, "\x00")}
+		dc := dels[k]
+		if dc == nil {
+			dc = &delCall{req: apiclient.DelRolesRequest{ProjectID: pid, UniqueIDs: remove}}
+			if folder != "" {
+				dc.req.Path = []string{folder}
+			}
+			dels[k] = dc
+			keys = append(keys, k)
+		}
+		if c.After.Int("type") == apiclient.RoleKindRowPerm {
+			dc.req.PermissionRoleNames = append(dc.req.PermissionRoleNames, c.After.String("name"))
+		} else {
+			dc.req.RoleNames = append(dc.req.RoleNames, c.After.String("name"))
+		}
+		dc.idx = append(dc.idx, i)
+	}
+	calls = nil
+	for _, k := range keys {
+		dc := dels[k]
+		calls = append(calls, &call{idx: dc.idx, run: func(ctx context.Context) error { return a.api.DelRoles(ctx, dc.req) }})
+	}
+	a.runStep(ctx, calls)
+}
+
+func (a *applier) deleteRoleRequest(c diff.Change) (apiclient.DeleteRoleRequest, error) {
+	if id := c.Before.Int("id"); id != 0 {
+		return apiclient.DeleteRoleRequest{RoleID: id}, nil
+	}
+	pid := a.projectID(c)
+	if pid == 0 {
+		return apiclient.DeleteRoleRequest{}, errNoProjectID(c)
+	}
+	return apiclient.DeleteRoleRequest{ProjectID: pid, Path: groupPath(c.Before.String("folder"), c.Before.String("name"))}, nil
+}
+
+// ---- resource members ----
+
+type resourceMember struct {
+	User        string   `json:"user"`
+	Permissions []string `json:"permissions"`
+}
+
+func decodeResourceMembers(attrs diff.Attrs) []resourceMember {
+	var ms []resourceMember
+	_ = attrs.Decode("members", &ms)
+	return ms
+}
+
+func (a *applier) resourceMemberCalls(idx []int) []*call {
+	var calls []*call
+	for _, i := range idx {
+		c := a.change(i)
+		pid := a.projectID(c)
+		if pid == 0 {
+			a.setFailed(i, errNoProjectID(c))
+			continue
+		}
+		attrs := c.After
+		if c.Action == diff.Delete {
+			attrs = c.Before
+		}
+		req := apiclient.SyncMembersRequest{ProjectID: pid, ResourceName: attrs.String("type"),
+			ResourceID: attrs.Int("resource_id"), MemberInfos: []apiclient.MemberInfo{}, WholeCoverMembers: true}
+		if c.Action != diff.Delete {
+			for _, m := range decodeResourceMembers(c.After) {
+				perms := m.Permissions
+				if perms == nil {
+					perms = []string{}
+				}
+				req.MemberInfos = append(req.MemberInfos, apiclient.MemberInfo{Type: "uniqueId", ID: m.User, Permissions: perms})
+			}
+		}
+		calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error { return a.api.SyncResourceMembers(ctx, req) }})
+	}
+	return calls
+}
+
+// ---- deletions ----
+
+func (a *applier) deleteCalls(idx []int) []*call {
+	var calls []*call
+	var orgIdx []int
+	var orgCodes []string
+	var sysIdx []int
+	var sysIDs []int64
+	var userIdx []int
+	var users []string
+	memberIdx := map[int64][]int{}
+	memberUsers := map[int64][]string{}
+	var memberPids []int64
+	for _, i := range idx {
+		i, c := i, a.change(i)
+		if c.Action != diff.Delete {
+			a.setFailed(i, fmt.Errorf("%s %s: action %s in a deletion phase", c.Kind, c.Key, c.Action))
+			continue
+		}
+		switch c.Kind {
+		case diff.KindRole, diff.KindDataPermission:
+			req, err := a.deleteRoleRequest(c)
+			if err != nil {
+				a.setFailed(i, err)
+				continue
+			}
+			calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error { return a.api.DeleteRole(ctx, req) }})
+		case diff.KindGroup:
+			pid := a.projectID(c)
+			if pid == 0 {
+				a.setFailed(i, errNoProjectID(c))
+				continue
+			}
+			req := apiclient.GroupDelsRequest{ProjectID: pid, Path: groupPath(c.Before.String("folder"), c.Before.String("name"))}
+			calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error { return a.api.DeleteGroups(ctx, req) }})
+		case diff.KindMember:
+			pid := a.projectID(c)
+			if pid == 0 {
+				a.setFailed(i, errNoProjectID(c))
+				continue
+			}
+			user := c.Before.String("user")
+			if user == "" {
+				user = lastSegment(c.Key)
+			}
+			if _, ok := memberIdx[pid]; !ok {
+				memberPids = append(memberPids, pid)
+			}
+			memberIdx[pid] = append(memberIdx[pid], i)
+			memberUsers[pid] = append(memberUsers[pid], user)
+		case diff.KindProject:
+			id := c.Before.Int("id")
+			calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error { return a.api.DeleteProject(ctx, id) }})
+		case diff.KindDepartment:
+			orgIdx = append(orgIdx, i)
+			orgCodes = append(orgCodes, c.Key)
+		case diff.KindCompany:
+			// The company name cannot be removed; leaving it is the delete.
+		case diff.KindSystemRole:
+			sysIdx = append(sysIdx, i)
+			sysIDs = append(sysIDs, c.Before.Int("id"))
+		case diff.KindUser:
+			userIdx = append(userIdx, i)
+			users = append(users, c.Key)
+		case diff.KindResourceMembers:
+			calls = append(calls, a.resourceMemberCalls([]int{i})...)
+		default:
+			a.setFailed(i, fmt.Errorf("%s %s: deleting this kind is not supported", c.Kind, c.Key))
+		}
+	}
+	for _, pid := range memberPids {
+		pid := pid
+		for n, chunk := range chunks(memberUsers[pid], a.o.BatchSize) {
+			from := n * a.o.BatchSize
+			req := apiclient.DeleteProjectUsersRequest{ProjectID: pid, UniqueIDs: chunk}
+			calls = append(calls, &call{idx: memberIdx[pid][from : from+len(chunk)], run: func(ctx context.Context) error {
+				return a.api.DeleteProjectUsers(ctx, req)
+			}})
+		}
+	}
+	if len(orgCodes) > 0 {
+		req := apiclient.SyncOrgRequest{DeletedOrgCodes: orgCodes}
+		calls = append(calls, &call{idx: orgIdx, run: func(ctx context.Context) error { return a.api.SyncOrg(ctx, req) }})
+	}
+	if len(sysIDs) > 0 {
+		calls = append(calls, &call{idx: sysIdx, run: func(ctx context.Context) error { return a.api.DeleteSystemRoles(ctx, sysIDs) }})
+	}
+	for n, chunk := range chunks(users, a.o.BatchSize) {
+		from := n * a.o.BatchSize
+		chunk := chunk
+		calls = append(calls, &call{idx: userIdx[from : from+len(chunk)], run: func(ctx context.Context) error {
+			return a.api.DeleteDomainUsers(ctx, chunk)
+		}})
+	}
+	return calls
+}
+
+// ---- small set helpers ----
+
+func minus(a, b []int64) []int64 {
+	var out []int64
+	for _, x := range a {
+		found := false
+		for _, y := range b {
+			if x == y {
+				found = true
+				break
+			}
+		}
+		if !found {
+			out = append(out, x)
+		}
+	}
+	return sortedInts(out)
+}
+
+func minusStrings(a, b []string) []string {
+	in := make(map[string]bool, len(b))
+	for _, y := range b {
+		in[y] = true
+	}
+	var out []string
+	for _, x := range a {
+		if !in[x] {
+			out = append(out, x)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sameSet(a, b []int64) bool {
+	return len(minus(a, b)) == 0 && len(minus(b, a)) == 0
+}
+
+func sortedInts(in []int64) []int64 {
+	if in == nil {
+		return nil
+	}
+	out := append([]int64(nil), in...)
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}

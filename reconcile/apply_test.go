@@ -1,0 +1,591 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/permsync/permsync/apiclient"
+	"github.com/permsync/permsync/diff"
+)
+
+// attrs builds attributes from name/value pairs.
+func attrs(kv ...any) diff.Attrs {
+	var a diff.Attrs
+	for i := 0; i < len(kv); i += 2 {
+		a.Set(kv[i].(string), kv[i+1])
+	}
+	return a
+}
+
+func ns() *diff.ObjectState { return &diff.ObjectState{} }
+
+func userCreate(uid string) diff.Change {
+	return diff.Change{Action: diff.Create, Kind: diff.KindUser, Key: uid,
+		After: attrs("uniqueId", uid, "nick", "N "+uid), NewState: &diff.ObjectState{Created: true}}
+}
+
+func memberChange(action diff.Action, project string, pid int64, user string, before, after []string) diff.Change {
+	ids := func(names []string) map[string]int64 {
+		m := map[string]int64{}
+		for _, n := range names {
+			m[n] = map[string]int64{"admin": 1, "editor": 2, "viewer": 3}[n]
+		}
+		return m
+	}
+	c := diff.Change{Action: action, Kind: diff.KindMember, Key: project + "/" + user,
+		After: attrs("project_id", pid, "user", user, "systemRoles", after, "system_role_ids", ids(after)), NewState: ns()}
+	if action == diff.Update {
+		c.Before = attrs("project_id", pid, "user", user, "systemRoles", before, "system_role_ids", ids(before))
+	}
+	return c
+}
+
+func roleCreate(project string, pid int64, folder, name string, users []string) diff.Change {
+	a := attrs("name", name, "folder", folder, "type", 0, "level", 1, "users", users, "user_expires", map[string]string{})
+	if pid != 0 {
+		a.Set("project_id", pid)
+	}
+	return diff.Change{Action: diff.Create, Kind: diff.KindRole, Key: project + "/" + folder + "/" + name, After: a, NewState: &diff.ObjectState{Created: true}}
+}
+
+func roleUpdate(project string, pid, id int64, folder, name string, typ int, before, after []string) diff.Change {
+	kind := diff.KindRole
+	if typ == 2 {
+		kind = diff.KindDataPermission
+	}
+	b := attrs("id", id, "project_id", pid, "name", name, "folder", folder, "type", typ, "users", before, "user_expires", map[string]string{})
+	a := attrs("id", id, "project_id", pid, "name", name, "folder", folder, "type", typ, "users", after, "user_expires", map[string]string{})
+	return diff.Change{Action: diff.Update, Kind: kind, Key: project + "/" + folder + "/" + name, Before: b, After: a, NewState: &diff.ObjectState{ID: id}}
+}
+
+func users(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s%04d", prefix, i)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// run applies p with a fake and a recording SaveState.
+type saved struct {
+	mu     sync.Mutex
+	states []*diff.State
+}
+
+func (s *saved) save(st *diff.State) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st.Serial++
+	cp := &diff.State{Version: st.Version, Serial: st.Serial, Objects: map[string]*diff.ObjectState{}}
+	for k, v := range st.Objects {
+		o := *v
+		cp.Objects[k] = &o
+	}
+	s.states = append(s.states, cp)
+	return nil
+}
+
+func statuses(r *Result) map[string]Status {
+	out := map[string]Status{}
+	for _, c := range r.Changes {
+		out[string(c.Change.Kind)+" "+c.Change.Key] = c.Status
+	}
+	return out
+}
+
+func TestApplyBatchesUsers(t *testing.T) {
+	var p diff.Plan
+	for _, u := range users("u", 1200) {
+		p.Changes = append(p.Changes, userCreate(u))
+	}
+	f := &fakeAPI{}
+	st := diff.NewState()
+	res, err := Apply(context.Background(), f, &p, st, ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := f.of(epBatchImport)
+	var sizes []int
+	for _, c := range calls {
+		req := c.(apiclient.BatchImportRequest)
+		if req.ProjectID != 0 || req.GroupIDs != nil || req.SystemRoleIDs != nil {
+			t.Errorf("user upsert carries project options: %+v", req)
+		}
+		sizes = append(sizes, len(req.Users))
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(sizes)))
+	if diff := cmp.Diff([]int{500, 500, 200}, sizes); diff != "" {
+		t.Errorf("batch sizes (-want +got):\n%s", diff)
+	}
+	if res.Applied() != 1200 || res.Calls[epBatchImport] != 3 || len(st.Objects) != 1200 {
+		t.Errorf("applied %d, calls %v, state objects %d", res.Applied(), res.Calls, len(st.Objects))
+	}
+	if !st.Objects["user u0000"].Created {
+		t.Errorf("state of u0000 = %+v, want created", st.Objects["user u0000"])
+	}
+}
+
+func TestApplyUserFacets(t *testing.T) {
+	c := diff.Change{Action: diff.Update, Kind: diff.KindUser, Key: "u1",
+		Before: attrs("id", 7, "uniqueId", "u1", "nick", "old", "email", "u1@x"),
+		After: attrs("id", 7, "uniqueId", "u1", "nick", "new", "email", "u1@x", "left", true, "allowExternal", false,
+			"orgs", []userOrg{{Code: "D1", Role: "leader"}},
+			"attrs", map[string]any{"region": nil, "level": []string{}, "7": []string{"a", "b"}}),
+		NewState: ns()}
+	c2 := diff.Change{Action: diff.Update, Kind: diff.KindUser, Key: "u2",
+		Before: attrs("id", 8, "uniqueId", "u2"), After: attrs("id", 8, "uniqueId", "u2", "orgs", []userOrg{{Code: "GONE", Role: "normal"}}), NewState: ns()}
+	f := &fakeAPI{orgFails: func(req apiclient.BatchImportRequest) []apiclient.OrgFailedUser {
+		if !req.ReturnOrgFailedUsers {
+			t.Error("returnOrgFailedUsers not set")
+		}
+		return []apiclient.OrgFailedUser{{UniqueID: "u2", Message: "GONE dosen't exist!"}}
+	}}
+	res, err := Apply(context.Background(), f, &diff.Plan{Changes: []diff.Change{c, c2}}, diff.NewState(), ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := f.of(epBatchImport)
+	if len(calls) != 1 {
+		t.Fatalf("%d batchImport calls, want 1", len(calls))
+	}
+	u := calls[0].(apiclient.BatchImportRequest).Users[0]
+	if u.Email != nil || u.Nick == nil || *u.Nick != "new" || u.IfLeave == nil || *u.IfLeave != 1 ||
+		u.NetworkConfig == nil || u.NetworkConfig.AllowExternal {
+		t.Errorf("user sent = %+v", u)
+	}
+	if diff := cmp.Diff([]apiclient.UserOrg{{OrgCode: "D1", OrgRole: "leader"}}, u.UserOrgs); diff != "" {
+		t.Errorf("userOrgs (-want +got):\n%s", diff)
+	}
+	empty := []string{}
+	ab := []string{"a", "b"}
+	want := []apiclient.AttrValue{{AttrID: 7, AttrValue: &ab}, {AttrName: "level", AttrValue: &empty}, {AttrName: "region"}}
+	if diff := cmp.Diff(want, u.Attrs); diff != "" {
+		t.Errorf("attrs (-want +got):\n%s", diff)
+	}
+	s := statuses(res)
+	if s["user u1"] != StatusApplied || s["user u2"] != StatusFailed {
+		t.Errorf("statuses = %v", s)
+	}
+	if !strings.Contains(res.Changes[1].Err.Error(), "GONE dosen't exist") {
+		t.Errorf("u2 error = %v", res.Changes[1].Err)
+	}
+}
+
+func TestApplyMembersGroupedByOptions(t *testing.T) {
+	p := &diff.Plan{Changes: []diff.Change{
+		memberChange(diff.Create, "P", 7, "a", nil, []string{"viewer"}),
+		memberChange(diff.Create, "P", 7, "b", nil, []string{"viewer"}),
+		memberChange(diff.Create, "P", 7, "c", nil, []string{"editor"}),
+		memberChange(diff.Update, "P", 7, "d", []string{"viewer"}, []string{"editor"}),
+		memberChange(diff.Update, "P", 7, "e", []string{"viewer"}, []string{"editor"}),
+		memberChange(diff.Create, "Q", 8, "a", nil, []string{"viewer"}),
+	}}
+	f := &fakeAPI{}
+	res, err := Apply(context.Background(), f, p, diff.NewState(), ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, c := range f.of(epBatchImport) {
+		req := c.(apiclient.BatchImportRequest)
+		k := fmt.Sprintf("%d %v", req.ProjectID, req.SystemRoleIDs)
+		for _, u := range req.Users {
+			got[k] = append(got[k], u.UniqueID)
+		}
+	}
+	want := map[string][]string{"7 [3]": {"a", "b"}, "7 [2]": {"c", "d", "e"}, "8 [3]": {"a"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("batchImport grouping (-want +got):\n%s", diff)
+	}
+	if n := len(f.of(epBatchImport)); n != 3 {
+		t.Errorf("%d batchImport calls, want 3", n)
+	}
+	dels := f.of(epDelRoles)
+	if len(dels) != 1 {
+		t.Fatalf("%d delRoles calls, want 1", len(dels))
+	}
+	wantDel := apiclient.DelRolesRequest{ProjectID: 7, UniqueIDs: []string{"d", "e"}, SystemRoleIDs: []int64{3}}
+	if diff := cmp.Diff(wantDel, dels[0].(apiclient.DelRolesRequest)); diff != "" {
+		t.Errorf("delRoles (-want +got):\n%s", diff)
+	}
+	if res.Applied() != 6 {
+		t.Errorf("applied %d, want 6", res.Applied())
+	}
+}
+
+func TestApplyRoleBindsManyUsersInOneCall(t *testing.T) {
+	many := users("u", 1500)
+	p := &diff.Plan{Changes: []diff.Change{
+		roleCreate("P", 7, "", "Readers", many),
+		roleUpdate("P", 7, 300, "F", "Old", 0, many[:3], many[:1]),
+		roleUpdate("P", 7, 301, "F", "Rows", 2, many[:3], many[:1]),
+		roleUpdate("P", 7, 302, "F", "Other", 0, many[:3], many[2:4]),
+	}}
+	f := &fakeAPI{}
+	st := diff.NewState()
+	res, err := Apply(context.Background(), f, p, st, ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imports := f.of(epImportDataPerms)
+	if len(imports) != 2 {
+		t.Fatalf("%d importDataPermissions calls, want 2 (the create and the role binding a new user)", len(imports))
+	}
+	byName := map[string]apiclient.ImportDataPermissionsRequest{}
+	for _, c := range imports {
+		r := c.(apiclient.ImportDataPermissionsRequest)
+		byName[r.RoleName] = r
+	}
+	create := byName["Readers"]
+	if len(create.UniqueIDs) != 1500 || create.ProjectID != 7 || create.ResourcePermissions != nil {
+		t.Errorf("create sent %d users to project %d", len(create.UniqueIDs), create.ProjectID)
+	}
+	bind := byName["Other"]
+	if diff := cmp.Diff(many[3:4], bind.UniqueIDs); diff != "" || bind.ResourcePermissions != nil || bind.DataPermissions != nil {
+		t.Errorf("binding sends only the new user and no permissions: %+v (%s)", bind, diff)
+	}
+	dels := f.of(epDelRoles)
+	var got []apiclient.DelRolesRequest
+	for _, d := range dels {
+		got = append(got, d.(apiclient.DelRolesRequest))
+	}
+	sort.Slice(got, func(i, j int) bool { return got[i].RoleNames[0] < got[j].RoleNames[0] })
+	want := []apiclient.DelRolesRequest{
+		{ProjectID: 7, Path: []string{"F"}, UniqueIDs: many[1:3], RoleNames: []string{"Old"}, PermissionRoleNames: []string{"Rows"}},
+		{ProjectID: 7, Path: []string{"F"}, UniqueIDs: many[:2], RoleNames: []string{"Other"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("delRoles (-want +got):\n%s", diff)
+	}
+	if res.Applied() != 4 {
+		t.Errorf("applied %d", res.Applied())
+	}
+	if id := st.Objects["role P//Readers"].ID; id == 0 {
+		t.Errorf("the created role's id is not in the state")
+	}
+}
+
+func TestApplyOneSyncOrgPerPhase(t *testing.T) {
+	dep := func(code, parent string) diff.Change {
+		return diff.Change{Action: diff.Create, Kind: diff.KindDepartment, Key: code,
+			After: attrs("code", code, "name", "N"+code, "parent", parent, "admins", []string{}, "description", ""), NewState: ns()}
+	}
+	del := func(code string) diff.Change {
+		return diff.Change{Action: diff.Delete, Kind: diff.KindDepartment, Key: code, Before: attrs("code", code)}
+	}
+	p := &diff.Plan{Changes: []diff.Change{
+		{Action: diff.Update, Kind: diff.KindCompany, Key: "company", After: attrs("name", "ACME"), NewState: ns()},
+		dep("A", ""), dep("B", "A"), dep("C", "B"),
+		del("X2"), del("X1"),
+	}}
+	f := &fakeAPI{}
+	var sv saved
+	res, err := Apply(context.Background(), f, p, diff.NewState(), ApplyOptions{SaveState: sv.save})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := f.of(epSyncOrg)
+	if len(calls) != 2 {
+		t.Fatalf("%d syncOrg calls, want 2", len(calls))
+	}
+	up := calls[0].(apiclient.SyncOrgRequest)
+	if up.CompanyName != "ACME" || len(up.UpdatedOrgs) != 3 || up.UpdatedOrgs[2].ParentOrgCode != "B" || len(up.DeletedOrgCodes) != 0 {
+		t.Errorf("updates = %+v", up)
+	}
+	down := calls[1].(apiclient.SyncOrgRequest)
+	if diff := cmp.Diff([]string{"X2", "X1"}, down.DeletedOrgCodes); diff != "" || len(down.UpdatedOrgs) != 0 {
+		t.Errorf("deletions (-want +got):\n%s", diff)
+	}
+	if res.Applied() != 6 {
+		t.Errorf("applied %d", res.Applied())
+	}
+	// One save after each phase that wrote, and one at the end.
+	if len(sv.states) != 3 {
+		t.Errorf("%d saves, want 3", len(sv.states))
+	}
+	if _, ok := sv.states[0].Objects["department A"]; !ok {
+		t.Errorf("first save lacks department A: %v", sv.states[0].Objects)
+	}
+}
+
+func TestApplyFailureKeepsAPIErrorAndSkipsDependents(t *testing.T) {
+	apiErr := &apiclient.APIError{Endpoint: epBatchImport, Code: 500, Message: "内部错误"}
+	groupChange := func(project, name string, members []string) diff.Change {
+		return diff.Change{Action: diff.Create, Kind: diff.KindGroup, Key: project + "/" + name,
+			After: attrs("name", name, "folder", "", "members", members), NewState: ns()}
+	}
+	p := &diff.Plan{Changes: []diff.Change{
+		userCreate("bad"), // fails: its batch is rejected
+		{Action: diff.Create, Kind: diff.KindProject, Key: "New", After: attrs("name", "New", "receivers", []string{"ok"}), NewState: ns()},
+		{Action: diff.Create, Kind: diff.KindProject, Key: "Broken", After: attrs("name", "Broken", "receivers", []string{"ok"}), NewState: ns()},
+		memberChange(diff.Create, "P", 7, "bad", nil, []string{"viewer"}),
+		memberChange(diff.Create, "P", 7, "ok", nil, []string{"viewer"}),
+		groupChange("Broken", "G", []string{"ok"}),
+		groupChange("New", "FailG", nil),
+		groupChange("New", "G2", []string{"ok"}),
+		roleCreate("P", 7, "", "BindsBad", []string{"bad", "ok"}),
+		roleCreate("P", 7, "", "Fine", []string{"ok"}),
+		roleCreate("New", 0, "", "InNew", []string{"ok"}),
+		func() diff.Change {
+			c := roleCreate("New", 0, "", "BindsFailG", nil)
+			c.After.Set("groups", []string{"FailG"})
+			c.After.Set("group_expires", map[string]string{})
+			return c
+		}(),
+		func() diff.Change {
+			c := roleUpdate("P", 7, 900, "", "Replaced", 0, nil, []string{"ok"})
+			c.Action = diff.Replace
+			return c
+		}(),
+	}}
+	f := &fakeAPI{fail: func(endpoint string, req any) error {
+		switch r := req.(type) {
+		case apiclient.BatchImportRequest:
+			for _, u := range r.Users {
+				if u.UniqueID == "bad" {
+					return apiErr
+				}
+			}
+		case apiclient.ProjectAddRequest:
+			if r.Name == "Broken" {
+				return errors.New("project/add: boom")
+			}
+		case apiclient.GroupAddRequest:
+			if r.Title == "FailG" {
+				return errors.New("group/add: boom")
+			}
+		case apiclient.DeleteRoleRequest:
+			return errors.New("role/ext/delete: boom")
+		}
+		return nil
+	}}
+	res, err := Apply(context.Background(), f, p, diff.NewState(), ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]Status{
+		"user bad":             StatusFailed,
+		"project New":          StatusApplied,
+		"project Broken":       StatusFailed,
+		"member P/bad":         StatusFailed, // joins in the call that upserts the user
+		"member P/ok":          StatusApplied,
+		"group Broken/G":       StatusSkipped,
+		"group New/FailG":      StatusFailed,
+		"group New/G2":         StatusApplied,
+		"role P//BindsBad":     StatusSkipped,
+		"role P//Fine":         StatusApplied,
+		"role New//InNew":      StatusApplied,
+		"role New//BindsFailG": StatusSkipped,
+		"role P//Replaced":     StatusFailed,
+	}
+	if diff := cmp.Diff(want, statuses(res)); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+	var ae *apiclient.APIError
+	if !errors.As(res.Changes[0].Err, &ae) || ae.Code != 500 {
+		t.Errorf("user bad error = %v, want the APIError", res.Changes[0].Err)
+	}
+	for _, c := range res.Changes {
+		if c.Status == StatusSkipped && !strings.Contains(c.Reason, "depends on") {
+			t.Errorf("%s skipped for %q", c.Change.Key, c.Reason)
+		}
+	}
+	if r := res.Changes[8].Reason; !strings.Contains(r, "user bad") {
+		t.Errorf("role P//BindsBad reason %q does not name user bad", r)
+	}
+	// The member joining with the user was made in the user's call.
+	for _, c := range f.of(epBatchImport) {
+		if r := c.(apiclient.BatchImportRequest); r.ProjectID == 7 && len(r.Users) == 1 && r.Users[0].UniqueID == "bad" && r.Users[0].Nick == nil {
+			t.Errorf("member P/bad joined in a call of its own")
+		}
+	}
+	// The replace whose delete failed made no import.
+	for _, c := range f.of(epImportDataPerms) {
+		if n := c.(apiclient.ImportDataPermissionsRequest).RoleName; n == "Replaced" || n == "BindsBad" || n == "BindsFailG" {
+			t.Errorf("importDataPermissions made for %s", n)
+		}
+	}
+	// The role of the new project learned the project's id.
+	for _, c := range f.of(epImportDataPerms) {
+		if r := c.(apiclient.ImportDataPermissionsRequest); r.RoleName == "InNew" && r.ProjectID == 0 {
+			t.Errorf("role in new project sent without project id")
+		}
+	}
+}
+
+func TestApplyInterrupted(t *testing.T) {
+	p := &diff.Plan{Changes: []diff.Change{
+		roleCreate("P", 7, "", "R1", []string{"a"}),
+		roleCreate("P", 7, "", "R2", []string{"a"}),
+		roleCreate("P", 7, "", "R3", []string{"a"}),
+		roleCreate("P", 7, "", "R4", []string{"a"}),
+		{Action: diff.Delete, Kind: diff.KindUser, Key: "gone", Before: attrs("uniqueId", "gone")},
+	}}
+	f := &fakeAPI{started: make(chan string, 10), gate: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	var sv saved
+	type out struct {
+		res *Result
+		err error
+	}
+	done := make(chan out)
+	go func() {
+		res, err := Apply(ctx, f, p, diff.NewState(), ApplyOptions{Concurrency: 2, SaveState: sv.save})
+		done <- out{res, err}
+	}()
+	<-f.started
+	<-f.started
+	cancel()
+	close(f.gate) // the calls in flight finish after the cancel
+	o := <-done
+	if !errors.Is(o.err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", o.err)
+	}
+	if !o.res.Interrupted {
+		t.Error("Interrupted not set")
+	}
+	if f.total() != 2 || o.res.Calls[epImportDataPerms] != 2 {
+		t.Errorf("%d calls made (%v), want the 2 in flight only", f.total(), o.res.Calls)
+	}
+	if o.res.Applied() != 2 || o.res.Skipped() != 3 {
+		t.Errorf("applied %d, skipped %d", o.res.Applied(), o.res.Skipped())
+	}
+	for _, c := range o.res.Changes {
+		if c.Status == StatusSkipped && c.Reason != ReasonInterrupted {
+			t.Errorf("%s skipped for %q", c.Change.Key, c.Reason)
+		}
+	}
+	last := sv.states[len(sv.states)-1]
+	n := 0
+	for k := range last.Objects {
+		if strings.HasPrefix(k, "role ") {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("the saved state holds %d roles, want the 2 applied", n)
+	}
+}
+
+func TestApplyGuardRails(t *testing.T) {
+	del := diff.Change{Action: diff.Delete, Kind: diff.KindUser, Key: "x", Before: attrs("uniqueId", "x")}
+	cases := []struct {
+		name    string
+		plan    diff.Plan
+		o       ApplyOptions
+		refused string
+	}{
+		{"refusal", diff.Plan{Changes: []diff.Change{del}, Refusals: []string{"role P//R must be replaced"}}, ApplyOptions{AllowMassDelete: true}, "must be replaced"},
+		{"maxDeletes", diff.Plan{Changes: []diff.Change{del}, Refusals: []string{"settings.maxDeletes: 5 user deletions exceed"}}, ApplyOptions{}, "maxDeletes"},
+		{"maxDeletes lifted", diff.Plan{Changes: []diff.Change{del}, Refusals: []string{"settings.maxDeletes: 5 user deletions exceed"}}, ApplyOptions{AllowMassDelete: true}, ""},
+		{"protected user deleted", diff.Plan{Changes: []diff.Change{del}}, ApplyOptions{ProtectedUsers: []string{"x"}}, "protected user x"},
+		{"token user removed from project", diff.Plan{Changes: []diff.Change{{Action: diff.Delete, Kind: diff.KindMember, Key: "P/me", Before: attrs("user", "me", "project_id", 7)}}}, ApplyOptions{TokenUser: "me"}, "protected user me"},
+		{"token user unbound from role", diff.Plan{Changes: []diff.Change{roleUpdate("P", 7, 1, "", "R", 0, []string{"me", "x"}, []string{"x"})}}, ApplyOptions{TokenUser: "me"}, "unbind from the role"},
+		{"protected admin dropped", diff.Plan{Changes: []diff.Change{memberChange(diff.Update, "P", 7, "boss", []string{"admin"}, []string{"viewer"})}}, ApplyOptions{ProtectedUsers: []string{"boss"}}, "admin system role"},
+		{"protected user bound", diff.Plan{Changes: []diff.Change{roleUpdate("P", 7, 1, "", "R", 0, []string{"x"}, []string{"me", "x"})}}, ApplyOptions{TokenUser: "me"}, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeAPI{}
+			res, err := Apply(context.Background(), f, &tc.plan, diff.NewState(), tc.o)
+			if tc.refused == "" {
+				if err != nil || res.Failed() != 0 {
+					t.Fatalf("err = %v, res = %+v", err, res)
+				}
+				if f.total() == 0 {
+					t.Error("nothing was written")
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.refused) {
+				t.Fatalf("err = %v, want a refusal naming %q", err, tc.refused)
+			}
+			if f.total() != 0 || res != nil {
+				t.Errorf("%d calls made after a refusal", f.total())
+			}
+		})
+	}
+}
+
+func TestApplySaveStateFailureStops(t *testing.T) {
+	p := &diff.Plan{Changes: []diff.Change{userCreate("a"), memberChange(diff.Create, "P", 7, "a", nil, []string{"viewer"})}}
+	f := &fakeAPI{}
+	calls := 0
+	res, err := Apply(context.Background(), f, p, diff.NewState(), ApplyOptions{SaveState: func(*diff.State) error {
+		calls++
+		return errors.New("disk full")
+	}})
+	if err == nil || !strings.Contains(err.Error(), "disk full") || !strings.Contains(err.Error(), "state") {
+		t.Fatalf("err = %v", err)
+	}
+	if calls != 1 || f.total() != 1 {
+		t.Errorf("SaveState called %d times, %d write calls; want 1 and 1", calls, f.total())
+	}
+	if s := statuses(res); s["user a"] != StatusApplied || s["member P/a"] != StatusSkipped {
+		t.Errorf("statuses = %v", s)
+	}
+}
+
+func TestApplyGroups(t *testing.T) {
+	p := &diff.Plan{Changes: []diff.Change{
+		{Action: diff.Create, Kind: diff.KindGroup, Key: "P/A", After: attrs("project_id", 7, "name", "A", "folder", "F", "description", "d", "members", []string{"u1", "u2"}), NewState: ns()},
+		{Action: diff.Create, Kind: diff.KindGroup, Key: "P/B", After: attrs("project_id", 7, "name", "B", "folder", "", "members", []string{"u1", "u2", "u3"}), NewState: ns()},
+		{Action: diff.Update, Kind: diff.KindGroup, Key: "P/C",
+			Before: attrs("id", 55, "project_id", 7, "name", "C", "folder", "", "members", []string{"u1", "x"}),
+			After:  attrs("id", 55, "project_id", 7, "name", "C", "folder", "", "description", "new", "members", []string{"u1", "u3"}), NewState: &diff.ObjectState{ID: 55}},
+		{Action: diff.Replace, Kind: diff.KindGroup, Key: "P/D",
+			Before: attrs("id", 56, "project_id", 7, "name", "D", "folder", "Old", "members", []string{"u4"}),
+			After:  attrs("id", 56, "project_id", 7, "name", "D", "folder", "New", "members", []string{"u4"}), NewState: ns()},
+	}}
+	f := &fakeAPI{}
+	st := diff.NewState()
+	res, err := Apply(context.Background(), f, p, st, ApplyOptions{})
+	if err != nil || res.Applied() != 4 {
+		t.Fatalf("err %v, applied %d: %+v", err, res.Applied(), res.Changes)
+	}
+	if d := f.of(epDeleteGroups); len(d) != 1 || cmp.Diff([]string{"Old", "D"}, d[0].(apiclient.GroupDelsRequest).Path) != "" {
+		t.Errorf("group/dels = %+v", d)
+	}
+	ids := map[string]int64{}
+	for _, c := range f.calls {
+		if c.endpoint == epAddGroup {
+			ids[c.req.(apiclient.GroupAddRequest).Title] = 0
+		}
+	}
+	for k := range ids {
+		ids[k] = st.Objects["group P/"+k].ID
+	}
+	got := map[string][]int64{}
+	for _, c := range f.of(epBatchImport) {
+		req := c.(apiclient.BatchImportRequest)
+		for _, u := range req.Users {
+			got[u.UniqueID] = req.GroupIDs
+		}
+	}
+	want := map[string][]int64{
+		"u1": sortedInts([]int64{ids["A"], ids["B"]}),
+		"u2": sortedInts([]int64{ids["A"], ids["B"]}),
+		"u3": sortedInts([]int64{ids["B"], 55}),
+		"u4": {ids["D"]},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("group joins (-want +got):\n%s", diff)
+	}
+	if n := len(f.of(epBatchImport)); n != 3 {
+		t.Errorf("%d batchImport calls, want 3 (one per set of groups)", n)
+	}
+	if d := f.of(epDeleteGroupUser); len(d) != 1 || cmp.Diff(apiclient.GroupDelUsersRequest{GroupID: 55, UniqueIDs: []string{"x"}}, d[0]) != "" {
+		t.Errorf("delUsers = %+v", d)
+	}
+	if u := f.of(epUpdateGroup); len(u) != 1 {
+		t.Errorf("group/ext/update calls = %+v", u)
+	}
+}
