@@ -1,0 +1,225 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/diff/render"
+	"github.com/permsync/permsync/reconcile"
+	"github.com/permsync/permsync/reconcile/planfile"
+)
+
+func init() {
+	register(command{
+		name:    "apply",
+		summary: "make the server match the files, or apply a saved plan exactly as reviewed",
+		run:     runApply,
+	})
+}
+
+func runApply(ctx context.Context, env *cmdEnv, args []string) int {
+	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	pf := addPlanFlags(fs)
+	autoApprove := fs.Bool("auto-approve", false, "apply without asking (required when there is no terminal)")
+	forceUnlock := fs.Bool("force-unlock", false, "remove a lock left by an apply that is no longer running")
+	batchSize := fs.Int("batch-size", 500, "users per user/batchImport call")
+	verify := fs.Bool("verify", true, "plan again after applying and report whether the server matches")
+	fs.Usage = func() {
+		fmt.Fprintln(env.stderr, "Usage: permsync apply -f PATH... [--auto-approve] [flags]")
+		fmt.Fprintln(env.stderr, "       permsync apply PLANFILE [flags]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitError
+	}
+	var saved *planfile.File
+	switch fs.NArg() {
+	case 0:
+	case 1:
+		if len(pf.files) > 0 {
+			fmt.Fprintln(env.stderr, "permsync apply: give either -f PATH... or a saved PLANFILE, not both")
+			return exitError
+		}
+		f, err := planfile.Read(fs.Arg(0))
+		if err != nil {
+			printErr(env, "apply", err)
+			return exitError
+		}
+		if err := f.CheckFiles(); err != nil {
+			printErr(env, "apply", fmt.Errorf("stale plan: %w", err))
+			return exitError
+		}
+		saved = f
+		pf.files = f.Options.Paths
+		pf.allowMassDelete = f.Options.AllowMassDelete
+		if pf.tokenUser == "" {
+			pf.tokenUser = f.Options.TokenUser
+		}
+		if pf.simulator == "" {
+			pf.simulator = f.Options.Simulator
+		}
+		if pf.statePath == "" && f.Options.Simulator == "" {
+			pf.statePath = f.StatePath
+		}
+		// The plan was reviewed: applying it is the approval.
+		*autoApprove = true
+	default:
+		fmt.Fprintf(env.stderr, "permsync apply: unexpected arguments %q\n", fs.Args()[1:])
+		return exitError
+	}
+
+	s, err := pf.open(ctx, env)
+	if err != nil {
+		printErr(env, "apply", err)
+		return exitError
+	}
+	defer s.close()
+	if saved != nil && saved.Options.Simulator == "" && saved.Server != s.serverURL {
+		printErr(env, "apply", fmt.Errorf("stale plan: it was made for %s, not %s", saved.Server, s.serverURL))
+		return exitError
+	}
+
+	if *forceUnlock {
+		held, err := reconcile.ForceUnlock(s.statePath)
+		if err != nil {
+			printErr(env, "apply", err)
+			return exitError
+		}
+		if held.PID != 0 {
+			fmt.Fprintf(env.stderr, "Removed the lock of pid %d on %s (since %s).\n", held.PID, held.Host, held.Created.Format("2006-01-02 15:04:05 MST"))
+		}
+	}
+	lock, err := reconcile.AcquireLock(s.statePath)
+	if err != nil {
+		printErr(env, "apply", err)
+		return exitError
+	}
+	defer lock.Release()
+
+	color := env.isTerminal && !pf.noColor
+	p, err := s.plan(ctx, env, pf.allowMassDelete)
+	if err != nil {
+		printErr(env, "apply", err)
+		return exitError
+	}
+	if saved != nil {
+		if !diff.Equal(saved.Plan, p) {
+			fmt.Fprintln(env.stderr, "permsync apply: stale plan: the server or the files changed since the plan was saved. Differences:")
+			for _, d := range diff.Diff(saved.Plan, p) {
+				fmt.Fprintf(env.stderr, "  %s\n", d)
+			}
+			fmt.Fprintln(env.stderr, "Nothing was changed. Run 'permsync plan' again and review the new plan.")
+			return exitError
+		}
+		p = saved.Plan
+	}
+	if err := render.Text(env.stdout, p, render.TextOptions{Color: color}); err != nil {
+		printErr(env, "apply", err)
+		return exitError
+	}
+	if len(p.Changes) == 0 {
+		return exitOK
+	}
+	if len(p.Refusals) > 0 {
+		fmt.Fprintln(env.stderr, "permsync apply: the plan cannot be applied (see above); nothing was changed.")
+		return exitError
+	}
+	if !*autoApprove {
+		if !env.isTerminal {
+			fmt.Fprintln(env.stderr, "permsync apply: no terminal to ask for approval: review the plan and run again with --auto-approve, or apply a saved plan (permsync plan --out PLANFILE). Nothing was changed.")
+			return exitError
+		}
+		if !confirm(env.stdin, env.stdout) {
+			fmt.Fprintln(env.stdout, "Apply cancelled. Nothing was changed.")
+			return exitError
+		}
+	}
+
+	res, applyErr := reconcile.Apply(ctx, s.api, p, s.state, reconcile.ApplyOptions{
+		BatchSize:       *batchSize,
+		ProtectedUsers:  s.desired.Settings.ProtectedUsers,
+		TokenUser:       s.tokenUser,
+		AllowMassDelete: pf.allowMassDelete,
+		SaveState: func(st *diff.State) error {
+			st.Server = s.serverURL
+			return reconcile.SaveState(s.statePath, st)
+		},
+	})
+	if res != nil {
+		printReport(env.stdout, res)
+	}
+	if applyErr != nil {
+		printErr(env, "apply", applyErr)
+		fmt.Fprintf(env.stderr, "The state at %s records exactly what was applied.\n", s.statePath)
+		return exitError
+	}
+	if res.Failed() > 0 {
+		fmt.Fprintf(env.stderr, "permsync apply: %d change(s) failed; the state at %s records what was applied. Fix the cause and run apply again.\n", res.Failed(), s.statePath)
+		return exitError
+	}
+	if *verify && ctx.Err() == nil {
+		fmt.Fprintln(env.stdout)
+		fmt.Fprintln(env.stdout, "Verifying: planning again against the server...")
+		again, err := s.plan(ctx, env, pf.allowMassDelete)
+		if err != nil {
+			printErr(env, "apply", fmt.Errorf("verify: %w", err))
+			return exitError
+		}
+		if err := render.Text(env.stdout, again, render.TextOptions{Color: color}); err != nil {
+			printErr(env, "apply", err)
+			return exitError
+		}
+		if len(again.Changes) > 0 {
+			fmt.Fprintln(env.stderr, "permsync apply: the server still differs from the files after the apply (see the plan above): someone may be changing it at the same time.")
+			return exitError
+		}
+	}
+	return exitOK
+}
+
+// confirm asks for "yes" as Terraform does.
+func confirm(in io.Reader, out io.Writer) bool {
+	fmt.Fprint(out, "\nDo you want to apply these changes?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false
+	}
+	return strings.TrimSpace(line) == "yes"
+}
+
+// printReport prints what was applied, what failed (with the server's
+// answer) and what was skipped.
+func printReport(w io.Writer, r *reconcile.Result) {
+	fmt.Fprintln(w)
+	for _, cr := range r.Changes {
+		switch cr.Status {
+		case reconcile.StatusFailed:
+			fmt.Fprintf(w, "  failed   %s %s %s: %v\n", cr.Change.Action, cr.Change.Kind, cr.Change.Key, cr.Err)
+		case reconcile.StatusSkipped:
+			fmt.Fprintf(w, "  skipped  %s %s %s: %s\n", cr.Change.Action, cr.Change.Kind, cr.Change.Key, cr.Reason)
+		}
+	}
+	endpoints := make([]string, 0, len(r.Calls))
+	total := 0
+	for ep, n := range r.Calls {
+		endpoints = append(endpoints, fmt.Sprintf("%s %d", ep, n))
+		total += n
+	}
+	sort.Strings(endpoints)
+	fmt.Fprintf(w, "Apply complete: %d applied, %d failed, %d skipped; %d write calls", r.Applied(), r.Failed(), r.Skipped(), total)
+	if len(endpoints) > 0 {
+		fmt.Fprintf(w, " (%s)", strings.Join(endpoints, ", "))
+	}
+	fmt.Fprintln(w, ".")
+	if r.Interrupted {
+		fmt.Fprintln(w, "Interrupted: the calls in flight were finished and recorded; the rest was not started.")
+	}
+}
