@@ -349,10 +349,12 @@ type GroupUpdateRequest struct {
 	Description *string  `json:"description,omitempty"`
 }
 
-// GroupDelsRequest is group/dels: Path is folder..., name.
+// GroupDelsRequest is group/dels: by IDs, or by Path (folder..., name);
+// the document allows either.
 type GroupDelsRequest struct {
 	ProjectID int64    `json:"projectId"`
-	Path      []string `json:"path"`
+	Path      []string `json:"path,omitempty"`
+	IDs       []int64  `json:"ids,omitempty"`
 }
 
 // GroupDelUsersRequest is group/ext/delUsers.

@@ -617,7 +617,7 @@ func (a *applier) runGroups(ctx context.Context, idx []int) {
 			a.setFailed(i, errNoProjectID(c))
 			continue
 		}
-		req := apiclient.GroupDelsRequest{ProjectID: pid, Path: groupPath(c.Before.String("folder"), c.Before.String("name"))}
+		req := groupDels(pid, c)
 		calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error { return a.api.DeleteGroups(ctx, req) }})
 	}
 	a.runStep(ctx, calls)
@@ -1069,7 +1069,7 @@ func (a *applier) deleteCalls(idx []int) []*call {
 				a.setFailed(i, errNoProjectID(c))
 				continue
 			}
-			req := apiclient.GroupDelsRequest{ProjectID: pid, Path: groupPath(c.Before.String("folder"), c.Before.String("name"))}
+			req := groupDels(pid, c)
 			calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error { return a.api.DeleteGroups(ctx, req) }})
 		case diff.KindMember:
 			pid := a.projectID(c)
@@ -1178,4 +1178,13 @@ func sortedInts(in []int64) []int64 {
 	out := append([]int64(nil), in...)
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
+}
+
+// groupDels deletes a group by its server id when the plan knows it, which
+// does not depend on the folder the state remembers, else by its path.
+func groupDels(projectID int64, c diff.Change) apiclient.GroupDelsRequest {
+	if id := c.Before.Int("id"); id != 0 {
+		return apiclient.GroupDelsRequest{ProjectID: projectID, IDs: []int64{id}}
+	}
+	return apiclient.GroupDelsRequest{ProjectID: projectID, Path: groupPath(c.Before.String("folder"), c.Before.String("name"))}
 }

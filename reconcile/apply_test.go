@@ -551,7 +551,9 @@ func TestApplyGroups(t *testing.T) {
 	if err != nil || res.Applied() != 4 {
 		t.Fatalf("err %v, applied %d: %+v", err, res.Applied(), res.Changes)
 	}
-	if d := f.of(epDeleteGroups); len(d) != 1 || cmp.Diff([]string{"Old", "D"}, d[0].(apiclient.GroupDelsRequest).Path) != "" {
+	// The replace deletes the group by its id, which does not depend on
+	// the folder the state remembers.
+	if d := f.of(epDeleteGroups); len(d) != 1 || cmp.Diff(apiclient.GroupDelsRequest{ProjectID: 7, IDs: []int64{56}}, d[0].(apiclient.GroupDelsRequest)) != "" {
 		t.Errorf("group/dels = %+v", d)
 	}
 	ids := map[string]int64{}
@@ -587,5 +589,15 @@ func TestApplyGroups(t *testing.T) {
 	}
 	if u := f.of(epUpdateGroup); len(u) != 1 {
 		t.Errorf("group/ext/update calls = %+v", u)
+	}
+}
+
+// Without an id (no state, never seen on the server) a group is deleted by
+// its path.
+func TestGroupDelsFallsBackToPath(t *testing.T) {
+	c := diff.Change{Action: diff.Delete, Kind: diff.KindGroup, Key: "P/G", Before: attrs("project_id", 7, "name", "G", "folder", "F")}
+	want := apiclient.GroupDelsRequest{ProjectID: 7, Path: []string{"F", "G"}}
+	if d := cmp.Diff(want, groupDels(7, c)); d != "" {
+		t.Errorf("group/dels (-want +got):\n%s", d)
 	}
 }
