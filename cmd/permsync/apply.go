@@ -37,18 +37,19 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "       permsync apply PLANFILE [flags]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	posArgs, err := parseInterspersed(fs, args)
+	if err != nil {
 		return exitError
 	}
 	var saved *planfile.File
-	switch fs.NArg() {
+	switch len(posArgs) {
 	case 0:
 	case 1:
 		if len(pf.files) > 0 {
 			fmt.Fprintln(env.stderr, "permsync apply: give either -f PATH... or a saved PLANFILE, not both")
 			return exitError
 		}
-		f, err := planfile.Read(fs.Arg(0))
+		f, err := planfile.Read(posArgs[0])
 		if err != nil {
 			printErr(env, "apply", err)
 			return exitError
@@ -72,7 +73,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		// The plan was reviewed: applying it is the approval.
 		*autoApprove = true
 	default:
-		fmt.Fprintf(env.stderr, "permsync apply: unexpected arguments %q\n", fs.Args()[1:])
+		fmt.Fprintf(env.stderr, "permsync apply: unexpected arguments %q\n", posArgs[1:])
 		return exitError
 	}
 

@@ -1,6 +1,9 @@
 package main
 
-import "strings"
+import (
+	"flag"
+	"strings"
+)
 
 // stringList is a repeatable string flag (-f a -f b).
 type stringList []string
@@ -10,4 +13,25 @@ func (s *stringList) String() string { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error {
 	*s = append(*s, v)
 	return nil
+}
+
+// parseInterspersed parses flags that may come before or after positional
+// arguments (permsync apply PLANFILE --server URL), and returns the
+// positional ones. "--" ends the flags.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -95,7 +96,9 @@ func (f *planFlags) open(ctx context.Context, env *cmdEnv) (*session, error) {
 			return nil, fmt.Errorf("simulator: %w", err)
 		}
 		s.api = c
-		s.serverURL = "simulator:" + f.simulator
+		// A URL, so the plan file and the state can record it like a
+		// server's: simulator://embedded/<seed path>.
+		s.serverURL = (&url.URL{Scheme: "simulator", Host: "embedded", Path: "/" + filepath.ToSlash(f.simulator)}).String()
 		if s.tokenUser == "" {
 			s.tokenUser = s.sim.TokenUser()
 		}
