@@ -254,12 +254,38 @@ func (p *planner) collectReferences() {
 		}
 		if _, ok := p.live.Users[u]; ok {
 			if p.d.Settings.StrictUsers {
-				p.problems = append(p.problems, fmt.Sprintf("user %q is referenced but not under users: (settings.strictUsers): %s", u, strings.Join(sortedKeys(srcs[u]), ", ")))
+				p.problems = append(p.problems, fmt.Sprintf("user %q is referenced but not under users: (settings.strictUsers): %s", u, strings.Join(sortedSources(srcs[u]), ", ")))
 			}
 			continue
 		}
-		p.problems = append(p.problems, fmt.Sprintf("user %q is referenced but is neither under users: nor on the server: %s", u, strings.Join(sortedKeys(srcs[u]), ", ")))
+		p.problems = append(p.problems, fmt.Sprintf("user %q is referenced but is neither under users: nor on the server: %s", u, strings.Join(sortedSources(srcs[u]), ", ")))
 	}
+}
+
+// sortedSources sorts "file:line" sources by file, then by line number
+// (desired.yaml:8 before desired.yaml:13).
+func sortedSources(m map[string]bool) []string {
+	out := sortedKeys(m)
+	split := func(s string) (string, int) {
+		i := strings.LastIndexByte(s, ':')
+		if i < 0 {
+			return s, 0
+		}
+		n, err := strconv.Atoi(s[i+1:])
+		if err != nil {
+			return s, 0
+		}
+		return s[:i], n
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		fi, li := split(out[i])
+		fj, lj := split(out[j])
+		if fi != fj {
+			return fi < fj
+		}
+		return li < lj
+	})
+	return out
 }
 
 // srcString renders a source as "file:line" (the field path without a file).

@@ -201,6 +201,22 @@ func alignLiveRules(desired, live []spec.Rule) []spec.Rule {
 					got.Type = ""
 				}
 			}
+		} else {
+			// No desired rule to align with (the rule differs anyway):
+			// hide what the server adds by default, so the plan shows the
+			// real difference.
+			for j := range r.Details {
+				got := &r.Details[j]
+				if got.Model == "manual" {
+					got.Model = ""
+				}
+				if got.TableAlias == got.TableName {
+					got.TableAlias = ""
+				}
+				if got.Type == "row" {
+					got.Type = ""
+				}
+			}
 		}
 		out[i] = r
 	}

@@ -295,8 +295,9 @@ func (c *projectCtx) planGroups() {
 			}
 			o.readable("members", uniqSorted(g.Members), uniqSorted(liveMembers))
 		} else if len(o.replace) > 0 && lg != nil {
-			// A re-created group gets back the members it has.
+			// A re-created group gets back the members it has: unchanged.
 			o.after.Set("members", uniqSorted(lg.Members))
+			o.before.Set("members", uniqSorted(lg.Members))
 		}
 		if len(o.replace) > 0 {
 			c.replacedGroups[name] = true

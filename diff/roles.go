@@ -73,7 +73,8 @@ func (c *projectCtx) planRoleKind(k Kind, in []roleIn, live map[string]*LiveRole
 		before.Set("name", lr.Name)
 		before.Set("folder", lr.Folder)
 		before.Set("type", lr.Type)
-		before.Set("users", sortedKeys(lr.Users))
+		users, _ := liveExpires(lr) // [] when nobody holds it, never null
+		before.Set("users", users)
 		c.p.addDelete(Change{Kind: k, Key: key, Before: before, Reason: why}, 0)
 	}
 }
@@ -225,12 +226,17 @@ func (c *projectCtx) bindingFacet(o *obj, name, expName string, want []string, e
 // be read back.
 func (c *projectCtx) completeReplace(o *obj, r roleIn, lr *LiveRole, liveUsers []string, liveExp map[string]string, liveRules []spec.Rule, rulesKnown bool) {
 	p := c.p
+	// Readable facets the files leave alone come back as they are; Before
+	// holds their live value too, so the plan shows them unchanged.
 	if !o.after.Has("users") {
 		o.after.Set("users", liveUsers)
 		o.after.Set("user_expires", liveExp)
+		o.before.Set("users", liveUsers)
+		o.before.Set("user_expires", liveExp)
 	}
 	if !o.after.Has("description") && lr != nil {
 		o.after.Set("description", lr.Description)
+		o.before.Set("description", lr.Description)
 	}
 	for _, f := range []struct{ name, exp string }{{"groups", "group_expires"}, {"orgs", "org_expires"}} {
 		if o.after.Has(f.name) {
