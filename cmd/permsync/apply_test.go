@@ -167,3 +167,19 @@ func copyDir(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// A simulator run keeps its state in a temp dir of its own and removes it.
+func TestSimulatorRunLeavesNoState(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	code, stdout, stderr := runExportCmd(t, nil, "apply", "-f", "../../examples/quickstart/desired", "--simulator", quickstartBefore, "--auto-approve")
+	if code != exitOK || !strings.Contains(stdout, "No changes.") {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("left behind in TMPDIR: %v", left)
+	}
+	if _, err := os.Stat("../../examples/quickstart/.permsync"); err == nil {
+		t.Error("a simulator run wrote a state beside the examples")
+	}
+}

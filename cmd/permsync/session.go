@@ -52,11 +52,17 @@ type session struct {
 	serverURL   string
 	tokenUser   string
 	sim         *youdatatest.Server
+	// tempDir is the state directory made for a simulator run, removed
+	// with the session.
+	tempDir string
 }
 
 func (s *session) close() {
 	if s.sim != nil {
 		s.sim.Close()
+	}
+	if s.tempDir != "" {
+		os.RemoveAll(s.tempDir)
 	}
 }
 
@@ -121,6 +127,7 @@ func (f *planFlags) open(ctx context.Context, env *cmdEnv) (*session, error) {
 				s.close()
 				return nil, fmt.Errorf("simulator state: %w", err)
 			}
+			s.tempDir = dir
 			s.statePath = filepath.Join(dir, "state.json")
 		} else {
 			s.statePath = reconcile.DefaultStatePath(f.files[0])
