@@ -82,6 +82,9 @@ func Compute(d *spec.Desired, live *Live, st *State, opts Options) (*Plan, error
 	if plan.Changes == nil {
 		plan.Changes = []Change{}
 	}
+	if live.TokenUser == "" && removesUsers(plan.Changes) {
+		p.warn("the user behind the token is not known, so nothing keeps this plan from removing or unbinding it: set PERMSYNC_TOKEN_USER (or --token-user) to its uniqueId")
+	}
 	plan.Warnings = sortedKeys(p.warnings)
 	sort.Strings(p.refusals)
 	plan.Refusals = p.refusals
@@ -106,6 +109,28 @@ type planner struct {
 	declared   map[string]bool            // users under users:
 	referenced map[string]bool            // users referenced anywhere
 	projRefs   map[string]map[string]bool // project name → users bound in it
+}
+
+// removesUsers reports whether a change takes a user out of the domain, a
+// project, a role, a data permission or a group.
+func removesUsers(changes []Change) bool {
+	for _, c := range changes {
+		if c.Action == Delete && (c.Kind == KindUser || c.Kind == KindMember) {
+			return true
+		}
+		for _, attr := range []string{"users", "members"} {
+			after := map[string]bool{}
+			for _, u := range c.After.Strings(attr) {
+				after[u] = true
+			}
+			for _, u := range c.Before.Strings(attr) {
+				if !after[u] {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func (p *planner) warn(format string, args ...any) {
