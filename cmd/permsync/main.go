@@ -52,8 +52,15 @@ func register(c command) {
 }
 
 func main() {
+	// The first Ctrl-C cancels ctx: apply finishes the calls in flight,
+	// records them and stops. Once that has begun, the signals go back to
+	// their default, so a second Ctrl-C ends the process at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	env := &cmdEnv{
 		stdin:      os.Stdin,
 		stdout:     os.Stdout,
