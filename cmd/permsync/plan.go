@@ -2,14 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/hashicorp/go-multierror"
+
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/diff/render"
 	"github.com/permsync/permsync/reconcile/planfile"
+	"github.com/permsync/permsync/spec"
 )
 
 func init() {
@@ -122,8 +126,27 @@ func savePlan(path string, s *session, pf *planFlags, p *diff.Plan) error {
 	return nil
 }
 
-// printErr prints an error, one problem per line, never a stack trace.
+// printErr prints an error, never a stack trace. Problems in the files
+// come one per line, file:line: field: message, with their count, as
+// validate prints them.
 func printErr(env *cmdEnv, cmd string, err error) {
+	var me *multierror.Error
+	if errors.As(err, &me) {
+		printProblems(env.stderr, spec.Problems(err))
+		return
+	}
 	msg := strings.TrimRight(err.Error(), "\n")
 	fmt.Fprintf(env.stderr, "permsync %s: %s\n", cmd, msg)
+}
+
+// printProblems prints the problems found in the files and their count.
+func printProblems(w io.Writer, probs []*spec.Problem) {
+	for _, p := range probs {
+		fmt.Fprintln(w, p.Error())
+	}
+	if len(probs) == 1 {
+		fmt.Fprintln(w, "1 problem.")
+	} else {
+		fmt.Fprintf(w, "%d problems.\n", len(probs))
+	}
 }

@@ -48,15 +48,7 @@ func runValidate(_ context.Context, env *cmdEnv, args []string) int {
 	}
 	d, err := spec.Load(files)
 	if err != nil {
-		probs := spec.Problems(err)
-		for _, p := range probs {
-			fmt.Fprintln(env.stderr, p.Error())
-		}
-		if len(probs) == 1 {
-			fmt.Fprintln(env.stderr, "1 problem.")
-		} else {
-			fmt.Fprintf(env.stderr, "%d problems.\n", len(probs))
-		}
+		printProblems(env.stderr, spec.Problems(err))
 		return exitError
 	}
 	fmt.Fprintf(env.stdout, "Valid: %s.\n", d.Summary())
