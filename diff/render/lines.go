@@ -79,8 +79,8 @@ func changeLines(c *diff.Change, maxLen int) []line {
 	switch c.Action {
 	case diff.Create:
 		for _, name := range sortedNames(c.After) {
-			if string(c.After[name]) == "{}" {
-				continue // an empty map (no expiries) says nothing to a reviewer
+			if isEmpty(c.After[name]) {
+				continue // an empty value of a new object says nothing to a reviewer
 			}
 			out = append(out, whole("+", name, c.After[name], maxLen)...)
 		}
@@ -115,7 +115,7 @@ func changed(before, after diff.Attrs, maxLen int) []line {
 		b, inBefore := before[name]
 		a, inAfter := after[name]
 		switch {
-		case !inBefore && string(a) == "{}":
+		case !inBefore && isEmpty(a):
 			hidden++ // nothing known before, nothing after: no news
 		case !inBefore:
 			out = append(out, whole("+", name, a, maxLen)...)
@@ -220,6 +220,15 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// isEmpty reports an empty string, list or map.
+func isEmpty(raw json.RawMessage) bool {
+	switch strings.TrimSpace(string(raw)) {
+	case `""`, "[]", "{}":
+		return true
+	}
+	return false
 }
 
 // internalAttrs are attributes the executor needs but a reviewer does not:
