@@ -81,7 +81,7 @@ func (p *planner) planOrgs() {
 		dep := want[code]
 		old := p.state(KindDepartment, code)
 		o := p.newObj(KindDepartment, code, dep.Src, old != nil)
-		o.createReason = "not in state"
+		o.createReason = "not in state; the server does not show departments, so syncOrg creates or updates it"
 		o.ident("code", code)
 		admins := dep.Admins
 		if admins == nil {

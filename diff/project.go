@@ -362,7 +362,7 @@ func (c *projectCtx) planResourceMembers() {
 		key := c.key(rm.Type, strconv.FormatInt(rm.ID, 10))
 		old := c.p.state(KindResourceMembers, key)
 		o := c.newObj(KindResourceMembers, key, rm.Src, old != nil && c.lp != nil)
-		o.createReason = "not in state"
+		o.createReason = "not in state; the server does not show direct members, so they are synced in full"
 		o.ident("type", rm.Type)
 		o.ident("resource_id", rm.ID)
 		members := make([]resourceMember, 0, len(rm.Members))
