@@ -2,6 +2,7 @@ package youdatatest
 
 import (
 	"reflect"
+	"strconv"
 	"testing"
 )
 
@@ -112,4 +113,4 @@ func TestProjectsAndSystemRoles(t *testing.T) {
 	}
 }
 
-func itoa(n int64) string { return itoa64(n) }
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

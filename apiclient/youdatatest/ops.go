@@ -345,5 +345,3 @@ func stringOrNumber(raw json.RawMessage) (*string, error) {
 func isNull(raw json.RawMessage) bool {
 	return len(raw) == 0 || strings.TrimSpace(string(raw)) == "null"
 }
-
-func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -265,9 +265,10 @@ func (s *Server) ResetCalls() {
 	s.callLog = nil
 }
 
-// ExpireTokenAfter makes every token issued so far invalid after n more
-// authenticated calls; the n+1-th answers code 401. util/genToken then
-// issues a new, valid token. n < 0 turns expiry off.
+// ExpireTokenAfter makes every token invalid after n more authenticated
+// calls, including tokens util/genToken issues in the meantime; the n+1-th
+// call answers code 401. util/genToken then issues a new token that stays
+// valid. n < 0 turns expiry off.
 func (s *Server) ExpireTokenAfter(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

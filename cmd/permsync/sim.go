@@ -71,7 +71,7 @@ func runSim(ctx context.Context, env *cmdEnv, args []string) int {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", *addr)
 	if err != nil {
-		fmt.Fprintf(env.stderr, "permsync sim: listen: %v\n", err)
+		fmt.Fprintf(env.stderr, "permsync sim: listen: %v (choose another address with --addr; port 0 picks a free one)\n", err)
 		return exitError
 	}
 	url := "http://" + ln.Addr().String()

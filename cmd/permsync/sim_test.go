@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -113,5 +115,21 @@ func TestSimBadSeed(t *testing.T) {
 	}
 	if !bytes.Contains([]byte(stderr.String()), []byte(path)) {
 		t.Fatalf("stderr does not name the seed: %s", stderr.String())
+	}
+}
+
+func TestSimAddressTaken(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var stdout, stderr lockedBuffer
+	env := &cmdEnv{stdin: bytes.NewReader(nil), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
+	if code := runMain(context.Background(), env, []string{"sim", "--addr", ln.Addr().String()}); code != exitError {
+		t.Fatalf("exit %d, want %d", code, exitError)
+	}
+	if msg := stderr.String(); !strings.Contains(msg, ln.Addr().String()) || !strings.Contains(msg, "--addr") {
+		t.Fatalf("stderr does not name the address and the way out: %s", msg)
 	}
 }
