@@ -200,11 +200,41 @@ func (d *decoder) checkKey(k *yaml.Node, path string) (string, bool) {
 		return "", false
 	}
 	key := k.Value
-	if secretKeys[strings.ToLower(strings.TrimSpace(key))] {
-		d.problem(k.Line, fieldPath(path, key), "%s", secretMsg)
-		return "", false
+	if isSecretKey(k) {
+		return "", false // reported by secrets
 	}
 	return key, true
+}
+
+func isSecretKey(k *yaml.Node) bool {
+	return k.Kind == yaml.ScalarNode && secretKeys[strings.ToLower(strings.TrimSpace(k.Value))]
+}
+
+// secrets reports every key under n that names a secret, wherever it is
+// written: also inside unknown fields, values of the wrong type and keys
+// the decoder refuses. It does not follow aliases; what an alias refers to
+// is reached where it is written.
+func (d *decoder) secrets(n *yaml.Node, path string) {
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := path
+			if n.Kind == yaml.SequenceNode {
+				p = indexPath(path, i)
+			}
+			d.secrets(c, p)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			p := fieldPath(path, k.Value)
+			if isSecretKey(k) {
+				d.problem(k.Line, p, "%s", secretMsg)
+			}
+			d.secrets(k, path)
+			d.secrets(val, p)
+		}
+	}
 }
 
 // value decodes n into v (settable). verbatim turns off trimming of

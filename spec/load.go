@@ -199,6 +199,8 @@ func parseFile(path string, data []byte, ps *problems) (out parsed) {
 		ps.add(yamlProblem(path, err))
 		return out
 	}
+	d := &decoder{file: path, probs: ps, lines: out.lines}
+	d.secrets(&root, "")
 	var extra yaml.Node
 	if err := safeDecode(dec, &extra); err == nil {
 		ps.add(&Problem{File: path, Line: extra.Line, Msg: "more than one YAML document; put each in a file of its own"})
@@ -217,7 +219,6 @@ func parseFile(path string, data []byte, ps *problems) (out parsed) {
 	if isNull(n) {
 		return out
 	}
-	d := &decoder{file: path, probs: ps, lines: out.lines}
 	if n.Kind != yaml.MappingNode {
 		d.problem(n.Line, "", "expected a mapping at the top of the file, got %s", kindName(n))
 		return out

@@ -385,6 +385,12 @@ func TestSecretsAreNeverEchoed(t *testing.T) {
 		"version: 1\nusers:\n  - uniqueId: a@x.com\n    customInfo: {deep: [{TOKEN: " + secret + "}]}\n",
 		"version: 1\ntoken: " + secret + "\n",
 		"version: 1\nusers:\n  - uniqueId: a@x.com\n    attrs: {password: [" + secret + "]}\n",
+		// Inside what the decoder refuses: an unknown field, a value of the
+		// wrong type, a merge key, a file that is not a mapping.
+		"version: 1\nsettings:\n  bogus: {password: " + secret + "}\n",
+		"version: 1\nusers:\n  - uniqueId: a@x.com\n    orgs: {token: " + secret + "}\n",
+		"version: 1\nusers:\n  - <<: {secret: " + secret + "}\n    uniqueId: a@x.com\n",
+		"- {passwd: " + secret + "}\n",
 	} {
 		_, err := LoadBytes("s.yaml", []byte(src))
 		if err == nil {
@@ -565,4 +571,18 @@ func chdir(t *testing.T, dir string) {
 			t.Fatal(err)
 		}
 	})
+}
+
+func TestMaxDeletesMessages(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"99999999999999999999", "out of range"},
+		{"-99999999999999999999", "out of range"},
+		{"1.5", "a count must be a whole number"},
+		{"ten", "neither a count"},
+	} {
+		_, err := ParseMaxDeletes(tc.in)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ParseMaxDeletes(%q) = %v, want an error saying %q", tc.in, err, tc.want)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -28,6 +29,9 @@ func ParseMaxDeletes(s string) (MaxDeletes, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 0)
 	if err != nil {
+		if errors.Is(err, strconv.ErrRange) {
+			return MaxDeletes{}, fmt.Errorf("maxDeletes %s is out of range (a count must be 0 or more and fit in an int)", s)
+		}
 		if _, ferr := strconv.ParseFloat(s, 64); ferr == nil {
 			return MaxDeletes{}, fmt.Errorf("maxDeletes %q: a count must be a whole number (or write a share like 10%%)", s)
 		}

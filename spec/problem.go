@@ -3,6 +3,7 @@ package spec
 import (
 	"errors"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/go-multierror"
@@ -26,7 +27,7 @@ func (p *Problem) Error() string {
 		b.WriteString(p.File)
 		if p.Line > 0 {
 			b.WriteByte(':')
-			b.WriteString(itoa(p.Line))
+			b.WriteString(strconv.Itoa(p.Line))
 		}
 		b.WriteString(": ")
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -46,7 +47,7 @@ var schemaDoc = map[string]string{
 	"Settings.maxDeletes":           "Cap on deletions per kind: a count (10) or a share (10%). Default 10%, at least 1. An apply over it is refused.",
 	"Settings.strictUsers":          "true: every user referenced must be declared under users:.",
 	"Orgs.company":                  "Renames the company (the root of the org tree). At most one file may set it.",
-	"Orgs.departments":              "Departments. A present list is exact: departments permsync created that are absent are deleted.",
+	"Orgs.departments":              "Departments; may be spread over files. A department permsync synced before that is absent is deleted only with prune.orgs.",
 	"Department.code":               "Unique code of the department (orgCode).",
 	"Department.name":               "Display name.",
 	"Department.parent":             "Code of the parent department; must be declared; no cycles. Absent: under the company.",
@@ -134,8 +135,11 @@ var schemaEnum = map[string][]string{
 }
 
 const (
-	folderPattern = `^[^/]*[^/\s][^/]*$`
-	datePattern   = `^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$`
+	// maxDeletesPattern is what a string maxDeletes may hold: a count, or
+	// a share from 0% to 100%. ParseMaxDeletes accepts all of it.
+	maxDeletesPattern = `^\s*([0-9]+|(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?)\s*%)\s*$`
+	folderPattern     = `^[^/]*[^/\s][^/]*$`
+	datePattern       = `^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$`
 )
 
 type schemaGen struct {
@@ -174,7 +178,7 @@ func (g *schemaGen) object(t reflect.Type) map[string]any {
 		if d := schemaDoc[key]; d != "" {
 			s["description"] = d
 		}
-		if !contains(required, name) {
+		if !slices.Contains(required, name) {
 			s = nullable(s)
 		}
 		props[name] = s
@@ -210,15 +214,6 @@ func (g *schemaGen) object(t reflect.Type) map[string]any {
 		}
 	}
 	return o
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // nullable lets a schema also accept null (absent).
@@ -283,7 +278,7 @@ func (g *schemaGen) field(key string, t reflect.Type) map[string]any {
 	if t == typeMaxDeletes {
 		return map[string]any{"oneOf": []any{
 			map[string]any{"type": "integer", "minimum": 0},
-			map[string]any{"type": "string", "pattern": `^\s*([0-9]+|(100|[0-9]{1,2})(\.[0-9]+)?\s*%)\s*$`},
+			map[string]any{"type": "string", "pattern": maxDeletesPattern},
 		}}
 	}
 	switch t.Kind() {
@@ -297,8 +292,11 @@ func (g *schemaGen) field(key string, t reflect.Type) map[string]any {
 		return map[string]any{"type": "boolean"}
 	case reflect.Int, reflect.Int64:
 		s := map[string]any{"type": "integer"}
-		if strings.HasSuffix(key, ".id") || key == "Rule.connection" || key == "Filter.attrId" || key == "Detail.tableExprId" {
-			s["minimum"] = 0
+		switch key {
+		case "Resource.id", "ResourceMember.id", "Rule.connection":
+			s["minimum"] = 1 // 0 or less is refused
+		case "Project.id", "Filter.attrId", "Detail.tableExprId":
+			s["minimum"] = 0 // 0 is the same as absent
 		}
 		return s
 	case reflect.Slice:

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -164,6 +165,49 @@ func TestSchemaEnumsMatchValidation(t *testing.T) {
 		}
 		if diff := cmp.Diff(tc.want, got); diff != "" {
 			t.Errorf("%s.%s enum (-validator +schema):\n%s", tc.def, tc.field, diff)
+		}
+	}
+}
+
+// TestSchemaMaxDeletesPattern keeps the schema from accepting a string
+// maxDeletes that validation refuses.
+func TestSchemaMaxDeletesPattern(t *testing.T) {
+	re := regexp.MustCompile(maxDeletesPattern)
+	for _, s := range []string{"10", "0", "10%", "2.5%", "100%", "100.0%", " 5 % "} {
+		if !re.MatchString(s) {
+			t.Errorf("pattern refuses %q", s)
+		}
+	}
+	for _, s := range []string{"10", "0", "10%", "2.5%", "100%", "100.0%", "100.5%", "100.01%", "101%", "-1", "-5%", "1.5", "ten", "abc%", "%", ""} {
+		_, err := ParseMaxDeletes(s)
+		if re.MatchString(s) && err != nil {
+			t.Errorf("pattern accepts %q, which validation refuses: %v", s, err)
+		}
+	}
+}
+
+// TestSchemaIDMinimums keeps the lower bounds of ids in the schema the
+// ones validation applies.
+func TestSchemaIDMinimums(t *testing.T) {
+	var root map[string]any
+	if err := json.Unmarshal(JSONSchema(), &root); err != nil {
+		t.Fatal(err)
+	}
+	defs := root["definitions"].(map[string]any)
+	for _, tc := range []struct {
+		def, field string
+		yaml       string // a file with the field set to 0
+	}{
+		{"Resource", "id", "version: 1\nprojects: [{name: P, roles: [{name: R, resources: [{type: SCREEN, id: 0, permissions: [view]}]}]}]\n"},
+		{"ResourceMember", "id", "version: 1\nprojects: [{name: P, resourceMembers: [{type: DATA_MODEL, id: 0, members: []}]}]\n"},
+		{"Rule", "connection", "version: 1\nprojects: [{name: P, dataPermissions: [{name: D, rules: [{connection: 0, type: table, details: [{selectType: select, select: [t]}]}]}]}]\n"},
+		{"Project", "id", "version: 1\nprojects: [{name: P, id: 0}]\n"},
+	} {
+		p := defs[tc.def].(map[string]any)["properties"].(map[string]any)[tc.field].(map[string]any)
+		min, _ := p["minimum"].(float64)
+		_, err := LoadBytes("m.yaml", []byte(tc.yaml))
+		if schemaAccepts := min <= 0; schemaAccepts != (err == nil) {
+			t.Errorf("%s.%s: schema minimum %v, but validation of 0 gives %v", tc.def, tc.field, p["minimum"], err)
 		}
 	}
 }

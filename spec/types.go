@@ -9,6 +9,8 @@
 // Code that copies these values must keep non-nil empty slices non-nil.
 package spec
 
+import "strconv"
+
 // Source says where a value was written: the file, the line and the field
 // path inside that file (e.g. "projects[0].roles[3]"). The loader fills it
 // for every object; it is not part of the YAML.
@@ -23,29 +25,7 @@ func (s Source) String() string {
 	if s.File == "" {
 		return s.Path
 	}
-	return s.File + ":" + itoa(s.Line) + ": " + s.Path
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
+	return s.File + ":" + strconv.Itoa(s.Line) + ": " + s.Path
 }
 
 // Desired is the merged desired state of every file loaded.

@@ -2,7 +2,9 @@ package spec
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -52,15 +54,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func oneOf(s string, list []string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Validate checks a desired state built in code (Load validates what it
@@ -138,7 +131,7 @@ func (v *validator) where(src Source, sub string) string {
 	if src.File == "" {
 		return src.Path + sub
 	}
-	return src.File + ":" + itoa(v.line(src, src.Path+sub))
+	return src.File + ":" + strconv.Itoa(v.line(src, src.Path+sub))
 }
 
 func (v *validator) sub(src Source, sub string) Source {
@@ -159,7 +152,7 @@ func (v *validator) required(src Source, field, value string) bool {
 }
 
 func (v *validator) enum(src Source, sub, what, value string, list []string) {
-	if value != "" && !oneOf(value, list) {
+	if value != "" && !slices.Contains(list, value) {
 		v.at(src, sub, "invalid %s %q (want one of %s)", what, value, strings.Join(list, ", "))
 	}
 }
@@ -269,6 +262,7 @@ func (v *validator) orgs() {
 		return
 	}
 	parent := map[string]string{}
+	index := map[string]int{} // code → its department in o.Departments
 	for i := range o.Departments {
 		dp := &o.Departments[i]
 		v.required(dp.Src, "name", dp.Name)
@@ -288,31 +282,33 @@ func (v *validator) orgs() {
 		}
 		if src, ok := v.depts[dp.Code]; ok && src == dp.Src {
 			parent[dp.Code] = dp.Parent
+			index[dp.Code] = i
 		}
 	}
-	// Cycles: follow parents from every department; report each cycle once,
-	// at its first department in file order.
-	reported := map[string]bool{}
+	// Cycles: follow parents from every department, stopping at one already
+	// followed. Each cycle is reported once, at its member written first.
+	settled := map[string]bool{}
 	for i := range o.Departments {
-		dp := &o.Departments[i]
-		if _, ok := parent[dp.Code]; !ok || reported[dp.Code] {
-			continue
-		}
 		pos := map[string]int{}
 		var chain []string
-		for c := dp.Code; c != ""; c = parent[c] {
+		for c := o.Departments[i].Code; c != "" && !settled[c]; c = parent[c] {
 			if j, loop := pos[c]; loop {
 				cycle := chain[j:]
-				if cycle[0] == dp.Code {
-					v.at(dp.Src, ".parent", "department cycle: %s → %s", strings.Join(cycle, " → "), dp.Code)
+				k := 0
+				for m := range cycle {
+					if index[cycle[m]] < index[cycle[k]] {
+						k = m
+					}
 				}
-				for _, x := range cycle {
-					reported[x] = true
-				}
+				cycle = append(append([]string(nil), cycle[k:]...), cycle[:k]...)
+				v.at(o.Departments[index[cycle[0]]].Src, ".parent", "department cycle: %s → %s", strings.Join(cycle, " → "), cycle[0])
 				break
 			}
 			pos[c] = len(chain)
 			chain = append(chain, c)
+		}
+		for _, c := range chain {
+			settled[c] = true
 		}
 	}
 }
@@ -535,7 +531,7 @@ func (v *validator) bindings(pc *projectCtx, src Source, what string, b *Binding
 	})
 	for _, k := range sortedKeys(b.Expires) {
 		sub := ".expires" + keyPath("", k)
-		if !oneOf(k, b.Users) && !oneOf(k, b.Groups) && !oneOf(k, b.Orgs) {
+		if !slices.Contains(b.Users, k) && !slices.Contains(b.Groups, k) && !slices.Contains(b.Orgs, k) {
 			v.at(src, sub, "%q is not among the %s's users, groups or orgs", k, what)
 		}
 		if _, err := time.Parse(ExpiresLayout, b.Expires[k]); err != nil {
@@ -575,7 +571,7 @@ func (v *validator) resource(src Source, sub string, r *Resource) {
 		v.at(rs, ".permissions", "list at least one permission")
 	}
 	v.names(rs, "permissions", "permission", r.Permissions, func(i int, perm string) {
-		if known && !oneOf(perm, perms) {
+		if known && !slices.Contains(perms, perm) {
 			v.at(rs, fmt.Sprintf(".permissions[%d]", i), "invalid permission %q for %s (want one of %s)", perm, r.Type, strings.Join(perms, ", "))
 		}
 	})
