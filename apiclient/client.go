@@ -67,10 +67,13 @@ type Config struct {
 }
 
 // RetryPolicy bounds retries: exponential backoff with full jitter, at most
-// MaxAttempts attempts and MaxElapsed in total.
+// MaxAttempts attempts, and no retry that would end more than MaxElapsed
+// after the first failure. Time spent waiting for the client's own rate
+// limit and concurrency bound before the first attempt does not count, so
+// a call queued behind many others keeps its retries.
 type RetryPolicy struct {
 	MaxAttempts int           // default 4; 1 disables retries
-	MaxElapsed  time.Duration // default 30s
+	MaxElapsed  time.Duration // default 30s, from the first failure
 	BaseDelay   time.Duration // default 250ms
 	MaxDelay    time.Duration // default 5s
 	// MaxRetryAfter caps a server's Retry-After (default MaxElapsed).
@@ -124,8 +127,10 @@ type Client struct {
 	secretsMu sync.Mutex
 	secrets   []string
 
-	// sleep waits between retries; tests replace it.
+	// sleep waits between retries and now reads the clock of the retry
+	// budget; tests replace them.
 	sleep func(ctx context.Context, d time.Duration) error
+	now   func() time.Time
 }
 
 var _ API = (*Client)(nil)
@@ -149,6 +154,7 @@ func New(cfg Config) (*Client, error) {
 		debug:     cfg.Debug,
 		tokenLock: make(chan struct{}, 1),
 		sleep:     sleepCtx,
+		now:       time.Now,
 	}
 	c.logf = func(string, ...any) {}
 	if cfg.Logf != nil {
@@ -224,11 +230,15 @@ func normaliseServer(s string) (string, error) {
 		return "", errors.New("apiclient: no server (--server or PERMSYNC_SERVER)")
 	}
 	u, err := url.Parse(s)
+	// A URL with user information is never quoted: it may hold a password.
+	if err == nil && u.User != nil {
+		return "", errors.New("apiclient: the server URL must not hold credentials: give the token or password through the environment (PERMSYNC_TOKEN, PERMSYNC_TOKEN_KEY, or PERMSYNC_EMAIL and PERMSYNC_PASSWORD)")
+	}
+	if err != nil && strings.Contains(s, "@") {
+		return "", errors.New("apiclient: the server URL is not a valid URL (not shown: it may hold a password)")
+	}
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", fmt.Errorf("apiclient: server %q is not an http(s) URL", s)
-	}
-	if u.User != nil {
-		return "", errors.New("apiclient: the server URL must not hold credentials")
 	}
 	u.RawQuery, u.Fragment = "", ""
 	p := strings.TrimRight(u.Path, "/")
@@ -265,6 +275,33 @@ type endpoint struct {
 	lenient bool
 }
 
+// write reports whether the endpoint changes the server (systemRole/list
+// and util/genToken are POSTs that do not).
+func (ep endpoint) write() bool {
+	return ep.method != http.MethodGet && ep != epSystemRoleList && ep != epGenToken
+}
+
+// mayRetry reports whether a failed call of ep is made again: the error
+// must be retryable and the endpoint idempotent, and a write is not
+// retried while its first request may still be running on the server.
+func mayRetry(ep endpoint, err error) bool {
+	return ep.retry && IsRetryable(err) && !(ep.write() && mayStillRun(err))
+}
+
+// mayStillRun reports whether a failed request may still be running on
+// the server: the client stopped waiting for it (timeout), or a gateway
+// did (HTTP 504). Sending a write again then runs two copies at once, and
+// an upsert by name (importDataPermissions, which also creates a missing
+// folder) can create the same object twice.
+func mayStillRun(err error) bool {
+	var te *TransportError
+	if errors.As(err, &te) && te.Timeout {
+		return true
+	}
+	var ae *APIError
+	return errors.As(err, &ae) && ae.HTTPStatus == http.StatusGatewayTimeout
+}
+
 // call runs one endpoint with retries and one transparent token renewal,
 // and decodes the result into out (when out is not nil).
 func (c *Client) call(ctx context.Context, ep endpoint, query url.Values, body any, out any) error {
@@ -276,7 +313,7 @@ func (c *Client) call(ctx context.Context, ep endpoint, query url.Values, body a
 			return fmt.Errorf("youdata %s: encoding the request: %w", ep.path, err)
 		}
 	}
-	start := time.Now()
+	var firstFailure time.Time
 	renewed := false
 	for attempt := 1; ; attempt++ {
 		tok, gen := "", 0
@@ -311,14 +348,17 @@ func (c *Client) call(ctx context.Context, ep endpoint, query url.Values, body a
 			attempt-- // a renewal is not a failed attempt
 			continue
 		}
-		if !ep.retry || !IsRetryable(err) || ctx.Err() != nil {
+		if !mayRetry(ep, err) || ctx.Err() != nil {
 			return c.finalErr(ep, err, attempt)
 		}
 		if attempt >= c.retry.MaxAttempts {
 			return fmt.Errorf("giving up after %d attempts: %w", attempt, err)
 		}
+		if firstFailure.IsZero() {
+			firstFailure = c.now()
+		}
 		delay := c.backoff(attempt, err)
-		if time.Since(start)+delay > c.retry.MaxElapsed {
+		if c.now().Sub(firstFailure)+delay > c.retry.MaxElapsed {
 			return fmt.Errorf("giving up after %d attempts (retry budget of %s spent): %w", attempt, c.retry.MaxElapsed, err)
 		}
 		c.logf("youdata %s: attempt %d failed, retrying in %s: %v", ep.path, attempt, delay.Round(time.Millisecond), err)
@@ -328,11 +368,24 @@ func (c *Client) call(ctx context.Context, ep endpoint, query url.Values, body a
 	}
 }
 
-// finalErr notes, after a retry, that an earlier attempt may have been
-// applied (a retried delete may answer "not found").
+// finalErr notes when a failed write may nevertheless have been applied:
+// a retryable failure that was not retried (the server may have applied
+// it, but for an HTTP 429, which refuses the request), or a failure after
+// a retry (a retried delete may answer "not found").
 func (c *Client) finalErr(ep endpoint, err error, attempt int) error {
-	write := ep.method != http.MethodGet && ep.path != epSystemRoleList.path && ep.path != epGenToken.path
-	if attempt > 1 && write {
+	if !ep.write() {
+		return err
+	}
+	var ae *APIError
+	refused := errors.As(err, &ae) && ae.HTTPStatus == http.StatusTooManyRequests
+	switch {
+	case IsRetryable(err) && !refused && !mayRetry(ep, err):
+		why := "it may still be running on the server"
+		if !ep.retry {
+			why = "the call is not idempotent"
+		}
+		return fmt.Errorf("%w (not retried: %s; the server may have applied it, plan again to see)", err, why)
+	case attempt > 1:
 		return fmt.Errorf("%w (attempt %d; an earlier attempt may have been applied)", err, attempt)
 	}
 	return err
@@ -388,7 +441,11 @@ func (c *Client) exchange(ctx context.Context, ep endpoint, query url.Values, pa
 	}
 	defer func() { <-c.sem }()
 	if err := c.limiter.Wait(ctx); err != nil {
-		return nil, c.transportErr(ctx, ep, err)
+		// The context ended, or its deadline comes before the rate limit
+		// lets the request go: either way a retry cannot help.
+		te := c.transportErr(ctx, ep, err)
+		te.Canceled = true
+		return nil, te
 	}
 
 	rctx, cancel := context.WithTimeout(ctx, c.timeout)

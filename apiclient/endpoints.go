@@ -36,6 +36,13 @@ import (
 //	systemRole/add                        NO       creates a system role each time
 //	project/add                           NO       creates a project each time
 //	role/folder/add                       NO       a retry after success answers "title repeat"
+//
+// A write is not retried either when its first request may still be
+// running on the server (a client-side timeout, or HTTP 504): a second
+// copy would run beside the first, and two upserts by name racing each
+// other can create the same role or folder twice. Such errors, and
+// retryable failures of the calls marked NO, say that the server may have
+// applied the call, so the next plan shows what happened.
 var (
 	epGetAllUsers      = endpoint{path: "user/getAllUsers", method: http.MethodGet, auth: true, retry: true}
 	epProjectList      = endpoint{path: "project/list", method: http.MethodGet, auth: true, retry: true}
@@ -86,7 +93,7 @@ func (c *Client) ListProjects(ctx context.Context) ([]Project, error) {
 	}
 	var projects []Project
 	if _, err := decodeList(raw, &projects); err != nil {
-		return nil, fmt.Errorf("listing projects: %w", &ResponseError{Endpoint: epProjectList.path, HTTPStatus: http.StatusOK, Reason: err.Error()})
+		return nil, fmt.Errorf("listing projects: %w", c.badResult(epProjectList, err))
 	}
 	return projects, nil
 }
@@ -107,9 +114,15 @@ func (c *Client) ListProjectUsers(ctx context.Context, projectID int64, offset, 
 	var members []ProjectUser
 	total, err := decodeList(raw, &members)
 	if err != nil {
-		return nil, 0, fmt.Errorf("listing members of project %d: %w", projectID, &ResponseError{Endpoint: epProjectUserList.path, HTTPStatus: http.StatusOK, Reason: err.Error()})
+		return nil, 0, fmt.Errorf("listing members of project %d: %w", projectID, c.badResult(epProjectUserList, err))
 	}
 	return members, total, nil
+}
+
+// badResult is a 2xx answer whose result has an unexpected shape. The
+// reason may quote the answer, so it is scrubbed of secrets.
+func (c *Client) badResult(ep endpoint, err error) *ResponseError {
+	return &ResponseError{Endpoint: ep.path, HTTPStatus: http.StatusOK, Reason: c.scrub(err.Error())}
 }
 
 // decodeList decodes a result that is either a bare array or an object
@@ -179,7 +192,7 @@ func (c *Client) ListSystemRoles(ctx context.Context) ([]SystemRole, error) {
 	}
 	var roles []SystemRole
 	if _, err := decodeList(raw, &roles); err != nil {
-		return nil, fmt.Errorf("listing system roles: %w", &ResponseError{Endpoint: epSystemRoleList.path, HTTPStatus: http.StatusOK, Reason: err.Error()})
+		return nil, fmt.Errorf("listing system roles: %w", c.badResult(epSystemRoleList, err))
 	}
 	return roles, nil
 }
@@ -202,7 +215,7 @@ func (c *Client) BatchImport(ctx context.Context, req BatchImportRequest) ([]Org
 	}
 	var failed []OrgFailedUser
 	if err := json.Unmarshal(raw, &failed); err != nil {
-		return nil, fmt.Errorf("importing users: %w", &ResponseError{Endpoint: epBatchImport.path, HTTPStatus: http.StatusOK, Reason: "unexpected result: " + err.Error()})
+		return nil, fmt.Errorf("importing users: %w", c.badResult(epBatchImport, fmt.Errorf("unexpected result: %w", err)))
 	}
 	return failed, nil
 }
@@ -233,7 +246,7 @@ func (c *Client) ImportDataPermissions(ctx context.Context, req ImportDataPermis
 	}
 	id, err := decodeID(raw)
 	if err != nil {
-		return 0, fmt.Errorf("importing role %q: %w", req.RoleName, &ResponseError{Endpoint: epImportDataPerms.path, HTTPStatus: http.StatusOK, Reason: err.Error()})
+		return 0, fmt.Errorf("importing role %q: %w", req.RoleName, c.badResult(epImportDataPerms, err))
 	}
 	return id, nil
 }
@@ -312,7 +325,7 @@ func (c *Client) AddRoleFolder(ctx context.Context, req RoleFolderAddRequest) (i
 	}
 	id, err := decodeID(raw)
 	if err != nil {
-		return 0, fmt.Errorf("adding folder %q: %w", req.Name, &ResponseError{Endpoint: epRoleFolderAdd.path, HTTPStatus: http.StatusOK, Reason: err.Error()})
+		return 0, fmt.Errorf("adding folder %q: %w", req.Name, c.badResult(epRoleFolderAdd, err))
 	}
 	return id, nil
 }
@@ -331,7 +344,7 @@ func (c *Client) AddGroup(ctx context.Context, req GroupAddRequest) (int64, erro
 	}
 	id, err := decodeID(raw)
 	if err != nil {
-		return 0, fmt.Errorf("adding group %q: %w", req.Title, &ResponseError{Endpoint: epGroupAdd.path, HTTPStatus: http.StatusOK, Reason: err.Error()})
+		return 0, fmt.Errorf("adding group %q: %w", req.Title, c.badResult(epGroupAdd, err))
 	}
 	return id, nil
 }
@@ -438,7 +451,7 @@ func (c *Client) AddSystemRole(ctx context.Context, name, description string) (i
 	}
 	id, err := decodeID(raw)
 	if err != nil {
-		return 0, fmt.Errorf("adding system role %q: %w", name, &ResponseError{Endpoint: epSystemRoleAdd.path, HTTPStatus: http.StatusOK, Reason: err.Error()})
+		return 0, fmt.Errorf("adding system role %q: %w", name, c.badResult(epSystemRoleAdd, err))
 	}
 	return id, nil
 }

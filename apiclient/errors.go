@@ -74,8 +74,9 @@ type TransportError struct {
 	Method   string
 	// Timeout is set when the per-request timeout expired.
 	Timeout bool
-	// Canceled is set when the caller's context ended; such an error is
-	// never retried.
+	// Canceled is set when the caller's context ended, or its deadline
+	// would pass before the rate limit lets the request go; such an error
+	// is never retried.
 	Canceled bool
 	// Permanent is set for failures a retry cannot fix: a TLS certificate
 	// that does not verify, a plain HTTP answer to HTTPS.

@@ -253,3 +253,20 @@ func TestRedirectNotFollowed(t *testing.T) {
 		t.Error("the redirect was followed with the token")
 	}
 }
+
+// TestResultOfUnexpectedShapeIsScrubbed: a result that cannot be read is
+// quoted in the error, scrubbed of secrets.
+func TestResultOfUnexpectedShapeIsScrubbed(t *testing.T) {
+	fs := newFakeServer(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, ok("echo "+secretRaw))
+	})
+	cfg := testConfig(fs.URL)
+	cfg.Credentials = Credentials{Token: secretRaw}
+	c := newTestClient(t, cfg)
+	_, err := c.ImportDataPermissions(context.Background(), ImportDataPermissionsRequest{ProjectID: 1, RoleName: "r"})
+	var re *ResponseError
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), "REDACTED") {
+		t.Fatalf("err = %v, want a ResponseError quoting the redacted answer", err)
+	}
+	assertNoSecret(t, "error", err.Error())
+}

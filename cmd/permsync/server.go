@@ -30,7 +30,7 @@ func addServerFlags(fs *flag.FlagSet) *serverFlags {
 	fs.StringVar(&f.server, "server", "", "Youdata server URL, e.g. https://youdata.example.com (default $PERMSYNC_SERVER)")
 	fs.BoolVar(&f.insecure, "insecure-skip-tls-verify", false, "do not verify the server's TLS certificate (unsafe)")
 	fs.BoolVar(&f.debugHTTP, "debug-http", false, "trace every HTTP request to stderr (tokens redacted)")
-	fs.Float64Var(&f.rps, "rps", apiclient.DefaultRPS, "maximum API requests per second (negative: unlimited)")
+	fs.Float64Var(&f.rps, "rps", apiclient.DefaultRPS, "maximum API requests per second (0 or negative: unlimited)")
 	fs.IntVar(&f.concurrency, "concurrency", apiclient.DefaultConcurrency, "maximum API requests in flight")
 	fs.DurationVar(&f.timeout, "timeout", apiclient.DefaultTimeout, "timeout of each API request")
 	return f
@@ -55,6 +55,11 @@ func (f *serverFlags) newClient(_ context.Context, env *cmdEnv) (*apiclient.Clie
 	server := f.serverURL(env)
 	if server == "" {
 		return nil, errors.New("no server: pass --server URL or set PERMSYNC_SERVER")
+	}
+	// An invalid URL is reported without being quoted here: it may hold a
+	// password (https://user:password@host).
+	if _, err := apiclient.NormalizeServer(server); err != nil {
+		return nil, err
 	}
 	creds, err := apiclient.CredentialsFromEnv(env.getenv)
 	if err != nil {
@@ -86,7 +91,7 @@ func (f *serverFlags) newClient(_ context.Context, env *cmdEnv) (*apiclient.Clie
 	}
 	c, err := apiclient.New(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("connecting to %s: %w", server, err)
+		return nil, fmt.Errorf("setting up the client of %s: %w", server, err)
 	}
 	return c, nil
 }

@@ -93,3 +93,15 @@ func TestServerURL(t *testing.T) {
 		t.Errorf("flag over env: %q", got)
 	}
 }
+
+// TestNewClientDoesNotShowURLCredentials: a server URL holding a password
+// is refused without quoting it.
+func TestNewClientDoesNotShowURLCredentials(t *testing.T) {
+	for _, server := range []string{"https://admin:hunter2@bi.example.com", "ftp://admin:hunter2@bi.example.com"} {
+		f := addServerFlags(flag.NewFlagSet("x", flag.ContinueOnError))
+		_, err := f.newClient(context.Background(), serverEnv(map[string]string{"PERMSYNC_SERVER": server, "PERMSYNC_TOKEN": "t"}, io.Discard))
+		if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "must not hold credentials") {
+			t.Errorf("%s: err = %v, want a refusal that does not show the password", server, err)
+		}
+	}
+}
