@@ -123,6 +123,10 @@ type Client struct {
 	tokenLock chan struct{}
 	token     string
 	tokenGen  int
+	// authErr is the server's definitive refusal of the credentials: once
+	// refused, they are not offered again in this run, so a wrong
+	// password costs one login attempt, not one per waiting call.
+	authErr error
 
 	secretsMu sync.Mutex
 	secrets   []string

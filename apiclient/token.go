@@ -3,6 +3,7 @@ package apiclient
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -107,6 +108,9 @@ func (c *Client) renewToken(ctx context.Context, gen int) error {
 }
 
 func (c *Client) generateLocked(ctx context.Context) error {
+	if c.authErr != nil {
+		return c.authErr
+	}
 	var tok string
 	var err error
 	switch c.creds.Kind() {
@@ -118,6 +122,10 @@ func (c *Client) generateLocked(ctx context.Context) error {
 		return ErrNoCredentials
 	}
 	if err != nil {
+		var ae *APIError
+		if errors.As(err, &ae) && !IsRetryable(err) {
+			c.authErr = err
+		}
 		return err
 	}
 	c.token = tok

@@ -3,7 +3,9 @@ package apiclient
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -85,5 +87,67 @@ func TestTokenObtainedLazilyOnce(t *testing.T) {
 	}
 	if g := fs.count("/api/dash/util/genToken"); g != 1 {
 		t.Errorf("genToken %d times, want 1", g)
+	}
+}
+
+// A server that refuses the credentials is asked once per run: every call
+// waiting for the token gets the same refusal, and a wrong password cannot
+// lock the account through repeated attempts.
+func TestRefusedCredentialsTriedOnce(t *testing.T) {
+	fs := newFakeServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"code": 400, "message": "密码错误"}`))
+	})
+	cfg := testConfig(fs.URL)
+	cfg.Credentials = Credentials{Email: "admin@corp.com", Password: "wrong-pass-123"}
+	cfg.Concurrency = 8
+	c := newTestClient(t, cfg)
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, errs[i] = c.ListProjects(context.Background())
+		}(i)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		var ae *APIError
+		if !errors.As(err, &ae) || ae.Message != "密码错误" {
+			t.Errorf("call %d: %v, want the server's refusal", i, err)
+		}
+	}
+	if n := fs.count("/api/dash/util/genToken"); n != 1 {
+		t.Errorf("genToken asked %d times, want once", n)
+	}
+}
+
+// A transient failure of genToken is not remembered: the next call logs in.
+func TestTransientLoginFailureNotRemembered(t *testing.T) {
+	var mu sync.Mutex
+	fail := true
+	fs := newFakeServer(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.URL.Path == "/api/dash/util/genToken" {
+			if fail {
+				fail = false
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			w.Write([]byte(`{"code": 200, "result": "tok-1"}`))
+			return
+		}
+		w.Write([]byte(`{"code": 200, "result": {"list": [], "count": 0}}`))
+	})
+	cfg := testConfig(fs.URL)
+	cfg.Credentials = Credentials{TokenKey: "key-abc"}
+	cfg.Retry.MaxAttempts = 1
+	c := newTestClient(t, cfg)
+	if _, err := c.ListProjects(context.Background()); err == nil {
+		t.Fatal("the first call succeeded despite a failing login")
+	}
+	if _, err := c.ListProjects(context.Background()); err != nil {
+		t.Fatalf("second call: %v", err)
 	}
 }
