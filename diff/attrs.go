@@ -64,12 +64,17 @@
 // Actions. A create makes the object with everything in After. An update
 // applies the changed facets. A replace deletes the object (Before "id") and
 // creates it again with everything in After; it is used where the API has no
-// call to undo a binding (a group or an org bound to a role). A delete
+// call to undo a binding (a group or an org bound to a role). A role's After
+// also brings back what the files leave alone: its users and description as
+// read, its groups and orgs as the state records them (without expiries);
+// bindings known to neither are lost, and the plan warns. A delete
 // removes the object named by Before. Removing users from a role
 // (user/delRoles) and members from a group are part of the update.
 //
 // NewState is the object's record in the state after the change: Created
-// (true for creates, kept otherwise), ID, and the fingerprints of the
+// (true for creates, kept otherwise; a department is never recorded as
+// created, since syncOrg upserts and the server does not show which
+// departments exist), ID, and the fingerprints of the
 // write-only facets as applied. It is nil for deletes. Objects with nothing
 // to do are counted in Plan.NoOps and keep their state as it is.
 package diff

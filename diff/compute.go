@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,6 +52,7 @@ func Compute(d *spec.Desired, live *Live, st *State, opts Options) (*Plan, error
 		protected: map[string]bool{},
 		existing:  map[Kind]map[string]bool{},
 		deletes:   map[Kind][]planned{},
+		projects:  projectNames(d, live, st),
 	}
 	for _, u := range d.Settings.ProtectedUsers {
 		p.protected[u] = true
@@ -109,6 +111,7 @@ type planner struct {
 	declared   map[string]bool            // users under users:
 	referenced map[string]bool            // users referenced anywhere
 	projRefs   map[string]map[string]bool // project name → users bound in it
+	projects   []string                   // every project name known, sorted
 }
 
 // removesUsers reports whether a change takes a user out of the domain, a
@@ -139,6 +142,47 @@ func (p *planner) warn(format string, args ...any) {
 
 func (p *planner) state(k Kind, key string) *ObjectState {
 	return p.st.Objects[StateKey(k, key)]
+}
+
+// projectStateKeys lists, sorted and without the "project/" prefix, the
+// keys of the state's objects of a project-scoped kind in one project.
+// Keys are "project/rest" and names may hold "/": a key of project "a/b"
+// also starts with "a/", so keys under a longer project name that is
+// known (files, server or state) belong to that project, not this one.
+func (p *planner) projectStateKeys(k Kind, project string) []string {
+	var out []string
+	for _, key := range p.stateKeys(k, project+"/") {
+		mine := true
+		for _, other := range p.projects {
+			if strings.HasPrefix(other, project+"/") && strings.HasPrefix(key, other+"/") {
+				mine = false
+				break
+			}
+		}
+		if mine {
+			out = append(out, strings.TrimPrefix(key, project+"/"))
+		}
+	}
+	return out
+}
+
+// projectNames lists, sorted, the names of the projects in the files, on
+// the server and in the state.
+func projectNames(d *spec.Desired, live *Live, st *State) []string {
+	names := map[string]bool{}
+	for _, pr := range d.Projects {
+		names[pr.Name] = true
+	}
+	for name := range live.Projects {
+		names[name] = true
+	}
+	prefix := string(KindProject) + " "
+	for sk := range st.Objects {
+		if strings.HasPrefix(sk, prefix) {
+			names[strings.TrimPrefix(sk, prefix)] = true
+		}
+	}
+	return sortedKeys(names)
 }
 
 // stateKeys lists, sorted, the keys of the state's objects of one kind
@@ -356,7 +400,9 @@ func maxDeletes(md *spec.MaxDeletes, n int) (int, string) {
 	case md.Percent && md.Share <= 0:
 		return 0, "0%"
 	case md.Percent:
-		return atLeast1(int(float64(n) * md.Share / 100)), strconv.FormatFloat(md.Share, 'f', -1, 64) + "%"
+		// The epsilon absorbs the error of a decimal share in binary
+		// floating point: 4.6% of 1500 is 69, not 68.99999999999999.
+		return atLeast1(int(math.Floor(float64(n)*md.Share/100 + 1e-9))), strconv.FormatFloat(md.Share, 'f', -1, 64) + "%"
 	default:
 		return md.Count, "settings.maxDeletes"
 	}

@@ -82,6 +82,12 @@ func (p *planner) planOrgs() {
 		old := p.state(KindDepartment, code)
 		o := p.newObj(KindDepartment, code, dep.Src, old != nil)
 		o.createReason = "not in state; the server does not show departments, so syncOrg creates or updates it"
+		// syncOrg creates or updates, and the server does not show which
+		// departments exist: permsync cannot tell one it creates from one
+		// that was there before, so it never records a department as
+		// created. Departments leave the server only with prune.orgs (or
+		// when an existing state records them as created).
+		o.ns.Created = old != nil && old.Created
 		o.ident("code", code)
 		admins := dep.Admins
 		if admins == nil {

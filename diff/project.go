@@ -301,6 +301,7 @@ func (c *projectCtx) planGroups() {
 		}
 		if len(o.replace) > 0 {
 			c.replacedGroups[name] = true
+			p.warn("group %s is re-created: %s", key, c.rebindNote(name))
 		}
 		o.finish(0)
 	}
@@ -312,8 +313,8 @@ func (c *projectCtx) planGroups() {
 	for name := range liveGroups {
 		candidates[name] = true
 	}
-	for _, k := range p.stateKeys(KindGroup, c.pr.Name+"/") {
-		candidates[strings.TrimPrefix(k, c.pr.Name+"/")] = true
+	for _, name := range p.projectStateKeys(KindGroup, c.pr.Name) {
+		candidates[name] = true
 	}
 	for _, name := range sortedKeys(candidates) {
 		if _, ok := want[name]; ok {
@@ -341,6 +342,28 @@ func (c *projectCtx) planGroups() {
 		}
 		p.addDelete(Change{Kind: KindGroup, Key: key, Before: before, Reason: why}, 0)
 	}
+}
+
+// rebindNote says which roles bind a re-created group again: those of
+// the project whose groups: list it. Other bindings cannot be read back.
+func (c *projectCtx) rebindNote(group string) string {
+	var keys []string
+	for _, r := range c.pr.Roles {
+		if contains(r.Groups, group) {
+			keys = append(keys, c.key(r.Folder, r.Name))
+		}
+	}
+	for _, r := range c.pr.DataPermissions {
+		if contains(r.Groups, group) {
+			keys = append(keys, c.key(r.Folder, r.Name))
+		}
+	}
+	if len(keys) == 0 {
+		return "no groups: in the files lists it, so any binding of it to a role is lost, as the API cannot read them back"
+	}
+	sort.Strings(keys)
+	return "only the roles and data permissions whose groups: list it bind it again (" + strings.Join(keys, ", ") +
+		"); other bindings of it are lost, as the API cannot read them back"
 }
 
 // resourceMember is one direct member of a resource in attributes.

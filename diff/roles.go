@@ -238,18 +238,40 @@ func (c *projectCtx) completeReplace(o *obj, r roleIn, lr *LiveRole, liveUsers [
 		o.after.Set("description", lr.Description)
 		o.before.Set("description", lr.Description)
 	}
+	// Group and org bindings cannot be read back: the re-create brings
+	// back those the state recorded, without their expiries (the state
+	// keeps only the names), and loses any it does not know.
+	var unknown []string
 	for _, f := range []struct{ name, exp string }{{"groups", "group_expires"}, {"orgs", "org_expires"}} {
 		if o.after.Has(f.name) {
 			continue
 		}
-		if prev, ok := o.oldItems(f.name); ok && len(prev) > 0 {
-			o.after.Set(f.name, uniqSorted(prev))
-			o.after.Set(f.exp, map[string]string{})
-			if o.ns.Facets == nil {
-				o.ns.Facets = map[string]Facet{}
-			}
-			o.ns.Facets[f.name] = o.old.Facets[f.name]
+		prev, ok := o.oldItems(f.name)
+		if !ok {
+			unknown = append(unknown, f.name)
+			continue
 		}
+		if len(prev) == 0 {
+			continue
+		}
+		items := uniqSorted(prev)
+		none := map[string]string{}
+		o.after.Set(f.name, items)
+		o.after.Set(f.exp, none)
+		// Record what the re-create applies, so that expiries written in
+		// the files later are applied again.
+		h := Fingerprint(map[string]any{f.name: items, f.exp: none})
+		if h != o.old.Facets[f.name].Hash {
+			p.warn("%s %s is re-created with the %s the state records (%s) but without their expiries, which the state does not keep", r.kind, o.key, f.name, strings.Join(items, ", "))
+		}
+		if o.ns.Facets == nil {
+			o.ns.Facets = map[string]Facet{}
+		}
+		o.ns.Facets[f.name] = Facet{Hash: h, Items: items}
+	}
+	if len(unknown) > 0 {
+		p.warn("%s %s is re-created: %s bound to it that neither the files nor the state record are lost, as the API cannot read them back; list them under %s: to keep them",
+			r.kind, o.key, strings.Join(unknown, " and "), strings.Join(unknown, ": and "))
 	}
 	switch {
 	case r.kind == KindRole && !o.after.Has("resources"):

@@ -166,7 +166,7 @@ func bigPlan(n int) *diff.Plan {
 				Before: attrs("description", `"old role"`, "users", `["x@corp.com","y@corp.com"]`)})
 		default:
 			p.Changes = append(p.Changes, diff.Change{Action: diff.Replace, Kind: diff.KindRole, Key: key,
-				Reason: "the API cannot unbind a group from a role",
+				Reason: "the API cannot unbind group 旧组 from a role: delete it and create it again with the desired bindings; changed since last apply: groups",
 				Before: attrs("groups", `["g1","g2"]`), After: attrs("groups", `["g1"]`)})
 		}
 	}
@@ -299,11 +299,11 @@ func TestDocExample(t *testing.T) {
 			{Action: diff.Create, Kind: diff.KindUser, Key: "alice@corp.com", Reason: "not on the server",
 				Source: "desired/users.yaml:4", After: attrs("email", `"alice@corp.com"`, "nick", `"Alice"`)},
 			{Action: diff.Replace, Kind: diff.KindRole, Key: "销售分析/通用/报告阅览",
-				Reason: "the API cannot unbind a group from a role", Source: "desired/roles.yaml:12",
+				Reason: "the API cannot unbind group 旧组 from a role: delete it and create it again with the desired bindings; changed since last apply: groups", Source: "desired/roles.yaml:12",
 				Before: attrs("groups", `["华东组","旧组"]`), After: attrs("groups", `["华东组"]`)},
 		},
 		NoOps:    map[diff.Kind]int{diff.KindUser: 41},
-		Warnings: []string{"user root@corp.com is protected: its removal from project 销售分析 was dropped"},
+		Warnings: []string{"user root@corp.com is protected (settings.protectedUsers or the token's user): not removed from project 销售分析"},
 	}
 	var buf bytes.Buffer
 	if err := JSON(&buf, p, JSONOptions{}); err != nil {
@@ -313,7 +313,9 @@ func TestDocExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rest, ok := strings.Cut(string(doc), "## Example\n\n```json\n")
+	_, rest, ok := strings.Cut(string(doc), "## Example\n")
+	_, rest, ok1 := strings.Cut(rest, "```json\n")
+	ok = ok && ok1
 	example, _, ok2 := strings.Cut(rest, "```\n")
 	if !ok || !ok2 {
 		t.Fatal("docs/plan-json.md has no JSON example")
