@@ -23,6 +23,11 @@ const ReasonInterrupted = "interrupted"
 // may still take.
 const defaultInterruptGrace = 30 * time.Second
 
+// ErrStateNotSaved is wrapped by the error Apply returns when the state
+// could not be saved: the saved state then lacks changes the Result
+// reports applied.
+var ErrStateNotSaved = errors.New("the state could not be saved")
+
 // maxDeletesRefusal starts the refusals that --allow-mass-delete lifts.
 const maxDeletesRefusal = "settings.maxDeletes:"
 
@@ -140,6 +145,10 @@ type changeStatus struct {
 	err    error
 	reason string
 	id     int64 // id learned on a create or replace
+	// created is set once the object of a create or replace exists on the
+	// server, deleted once a replace removed the old one: when the change
+	// does not complete, the state still records what the server holds.
+	created, deleted bool
 }
 
 // applier runs one apply.
@@ -198,6 +207,7 @@ func (a *applier) run(ctx context.Context) error {
 		ph := diff.Phase(c)
 		if ph < 0 || ph >= len(byPhase) {
 			a.setFailed(i, fmt.Errorf("no phase for %s %s", c.Kind, c.Action))
+			a.record([]int{i})
 			continue
 		}
 		byPhase[ph] = append(byPhase[ph], i)
@@ -239,7 +249,7 @@ func (a *applier) save() error {
 		return nil
 	}
 	if err := a.o.SaveState(a.st); err != nil {
-		return fmt.Errorf("apply: saving the state: %w", err)
+		return fmt.Errorf("apply: %w: %w", ErrStateNotSaved, err)
 	}
 	return nil
 }
@@ -272,13 +282,32 @@ func (a *applier) finishLocked(i int) {
 		}
 		a.st.Apply(c)
 	}
-	if s.status != StatusApplied && (c.Action == diff.Create || c.Action == diff.Replace) {
+	if s.status != StatusApplied {
+		a.recordPartialLocked(c, s)
+	}
+	if s.status != StatusApplied && (c.Action == diff.Create || c.Action == diff.Replace) && !(s.created && s.id != 0) {
 		a.broken[diff.StateKey(c.Kind, c.Key)] = string(s.status)
 	}
 	cr := ChangeResult{Change: a.plan.Changes[i], Status: s.status, Err: s.err, Reason: s.reason}
 	a.res.Changes[i] = cr
 	if a.o.Progress != nil {
 		a.o.Progress(cr)
+	}
+}
+
+// recordPartialLocked records in the state what a change that did not
+// complete left on the server: the object its create made (the calls left
+// undone only touch facets the plan reads back, such as a group's
+// members), or the absence of the object its replace deleted.
+func (a *applier) recordPartialLocked(c diff.Change, s *changeStatus) {
+	switch {
+	case s.created && c.NewState != nil:
+		ns := *c.NewState
+		ns.ID = s.id
+		c.NewState = &ns
+		a.st.Apply(c)
+	case s.deleted:
+		a.st.Apply(diff.Change{Action: diff.Delete, Kind: c.Kind, Key: c.Key})
 	}
 }
 
@@ -319,6 +348,24 @@ func (a *applier) setID(i int, id int64) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.cs[i].id = id
+}
+
+// setCreated notes that the object of change i now exists on the server,
+// with its id when known.
+func (a *applier) setCreated(i int, id int64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.cs[i].created = true
+	if id != 0 {
+		a.cs[i].id = id
+	}
+}
+
+// setDeleted notes that a replace removed the old object of change i.
+func (a *applier) setDeleted(i int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.cs[i].deleted = true
 }
 
 // pending reports whether change i may still be applied.

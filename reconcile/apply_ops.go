@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -43,17 +44,19 @@ func (a *applier) runPhase(ctx context.Context, ph int, idx []int) {
 
 func (a *applier) change(i int) diff.Change { return a.plan.Changes[i] }
 
-// changed reports whether an update or create changes the attribute.
+// changed reports whether a create, replace or update sets the attribute:
+// it is in After and, for an update, differs from Before. An attribute
+// After does not hold is left alone, whatever Before says.
 func changed(c diff.Change, name string) bool {
+	after, ok := c.After[name]
+	if !ok {
+		return false
+	}
 	if c.Action == diff.Create || c.Action == diff.Replace {
-		return c.After.Has(name)
+		return true
 	}
-	for _, n := range c.Changed() {
-		if n == name {
-			return true
-		}
-	}
-	return false
+	before, ok := c.Before[name]
+	return !ok || !bytes.Equal(before, after)
 }
 
 func strPtr(s string) *string { return &s }
@@ -294,6 +297,11 @@ func (a *applier) userCalls(idx []int) []*call {
 				if err != nil {
 					return err
 				}
+				for _, e := range chunk {
+					if e.member != nil {
+						a.setCreated(e.member.i, 0) // the user joined the project
+					}
+				}
 				for _, f := range failed {
 					for _, i := range byUser[f.UniqueID] {
 						a.setFailed(i, fmt.Errorf("user %s: departments not synced: %s", f.UniqueID, f.Message))
@@ -348,7 +356,13 @@ func (a *applier) runProjects(ctx context.Context, idx []int) {
 				req.ReceiverList = append(req.ReceiverList, apiclient.Receiver{Type: "user", Name: r})
 			}
 			created = append(created, i)
-			calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error { return a.api.AddProject(ctx, req) }})
+			calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error {
+				if err := a.api.AddProject(ctx, req); err != nil {
+					return err
+				}
+				a.setCreated(i, 0)
+				return nil
+			}})
 		case diff.Update:
 			req := apiclient.ProjectUpdateRequest{ID: c.Before.Int("id")}
 			if changed(c, "name") {
@@ -384,7 +398,7 @@ func (a *applier) runProjects(ctx context.Context, idx []int) {
 					a.setFailed(i, fmt.Errorf("project %s: created, but project/list does not show it", c.Key))
 					continue
 				}
-				a.setID(i, id)
+				a.setCreated(i, id)
 				a.mu.Lock()
 				a.projectIDs[c.Key] = id
 				a.mu.Unlock()
@@ -549,8 +563,15 @@ func (a *applier) runMembers(ctx context.Context, idx []int) {
 				served = append(served, mp.i)
 			}
 			calls = append(calls, &call{idx: served, run: func(ctx context.Context) error {
-				_, err := a.api.BatchImport(ctx, req)
-				return err
+				if _, err := a.api.BatchImport(ctx, req); err != nil {
+					return err
+				}
+				for _, i := range served {
+					if a.change(i).Action == diff.Create {
+						a.setCreated(i, 0)
+					}
+				}
+				return nil
 			}})
 		}
 	}
@@ -618,7 +639,13 @@ func (a *applier) runGroups(ctx context.Context, idx []int) {
 			continue
 		}
 		req := groupDels(pid, c)
-		calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error { return a.api.DeleteGroups(ctx, req) }})
+		calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error {
+			if err := a.api.DeleteGroups(ctx, req); err != nil {
+				return err
+			}
+			a.setDeleted(i)
+			return nil
+		}})
 	}
 	a.runStep(ctx, calls)
 
@@ -641,7 +668,7 @@ func (a *applier) runGroups(ctx context.Context, idx []int) {
 				if err != nil {
 					return err
 				}
-				a.setID(i, id)
+				a.setCreated(i, id)
 				return nil
 			}})
 		case diff.Update:
@@ -693,6 +720,11 @@ func (a *applier) runGroups(ctx context.Context, idx []int) {
 		remove := minusStrings(before, after)
 		if c.Action == diff.Update && !c.After.Has("members") {
 			remove = nil
+		}
+		if len(add) > 0 && gid == 0 {
+			// batchImport names groups by id only.
+			a.setFailed(i, fmt.Errorf("%s %s: the id of the group is not known, so members cannot join it", c.Kind, c.Key))
+			continue
 		}
 		if len(add) > 0 {
 			pj := joins[pid]
@@ -894,7 +926,13 @@ func (a *applier) runRoles(ctx context.Context, idx []int) {
 			a.setFailed(i, err)
 			continue
 		}
-		calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error { return a.api.DeleteRole(ctx, req) }})
+		calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error {
+			if err := a.api.DeleteRole(ctx, req); err != nil {
+				return err
+			}
+			a.setDeleted(i)
+			return nil
+		}})
 	}
 	a.runStep(ctx, calls)
 

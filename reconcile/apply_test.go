@@ -526,6 +526,9 @@ func TestApplySaveStateFailureStops(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "disk full") || !strings.Contains(err.Error(), "state") {
 		t.Fatalf("err = %v", err)
 	}
+	if !errors.Is(err, ErrStateNotSaved) {
+		t.Errorf("err = %v, want ErrStateNotSaved", err)
+	}
 	if calls != 1 || f.total() != 1 {
 		t.Errorf("SaveState called %d times, %d write calls; want 1 and 1", calls, f.total())
 	}

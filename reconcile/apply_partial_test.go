@@ -1,0 +1,156 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/permsync/permsync/apiclient"
+	"github.com/permsync/permsync/diff"
+)
+
+func groupCreate(name string, members []string) diff.Change {
+	return diff.Change{Action: diff.Create, Kind: diff.KindGroup, Key: "P/" + name,
+		After:    attrs("project_id", 7, "name", name, "folder", "", "members", members),
+		NewState: &diff.ObjectState{Created: true, Facets: map[string]diff.Facet{"folder": {Hash: "h", Items: []string{""}}}}}
+}
+
+// A group whose create succeeded but whose members could not join exists
+// on the server without members, where no read shows it: the state must
+// record it, or the next plan creates it a second time.
+func TestApplyRecordsGroupCreatedWhenJoinFails(t *testing.T) {
+	p := &diff.Plan{Changes: []diff.Change{groupCreate("G", []string{"u1"})}}
+	f := &fakeAPI{fail: func(endpoint string, _ any) error {
+		if endpoint == epBatchImport {
+			return errors.New("batchImport: boom")
+		}
+		return nil
+	}}
+	st := diff.NewState()
+	res, err := Apply(context.Background(), f, p, st, ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := statuses(res)["group P/G"]; s != StatusFailed {
+		t.Fatalf("group P/G %s, want failed", s)
+	}
+	o := st.Objects["group P/G"]
+	if o == nil || !o.Created || o.ID == 0 {
+		t.Fatalf("state of group P/G = %+v, want it recorded as created with its id", o)
+	}
+	if add := f.of(epAddGroup); len(add) != 1 {
+		t.Errorf("group/add calls = %d", len(add))
+	}
+}
+
+// Interrupted while the group is created: the call finishes, the members'
+// join does not start, and the state records the group.
+func TestApplyInterruptedAfterGroupCreate(t *testing.T) {
+	p := &diff.Plan{Changes: []diff.Change{groupCreate("G", []string{"u1"})}}
+	f := &fakeAPI{started: make(chan string, 10), gate: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	st := diff.NewState()
+	var sv saved
+	done := make(chan error)
+	var res *Result
+	go func() {
+		var err error
+		res, err = Apply(ctx, f, p, st, ApplyOptions{SaveState: sv.save})
+		done <- err
+	}()
+	if ep := <-f.started; ep != epAddGroup {
+		t.Fatalf("first call %s", ep)
+	}
+	cancel()
+	close(f.gate)
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	if n := len(f.of(epBatchImport)); n != 0 {
+		t.Errorf("%d batchImport calls after the interruption", n)
+	}
+	if s := statuses(res)["group P/G"]; s != StatusSkipped {
+		t.Errorf("group P/G %s, want skipped", s)
+	}
+	last := sv.states[len(sv.states)-1]
+	if o := last.Objects["group P/G"]; o == nil || !o.Created || o.ID == 0 {
+		t.Errorf("saved state of group P/G = %+v, want the created group", o)
+	}
+}
+
+// A replace that deleted the old object but could not create the new one
+// leaves the object out of the state: the server no longer has it.
+func TestApplyReplaceDeletedButNotCreated(t *testing.T) {
+	before := attrs("id", 56, "project_id", 7, "name", "D", "folder", "Old", "members", []string{"u4"})
+	after := attrs("id", 56, "project_id", 7, "name", "D", "folder", "New", "members", []string{"u4"})
+	role := roleUpdate("P", 7, 900, "", "R", 0, []string{"u4"}, []string{"u4"})
+	role.Action = diff.Replace
+	p := &diff.Plan{Changes: []diff.Change{
+		{Action: diff.Replace, Kind: diff.KindGroup, Key: "P/D", Before: before, After: after, NewState: ns()},
+		role,
+	}}
+	st := diff.NewState()
+	st.Objects["group P/D"] = &diff.ObjectState{ID: 56}
+	st.Objects["role P//R"] = &diff.ObjectState{ID: 900}
+	f := &fakeAPI{fail: func(endpoint string, _ any) error {
+		if endpoint == epAddGroup || endpoint == epImportDataPerms {
+			return errors.New("boom")
+		}
+		return nil
+	}}
+	res, err := Apply(context.Background(), f, p, st, ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Failed() != 2 {
+		t.Fatalf("failed %d, want 2: %+v", res.Failed(), res.Changes)
+	}
+	for _, k := range []string{"group P/D", "role P//R"} {
+		if o, ok := st.Objects[k]; ok {
+			t.Errorf("state still holds %s (%+v), which the replace deleted", k, o)
+		}
+	}
+}
+
+// An update never touches a facet its After does not hold, even when
+// Before does: userOrgs [] would take the user out of every department.
+func TestApplyLeavesFacetsAfterDoesNotHold(t *testing.T) {
+	p := &diff.Plan{Changes: []diff.Change{{Action: diff.Update, Kind: diff.KindUser, Key: "u",
+		Before: attrs("uniqueId", "u", "nick", "old", "orgs", []map[string]string{{"code": "HQ", "role": "normal"}}),
+		After:  attrs("uniqueId", "u", "nick", "new"), NewState: ns()}}}
+	f := &fakeAPI{}
+	if _, err := Apply(context.Background(), f, p, diff.NewState(), ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	calls := f.of(epBatchImport)
+	if len(calls) != 1 {
+		t.Fatalf("%d batchImport calls", len(calls))
+	}
+	u := calls[0].(apiclient.BatchImportRequest).Users[0]
+	if u.UserOrgs != nil {
+		t.Errorf("userOrgs sent: %+v", u.UserOrgs)
+	}
+	if u.Nick == nil || *u.Nick != "new" {
+		t.Errorf("nick = %v, want new", u.Nick)
+	}
+}
+
+// Members cannot join a group whose id is not known: batchImport names
+// groups by id, and groupIds [0] is no group.
+func TestApplyGroupJoinNeedsID(t *testing.T) {
+	p := &diff.Plan{Changes: []diff.Change{{Action: diff.Update, Kind: diff.KindGroup, Key: "P/G",
+		Before: attrs("project_id", 7, "name", "G", "folder", "", "members", []string{}),
+		After:  attrs("project_id", 7, "name", "G", "folder", "", "members", []string{"u1"}), NewState: ns()}}}
+	f := &fakeAPI{}
+	res, err := Apply(context.Background(), f, p, diff.NewState(), ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Failed() != 1 || !strings.Contains(res.Changes[0].Err.Error(), "id of the group") {
+		t.Errorf("result %+v, want the change failed for the unknown id", res.Changes)
+	}
+	if n := f.total(); n != 0 {
+		t.Errorf("%d write calls", n)
+	}
+}
