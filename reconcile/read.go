@@ -33,6 +33,9 @@ type ReadOptions struct {
 	Progress func(ReadProgress)
 	// TokenUser is copied into the result (see diff.Live.TokenUser).
 	TokenUser string
+	// AllProjects reads every project on the server in full, not only
+	// those named (export).
+	AllProjects bool
 }
 
 // ReadProgress is how far a read has come.
@@ -80,18 +83,38 @@ func ReadLive(ctx context.Context, r apiclient.Reader, projects []ProjectRef, o 
 		return nil, err
 	}
 
+	// Projects are known by name; of two with the same name, the one the
+	// files pin by id is the one meant, and the other is left out.
+	pinned := map[int64]bool{}
+	for _, ref := range projects {
+		if ref.ID != 0 {
+			pinned[ref.ID] = true
+		}
+	}
 	byID := map[int64]apiclient.Project{}
 	for _, p := range all {
-		if _, dup := live.Projects[p.Name]; dup {
-			return nil, fmt.Errorf("read projects: two projects are named %q; rename one on the server or pin the project by id", p.Name)
+		byID[p.ID] = p
+		if old, dup := live.Projects[p.Name]; dup {
+			switch {
+			case pinned[old.ID] && !pinned[p.ID]:
+				continue
+			case pinned[p.ID] && !pinned[old.ID]:
+			default:
+				return nil, fmt.Errorf("read projects: two projects are named %q (ids %d and %d); rename one on the server, or pin the one the files mean with its id", p.Name, old.ID, p.ID)
+			}
 		}
 		live.Projects[p.Name] = &diff.LiveProject{ID: p.ID, Name: p.Name, Description: p.Description}
-		byID[p.ID] = p
 	}
 
 	// The projects to read in full, each once.
 	var toRead []*diff.LiveProject
 	seen := map[int64]bool{}
+	if o.AllProjects {
+		projects = nil
+		for _, p := range all {
+			projects = append(projects, ProjectRef{Name: p.Name, ID: p.ID})
+		}
+	}
 	for _, ref := range projects {
 		var lp *diff.LiveProject
 		if ref.ID != 0 {

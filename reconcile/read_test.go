@@ -290,3 +290,21 @@ func TestReadLiveProgress(t *testing.T) {
 		t.Error("progress counted no objects")
 	}
 }
+
+// Two projects with the same name: pinning one by id reads that one; with
+// no pin the read stops, naming both ids.
+func TestReadLiveDuplicateProjectNames(t *testing.T) {
+	f := sampleServer()
+	f.projects = append(f.projects, apiclient.Project{ID: 3, Name: "销售分析"})
+	live, err := ReadLive(context.Background(), f, []ProjectRef{{Name: "销售分析", ID: 1}}, ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lp := live.Projects["销售分析"]; lp == nil || lp.ID != 1 || !lp.Read {
+		t.Errorf("project 销售分析 = %+v, want id 1 read in full", lp)
+	}
+	_, err = ReadLive(context.Background(), f, []ProjectRef{{Name: "销售分析"}}, ReadOptions{})
+	if err == nil || !strings.Contains(err.Error(), "ids 1 and 3") {
+		t.Errorf("unpinned duplicate: err %v", err)
+	}
+}

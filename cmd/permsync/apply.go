@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -67,7 +68,9 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		if pf.simulator == "" {
 			pf.simulator = f.Options.Simulator
 		}
-		if pf.statePath == "" && f.Options.Simulator == "" {
+		if pf.statePath == "" {
+			// Empty for a simulator run that kept its state in a
+			// temporary directory: it starts afresh again.
 			pf.statePath = f.StatePath
 		}
 		// The plan was reviewed: applying it is the approval.
@@ -88,22 +91,12 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		return exitError
 	}
 
-	if *forceUnlock {
-		held, err := reconcile.ForceUnlock(s.statePath)
-		if err != nil {
-			printErr(env, "apply", err)
-			return exitError
-		}
-		if held.PID != 0 {
-			fmt.Fprintf(env.stderr, "Removed the lock of pid %d on %s (since %s).\n", held.PID, held.Host, held.Created.Format("2006-01-02 15:04:05 MST"))
-		}
-	}
-	lock, err := reconcile.AcquireLock(s.statePath)
+	unlock, err := s.lock(env, *forceUnlock)
 	if err != nil {
 		printErr(env, "apply", err)
 		return exitError
 	}
-	defer lock.Release()
+	defer unlock()
 
 	color := env.isTerminal && !pf.noColor
 	p, err := s.plan(ctx, env, pf.allowMassDelete)
@@ -111,6 +104,9 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		printErr(env, "apply", err)
 		return exitError
 	}
+	// newRefusals are the refusals of today's plan that the saved plan
+	// shown below lacks.
+	var newRefusals []string
 	if saved != nil {
 		if !diff.Equal(saved.Plan, p) {
 			fmt.Fprintln(env.stderr, "permsync apply: stale plan: the server or the files changed since the plan was saved. Differences:")
@@ -119,6 +115,13 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 			}
 			fmt.Fprintln(env.stderr, "Nothing was changed. Run 'permsync plan' again and review the new plan.")
 			return exitError
+		}
+		// The saved plan is applied as reviewed, under the guard rails of
+		// today's server: a maxDeletes share may have shrunk since.
+		for _, r := range p.Refusals {
+			if !slices.Contains(saved.Plan.Refusals, r) {
+				newRefusals = append(newRefusals, r)
+			}
 		}
 		p = saved.Plan
 	}
@@ -129,7 +132,10 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	if len(p.Changes) == 0 {
 		return exitOK
 	}
-	if len(p.Refusals) > 0 {
+	if len(p.Refusals)+len(newRefusals) > 0 {
+		for _, r := range newRefusals {
+			fmt.Fprintf(env.stderr, "permsync apply: refused now: %s\n", r)
+		}
 		fmt.Fprintln(env.stderr, "permsync apply: the plan cannot be applied (see above); nothing was changed.")
 		return exitError
 	}
@@ -138,7 +144,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 			fmt.Fprintln(env.stderr, "permsync apply: no terminal to ask for approval: review the plan and run again with --auto-approve, or apply a saved plan (permsync plan --out PLANFILE). Nothing was changed.")
 			return exitError
 		}
-		if !confirm(env.stdin, env.stdout) {
+		if !confirm(ctx, env.stdin, env.stdout) {
 			fmt.Fprintln(env.stdout, "Apply cancelled. Nothing was changed.")
 			return exitError
 		}
@@ -159,7 +165,14 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	}
 	if applyErr != nil {
 		printErr(env, "apply", applyErr)
-		fmt.Fprintf(env.stderr, "The state at %s records exactly what was applied.\n", s.statePath)
+		switch {
+		case res == nil:
+			// Refused before the first write.
+		case errors.Is(applyErr, reconcile.ErrStateNotSaved):
+			fmt.Fprintf(env.stderr, "The state at %s does not record every change reported applied above: fix the cause before running apply again.\n", s.statePath)
+		default:
+			fmt.Fprintf(env.stderr, "The state at %s records exactly what was applied.\n", s.statePath)
+		}
 		return exitError
 	}
 	if res.Failed() > 0 {
@@ -186,14 +199,52 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	return exitOK
 }
 
-// confirm asks for "yes" as Terraform does.
-func confirm(in io.Reader, out io.Writer) bool {
+// lock takes the state's lock (removing a stale one first with
+// forceUnlock) and reads the state again under it: an apply that held the
+// lock when the session was opened may have written the state since. The
+// returned func releases the lock.
+func (s *session) lock(env *cmdEnv, forceUnlock bool) (func(), error) {
+	if forceUnlock {
+		held, err := reconcile.ForceUnlock(s.statePath)
+		if err != nil {
+			return nil, err
+		}
+		if held.PID != 0 {
+			fmt.Fprintf(env.stderr, "Removed the lock of pid %d on %s (since %s).\n", held.PID, held.Host, held.Created.Format("2006-01-02 15:04:05 MST"))
+		}
+	}
+	lock, err := reconcile.AcquireLock(s.statePath)
+	if err != nil {
+		return nil, err
+	}
+	unlock := func() {
+		if err := lock.Release(); err != nil {
+			printErr(env, "apply", err)
+		}
+	}
+	if err := s.loadState(); err != nil {
+		unlock()
+		return nil, err
+	}
+	return unlock, nil
+}
+
+// confirm asks for "yes" as Terraform does. Ctrl-C (ctx cancelled) at the
+// prompt is a no, so the lock is released on the way out.
+func confirm(ctx context.Context, in io.Reader, out io.Writer) bool {
 	fmt.Fprint(out, "\nDo you want to apply these changes?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
-	line, err := bufio.NewReader(in).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
+	answer := make(chan bool, 1)
+	go func() {
+		line, err := bufio.NewReader(in).ReadString('\n')
+		answer <- (err == nil || errors.Is(err, io.EOF)) && strings.TrimSpace(line) == "yes"
+	}()
+	select {
+	case yes := <-answer:
+		return yes
+	case <-ctx.Done():
+		fmt.Fprintln(out)
 		return false
 	}
-	return strings.TrimSpace(line) == "yes"
 }
 
 // printReport prints what was applied, what failed (with the server's

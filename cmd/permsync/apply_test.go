@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,7 +11,9 @@ import (
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/apiclient/youdatatest"
+	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/reconcile"
+	"github.com/permsync/permsync/reconcile/planfile"
 )
 
 // quickstartServer starts a simulator seeded with the quickstart's
@@ -181,5 +185,120 @@ func TestSimulatorRunLeavesNoState(t *testing.T) {
 	}
 	if _, err := os.Stat("../../examples/quickstart/.permsync"); err == nil {
 		t.Error("a simulator run wrote a state beside the examples")
+	}
+}
+
+// Output sent to the null device is no terminal: no prompt, no progress.
+func TestIsTerminalNotDevNull(t *testing.T) {
+	f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if isTerminal(f) {
+		t.Errorf("%s is taken for a terminal", os.DevNull)
+	}
+}
+
+// The state is read again once the lock is held: an apply that held the
+// lock while this one loaded its files may have written it since.
+func TestLockRereadsState(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.json")
+	st := diff.NewState()
+	if err := reconcile.SaveState(state, st); err != nil {
+		t.Fatal(err)
+	}
+	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
+	pf := addPlanFlags(fs)
+	if err := fs.Parse([]string{"-f", planQuickstartDesired, "--simulator", quickstartBefore, "--state", state}); err != nil {
+		t.Fatal(err)
+	}
+	env := &cmdEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }}
+	s, err := pf.open(context.Background(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	// Another apply records an object meanwhile.
+	st.Objects["group 销售分析/x"] = &diff.ObjectState{Created: true, ID: 9}
+	if err := reconcile.SaveState(state, st); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := s.lock(env, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	if s.state.Serial != st.Serial || s.state.Objects["group 销售分析/x"] == nil {
+		t.Errorf("state under the lock: serial %d, objects %v; want serial %d with the new object", s.state.Serial, s.state.Objects, st.Serial)
+	}
+}
+
+// A plan saved with --simulator and --state is applied on top of that
+// state, not a throwaway one.
+func TestApplySavedSimulatorPlanKeepsItsState(t *testing.T) {
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state.json")
+	planFile := filepath.Join(dir, "sim.plan")
+	code, _, stderr := runExportCmd(t, nil, "plan", "-f", planQuickstartDesired, "--simulator", quickstartBefore, "--state", state, "--out", planFile)
+	if code != exitOK {
+		t.Fatalf("plan: exit %d\n%s", code, stderr)
+	}
+	code, stdout, stderr := runExportCmd(t, nil, "apply", planFile)
+	if code != exitOK {
+		t.Fatalf("apply: exit %d\n%s%s", code, stdout, stderr)
+	}
+	st, exists, err := reconcile.LoadState(state)
+	if err != nil || !exists || st.Serial == 0 {
+		t.Errorf("state %s after apply: exists %v, serial %d, err %v", state, exists, st.Serial, err)
+	}
+}
+
+// A saved plan is refused when re-planning refuses it now, even though the
+// saved one carried no refusal.
+func TestApplySavedPlanRefusedNow(t *testing.T) {
+	dir := filepath.Join(planCases, "mass-delete-refused")
+	planFile := filepath.Join(t.TempDir(), "p.plan")
+	code, _, stderr := runExportCmd(t, nil, "plan", "-f", filepath.Join(dir, "desired"), "--simulator", filepath.Join(dir, "live.yaml"), "--out", planFile)
+	if code != exitOK {
+		t.Fatalf("plan: exit %d\n%s", code, stderr)
+	}
+	f, err := planfile.Read(planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Plan.Refusals) == 0 {
+		t.Fatal("the case plans no refusal")
+	}
+	f.Plan.Refusals = nil // as when the share allowed was larger
+	if err := planfile.Write(planFile, f); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runExportCmd(t, nil, "apply", planFile)
+	if code != exitError || !strings.Contains(stderr, "refused now") || !strings.Contains(stderr, "maxDeletes") {
+		t.Fatalf("apply: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout, "Apply complete") {
+		t.Errorf("the plan was applied:\n%s", stdout)
+	}
+}
+
+func TestConfirm(t *testing.T) {
+	for in, want := range map[string]bool{"yes\n": true, "yes": true, " yes \n": true, "y\n": false, "": false} {
+		if got := confirm(context.Background(), strings.NewReader(in), io.Discard); got != want {
+			t.Errorf("confirm(%q) = %v", in, got)
+		}
+	}
+}
+
+// Ctrl-C at the prompt answers no at once, while stdin is still open, so
+// apply returns and releases its lock.
+func TestConfirmInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r, w := io.Pipe() // never written: a terminal nobody types into
+	defer w.Close()
+	if confirm(ctx, r, io.Discard) {
+		t.Error("an interrupted prompt approved the apply")
 	}
 }

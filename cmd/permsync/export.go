@@ -71,6 +71,11 @@ func runExport(ctx context.Context, env *cmdEnv, args []string) int {
 			printErr(env, "export", fmt.Errorf("state %s: %w", state, err))
 			return exitError
 		}
+		// Refuse now rather than after reading the whole server.
+		if err := export.CheckDir(*out); err != nil {
+			printErr(env, "export", err)
+			return exitError
+		}
 	}
 
 	api, server, closeAPI, err := exportClient(ctx, env, sf, *simulator)

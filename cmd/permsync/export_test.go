@@ -162,3 +162,31 @@ func TestExportProgress(t *testing.T) {
 		t.Errorf("progress went to stdout")
 	}
 }
+
+// An export into a directory that already holds YAML files is refused
+// before anything is read from the server.
+func TestExportRefusesDirBeforeReading(t *testing.T) {
+	seed, err := youdatatest.LoadSeed(quickstartBefore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := youdatatest.New(youdatatest.Options{Seed: seed})
+	defer sim.Close()
+	dir := filepath.Join(t.TempDir(), "permissions")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "team.yaml"), []byte("version: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sim.ResetCalls()
+	code, _, stderr := runExportCmd(t, map[string]string{apiclient.EnvToken: sim.Token()}, "export", "--server", sim.URL(), "--out", dir)
+	if code != exitError || !strings.Contains(stderr, "team.yaml") || !strings.Contains(stderr, "--force") {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	for ep, n := range sim.Calls() {
+		if ep != "util/genToken" {
+			t.Errorf("%s called %d times before the refusal", ep, n)
+		}
+	}
+}

@@ -109,10 +109,14 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Run 'permsync <command> -h' for a command's flags.")
 }
 
+// isTerminal reports whether f is a terminal: a character device other
+// than the null device (output sent to /dev/null is no terminal to show
+// progress on or to ask for approval).
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
-	if err != nil {
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
 		return false
 	}
-	return fi.Mode()&os.ModeCharDevice != 0
+	null, err := os.Stat(os.DevNull)
+	return err != nil || !os.SameFile(fi, null)
 }

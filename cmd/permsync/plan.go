@@ -104,10 +104,15 @@ func writePlan(w io.Writer, p *diff.Plan, format string, color bool) error {
 // savePlan writes the plan file with what apply PLANFILE needs to re-plan
 // and compare.
 func savePlan(path string, s *session, pf *planFlags, p *diff.Plan) error {
+	statePath := s.statePath
+	if s.tempDir != "" {
+		// The simulator's throwaway state: apply starts afresh too.
+		statePath = ""
+	}
 	f := &planfile.File{
 		CreatedBy:   "permsync " + version,
 		Server:      s.serverURL,
-		StatePath:   s.statePath,
+		StatePath:   statePath,
 		StateSerial: s.state.Serial,
 		Plan:        p,
 		Options: planfile.Options{

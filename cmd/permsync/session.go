@@ -133,16 +133,26 @@ func (f *planFlags) open(ctx context.Context, env *cmdEnv) (*session, error) {
 			s.statePath = reconcile.DefaultStatePath(f.files[0])
 		}
 	}
-	s.state, s.stateExists, err = reconcile.LoadState(s.statePath)
-	if err != nil {
+	if err := s.loadState(); err != nil {
 		s.close()
 		return nil, err
 	}
-	if s.stateExists && s.state.Server != "" && s.state.Server != s.serverURL && f.simulator == "" {
-		s.close()
-		return nil, fmt.Errorf("state %s belongs to server %s, not %s: use --state to name the state of this server", s.statePath, s.state.Server, s.serverURL)
-	}
 	return s, nil
+}
+
+// loadState (re)reads the state file. apply calls it again once it holds
+// the lock, so that it plans and records on top of what an apply that
+// held the lock before it wrote.
+func (s *session) loadState() error {
+	st, exists, err := reconcile.LoadState(s.statePath)
+	if err != nil {
+		return err
+	}
+	if exists && st.Server != "" && st.Server != s.serverURL && s.sim == nil {
+		return fmt.Errorf("state %s belongs to server %s, not %s: use --state to name the state of this server", s.statePath, st.Server, s.serverURL)
+	}
+	s.state, s.stateExists = st, exists
+	return nil
 }
 
 // projectRefs are the projects the files name.
@@ -184,12 +194,16 @@ func (s *session) readLive(ctx context.Context, env *cmdEnv) (*diff.Live, error)
 		return nil, fmt.Errorf("reading the server (nothing was changed): %w", err)
 	}
 	// The token's user may be known by email; the diff compares uniqueIds.
+	// Two users with that email leave it unresolved rather than pick one.
 	if _, ok := live.Users[live.TokenUser]; !ok && live.TokenUser != "" {
+		var match []string
 		for _, u := range live.Users {
 			if u.Email != nil && *u.Email == live.TokenUser {
-				live.TokenUser = u.UniqueID
-				break
+				match = append(match, u.UniqueID)
 			}
+		}
+		if len(match) == 1 {
+			live.TokenUser = match[0]
 		}
 	}
 	return live, nil

@@ -68,19 +68,10 @@ func ParseSplit(s string) (Split, error) {
 // exist is an error.
 func Read(ctx context.Context, r apiclient.Reader, names []string, o reconcile.ReadOptions) (*diff.Live, error) {
 	var refs []reconcile.ProjectRef
-	if len(names) == 0 {
-		ps, err := r.ListProjects(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("read projects: %w", err)
-		}
-		for _, p := range ps {
-			refs = append(refs, reconcile.ProjectRef{Name: p.Name})
-		}
-	} else {
-		for _, n := range names {
-			refs = append(refs, reconcile.ProjectRef{Name: strings.TrimSpace(n)})
-		}
+	for _, n := range names {
+		refs = append(refs, reconcile.ProjectRef{Name: strings.TrimSpace(n)})
 	}
+	o.AllProjects = len(names) == 0
 	live, err := reconcile.ReadLive(ctx, r, refs, o)
 	if err != nil {
 		return nil, err
@@ -254,7 +245,7 @@ func Write(live *diff.Live, dir string, o Options) (*Result, error) {
 	res := &Result{}
 	if len(existing) > 0 {
 		if !o.Force {
-			return nil, fmt.Errorf("export: %s already holds YAML files (%s); they would be loaded with the export: export into an empty or new directory, or pass --force to overwrite", dir, listSome(existing))
+			return nil, errHoldsYAML(dir, existing)
 		}
 		ours := map[string]bool{}
 		for _, f := range files {
@@ -288,6 +279,23 @@ func Write(live *diff.Live, dir string, o Options) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// CheckDir returns the error Write returns without Force when dir already
+// holds YAML files, so a caller can refuse before reading a large server.
+func CheckDir(dir string) error {
+	existing, err := yamlFiles(dir)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if len(existing) > 0 {
+		return errHoldsYAML(dir, existing)
+	}
+	return nil
+}
+
+func errHoldsYAML(dir string, existing []string) error {
+	return fmt.Errorf("export: %s already holds YAML files (%s); they would be loaded with the export: export into an empty or new directory, or pass --force to overwrite", dir, listSome(existing))
 }
 
 // State is the state that goes with an export of live: the server ids of

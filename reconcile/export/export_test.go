@@ -453,3 +453,25 @@ func TestParseSplit(t *testing.T) {
 		t.Errorf("ParseSplit(by-team): %v", err)
 	}
 }
+
+// TestReadAllProjectsListsThemOnce: exporting every project reads each in
+// full, with a single project/list call.
+func TestReadAllProjectsListsThemOnce(t *testing.T) {
+	sim, c := newSim(t, fullSeed)
+	sim.ResetCalls()
+	live, err := Read(context.Background(), c, nil, reconcile.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := sim.Calls()["project/list"]; n != 1 {
+		t.Errorf("%d project/list calls, want 1", n)
+	}
+	if len(live.Projects) == 0 {
+		t.Fatal("no projects read")
+	}
+	for name, lp := range live.Projects {
+		if !lp.Read {
+			t.Errorf("project %q not read in full", name)
+		}
+	}
+}
