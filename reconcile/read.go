@@ -160,12 +160,19 @@ func (rd *reader) tick(objects int64) {
 	}
 }
 
+// users pages through the domain users. getAllUsers gives no total, and a
+// server may answer fewer users than asked for, so the offset advances by
+// what came and only an empty page ends the list: a short page is never
+// taken for the end, at the cost of one call.
 func (rd *reader) users(ctx context.Context, live *diff.Live) error {
-	for offset := 0; ; offset += rd.o.PageSize {
+	for offset := 0; ; {
 		page, err := rd.r.GetAllUsers(ctx, offset, rd.o.PageSize)
 		rd.tick(int64(len(page)))
 		if err != nil {
 			return fmt.Errorf("read users (offset %d): %w", offset, err)
+		}
+		if len(page) == 0 {
+			return nil
 		}
 		for _, u := range page {
 			if _, dup := live.Users[u.UniqueID]; dup {
@@ -175,9 +182,7 @@ func (rd *reader) users(ctx context.Context, live *diff.Live) error {
 				ID: u.ID, UniqueID: u.UniqueID, Email: u.Email, Nick: u.Nick, Phone: u.Phone, CustomInfo: u.CustomInfo,
 			}
 		}
-		if len(page) < rd.o.PageSize {
-			return nil
-		}
+		offset += len(page)
 	}
 }
 
@@ -316,14 +321,16 @@ func (rd *reader) project(ctx context.Context, lp *diff.LiveProject) error {
 func (rd *reader) members(ctx context.Context, lp *diff.LiveProject) ([]apiclient.ProjectUser, error) {
 	var out []apiclient.ProjectUser
 	seen := map[string]bool{}
+	// total is the server's count; -1 until the first page, and stays -1
+	// when the server gives none (then an empty page ends the list).
 	total := -1
-	for offset := 0; ; offset += rd.o.PageSize {
+	for offset := 0; ; {
 		page, t, err := rd.r.ListProjectUsers(ctx, lp.ID, offset, rd.o.PageSize)
 		rd.tick(int64(len(page)))
 		if err != nil {
 			return nil, fmt.Errorf("read members of project %q (offset %d): %w", lp.Name, offset, err)
 		}
-		if total == -1 {
+		if offset == 0 {
 			total = t
 		} else if t != total {
 			return nil, fmt.Errorf("read members of project %q: the member count changed from %d to %d while paging; try again", lp.Name, total, t)
@@ -335,14 +342,19 @@ func (rd *reader) members(ctx context.Context, lp *diff.LiveProject) ([]apiclien
 			seen[m.UniqueID] = true
 			out = append(out, m)
 		}
-		if len(out) >= total {
+		if total >= 0 && len(out) >= total {
 			break
 		}
 		if len(page) == 0 {
+			if total < 0 {
+				break
+			}
 			return nil, fmt.Errorf("read members of project %q: paging ended after %d of %d members", lp.Name, len(out), total)
 		}
+		// A server may answer fewer than asked for: go on from what came.
+		offset += len(page)
 	}
-	if len(out) != total {
+	if total >= 0 && len(out) != total {
 		return nil, fmt.Errorf("read members of project %q: read %d members, the server says %d", lp.Name, len(out), total)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].UniqueID < out[j].UniqueID })

@@ -29,6 +29,11 @@ type fakeReader struct {
 	sysr   []apiclient.SystemRole
 	failOn string // method name that fails
 	calls  map[string]int
+	// maxPage, when set, caps every page below what was asked, as a
+	// server with its own limit would.
+	maxPage int
+	// noTotal makes projectUser/list answer without a total (-1).
+	noTotal bool
 }
 
 var _ apiclient.Reader = (*fakeReader)(nil)
@@ -61,7 +66,14 @@ func (f *fakeReader) GetAllUsers(ctx context.Context, offset, limit int) ([]apic
 	if err := f.hit("GetAllUsers"); err != nil {
 		return nil, err
 	}
-	return page(f.users, offset, limit), nil
+	return page(f.users, offset, f.capped(limit)), nil
+}
+
+func (f *fakeReader) capped(limit int) int {
+	if f.maxPage > 0 && limit > f.maxPage {
+		return f.maxPage
+	}
+	return limit
 }
 
 func (f *fakeReader) ListProjects(ctx context.Context) ([]apiclient.Project, error) {
@@ -79,7 +91,10 @@ func (f *fakeReader) ListProjectUsers(ctx context.Context, id int64, offset, lim
 	if t, ok := f.total[id]; ok {
 		total = t
 	}
-	return page(f.members[id], offset, limit), total, nil
+	if f.noTotal {
+		total = -1
+	}
+	return page(f.members[id], offset, f.capped(limit)), total, nil
 }
 
 func (f *fakeReader) ListRoles(ctx context.Context, id int64, typ string) (*apiclient.RoleTree, error) {
@@ -282,9 +297,10 @@ func TestReadLiveProgress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 4 user pages, projects, system roles, 3 member pages, 2 trees, 5 members' permissions.
-	if last.Calls != 16 {
-		t.Errorf("progress counted %d calls, want 16", last.Calls)
+	// 5 user pages (the last one empty), projects, system roles, 3 member
+	// pages, 2 trees, 5 members' permissions.
+	if last.Calls != 17 {
+		t.Errorf("progress counted %d calls, want 17", last.Calls)
 	}
 	if last.Objects == 0 {
 		t.Error("progress counted no objects")
@@ -306,5 +322,36 @@ func TestReadLiveDuplicateProjectNames(t *testing.T) {
 	_, err = ReadLive(context.Background(), f, []ProjectRef{{Name: "销售分析"}}, ReadOptions{})
 	if err == nil || !strings.Contains(err.Error(), "ids 1 and 3") {
 		t.Errorf("unpinned duplicate: err %v", err)
+	}
+}
+
+// A server that answers fewer items than asked for must not make the read
+// skip or drop any: the offset follows what came, and only an empty page
+// (or the total) ends a list.
+func TestReadLiveServerCapsPages(t *testing.T) {
+	want, err := ReadLive(context.Background(), sampleServer(), []ProjectRef{{Name: "销售分析"}}, ReadOptions{PageSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := sampleServer()
+	f.maxPage = 2
+	got, err := ReadLive(context.Background(), f, []ProjectRef{{Name: "销售分析"}}, ReadOptions{PageSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("pages capped at 2 read something else (-uncapped +capped):\n%s", d)
+	}
+}
+
+func TestReadLiveMembersWithoutTotal(t *testing.T) {
+	f := sampleServer()
+	f.noTotal = true
+	live, err := ReadLive(context.Background(), f, []ProjectRef{{Name: "销售分析"}}, ReadOptions{PageSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(live.Projects["销售分析"].Members); n != 5 {
+		t.Errorf("read %d members without a total, want 5", n)
 	}
 }
