@@ -88,11 +88,18 @@ func (l *Lock) Release() error {
 	return nil
 }
 
-// ForceUnlock removes the lock of the state at statePath, whoever holds it,
-// and returns what it held (zero if there was no lock).
+// ForceUnlock removes the lock of the state at statePath and returns what
+// it held (zero if there was no lock). A lock whose holder still runs on
+// this host is kept: that apply is not stale, and two applies must never
+// write at once. A holder on another host cannot be checked; the caller
+// vouches for it.
 func ForceUnlock(statePath string) (LockInfo, error) {
 	path := LockPath(statePath)
 	held, _ := readLock(path)
+	if host, _ := os.Hostname(); held.PID != 0 && held.Host == host && processAlive(held.PID) {
+		return held, fmt.Errorf("force-unlock: the apply holding %s (pid %d, since %s) is still running on this host; wait for it or stop it first",
+			path, held.PID, held.Created.Format(time.RFC3339))
+	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return held, fmt.Errorf("force-unlock: %w", err)
 	}

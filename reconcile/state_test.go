@@ -126,3 +126,20 @@ func TestStaleLock(t *testing.T) {
 	}
 	l.Release()
 }
+
+// A lock held by a process that still runs on this host is not stale, and
+// --force-unlock keeps it.
+func TestForceUnlockKeepsALiveHolder(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.json")
+	l, err := AcquireLock(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	if _, err := ForceUnlock(state); err == nil || !strings.Contains(err.Error(), "still running") {
+		t.Fatalf("force-unlock of a live holder: %v", err)
+	}
+	if _, err := AcquireLock(state); err == nil {
+		t.Error("the lock was removed")
+	}
+}

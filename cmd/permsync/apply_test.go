@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -140,6 +142,28 @@ func TestApplyLock(t *testing.T) {
 	}
 	if n := writes(sim); n != 0 {
 		t.Errorf("%d write calls under a held lock", n)
+	}
+	// The holder (this test) still runs: --force-unlock keeps the lock.
+	code, _, stderr = runExportCmd(t, vars, "apply", "-f", desired, "--server", sim.URL(), "--state", state, "--auto-approve", "--force-unlock")
+	if code != exitError || !strings.Contains(stderr, "still running") || writes(sim) != 0 {
+		t.Fatalf("apply --force-unlock of a live holder: exit %d\n%s", code, stderr)
+	}
+
+	// A lock left by an apply that was killed: reported as stale, and
+	// --force-unlock removes it.
+	lock.Release()
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skip("no 'true' command:", err)
+	}
+	host, _ := os.Hostname()
+	stale := fmt.Sprintf(`{"pid": %d, "host": %q, "created": "2026-01-01T00:00:00Z"}`, dead.Process.Pid, host)
+	if err := os.WriteFile(reconcile.LockPath(state), []byte(stale), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runExportCmd(t, vars, "apply", "-f", desired, "--server", sim.URL(), "--state", state, "--auto-approve")
+	if code != exitError || !strings.Contains(stderr, "no longer running") {
+		t.Fatalf("apply under a stale lock: exit %d\n%s", code, stderr)
 	}
 	code, stdout, stderr := runExportCmd(t, vars, "apply", "-f", desired, "--server", sim.URL(), "--state", state, "--auto-approve", "--force-unlock")
 	if code != exitOK || !strings.Contains(stderr, "Removed the lock") {
