@@ -326,3 +326,26 @@ func TestConfirmInterrupted(t *testing.T) {
 		t.Error("an interrupted prompt approved the apply")
 	}
 }
+
+// plan reads through a client interface without write methods; whatever
+// the output, the server sees no write.
+func TestPlanMakesNoWrites(t *testing.T) {
+	sim, vars, desired := quickstartServer(t)
+	out := filepath.Join(t.TempDir(), "p.plan")
+	for _, args := range [][]string{
+		{"--detailed-exitcode"},
+		{"-o", "json"},
+		{"-o", "markdown", "--out", out},
+	} {
+		code, _, stderr := runExportCmd(t, vars, append([]string{"plan", "-f", desired, "--server", sim.URL()}, args...)...)
+		if code != exitOK && code != exitChanges {
+			t.Fatalf("plan %v: exit %d\n%s", args, code, stderr)
+		}
+	}
+	if n := writes(sim); n != 0 {
+		t.Errorf("plan made %d write calls: %v", n, sim.Calls())
+	}
+	if sim.Calls()["user/permissions"] == 0 {
+		t.Error("the plan read nothing: the test proves nothing")
+	}
+}

@@ -167,7 +167,7 @@ func exportClient(ctx context.Context, env *cmdEnv, sf *serverFlags, simulator s
 		sim.Close()
 		return nil, "", nil, fmt.Errorf("simulator: %w", err)
 	}
-	return c, "simulator:" + simulator, sim.Close, nil
+	return c, simulatorURL(simulator), sim.Close, nil
 }
 
 // progressLine is a self-overwriting status line on stderr, shown only on

@@ -102,9 +102,7 @@ func (f *planFlags) open(ctx context.Context, env *cmdEnv) (*session, error) {
 			return nil, fmt.Errorf("simulator: %w", err)
 		}
 		s.api = c
-		// A URL, so the plan file and the state can record it like a
-		// server's: simulator://embedded/<seed path>.
-		s.serverURL = (&url.URL{Scheme: "simulator", Host: "embedded", Path: "/" + filepath.ToSlash(f.simulator)}).String()
+		s.serverURL = simulatorURL(f.simulator)
 		if s.tokenUser == "" {
 			s.tokenUser = s.sim.TokenUser()
 		}
@@ -153,6 +151,12 @@ func (s *session) loadState() error {
 	}
 	s.state, s.stateExists = st, exists
 	return nil
+}
+
+// simulatorURL names the embedded simulator seeded from seed as a URL, so
+// plan files and states record it as they record a server.
+func simulatorURL(seed string) string {
+	return (&url.URL{Scheme: "simulator", Host: "embedded", Path: "/" + filepath.ToSlash(seed)}).String()
 }
 
 // projectRefs are the projects the files name.
