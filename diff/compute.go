@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -396,23 +395,12 @@ func (p *planner) checkDeletes() {
 func maxDeletes(md *spec.MaxDeletes, n int) (int, string) {
 	switch {
 	case md == nil:
-		return atLeast1(n * 10 / 100), "default 10%"
-	case md.Percent && md.Share <= 0:
-		return 0, "0%"
+		return md.Limit(n), "default " + spec.DefaultMaxDeletes.String()
 	case md.Percent:
-		// The epsilon absorbs the error of a decimal share in binary
-		// floating point: 4.6% of 1500 is 69, not 68.99999999999999.
-		return atLeast1(int(math.Floor(float64(n)*md.Share/100 + 1e-9))), strconv.FormatFloat(md.Share, 'f', -1, 64) + "%"
+		return md.Limit(n), strconv.FormatFloat(md.Share, 'f', -1, 64) + "%"
 	default:
-		return md.Count, "settings.maxDeletes"
+		return md.Limit(n), "settings.maxDeletes"
 	}
-}
-
-func atLeast1(n int) int {
-	if n < 1 {
-		return 1
-	}
-	return n
 }
 
 func sortedKeys[V any](m map[string]V) []string {
