@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/permsync/permsync/spec"
 )
@@ -474,6 +475,9 @@ func (o *obj) id(id int64) {
 	o.ns.ID = id
 }
 
+// maxReasonValue is the longest server value a drift reason quotes.
+const maxReasonValue = 48
+
 // readable compares a desired value with the live one.
 func (o *obj) readable(name string, desired, live any) {
 	d := Canonical(desired)
@@ -484,7 +488,13 @@ func (o *obj) readable(name string, desired, live any) {
 	l := Canonical(live)
 	o.before[name] = l
 	if !bytes.Equal(d, l) {
-		o.drift = append(o.drift, fmt.Sprintf("drift: %s is %s on the server", name, l))
+		// A short value reads well in the reason; a long one (members,
+		// rules) is shown by the attribute lines, not repeated here.
+		if utf8.RuneCount(l) <= maxReasonValue {
+			o.drift = append(o.drift, fmt.Sprintf("drift: %s is %s on the server", name, l))
+		} else {
+			o.drift = append(o.drift, fmt.Sprintf("drift: %s changed on the server", name))
+		}
 	}
 }
 

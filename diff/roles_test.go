@@ -200,7 +200,7 @@ projects: [{name: P, roles: [{name: R, users: [alice]}]}]`,
 			want: []string{"update dataPermission P//DP"},
 			check: func(t *testing.T, p *Plan) {
 				c := p.Changes[0]
-				if !strings.HasPrefix(c.Reason, "drift: rules is ") || c.NewState.Facets["rules"].Hash == "" {
+				if !strings.HasPrefix(c.Reason, "drift: rules ") || c.NewState.Facets["rules"].Hash == "" {
 					t.Errorf("change = %+v", c)
 				}
 			},

@@ -72,3 +72,19 @@ func TestRemovesUsers(t *testing.T) {
 		t.Error("deleting a user does not count")
 	}
 }
+
+// A drift reason quotes a short server value and only names a long one,
+// which the attribute lines show in full.
+func TestDriftReasonLength(t *testing.T) {
+	short := &obj{exists: true, before: Attrs{}, after: Attrs{}}
+	short.readable("nick", "Alice", "Al")
+	if len(short.drift) != 1 || short.drift[0] != `drift: nick is "Al" on the server` {
+		t.Errorf("short drift: %q", short.drift)
+	}
+	long := &obj{exists: true, before: Attrs{}, after: Attrs{}}
+	members := []string{"liu.yang@example.com", "wang.fang@example.com", "wu.hao@example.com"}
+	long.readable("members", members[:2], members)
+	if len(long.drift) != 1 || long.drift[0] != "drift: members changed on the server" {
+		t.Errorf("long drift: %q", long.drift)
+	}
+}
