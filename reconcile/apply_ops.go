@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -1100,7 +1101,7 @@ func (a *applier) deleteCalls(idx []int) []*call {
 				a.setFailed(i, err)
 				continue
 			}
-			calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error { return a.api.DeleteRole(ctx, req) }})
+			calls = append(calls, &call{idx: []int{i}, run: goneIsDone(func(ctx context.Context) error { return a.api.DeleteRole(ctx, req) })})
 		case diff.KindGroup:
 			pid := a.projectID(c)
 			if pid == 0 {
@@ -1108,7 +1109,7 @@ func (a *applier) deleteCalls(idx []int) []*call {
 				continue
 			}
 			req := groupDels(pid, c)
-			calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error { return a.api.DeleteGroups(ctx, req) }})
+			calls = append(calls, &call{idx: []int{i}, run: goneIsDone(func(ctx context.Context) error { return a.api.DeleteGroups(ctx, req) })})
 		case diff.KindMember:
 			pid := a.projectID(c)
 			if pid == 0 {
@@ -1126,7 +1127,7 @@ func (a *applier) deleteCalls(idx []int) []*call {
 			memberUsers[pid] = append(memberUsers[pid], user)
 		case diff.KindProject:
 			id := c.Before.Int("id")
-			calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error { return a.api.DeleteProject(ctx, id) }})
+			calls = append(calls, &call{idx: []int{i}, run: goneIsDone(func(ctx context.Context) error { return a.api.DeleteProject(ctx, id) })})
 		case diff.KindDepartment:
 			orgIdx = append(orgIdx, i)
 			orgCodes = append(orgCodes, c.Key)
@@ -1169,6 +1170,22 @@ func (a *applier) deleteCalls(idx []int) []*call {
 		}})
 	}
 	return calls
+}
+
+// goneIsDone treats the deletion of one object the server answers does
+// not exist ("对应的…不存在") as done: the goal of a delete is reached, and an
+// object deleted by hand must not fail every later apply because the state
+// still remembers it. Batched deletes are not wrapped: such an answer would
+// not say which of their objects is gone.
+func goneIsDone(run func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		err := run(ctx)
+		var ae *apiclient.APIError
+		if errors.As(err, &ae) && strings.Contains(ae.Message, "不存在") {
+			return nil
+		}
+		return err
+	}
 }
 
 // ---- small set helpers ----

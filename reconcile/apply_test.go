@@ -604,3 +604,47 @@ func TestGroupDelsFallsBackToPath(t *testing.T) {
 		t.Errorf("group/dels (-want +got):\n%s", d)
 	}
 }
+
+// A group or role deleted by hand that the state still remembers: the
+// server answers that it does not exist, and the delete counts as done, so
+// the state forgets it instead of failing every later apply. Other errors
+// still fail.
+func TestApplyDeleteOfSomethingGone(t *testing.T) {
+	p := &diff.Plan{Changes: []diff.Change{
+		{Action: diff.Delete, Kind: diff.KindGroup, Key: "P/G", Before: attrs("id", 56, "project_id", 7, "name", "G", "folder", "")},
+		{Action: diff.Delete, Kind: diff.KindRole, Key: "P//R", Before: attrs("id", 77, "project_id", 7, "name", "R", "folder", "", "type", 0)},
+		{Action: diff.Delete, Kind: diff.KindRole, Key: "P//S", Before: attrs("id", 78, "project_id", 7, "name", "S", "folder", "", "type", 0)},
+	}}
+	st := diff.NewState()
+	for _, k := range []string{"group P/G", "role P//R", "role P//S"} {
+		st.Objects[k] = &diff.ObjectState{Created: true}
+	}
+	f := &fakeAPI{fail: func(endpoint string, req any) error {
+		switch endpoint {
+		case epDeleteGroups:
+			return &apiclient.APIError{HTTPStatus: 200, Code: 404, Message: "对应的用户组不存在", Endpoint: endpoint}
+		case epDeleteRole:
+			if req.(apiclient.DeleteRoleRequest).RoleID == 77 {
+				return &apiclient.APIError{HTTPStatus: 200, Code: 404, Message: "对应的角色不存在", Endpoint: endpoint}
+			}
+			return &apiclient.APIError{HTTPStatus: 200, Code: 500, Message: "内部错误", Endpoint: endpoint}
+		}
+		return nil
+	}}
+	res, err := Apply(context.Background(), f, p, st, ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Applied() != 2 || res.Failed() != 1 {
+		t.Fatalf("applied %d, failed %d: %+v", res.Applied(), res.Failed(), res.Changes)
+	}
+	if _, ok := st.Objects["group P/G"]; ok {
+		t.Error("the state still remembers the group that is gone")
+	}
+	if _, ok := st.Objects["role P//R"]; ok {
+		t.Error("the state still remembers the role that is gone")
+	}
+	if _, ok := st.Objects["role P//S"]; !ok {
+		t.Error("a role whose delete failed left the state")
+	}
+}
