@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/go-multierror"
@@ -31,8 +33,9 @@ func runPlan(ctx context.Context, env *cmdEnv, args []string) int {
 	format := fs.String("o", "text", "output format: text, json or markdown")
 	out := fs.String("out", "", "save the plan to this file, for 'permsync apply PLANFILE'")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error")
+	mdDir := fs.String("markdown-dir", "", "also write the Markdown plan to this directory, one file per pull-request comment (plan-1.md, plan-2.md, ...)")
 	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "Usage: permsync plan -f PATH... [--server URL] [--state PATH] [-o text|json|markdown] [--out PLANFILE] [--detailed-exitcode]")
+		fmt.Fprintln(env.stderr, "Usage: permsync plan -f PATH... [--server URL] [--state PATH] [-o text|json|markdown] [--out PLANFILE] [--markdown-dir DIR] [--detailed-exitcode]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -63,6 +66,12 @@ func runPlan(ctx context.Context, env *cmdEnv, args []string) int {
 	if err := writePlan(env.stdout, p, *format, env.isTerminal && !pf.noColor); err != nil {
 		printErr(env, "plan", err)
 		return exitError
+	}
+	if *mdDir != "" {
+		if err := writeMarkdownParts(*mdDir, p); err != nil {
+			printErr(env, "plan", err)
+			return exitError
+		}
 	}
 	if *out != "" {
 		if err := savePlan(*out, s, pf, p); err != nil {
@@ -99,6 +108,31 @@ func writePlan(w io.Writer, p *diff.Plan, format string, color bool) error {
 	default:
 		return render.Text(w, p, render.TextOptions{Color: color})
 	}
+}
+
+// writeMarkdownParts writes each comment-sized part of the Markdown plan
+// to dir as plan-N.md, and removes parts a previous, longer plan left, so
+// a pipeline can post exactly the files it finds.
+func writeMarkdownParts(dir string, p *diff.Plan) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("write markdown parts: %w", err)
+	}
+	old, err := filepath.Glob(filepath.Join(dir, "plan-*.md"))
+	if err != nil {
+		return fmt.Errorf("write markdown parts: %w", err)
+	}
+	for _, f := range old {
+		if err := os.Remove(f); err != nil {
+			return fmt.Errorf("write markdown parts: %w", err)
+		}
+	}
+	for i, part := range render.Markdown(p, render.MarkdownOptions{}) {
+		name := filepath.Join(dir, fmt.Sprintf("plan-%d.md", i+1))
+		if err := os.WriteFile(name, []byte(part), 0o644); err != nil {
+			return fmt.Errorf("write markdown parts: %w", err)
+		}
+	}
+	return nil
 }
 
 // savePlan writes the plan file with what apply PLANFILE needs to re-plan
