@@ -641,7 +641,7 @@ func (a *applier) runGroups(ctx context.Context, idx []int) {
 		}
 		req := groupDels(pid, c)
 		calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error {
-			if err := a.api.DeleteGroups(ctx, req); err != nil {
+			if err := a.api.DeleteGroups(ctx, req); err != nil && !isGone(err) {
 				return err
 			}
 			a.setDeleted(i)
@@ -928,7 +928,7 @@ func (a *applier) runRoles(ctx context.Context, idx []int) {
 			continue
 		}
 		calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error {
-			if err := a.api.DeleteRole(ctx, req); err != nil {
+			if err := a.api.DeleteRole(ctx, req); err != nil && !isGone(err) {
 				return err
 			}
 			a.setDeleted(i)
@@ -1173,19 +1173,24 @@ func (a *applier) deleteCalls(idx []int) []*call {
 }
 
 // goneIsDone treats the deletion of one object the server answers does
-// not exist ("对应的…不存在") as done: the goal of a delete is reached, and an
+// not exist as done: the goal of a delete is reached, and an
 // object deleted by hand must not fail every later apply because the state
 // still remembers it. Batched deletes are not wrapped: such an answer would
 // not say which of their objects is gone.
 func goneIsDone(run func(context.Context) error) func(context.Context) error {
 	return func(ctx context.Context) error {
-		err := run(ctx)
-		var ae *apiclient.APIError
-		if errors.As(err, &ae) && strings.Contains(ae.Message, "不存在") {
-			return nil
+		if err := run(ctx); !isGone(err) {
+			return err
 		}
-		return err
+		return nil
 	}
+}
+
+// isGone reports the server's answer that the object of a call does not
+// exist ("对应的用户组不存在", "对应的角色不存在", ...).
+func isGone(err error) bool {
+	var ae *apiclient.APIError
+	return errors.As(err, &ae) && strings.Contains(ae.Message, "不存在")
 }
 
 // ---- small set helpers ----

@@ -648,3 +648,29 @@ func TestApplyDeleteOfSomethingGone(t *testing.T) {
 		t.Error("a role whose delete failed left the state")
 	}
 }
+
+// A replace whose old object was deleted by hand still re-creates it.
+func TestApplyReplaceOfSomethingGone(t *testing.T) {
+	p := &diff.Plan{Changes: []diff.Change{
+		{Action: diff.Replace, Kind: diff.KindGroup, Key: "P/D",
+			Before: attrs("id", 56, "project_id", 7, "name", "D", "folder", "Old", "members", []string{}),
+			After:  attrs("id", 56, "project_id", 7, "name", "D", "folder", "New", "members", []string{}), NewState: ns()},
+	}}
+	f := &fakeAPI{fail: func(endpoint string, req any) error {
+		if endpoint == epDeleteGroups {
+			return &apiclient.APIError{HTTPStatus: 200, Code: 404, Message: "对应的用户组不存在", Endpoint: endpoint}
+		}
+		return nil
+	}}
+	st := diff.NewState()
+	res, err := Apply(context.Background(), f, p, st, ApplyOptions{})
+	if err != nil || res.Applied() != 1 {
+		t.Fatalf("err %v, applied %d: %+v", err, res.Applied(), res.Changes)
+	}
+	if len(f.of(epAddGroup)) != 1 {
+		t.Errorf("the group was not re-created: %+v", f.calls)
+	}
+	if o := st.Objects["group P/D"]; o == nil || o.ID == 0 {
+		t.Errorf("state after the replace: %+v", o)
+	}
+}
