@@ -50,7 +50,7 @@ func writes(sim *youdatatest.Server) int {
 // writes nothing.
 func TestApplyNeedsApproval(t *testing.T) {
 	sim, vars, desired := quickstartServer(t)
-	code, stdout, stderr := runExportCmd(t, vars, "apply", "-f", desired, "--server", sim.URL())
+	code, stdout, stderr := runCmd(t, vars, "apply", "-f", desired, "--server", sim.URL())
 	if code != exitError || !strings.Contains(stderr, "--auto-approve") {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -64,7 +64,7 @@ func TestApplyNeedsApproval(t *testing.T) {
 
 func TestApplyConvergesAndSecondApplyOnlyReads(t *testing.T) {
 	sim, vars, desired := quickstartServer(t)
-	code, stdout, stderr := runExportCmd(t, vars, "apply", "-f", desired, "--server", sim.URL(), "--auto-approve")
+	code, stdout, stderr := runCmd(t, vars, "apply", "-f", desired, "--server", sim.URL(), "--auto-approve")
 	if code != exitOK || !strings.HasSuffix(stdout, "No changes. The server matches the desired state.\n") {
 		t.Fatalf("apply: exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -73,7 +73,7 @@ func TestApplyConvergesAndSecondApplyOnlyReads(t *testing.T) {
 		t.Fatalf("state after apply: exists %v serial %v server %q err %v", exists, st.Serial, st.Server, err)
 	}
 	sim.ResetCalls()
-	code, stdout, stderr = runExportCmd(t, vars, "apply", "-f", desired, "--server", sim.URL(), "--auto-approve")
+	code, stdout, stderr = runCmd(t, vars, "apply", "-f", desired, "--server", sim.URL(), "--auto-approve")
 	if code != exitOK || !strings.Contains(stdout, "No changes.") {
 		t.Fatalf("second apply: exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -88,7 +88,7 @@ func TestApplyConvergesAndSecondApplyOnlyReads(t *testing.T) {
 func TestApplySavedPlan(t *testing.T) {
 	sim, vars, desired := quickstartServer(t)
 	planFile := filepath.Join(t.TempDir(), "release.plan")
-	code, _, stderr := runExportCmd(t, vars, "plan", "-f", desired, "--server", sim.URL(), "--out", planFile)
+	code, _, stderr := runCmd(t, vars, "plan", "-f", desired, "--server", sim.URL(), "--out", planFile)
 	if code != exitOK {
 		t.Fatalf("plan: exit %d\n%s", code, stderr)
 	}
@@ -109,7 +109,7 @@ func TestApplySavedPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	sim.ResetCalls()
-	code, stdout, stderr := runExportCmd(t, vars, "apply", planFile, "--server", sim.URL())
+	code, stdout, stderr := runCmd(t, vars, "apply", planFile, "--server", sim.URL())
 	if code != exitError || !strings.Contains(stderr, "stale plan") || !strings.Contains(stderr, "li.na@example.com") {
 		t.Fatalf("stale plan: exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -122,7 +122,7 @@ func TestApplySavedPlan(t *testing.T) {
 	if _, err := client.BatchImport(ctx, apiclient.BatchImportRequest{Users: []apiclient.ImportUser{{UniqueID: "li.na@example.com", Nick: &drift}}}); err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, stderr = runExportCmd(t, vars, "apply", planFile, "--server", sim.URL())
+	code, stdout, stderr = runCmd(t, vars, "apply", planFile, "--server", sim.URL())
 	if code != exitOK || !strings.Contains(stdout, "No changes.") {
 		t.Fatalf("apply saved plan: exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -136,7 +136,7 @@ func TestApplyLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer lock.Release()
-	code, _, stderr := runExportCmd(t, vars, "apply", "-f", desired, "--server", sim.URL(), "--state", state, "--auto-approve")
+	code, _, stderr := runCmd(t, vars, "apply", "-f", desired, "--server", sim.URL(), "--state", state, "--auto-approve")
 	if code != exitError || !strings.Contains(stderr, "locked") {
 		t.Fatalf("apply under a held lock: exit %d\n%s", code, stderr)
 	}
@@ -144,7 +144,7 @@ func TestApplyLock(t *testing.T) {
 		t.Errorf("%d write calls under a held lock", n)
 	}
 	// The holder (this test) still runs: --force-unlock keeps the lock.
-	code, _, stderr = runExportCmd(t, vars, "apply", "-f", desired, "--server", sim.URL(), "--state", state, "--auto-approve", "--force-unlock")
+	code, _, stderr = runCmd(t, vars, "apply", "-f", desired, "--server", sim.URL(), "--state", state, "--auto-approve", "--force-unlock")
 	if code != exitError || !strings.Contains(stderr, "still running") || writes(sim) != 0 {
 		t.Fatalf("apply --force-unlock of a live holder: exit %d\n%s", code, stderr)
 	}
@@ -161,11 +161,11 @@ func TestApplyLock(t *testing.T) {
 	if err := os.WriteFile(reconcile.LockPath(state), []byte(stale), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr = runExportCmd(t, vars, "apply", "-f", desired, "--server", sim.URL(), "--state", state, "--auto-approve")
+	code, _, stderr = runCmd(t, vars, "apply", "-f", desired, "--server", sim.URL(), "--state", state, "--auto-approve")
 	if code != exitError || !strings.Contains(stderr, "no longer running") {
 		t.Fatalf("apply under a stale lock: exit %d\n%s", code, stderr)
 	}
-	code, stdout, stderr := runExportCmd(t, vars, "apply", "-f", desired, "--server", sim.URL(), "--state", state, "--auto-approve", "--force-unlock")
+	code, stdout, stderr := runCmd(t, vars, "apply", "-f", desired, "--server", sim.URL(), "--state", state, "--auto-approve", "--force-unlock")
 	if code != exitOK || !strings.Contains(stderr, "Removed the lock") {
 		t.Fatalf("apply --force-unlock: exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -200,7 +200,7 @@ func copyDir(t *testing.T, from, to string) {
 func TestSimulatorRunLeavesNoState(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
-	code, stdout, stderr := runExportCmd(t, nil, "apply", "-f", "../../examples/quickstart/desired", "--simulator", quickstartBefore, "--auto-approve")
+	code, stdout, stderr := runCmd(t, nil, "apply", "-f", "../../examples/quickstart/desired", "--simulator", quickstartBefore, "--auto-approve")
 	if code != exitOK || !strings.Contains(stdout, "No changes.") {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -264,11 +264,11 @@ func TestApplySavedSimulatorPlanKeepsItsState(t *testing.T) {
 	dir := t.TempDir()
 	state := filepath.Join(dir, "state.json")
 	planFile := filepath.Join(dir, "sim.plan")
-	code, _, stderr := runExportCmd(t, nil, "plan", "-f", planQuickstartDesired, "--simulator", quickstartBefore, "--state", state, "--out", planFile)
+	code, _, stderr := runCmd(t, nil, "plan", "-f", planQuickstartDesired, "--simulator", quickstartBefore, "--state", state, "--out", planFile)
 	if code != exitOK {
 		t.Fatalf("plan: exit %d\n%s", code, stderr)
 	}
-	code, stdout, stderr := runExportCmd(t, nil, "apply", planFile)
+	code, stdout, stderr := runCmd(t, nil, "apply", planFile)
 	if code != exitOK {
 		t.Fatalf("apply: exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -283,7 +283,7 @@ func TestApplySavedSimulatorPlanKeepsItsState(t *testing.T) {
 func TestApplySavedPlanRefusedNow(t *testing.T) {
 	dir := filepath.Join(planCases, "mass-delete-refused")
 	planFile := filepath.Join(t.TempDir(), "p.plan")
-	code, _, stderr := runExportCmd(t, nil, "plan", "-f", filepath.Join(dir, "desired"), "--simulator", filepath.Join(dir, "live.yaml"), "--out", planFile)
+	code, _, stderr := runCmd(t, nil, "plan", "-f", filepath.Join(dir, "desired"), "--simulator", filepath.Join(dir, "live.yaml"), "--out", planFile)
 	if code != exitOK {
 		t.Fatalf("plan: exit %d\n%s", code, stderr)
 	}
@@ -298,7 +298,7 @@ func TestApplySavedPlanRefusedNow(t *testing.T) {
 	if err := planfile.Write(planFile, f); err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, stderr := runExportCmd(t, nil, "apply", planFile)
+	code, stdout, stderr := runCmd(t, nil, "apply", planFile)
 	if code != exitError || !strings.Contains(stderr, "refused now") || !strings.Contains(stderr, "maxDeletes") {
 		t.Fatalf("apply: exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -337,7 +337,7 @@ func TestPlanMakesNoWrites(t *testing.T) {
 		{"-o", "json"},
 		{"-o", "markdown", "--out", out},
 	} {
-		code, _, stderr := runExportCmd(t, vars, append([]string{"plan", "-f", desired, "--server", sim.URL()}, args...)...)
+		code, _, stderr := runCmd(t, vars, append([]string{"plan", "-f", desired, "--server", sim.URL()}, args...)...)
 		if code != exitOK && code != exitChanges {
 			t.Fatalf("plan %v: exit %d\n%s", args, code, stderr)
 		}

@@ -15,26 +15,12 @@ import (
 
 const quickstartBefore = "../../examples/quickstart/server-before.yaml"
 
-// runExportCmd runs permsync in-process with the given environment.
-func runExportCmd(t *testing.T, vars map[string]string, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	env := &cmdEnv{
-		stdin:  strings.NewReader(""),
-		stdout: &out,
-		stderr: &errb,
-		getenv: func(k string) string { return vars[k] },
-	}
-	code = runMain(context.Background(), env, args)
-	return code, out.String(), errb.String()
-}
-
 // TestExportThenPlanIsEmpty is the done-when of export: exporting the
 // quickstart's "before" server and planning the export against it shows
 // no changes and exits 0 with --detailed-exitcode.
 func TestExportThenPlanIsEmpty(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
-	code, stdout, stderr := runExportCmd(t, nil, "export", "--simulator", quickstartBefore, "--out", dir)
+	code, stdout, stderr := runCmd(t, nil, "export", "--simulator", quickstartBefore, "--out", dir)
 	if code != exitOK {
 		t.Fatalf("export: exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -46,7 +32,7 @@ func TestExportThenPlanIsEmpty(t *testing.T) {
 		t.Errorf("the state is not where 'plan -f %s' looks: %v", dir, err)
 	}
 	for _, state := range []string{filepath.Join(dir, ".permsync", "state.json"), defaultState} {
-		code, stdout, stderr = runExportCmd(t, nil, "plan", "-f", dir, "--simulator", quickstartBefore, "--state", state, "--detailed-exitcode")
+		code, stdout, stderr = runCmd(t, nil, "plan", "-f", dir, "--simulator", quickstartBefore, "--state", state, "--detailed-exitcode")
 		if code != exitOK || !strings.Contains(stdout, "No changes.") {
 			t.Errorf("plan with --state %s: exit %d\n%s%s", state, code, stdout, stderr)
 		}
@@ -55,7 +41,7 @@ func TestExportThenPlanIsEmpty(t *testing.T) {
 	// The files are the quickstart's, changed: planning the desired files
 	// after the export's state shows the changes (the export is no
 	// blanket "no changes").
-	code, stdout, _ = runExportCmd(t, nil, "plan", "-f", "../../examples/quickstart/desired", "--simulator", quickstartBefore, "--state", defaultState, "--detailed-exitcode")
+	code, stdout, _ = runCmd(t, nil, "plan", "-f", "../../examples/quickstart/desired", "--simulator", quickstartBefore, "--state", defaultState, "--detailed-exitcode")
 	if code != exitChanges {
 		t.Errorf("plan of the desired files: exit %d, want %d\n%s", code, exitChanges, stdout)
 	}
@@ -75,7 +61,7 @@ func TestExportServerDefaultState(t *testing.T) {
 	root := t.TempDir()
 	dir := filepath.Join(root, "permissions")
 
-	code, stdout, stderr := runExportCmd(t, vars, "export", "--server", sim.URL(), "--out", dir, "--split", "single", "--project", "财务分析")
+	code, stdout, stderr := runCmd(t, vars, "export", "--server", sim.URL(), "--out", dir, "--split", "single", "--project", "财务分析")
 	if code != exitOK {
 		t.Fatalf("export: exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -101,18 +87,18 @@ func TestExportServerDefaultState(t *testing.T) {
 		t.Errorf("state server %q, %d objects", st.Server, len(st.Objects))
 	}
 
-	code, stdout, stderr = runExportCmd(t, vars, "plan", "-f", dir, "--server", sim.URL(), "--detailed-exitcode")
+	code, stdout, stderr = runCmd(t, vars, "plan", "-f", dir, "--server", sim.URL(), "--detailed-exitcode")
 	if code != exitOK || !strings.Contains(stdout, "No changes.") {
 		t.Errorf("plan: exit %d\n%s%s", code, stdout, stderr)
 	}
 
 	// A second export would overwrite the files and the state: refused
 	// without --force, done with it.
-	code, _, stderr = runExportCmd(t, vars, "export", "--server", sim.URL(), "--out", dir)
+	code, _, stderr = runCmd(t, vars, "export", "--server", sim.URL(), "--out", dir)
 	if code != exitError || !strings.Contains(stderr, "already exists") {
 		t.Errorf("second export: exit %d\n%s", code, stderr)
 	}
-	code, _, stderr = runExportCmd(t, vars, "export", "--server", sim.URL(), "--out", dir, "--split", "single", "--force")
+	code, _, stderr = runCmd(t, vars, "export", "--server", sim.URL(), "--out", dir, "--split", "single", "--force")
 	if code != exitOK {
 		t.Errorf("second export with --force: exit %d\n%s", code, stderr)
 	}
@@ -136,7 +122,7 @@ func TestExportFlagErrors(t *testing.T) {
 				args[i] = filepath.Join(dir, a)
 			}
 		}
-		code, _, stderr := runExportCmd(t, nil, args...)
+		code, _, stderr := runCmd(t, nil, args...)
 		if code != exitError || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q (want %q)", tc.args, code, stderr, tc.want)
 		}
@@ -180,7 +166,7 @@ func TestExportRefusesDirBeforeReading(t *testing.T) {
 		t.Fatal(err)
 	}
 	sim.ResetCalls()
-	code, _, stderr := runExportCmd(t, map[string]string{apiclient.EnvToken: sim.Token()}, "export", "--server", sim.URL(), "--out", dir)
+	code, _, stderr := runCmd(t, map[string]string{apiclient.EnvToken: sim.Token()}, "export", "--server", sim.URL(), "--out", dir)
 	if code != exitError || !strings.Contains(stderr, "team.yaml") || !strings.Contains(stderr, "--force") {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -21,4 +24,19 @@ func chdirForTest(t *testing.T, dir string) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// runCmd runs permsync in-process with the given environment variables
+// (nil: none) and no standard input, and returns its exit code and output.
+func runCmd(t *testing.T, vars map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env := &cmdEnv{
+		stdin:  strings.NewReader(""),
+		stdout: &out,
+		stderr: &errb,
+		getenv: func(k string) string { return vars[k] },
+	}
+	code = runMain(context.Background(), env, args)
+	return code, out.String(), errb.String()
 }

@@ -22,7 +22,7 @@ func TestPlanMarkdownDir(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "plan-7.md"), []byte("old"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, stderr := runExportCmd(t, vars, "plan", "-f", desired, "--server", sim.URL(), "-o", "markdown", "--markdown-dir", dir)
+	code, stdout, stderr := runCmd(t, vars, "plan", "-f", desired, "--server", sim.URL(), "-o", "markdown", "--markdown-dir", dir)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}

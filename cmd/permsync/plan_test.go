@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"path/filepath"
 	"regexp"
@@ -19,21 +18,6 @@ const (
 	planQuickstartServer  = "../../examples/quickstart/server-before.yaml"
 	planCases             = "../../testdata/plan"
 )
-
-// runPlanCmd runs permsync plan in-process with an empty environment and a
-// state file of its own, and returns the exit code and output.
-func runPlanCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	env := &cmdEnv{
-		stdin:  strings.NewReader(""),
-		stdout: &out,
-		stderr: &errb,
-		getenv: func(string) string { return "" },
-	}
-	code = runMain(context.Background(), env, append([]string{"plan"}, args...))
-	return code, out.String(), errb.String()
-}
 
 // quickstartArgs plans the quickstart against its "before" server.
 func quickstartArgs(t *testing.T, more ...string) []string {
@@ -55,7 +39,7 @@ var summaryLine = regexp.MustCompile(`(?m)^Plan: (\d+) to add, (\d+) to change, 
 
 func TestPlanQuickstartShowsChanges(t *testing.T) {
 	t.Parallel()
-	code, stdout, stderr := runPlanCmd(t, quickstartArgs(t, "--detailed-exitcode")...)
+	code, stdout, stderr := runCmd(t, nil, append([]string{"plan"}, quickstartArgs(t, "--detailed-exitcode")...)...)
 	if code != exitChanges {
 		t.Fatalf("exit %d, want %d (changes)\nstdout:\n%s\nstderr:\n%s", code, exitChanges, stdout, stderr)
 	}
@@ -85,7 +69,7 @@ func TestPlanQuickstartShowsChanges(t *testing.T) {
 		t.Errorf("stderr: %s", stderr)
 	}
 	// Without --detailed-exitcode a successful plan exits 0.
-	if code, _, stderr := runPlanCmd(t, quickstartArgs(t)...); code != exitOK {
+	if code, _, stderr := runCmd(t, nil, append([]string{"plan"}, quickstartArgs(t)...)...); code != exitOK {
 		t.Errorf("without --detailed-exitcode: exit %d, stderr %s", code, stderr)
 	}
 }
@@ -104,7 +88,7 @@ func TestPlanConvergedServer(t *testing.T) {
 			"-f", filepath.Join(planCases, "normalization", "desired"), "--simulator", filepath.Join(planCases, "normalization", "live.yaml")}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			code, stdout, stderr := runPlanCmd(t, append(c.args, "--detailed-exitcode")...)
+			code, stdout, stderr := runCmd(t, nil, append([]string{"plan"}, append(c.args, "--detailed-exitcode")...)...)
 			if code != exitOK {
 				t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 			}
@@ -117,7 +101,7 @@ func TestPlanConvergedServer(t *testing.T) {
 
 func TestPlanJSON(t *testing.T) {
 	t.Parallel()
-	code, stdout, stderr := runPlanCmd(t, quickstartArgs(t, "-o", "json", "--detailed-exitcode")...)
+	code, stdout, stderr := runCmd(t, nil, append([]string{"plan"}, quickstartArgs(t, "-o", "json", "--detailed-exitcode")...)...)
 	if code != exitChanges {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
@@ -147,7 +131,7 @@ func TestPlanJSON(t *testing.T) {
 
 func TestPlanMarkdown(t *testing.T) {
 	t.Parallel()
-	code, stdout, stderr := runPlanCmd(t, quickstartArgs(t, "-o", "markdown")...)
+	code, stdout, stderr := runCmd(t, nil, append([]string{"plan"}, quickstartArgs(t, "-o", "markdown")...)...)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
@@ -162,7 +146,7 @@ func TestPlanMarkdown(t *testing.T) {
 func TestPlanOutWritesAPlanFile(t *testing.T) {
 	t.Parallel()
 	out := filepath.Join(t.TempDir(), "plan.json")
-	code, stdout, stderr := runPlanCmd(t, quickstartArgs(t, "--out", out, "--detailed-exitcode")...)
+	code, stdout, stderr := runCmd(t, nil, append([]string{"plan"}, quickstartArgs(t, "--out", out, "--detailed-exitcode")...)...)
 	if code != exitChanges {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
@@ -208,7 +192,7 @@ func TestPlanUsageErrors(t *testing.T) {
 		{"no server", []string{"-f", planQuickstartDesired}, "no server: pass --server URL or set PERMSYNC_SERVER"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			code, stdout, stderr := runPlanCmd(t, c.args...)
+			code, stdout, stderr := runCmd(t, nil, append([]string{"plan"}, c.args...)...)
 			if code != exitError {
 				t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 			}
@@ -226,7 +210,7 @@ func TestPlanUsageErrors(t *testing.T) {
 func TestPlanUnknownUsers(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(planCases, "unknown-users")
-	code, stdout, stderr := runPlanCmd(t, "-f", filepath.Join(dir, "desired"), "--simulator", filepath.Join(dir, "live.yaml"),
+	code, stdout, stderr := runCmd(t, nil, "plan", "-f", filepath.Join(dir, "desired"), "--simulator", filepath.Join(dir, "live.yaml"),
 		"--state", filepath.Join(t.TempDir(), "state.json"), "--detailed-exitcode")
 	if code != exitError {
 		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
@@ -254,7 +238,7 @@ func TestPlanMassDelete(t *testing.T) {
 		Refusals   []string `json:"refusals"`
 		Warnings   []string `json:"warnings"`
 	}
-	code, stdout, stderr := runPlanCmd(t, args...)
+	code, stdout, stderr := runCmd(t, nil, append([]string{"plan"}, args...)...)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
@@ -264,7 +248,7 @@ func TestPlanMassDelete(t *testing.T) {
 	if refused.Applicable || len(refused.Refusals) != 1 || !strings.Contains(refused.Refusals[0], "--allow-mass-delete") {
 		t.Errorf("without --allow-mass-delete: %+v", refused)
 	}
-	code, stdout, stderr = runPlanCmd(t, append(args, "--allow-mass-delete")...)
+	code, stdout, stderr = runCmd(t, nil, append([]string{"plan"}, append(args, "--allow-mass-delete")...)...)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
@@ -279,7 +263,7 @@ func TestPlanMassDelete(t *testing.T) {
 func TestPlanTokenUserIsProtected(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(planCases, "token-user")
-	code, stdout, stderr := runPlanCmd(t, "-f", filepath.Join(dir, "desired"), "--simulator", filepath.Join(dir, "live.yaml"),
+	code, stdout, stderr := runCmd(t, nil, "plan", "-f", filepath.Join(dir, "desired"), "--simulator", filepath.Join(dir, "live.yaml"),
 		"--state", filepath.Join(t.TempDir(), "state.json"), "--token-user", "ops@example.com", "--detailed-exitcode")
 	if code != exitOK {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)

@@ -1,30 +1,14 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"strings"
 	"testing"
 )
 
-// runValidateCmd runs permsync in-process and returns its exit code and output.
-func runValidateCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	env := &cmdEnv{
-		stdin:  strings.NewReader(""),
-		stdout: &out,
-		stderr: &errb,
-		getenv: func(string) string { return "" },
-	}
-	code = runMain(context.Background(), env, args)
-	return code, out.String(), errb.String()
-}
-
 func TestValidateQuickstart(t *testing.T) {
-	code, stdout, stderr := runValidateCmd(t, "validate", "-f", "../../examples/quickstart/desired")
+	code, stdout, stderr := runCmd(t, nil, "validate", "-f", "../../examples/quickstart/desired")
 	if code != exitOK {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}
@@ -35,7 +19,7 @@ func TestValidateQuickstart(t *testing.T) {
 }
 
 func TestValidateSeveralPaths(t *testing.T) {
-	code, stdout, stderr := runValidateCmd(t, "validate",
+	code, stdout, stderr := runCmd(t, nil, "validate",
 		"-f", "../../examples/quickstart/desired/people.yaml",
 		"-f", "../../examples/quickstart/desired/org.yaml",
 		"-f", "../../examples/quickstart/desired/projects")
@@ -71,7 +55,7 @@ func TestValidateInvalidCases(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		code, stdout, stderr := runValidateCmd(t, "validate", "-f", "testdata/invalid/"+e.Name())
+		code, stdout, stderr := runCmd(t, nil, "validate", "-f", "testdata/invalid/"+e.Name())
 		lines := strings.Count(string(want), "\n")
 		count := fmt.Sprintf("%d problems.\n", lines)
 		if lines == 1 {
@@ -101,7 +85,7 @@ func TestValidateUsage(t *testing.T) {
 		{[]string{"validate", "-h"}, exitOK, "Usage: permsync validate -f PATH"},
 		{[]string{"validate", "-f", "does/not/exist"}, exitError, "does/not/exist: cannot read: no such file or directory\n1 problem.\n"},
 	} {
-		code, _, stderr := runValidateCmd(t, tc.args...)
+		code, _, stderr := runCmd(t, nil, tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", tc.args, code, stderr, tc.code, tc.want)
 		}
