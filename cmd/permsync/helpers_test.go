@@ -40,3 +40,14 @@ func runCmd(t *testing.T, vars map[string]string, args ...string) (code int, std
 	code = runMain(context.Background(), env, args)
 	return code, out.String(), errb.String()
 }
+
+func TestSimulatorURL(t *testing.T) {
+	for seed, want := range map[string]string{
+		"examples/quickstart/server-before.yaml": "simulator://embedded/examples/quickstart/server-before.yaml",
+		"/srv/seed.yaml":                         "simulator://embedded/srv/seed.yaml",
+	} {
+		if got := simulatorURL(seed); got != want {
+			t.Errorf("simulatorURL(%q) = %q, want %q", seed, got, want)
+		}
+	}
+}

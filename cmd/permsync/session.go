@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -156,7 +157,7 @@ func (s *session) loadState() error {
 // simulatorURL names the embedded simulator seeded from seed as a URL, so
 // plan files and states record it as they record a server.
 func simulatorURL(seed string) string {
-	return (&url.URL{Scheme: "simulator", Host: "embedded", Path: "/" + filepath.ToSlash(seed)}).String()
+	return (&url.URL{Scheme: "simulator", Host: "embedded", Path: "/" + strings.TrimPrefix(filepath.ToSlash(seed), "/")}).String()
 }
 
 // projectRefs are the projects the files name.
