@@ -106,6 +106,25 @@ func TestDriftOnReadableFacetsDespiteState(t *testing.T) {
 	}
 }
 
+// The files' names and text are trimmed; the server's nick, email and phone
+// are compared trimmed as well, or an export of a nick typed with spaces in
+// the web console would never plan empty.
+func TestUserTextComparedTrimmed(t *testing.T) {
+	d := desired(t, fullYAML)
+	st := convergedState(t)
+	live := fullLive(t)
+	live.Users["alice"] = LiveUser{ID: 1, UniqueID: "alice", Nick: sp("  Alice\u3000"), Email: sp(" alice@example.com"), CustomInfo: json.RawMessage(`{"a":"x","b":1}`)}
+	if p := compute(t, d, live, st, Options{}); len(p.Changes) != 0 {
+		t.Fatalf("whitespace around the server's text planned changes:\n%s", joined(summary(p)))
+	}
+	live.Users["alice"] = LiveUser{ID: 1, UniqueID: "alice", Nick: sp(" Al "), Email: sp("alice@example.com"), CustomInfo: json.RawMessage(`{"a":"x","b":1}`)}
+	p := compute(t, d, live, st, Options{})
+	alice := find(t, p, KindUser, "alice")
+	if got := alice.Changed(); !cmp.Equal(got, []string{"nick"}) {
+		t.Errorf("changed = %v, want [nick]", got)
+	}
+}
+
 func TestChangedSinceLastApply(t *testing.T) {
 	st := convergedState(t)
 	d := desired(t, strings.Replace(fullYAML, "department: Sales", "department: Support", 1))
@@ -375,6 +394,17 @@ func TestProjectsMembersGroups(t *testing.T) {
 					t.Errorf("changed = %v", c.Changed())
 				}
 			},
+		},
+		{
+			name: "pinned id: a server name with spaces around it is not renamed",
+			yaml: `projects: [{name: P, id: 100}]`,
+			live: func(l *Live) {
+				lp := l.Projects["P"]
+				delete(l.Projects, "P")
+				lp.Name = "P "
+				l.Projects["P "] = lp
+			},
+			want: []string{},
 		},
 		{
 			name: "project description drift; created project left the files",

@@ -148,14 +148,17 @@ func (p *planner) planUsers() {
 		o := p.newObj(KindUser, u.UniqueID, u.Src, ok)
 		o.ident("uniqueId", u.UniqueID)
 		o.id(lu.ID)
+		// The files' text is trimmed (spec), so the server's is compared
+		// trimmed too: a nick typed as "  王五 " in the web console is
+		// what `nick: "  王五 "` (or an export of it) means.
 		if u.Email != nil {
-			o.readable("email", *u.Email, deref(lu.Email))
+			o.readable("email", *u.Email, strings.TrimSpace(deref(lu.Email)))
 		}
 		if u.Phone != nil {
-			o.readable("phone", *u.Phone, deref(lu.Phone))
+			o.readable("phone", *u.Phone, strings.TrimSpace(deref(lu.Phone)))
 		}
 		if u.Nick != nil {
-			o.readable("nick", *u.Nick, deref(lu.Nick))
+			o.readable("nick", *u.Nick, strings.TrimSpace(deref(lu.Nick)))
 		}
 		if u.CustomInfo != nil {
 			o.readable("customInfo", normCustomInfo(Canonical(u.CustomInfo)), normCustomInfo(lu.CustomInfo))

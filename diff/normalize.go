@@ -181,13 +181,15 @@ func alignLiveRules(desired, live []spec.Rule) []spec.Rule {
 		dets := make([]spec.Detail, len(r.Details))
 		copy(dets, r.Details)
 		r.Details = dets
-		if i < len(desired) && ruleKey(desired[i]) == ruleKey(r) {
-			for j := range r.Details {
-				if j >= len(desired[i].Details) {
-					break
-				}
+		for j := range r.Details {
+			got := &r.Details[j]
+			// The desired detail at the same place: of the same rule when
+			// it matches, else the likeliest counterpart (rules and details
+			// are sorted alike), so that a changed rule shows only what
+			// really changed. Without one, hide what the server adds by
+			// default.
+			if i < len(desired) && j < len(desired[i].Details) {
 				want := desired[i].Details[j]
-				got := &r.Details[j]
 				if want.Model == "" {
 					got.Model = ""
 				}
@@ -200,22 +202,16 @@ func alignLiveRules(desired, live []spec.Rule) []spec.Rule {
 				if want.Type == "" && got.Type == "row" {
 					got.Type = ""
 				}
+				continue
 			}
-		} else {
-			// No desired rule to align with (the rule differs anyway):
-			// hide what the server adds by default, so the plan shows the
-			// real difference.
-			for j := range r.Details {
-				got := &r.Details[j]
-				if got.Model == "manual" {
-					got.Model = ""
-				}
-				if got.TableAlias == got.TableName {
-					got.TableAlias = ""
-				}
-				if got.Type == "row" {
-					got.Type = ""
-				}
+			if got.Model == "manual" {
+				got.Model = ""
+			}
+			if got.TableAlias == got.TableName {
+				got.TableAlias = ""
+			}
+			if got.Type == "row" {
+				got.Type = ""
 			}
 		}
 		out[i] = r

@@ -37,9 +37,11 @@ func (p *planner) planProjects() {
 		o := p.newObj(KindProject, pr.Name, pr.Src, lp != nil)
 		o.after.Set("name", pr.Name)
 		if lp != nil {
-			o.before.Set("name", lp.Name)
+			// Compared trimmed, as the files' names are: a name typed with
+			// a trailing space in the web console is not renamed.
+			o.before.Set("name", strings.TrimSpace(lp.Name))
 			o.id(lp.ID)
-			if lp.Name != pr.Name {
+			if strings.TrimSpace(lp.Name) != pr.Name {
 				o.forceUpdate = append(o.forceUpdate, fmt.Sprintf("rename: the project with id %d is named %q on the server", lp.ID, lp.Name))
 			}
 		} else {

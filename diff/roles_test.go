@@ -206,6 +206,24 @@ projects: [{name: P, roles: [{name: R, users: [alice]}]}]`,
 			},
 		},
 		{
+			name: "a changed rule shows only what changed, not what the server adds",
+			yaml: `projects: [{name: P, dataPermissions: [{name: DP, rules: [{connection: 11, details: [{type: row, tableName: T, filterType: listFilter, selectType: select, filter: {dim: {field: r, dataType: String}, select: [a]}}]}]}]}]`,
+			live: func(l *Live) {
+				l.Projects["P"].DataPermissions["/DP"] = &LiveRole{ID: 3, Name: "DP", Type: 2, RulesKnown: true, Rules: []apiclient.DataPermissionRead{{
+					ResourceID: 11, Type: "row", Mode: "fixed", Rule: "or",
+					Details: []json.RawMessage{json.RawMessage(`{"type":"row","model":"manual","tableName":"T","tableAlias":"T","filterType":"listFilter","selectType":"select","filter":{"dim":{"field":"r","dataType":"String"},"select":["a","b"]}}`)},
+				}}}
+			},
+			want: []string{"update dataPermission P//DP"},
+			check: func(t *testing.T, p *Plan) {
+				c := p.Changes[0]
+				before := strings.Replace(string(c.Before["rules"]), `"select":["a","b"]`, `"select":["a"]`, 1)
+				if before != string(c.After["rules"]) {
+					t.Errorf("rules differ beyond the select list:\nbefore %s\nafter  %s", c.Before["rules"], c.After["rules"])
+				}
+			},
+		},
+		{
 			name: "rules from the state when the server cannot show them",
 			yaml: `projects: [{name: P, dataPermissions: [{name: DP, rules: [{connection: 11, details: []}]}]}]`,
 			live: func(l *Live) {

@@ -45,6 +45,9 @@ var (
 	RoleLevels     = []int{1, 2}
 	resourceTypes  = sortedKeys(ResourcePermissions)
 	builtinSysRole = sortedKeys(BuiltinSystemRoles)
+	// builtinDisplayNames are the names the server shows for the built-in
+	// system roles; systemRole/add refuses them as it refuses a duplicate.
+	builtinDisplayNames = map[string]string{"项目管理员": "admin", "编辑者": "editor", "阅览者": "viewer"}
 )
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -79,12 +82,18 @@ type validator struct {
 	users         map[string]Source
 	sysRoles      map[string]Source
 	strict        bool
+	// undecoded holds file + "\x00" + path of the fields whose value could
+	// not be decoded: reported once, not again as, say, "must be positive".
+	undecoded map[string]bool
 }
 
 func validate(d *Desired, lines map[string]map[string]int, ps *problems) {
 	v := &validator{ps: ps, lines: lines, d: d,
 		depts: map[string]Source{}, users: map[string]Source{}, sysRoles: map[string]Source{},
-		strict: d.Settings.StrictUsers,
+		strict: d.Settings.StrictUsers, undecoded: map[string]bool{},
+	}
+	for _, p := range ps.list {
+		v.undecoded[p.File+"\x00"+p.Path] = true
 	}
 	v.declarations()
 	v.settings()
@@ -123,6 +132,9 @@ func (v *validator) present(src Source, path string) bool {
 // at reports a problem at src's path + sub (".field", "[3]").
 func (v *validator) at(src Source, sub, format string, args ...any) {
 	path := src.Path + sub
+	if v.undecoded[src.File+"\x00"+path] {
+		return
+	}
 	v.ps.add(&Problem{File: src.File, Line: v.line(src, path), Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
@@ -234,6 +246,10 @@ func (v *validator) declarations() {
 		}
 		if _, builtin := BuiltinSystemRoles[r.Name]; builtin {
 			v.at(r.Src, ".name", "%q is a built-in system role; choose another name", r.Name)
+			continue
+		}
+		if builtin, ok := builtinDisplayNames[r.Name]; ok {
+			v.at(r.Src, ".name", "%q is the server's name of the built-in system role %s; choose another name", r.Name, builtin)
 			continue
 		}
 		if first, dup := v.sysRoles[r.Name]; dup {
@@ -553,9 +569,9 @@ func (v *validator) resource(src Source, sub string, r *Resource) {
 	switch {
 	case r.ID != 0 && hasPath:
 		v.at(rs, "", "give either id or path, not both")
-	case r.ID == 0 && !hasPath:
+	case r.ID == 0 && !hasPath && !v.present(rs, rs.Path+".id"):
 		v.at(rs, "", "give the resource's id or its path")
-	case r.ID < 0:
+	case r.ID <= 0 && !hasPath:
 		v.at(rs, ".id", "a resource id must be positive")
 	case hasPath && len(r.Path) == 0:
 		v.at(rs, ".path", "path must name at least one folder or resource")

@@ -160,13 +160,20 @@ func whole(sign, name string, raw json.RawMessage, maxLen int) []line {
 }
 
 // itemDiff lays out the items removed from and added to a list, as
-// multisets, sorted by their text with removals first on a tie.
+// multisets, sorted by their text with removals first on a tie. A removed
+// and an added item that differ only past what would be shown (two long
+// rules, say) are both shown from a little before their first difference,
+// so that a reviewer sees what changed.
 func itemDiff(before, after []json.RawMessage, maxLen int) []line {
 	left := map[string]int{}
 	for _, it := range before {
 		left[canonical(it)]++
 	}
-	var out []line
+	type item struct {
+		sign, text, key string
+		raw             json.RawMessage
+	}
+	var items []item
 	unchanged := 0
 	for _, it := range after {
 		k := canonical(it)
@@ -175,25 +182,110 @@ func itemDiff(before, after []json.RawMessage, maxLen int) []line {
 			unchanged++
 			continue
 		}
-		out = append(out, line{kind: lineItem, sign: "+", text: formatItem(it, maxLen), level: 2})
+		items = append(items, item{sign: "+", text: formatItem(it, maxLen), raw: it})
 	}
 	for _, it := range before {
 		k := canonical(it)
 		if left[k] > 0 {
 			left[k]--
-			out = append(out, line{kind: lineItem, sign: "-", text: formatItem(it, maxLen), level: 2})
+			items = append(items, item{sign: "-", text: formatItem(it, maxLen), raw: it})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].text != out[j].text {
-			return out[i].text < out[j].text
+	for i := range items {
+		items[i].key = items[i].text
+	}
+	// Pair removed and added items whose shown beginnings are the same,
+	// in order, and show each pair from its first difference. The pair
+	// sorts by the removed item's text.
+	if maxLen > 0 {
+		head := func(raw json.RawMessage) (string, string, bool) {
+			full, ok := compactItem(raw)
+			if !ok {
+				return "", "", false
+			}
+			h, cut := cutColumns(full, maxLen)
+			return full, h, cut
 		}
-		return out[i].sign == "-" && out[j].sign == "+"
+		paired := make([]bool, len(items))
+		for i := range items {
+			if items[i].sign != "-" {
+				continue
+			}
+			a, ha, cutA := head(items[i].raw)
+			if !cutA {
+				continue
+			}
+			for j := range items {
+				if paired[j] || items[j].sign != "+" {
+					continue
+				}
+				b, hb, cutB := head(items[j].raw)
+				if !cutB || ha != hb {
+					continue
+				}
+				paired[j] = true
+				items[j].key = items[i].key
+				items[i].text, items[j].text = cutPair(a, b, maxLen)
+				break
+			}
+		}
+	}
+	sort.SliceStable(items, func(i, j int) bool {
+		if items[i].key != items[j].key {
+			return items[i].key < items[j].key
+		}
+		if items[i].sign != items[j].sign {
+			return items[i].sign == "-"
+		}
+		return items[i].text < items[j].text
 	})
+	out := make([]line, 0, len(items)+1)
+	for _, it := range items {
+		out = append(out, line{kind: lineItem, sign: it.sign, text: it.text, level: 2})
+	}
 	if unchanged > 0 {
 		out = append(out, line{kind: lineNote, sign: "#", text: "(" + plural(unchanged, "unchanged item") + " hidden)", level: 2})
 	}
 	return out
+}
+
+// compactItem is an item's text in full, as formatItem shows it before
+// cutting: a string quoted, anything else compact JSON on one line.
+func compactItem(raw json.RawMessage) (string, bool) {
+	v, ok := decode(raw)
+	if !ok {
+		return "", false
+	}
+	if s, isString := v.(string); isString {
+		return strconv.Quote(s), true
+	}
+	b, err := marshal(v)
+	if err != nil {
+		return "", false
+	}
+	return cleanLine(string(b)), true
+}
+
+// cutPair shows two long texts that share their first maxLen columns from
+// a little before their first difference, each cut to maxLen columns.
+func cutPair(a, b string, maxLen int) (string, string) {
+	ra, rb := []rune(a), []rune(b)
+	i := 0
+	for i < len(ra) && i < len(rb) && ra[i] == rb[i] {
+		i++
+	}
+	start := max(0, i-maxLen/4)
+	show := func(r []rune) string {
+		head, cut := cutColumns(string(r[start:]), maxLen)
+		if start > 0 {
+			head = "…" + head
+		}
+		if cut || start > 0 {
+			head += "… (" + strconv.Itoa(len(r)) + " characters)"
+		}
+		return head
+	}
+	return show(ra), show(rb)
 }
 
 // alignAssigns pads the names of consecutive "name = value" lines so that

@@ -324,3 +324,37 @@ func TestDocExample(t *testing.T) {
 		t.Errorf("the example in docs/plan-json.md is out of date (-doc +JSON):\n%s", d)
 	}
 }
+
+// Two long list items (data permission rules) that differ past the part
+// shown are shown from just before their first difference: cut at the same
+// place, they would look identical and the reviewer could not see the change.
+func TestLongItemsShowTheirDifference(t *testing.T) {
+	long := strings.Repeat(`{"field":"地区","dataType":"String"},`, 6)
+	before := `[{"connection":2010,"details":[` + long + `{"select":["华北","东北"]}]},"short"]`
+	after := `[{"connection":2010,"details":[` + long + `{"select":["华北"]}]},"short"]`
+	p := &diff.Plan{Changes: []diff.Change{{Action: diff.Update, Kind: diff.KindDataPermission, Key: "P//D",
+		Before: diff.Attrs{"rules": json.RawMessage(before)}, After: diff.Attrs{"rules": json.RawMessage(after)}}}}
+	var buf bytes.Buffer
+	if err := Text(&buf, p, TextOptions{MaxValueLen: 60}); err != nil {
+		t.Fatal(err)
+	}
+	var minus, plus string
+	for _, l := range strings.Split(buf.String(), "\n") {
+		l = strings.TrimSpace(l)
+		switch {
+		case strings.HasPrefix(l, "- "):
+			minus = l
+		case strings.HasPrefix(l, "+ "):
+			plus = l
+		}
+	}
+	if !strings.Contains(minus, `"东北"`) || strings.Contains(plus, `"东北"`) || !strings.Contains(plus, `["华北"]`) {
+		t.Errorf("the difference is not shown:\n%s", buf.String())
+	}
+	if !strings.HasPrefix(minus, "- …") || !strings.HasSuffix(plus, "characters)") {
+		t.Errorf("cut items should say they are cut:\n%s", buf.String())
+	}
+	if !strings.Contains(buf.String(), "(1 unchanged item hidden)") {
+		t.Errorf("unchanged item not counted:\n%s", buf.String())
+	}
+}

@@ -92,13 +92,29 @@ func usersNode(live *diff.Live, c *Counts) *yaml.Node {
 // systemRolesNode is the systemRoles: sequence of the custom system roles.
 func systemRolesNode(live *diff.Live, c *Counts) *yaml.Node {
 	seq := &yaml.Node{Kind: yaml.SequenceNode}
+	var skipped []string
 	for _, name := range sortedKeys(live.SystemRoles) {
 		sr := live.SystemRoles[name]
+		if !trimmed(name) {
+			skipped = append(skipped, "system role "+strconv.Quote(name)+" (id "+strconv.FormatInt(sr.ID, 10)+") is not exported: "+noteSpaces)
+			c.Skipped++
+			continue
+		}
 		seq.Content = append(seq.Content, toNode(spec.SystemRole{Name: name, Description: nonEmptyStr(sr.Description)}))
 		c.SystemRoles++
 	}
+	if len(skipped) > 0 {
+		seq.FootComment = strings.Join(skipped, "\n")
+	}
 	return seq
 }
+
+// noteSpaces says why a name with whitespace around it is not exported.
+const noteSpaces = "its name has whitespace at the start or end, which the format trims (the files could not refer to it); rename it on the server"
+
+// trimmed reports whether a server name is written the way the format
+// reads it back, without whitespace around it.
+func trimmed(name string) bool { return strings.TrimSpace(name) == name }
 
 // projectNode is one project with everything read inside it.
 func projectNode(live *diff.Live, lp *diff.LiveProject, c *Counts) *yaml.Node {
@@ -111,26 +127,37 @@ func projectNode(live *diff.Live, lp *diff.LiveProject, c *Counts) *yaml.Node {
 	for name, id := range spec.BuiltinSystemRoles {
 		sysNames[int64(id)] = name
 	}
+	spaced := map[int64]string{}
 	for name, sr := range live.SystemRoles {
+		if !trimmed(name) {
+			spaced[sr.ID] = name
+			continue
+		}
 		sysNames[sr.ID] = name
 	}
 	memberNotes := map[int]string{}
 	for _, uid := range sortedKeys(lp.Members) {
 		lm := lp.Members[uid]
 		m := spec.Member{User: uid, SystemRoles: []string{}}
-		var unknown []string
+		var unknown, unwritable []string
 		for _, id := range lm.SystemRoleIDs {
 			if name, ok := sysNames[id]; ok {
 				m.SystemRoles = append(m.SystemRoles, name)
+			} else if name, ok := spaced[id]; ok {
+				unwritable = append(unwritable, strconv.Quote(name))
 			} else {
 				unknown = append(unknown, strconv.FormatInt(id, 10))
 			}
 		}
 		sort.Strings(m.SystemRoles)
-		if len(unknown) > 0 {
-			// Writing the known ones only would remove the others.
+		// Writing the known ones only would remove the others.
+		switch {
+		case len(unknown) > 0:
 			m.SystemRoles = nil
 			memberNotes[len(p.Members)] = "systemRoles: system role ids " + strings.Join(unknown, ", ") + " are unknown to systemRole/list; left alone"
+		case len(unwritable) > 0:
+			m.SystemRoles = nil
+			memberNotes[len(p.Members)] = "systemRoles: holds " + strings.Join(unwritable, ", ") + ", whose name the format would trim; left alone"
 		}
 		p.Members = append(p.Members, m)
 		c.Members++
@@ -138,6 +165,11 @@ func projectNode(live *diff.Live, lp *diff.LiveProject, c *Counts) *yaml.Node {
 
 	for _, name := range sortedKeys(lp.Groups) {
 		lg := lp.Groups[name]
+		if !trimmed(name) {
+			notes = append(notes, "group "+strconv.Quote(name)+" (id "+strconv.FormatInt(lg.ID, 10)+") is not exported: "+noteSpaces)
+			c.Skipped++
+			continue
+		}
 		members := append([]string{}, lg.Members...)
 		sort.Strings(members)
 		p.Groups = append(p.Groups, spec.Group{Name: name, Members: members})
@@ -219,6 +251,12 @@ func projectNode(live *diff.Live, lp *diff.LiveProject, c *Counts) *yaml.Node {
 // unrepresentable says why a role or data permission cannot be written in
 // the format ("" when it can), and records its name in names.
 func unrepresentable(lr *diff.LiveRole, names map[string]string) string {
+	if !trimmed(lr.Name) {
+		return noteSpaces
+	}
+	if !trimmed(lr.Folder) {
+		return "its folder " + strconv.Quote(lr.Folder) + " has whitespace at the start or end, which the format trims; rename it on the server"
+	}
 	if strings.Contains(lr.Folder, "/") {
 		return "its folder " + strconv.Quote(lr.Folder) + " contains \"/\", which the format does not allow"
 	}

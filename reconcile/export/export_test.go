@@ -24,6 +24,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 const (
 	quickstartSeed = "../../examples/quickstart/server-before.yaml"
 	fullSeed       = "../../testdata/export/full/server.yaml"
+	spacesSeed     = "../../testdata/export/spaces/server.yaml"
 )
 
 // newSim starts a simulator seeded from a file (empty: an empty domain)
@@ -100,7 +101,7 @@ func describe(p *diff.Plan) string {
 // planned against the server they came from, change nothing, with the
 // exported state and without any state, in every layout.
 func TestRoundTripPlanIsEmpty(t *testing.T) {
-	for _, seed := range []string{quickstartSeed, fullSeed} {
+	for _, seed := range []string{quickstartSeed, fullSeed, spacesSeed} {
 		for _, split := range Splits {
 			t.Run(filepath.Base(filepath.Dir(seed))+"/"+string(split), func(t *testing.T) {
 				_, c := newSim(t, seed)
