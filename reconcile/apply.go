@@ -286,7 +286,7 @@ func (a *applier) finishLocked(i int) {
 		a.recordPartialLocked(c, s)
 	}
 	if s.status != StatusApplied && (c.Action == diff.Create || c.Action == diff.Replace) && !(s.created && s.id != 0) {
-		a.broken[diff.StateKey(c.Kind, c.Key)] = string(s.status)
+		a.broken[diff.StateKey(c.Kind, c.Key)] = string(c.Action) + " " + string(s.status)
 	}
 	cr := ChangeResult{Change: a.plan.Changes[i], Status: s.status, Err: s.err, Reason: s.reason}
 	a.res.Changes[i] = cr
@@ -308,6 +308,24 @@ func (a *applier) recordPartialLocked(c diff.Change, s *changeStatus) {
 		a.st.Apply(c)
 	case s.deleted:
 		a.st.Apply(diff.Change{Action: diff.Delete, Kind: c.Kind, Key: c.Key})
+	}
+}
+
+// checkpoint records in the state what the changes of idx not yet
+// reported have created or deleted so far, and saves it. A failed save is
+// not reported here: the save at the end of the phase reports it.
+func (a *applier) checkpoint(idx []int) {
+	a.mu.Lock()
+	n := 0
+	for _, i := range idx {
+		if s := &a.cs[i]; !a.done[i] && (s.created || s.deleted) {
+			a.recordPartialLocked(a.plan.Changes[i], s)
+			n++
+		}
+	}
+	a.mu.Unlock()
+	if n > 0 {
+		_ = a.save()
 	}
 }
 
@@ -473,7 +491,7 @@ func (a *applier) dependency(c diff.Change) string {
 	defer a.mu.Unlock()
 	dep := func(k diff.Kind, key string) string {
 		if what, ok := a.broken[diff.StateKey(k, key)]; ok {
-			return fmt.Sprintf("depends on %s %s, whose %s %s", k, key, "create", what)
+			return fmt.Sprintf("depends on %s %s, whose %s", k, key, what)
 		}
 		return ""
 	}

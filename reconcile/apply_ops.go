@@ -410,7 +410,7 @@ func (a *applier) runProjects(ctx context.Context, idx []int) {
 		a.mu.Lock()
 		for _, i := range created {
 			if s := a.cs[i].status; s != "" {
-				a.broken[diff.StateKey(diff.KindProject, a.change(i).Key)] = string(s)
+				a.broken[diff.StateKey(diff.KindProject, a.change(i).Key)] = string(diff.Create) + " " + string(s)
 			}
 		}
 		a.mu.Unlock()
@@ -686,6 +686,11 @@ func (a *applier) runGroups(ctx context.Context, idx []int) {
 		}
 	}
 	a.runStep(ctx, calls)
+	// A group without members shows in no read: record the groups just
+	// made before their members join, so a process killed in between
+	// leaves a state that knows them instead of one that creates them
+	// again (group/add refuses a taken name).
+	a.checkpoint(idx)
 
 	// Step 3: members join through batchImport groupIds (grouped by the
 	// set of groups each user joins, per project) and leave through
@@ -1242,9 +1247,13 @@ func sortedInts(in []int64) []int64 {
 
 // groupDels deletes a group by its server id when the plan knows it, which
 // does not depend on the folder the state remembers, else by its path.
+// groupDels names the group to delete by its path, which the client
+// requires, and by its id when known, which does not depend on the folder
+// the state remembers.
 func groupDels(projectID int64, c diff.Change) apiclient.GroupDelsRequest {
+	req := apiclient.GroupDelsRequest{ProjectID: projectID, Path: groupPath(c.Before.String("folder"), c.Before.String("name"))}
 	if id := c.Before.Int("id"); id != 0 {
-		return apiclient.GroupDelsRequest{ProjectID: projectID, IDs: []int64{id}}
+		req.IDs = []int64{id}
 	}
-	return apiclient.GroupDelsRequest{ProjectID: projectID, Path: groupPath(c.Before.String("folder"), c.Before.String("name"))}
+	return req
 }

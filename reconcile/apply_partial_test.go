@@ -154,3 +154,34 @@ func TestApplyGroupJoinNeedsID(t *testing.T) {
 		t.Errorf("%d write calls", n)
 	}
 }
+
+// The state is saved with a new group before its members join: a process
+// killed during the join leaves a state that knows the group, which no
+// read shows while it has no members.
+func TestApplySavesCreatedGroupBeforeMembersJoin(t *testing.T) {
+	p := &diff.Plan{Changes: []diff.Change{groupCreate("G", []string{"u1"})}}
+	var sv saved
+	known := false
+	f := &fakeAPI{fail: func(endpoint string, _ any) error {
+		if endpoint == epBatchImport {
+			sv.mu.Lock()
+			defer sv.mu.Unlock()
+			if n := len(sv.states); n > 0 {
+				o := sv.states[n-1].Objects["group P/G"]
+				known = o != nil && o.Created && o.ID != 0
+			}
+		}
+		return nil
+	}}
+	st := diff.NewState()
+	res, err := Apply(context.Background(), f, p, st, ApplyOptions{SaveState: sv.save})
+	if err != nil || res.Applied() != 1 {
+		t.Fatalf("err %v, applied %d", err, res.Applied())
+	}
+	if !known {
+		t.Error("when the members joined, no saved state recorded the created group")
+	}
+	if o := st.Objects["group P/G"]; o == nil || !o.Created || o.ID == 0 {
+		t.Errorf("final state of group P/G = %+v", o)
+	}
+}

@@ -554,9 +554,10 @@ func TestApplyGroups(t *testing.T) {
 	if err != nil || res.Applied() != 4 {
 		t.Fatalf("err %v, applied %d: %+v", err, res.Applied(), res.Changes)
 	}
-	// The replace deletes the group by its id, which does not depend on
-	// the folder the state remembers.
-	if d := f.of(epDeleteGroups); len(d) != 1 || cmp.Diff(apiclient.GroupDelsRequest{ProjectID: 7, IDs: []int64{56}}, d[0].(apiclient.GroupDelsRequest)) != "" {
+	// The replace deletes the group by its path, which the client
+	// requires, and by its id, which does not depend on the folder the
+	// state remembers.
+	if d := f.of(epDeleteGroups); len(d) != 1 || cmp.Diff(apiclient.GroupDelsRequest{ProjectID: 7, Path: []string{"Old", "D"}, IDs: []int64{56}}, d[0].(apiclient.GroupDelsRequest)) != "" {
 		t.Errorf("group/dels = %+v", d)
 	}
 	ids := map[string]int64{}
@@ -672,5 +673,33 @@ func TestApplyReplaceOfSomethingGone(t *testing.T) {
 	}
 	if o := st.Objects["group P/D"]; o == nil || o.ID == 0 {
 		t.Errorf("state after the replace: %+v", o)
+	}
+}
+
+// A role bound to a group whose replace failed is skipped, and the reason
+// names the replace, not a create the plan never had.
+func TestApplySkipNamesFailedReplace(t *testing.T) {
+	p := &diff.Plan{Changes: []diff.Change{
+		{Action: diff.Replace, Kind: diff.KindGroup, Key: "P/G",
+			Before: attrs("id", 5, "project_id", 7, "name", "G", "folder", "Old", "members", []string{"u1"}),
+			After:  attrs("id", 5, "project_id", 7, "name", "G", "folder", "New", "members", []string{"u1"}), NewState: ns()},
+		{Action: diff.Create, Kind: diff.KindRole, Key: "P//R",
+			After: attrs("project_id", 7, "name", "R", "folder", "", "level", 1, "type", 0, "groups", []string{"G"}), NewState: ns()},
+	}}
+	f := &fakeAPI{fail: func(endpoint string, _ any) error {
+		if endpoint == epDeleteGroups {
+			return &apiclient.APIError{Code: 500, Message: "内部错误"}
+		}
+		return nil
+	}}
+	res, err := Apply(context.Background(), f, p, diff.NewState(), ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(map[string]Status{"group P/G": StatusFailed, "role P//R": StatusSkipped}, statuses(res)); d != "" {
+		t.Fatalf("statuses (-want +got):\n%s", d)
+	}
+	if r := res.Changes[1].Reason; r != "depends on group P/G, whose replace failed" {
+		t.Errorf("reason %q", r)
 	}
 }

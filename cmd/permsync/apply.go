@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -40,7 +41,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	}
 	posArgs, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitError
+		return parseErrorCode(err)
 	}
 	var saved *planfile.File
 	switch len(posArgs) {
@@ -56,6 +57,13 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 			return exitError
 		}
 		if err := f.CheckFiles(); err != nil {
+			var fce *planfile.FilesChangedError
+			if errors.As(err, &fce) && len(fce.Missing) == len(f.Files) && !filepath.IsAbs(fce.Missing[0]) {
+				// Not one file is found: the plan is not stale, apply runs
+				// in another directory than plan did.
+				fmt.Fprintf(env.stderr, "permsync apply: none of the files the plan was made from is found (%s): their paths are relative to the directory 'permsync plan' ran in; run apply there. Nothing was changed.\n", strings.Join(fce.Missing, ", "))
+				return exitError
+			}
 			printErr(env, "apply", fmt.Errorf("stale plan: %w", err))
 			return exitError
 		}

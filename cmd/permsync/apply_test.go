@@ -349,3 +349,48 @@ func TestPlanMakesNoWrites(t *testing.T) {
 		t.Error("the plan read nothing: the test proves nothing")
 	}
 }
+
+// A saved plan applied from another directory than plan ran in finds none
+// of its files: apply says so, instead of calling the plan stale, and
+// writes nothing.
+func TestApplySavedPlanFromAnotherDirectory(t *testing.T) {
+	sim, vars, desired := quickstartServer(t)
+	work := filepath.Dir(desired)
+	chdirForTest(t, work)
+	code, _, stderr := runCmd(t, vars, "plan", "-f", "desired", "--server", sim.URL(), "--out", "release.plan")
+	if code != exitOK {
+		t.Fatalf("plan: exit %d\n%s", code, stderr)
+	}
+	chdirForTest(t, t.TempDir())
+	sim.ResetCalls()
+	code, stdout, stderr := runCmd(t, vars, "apply", filepath.Join(work, "release.plan"), "--server", sim.URL())
+	if code != exitError || strings.Contains(stderr, "stale") || !strings.Contains(stderr, "relative to the directory") || !strings.Contains(stderr, "desired/org.yaml") {
+		t.Errorf("apply from another directory: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if n := writes(sim); n != 0 {
+		t.Errorf("%d write calls", n)
+	}
+	// From the directory plan ran in, the same plan applies.
+	chdirForTest(t, work)
+	code, stdout, stderr = runCmd(t, vars, "apply", "release.plan", "--server", sim.URL())
+	if code != exitOK || !strings.Contains(stdout, "No changes.") {
+		t.Errorf("apply from the plan's directory: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+// Ctrl-C while apply reads the server: the message says it was
+// interrupted, names no half-read endpoint, and nothing is written.
+func TestApplyInterruptedWhileReading(t *testing.T) {
+	sim, vars, desired := quickstartServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb strings.Builder
+	env := &cmdEnv{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(k string) string { return vars[k] }}
+	code := runMain(ctx, env, []string{"apply", "-f", desired, "--server", sim.URL(), "--auto-approve"})
+	if code != exitError || !strings.Contains(errb.String(), "interrupted while reading the server (nothing was changed)") || strings.Contains(errb.String(), "youdata") {
+		t.Errorf("exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	if n := writes(sim); n != 0 {
+		t.Errorf("%d write calls", n)
+	}
+}

@@ -44,7 +44,7 @@ func runExport(ctx context.Context, env *cmdEnv, args []string) int {
 		flags.PrintDefaults()
 	}
 	if err := flags.Parse(args); err != nil {
-		return exitError
+		return parseErrorCode(err)
 	}
 	if flags.NArg() > 0 {
 		fmt.Fprintf(env.stderr, "permsync export: unexpected argument %q\n", flags.Arg(0))

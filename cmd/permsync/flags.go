@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"strings"
 )
@@ -18,6 +19,15 @@ func (s *stringList) Set(v string) error {
 // parseInterspersed parses flags that may come before or after positional
 // arguments (permsync apply PLANFILE --server URL), and returns the
 // positional ones. "--" ends the flags.
+// parseErrorCode is the exit code after a failed flag parse: -h asked for
+// the usage, which is no error.
+func parseErrorCode(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	return exitError
+}
+
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {

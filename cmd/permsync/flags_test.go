@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -37,5 +38,19 @@ func TestParseInterspersed(t *testing.T) {
 	fs.SetOutput(io.Discard)
 	if _, err := parseInterspersed(fs, []string{"a", "--nope"}); err == nil {
 		t.Error("an unknown flag after a positional argument is accepted")
+	}
+}
+
+// -h shows a command's usage and exits 0, as for validate and sim; a bad
+// flag exits 1.
+func TestHelpExitsZero(t *testing.T) {
+	for _, cmd := range []string{"plan", "apply", "export", "validate", "sim"} {
+		code, _, stderr := runCmd(t, nil, cmd, "-h")
+		if code != exitOK || !strings.Contains(stderr, "Usage: permsync "+cmd) {
+			t.Errorf("%s -h: exit %d\n%s", cmd, code, stderr)
+		}
+		if code, _, _ := runCmd(t, nil, cmd, "--no-such-flag"); code != exitError {
+			t.Errorf("%s --no-such-flag: exit %d", cmd, code)
+		}
 	}
 }

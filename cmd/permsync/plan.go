@@ -32,14 +32,14 @@ func runPlan(ctx context.Context, env *cmdEnv, args []string) int {
 	pf := addPlanFlags(fs)
 	format := fs.String("o", "text", "output format: text, json or markdown")
 	out := fs.String("out", "", "save the plan to this file, for 'permsync apply PLANFILE'")
-	detailed := fs.Bool("detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error")
+	detailed := fs.Bool("detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error or when apply would refuse the plan")
 	mdDir := fs.String("markdown-dir", "", "also write the Markdown plan to this directory, one file per pull-request comment (plan-1.md, plan-2.md, ...)")
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, "Usage: permsync plan -f PATH... [--server URL] [--state PATH] [-o text|json|markdown] [--out PLANFILE] [--markdown-dir DIR] [--detailed-exitcode]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return exitError
+		return parseErrorCode(err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(env.stderr, "permsync plan: unexpected argument %q (files are given with -f)\n", fs.Arg(0))
@@ -79,6 +79,12 @@ func runPlan(ctx context.Context, env *cmdEnv, args []string) int {
 			return exitError
 		}
 		fmt.Fprintf(env.stderr, "Saved the plan to %s. Apply it exactly as shown with: permsync apply %s\n", *out, *out)
+	}
+	if *detailed && len(p.Refusals) > 0 {
+		// A plan apply would refuse is no "changes to apply": a pipeline
+		// that runs plan on a pull request must fail there, not at merge.
+		fmt.Fprintln(env.stderr, "permsync plan: the plan cannot be applied (see the refusals above).")
+		return exitError
 	}
 	if *detailed && len(p.Changes) > 0 {
 		return exitChanges

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -257,6 +258,31 @@ func TestPlanMassDelete(t *testing.T) {
 	}
 	if !allowed.Applicable || len(allowed.Refusals) != 0 || len(allowed.Warnings) != 1 {
 		t.Errorf("with --allow-mass-delete: %+v", allowed)
+	}
+}
+
+// With --detailed-exitcode a plan that apply would refuse exits 1, so a
+// pull-request check fails instead of the apply on merge; the plan is
+// still shown and the Markdown comments still written.
+func TestPlanDetailedExitcodeRefused(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(planCases, "mass-delete-refused")
+	mdDir := filepath.Join(t.TempDir(), "comments")
+	args := []string{"plan", "-f", filepath.Join(dir, "desired"), "--simulator", filepath.Join(dir, "live.yaml"),
+		"--state", filepath.Join(t.TempDir(), "state.json"), "--markdown-dir", mdDir, "--detailed-exitcode"}
+	code, stdout, stderr := runCmd(t, nil, args...)
+	if code != exitError {
+		t.Errorf("refused plan: exit %d, want %d\nstderr: %s", code, exitError, stderr)
+	}
+	if !strings.Contains(stdout, "maxDeletes") || !strings.Contains(stderr, "cannot be applied") {
+		t.Errorf("the refusal is not shown:\nstdout: %s\nstderr: %s", stdout, stderr)
+	}
+	if md, err := os.ReadFile(filepath.Join(mdDir, "plan-1.md")); err != nil || !strings.Contains(string(md), "maxDeletes") {
+		t.Errorf("markdown comment: %v\n%s", err, md)
+	}
+	code, _, stderr = runCmd(t, nil, append(args, "--allow-mass-delete")...)
+	if code != exitChanges {
+		t.Errorf("with --allow-mass-delete: exit %d, want %d\nstderr: %s", code, exitChanges, stderr)
 	}
 }
 

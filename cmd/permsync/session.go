@@ -196,6 +196,10 @@ func (s *session) readLive(ctx context.Context, env *cmdEnv) (*diff.Live, error)
 	live, err := reconcile.ReadLive(ctx, s.api, projectRefs(s.desired), opts)
 	stopProgress()
 	if err != nil {
+		if ctx.Err() != nil {
+			// Ctrl-C: say so, rather than which read it happened to cut.
+			return nil, fmt.Errorf("interrupted while reading the server (nothing was changed): %w", context.Cause(ctx))
+		}
 		return nil, fmt.Errorf("reading the server (nothing was changed): %w", err)
 	}
 	// The token's user may be known by email; the diff compares uniqueIds.

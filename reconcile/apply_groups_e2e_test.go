@@ -1,0 +1,100 @@
+package reconcile_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/permsync/permsync/spec"
+)
+
+// editedQuickstart copies the quickstart's desired files to a temporary
+// directory, applying old → new replacements to sales.yaml, and returns
+// the directory. Every replacement must match.
+func editedQuickstart(t *testing.T, replace ...string) string {
+	t.Helper()
+	src := filepath.Join("..", "examples", "quickstart", "desired")
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		s := string(b)
+		if rel == filepath.Join("projects", "sales.yaml") {
+			for i := 0; i+1 < len(replace); i += 2 {
+				if !strings.Contains(s, replace[i]) {
+					t.Fatalf("%s does not contain %q", rel, replace[i])
+				}
+				s = strings.ReplaceAll(s, replace[i], replace[i+1])
+			}
+		}
+		if err := os.MkdirAll(filepath.Join(dst, filepath.Dir(rel)), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), []byte(s), 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// A group permsync created is deleted over the real client when it leaves
+// the files, and a group moved to another folder is re-created there; both
+// converge.
+func TestApplyDeletesAndReplacesGroups(t *testing.T) {
+	e := quickstart(t)
+	res, err := e.apply(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reportFailures(t, res)
+	if g := e.sim.Snapshot().ProjectByName("销售分析").GroupByName("华东销售组"); g == nil {
+		t.Fatal("the first apply did not create 华东销售组")
+	}
+
+	dir := editedQuickstart(t,
+		// 华东销售组 leaves the files, with every reference to it.
+		"      - name: 华东销售组\n        folder: 区域组\n        members: [chen.jing@example.com, zhao.lei@example.com]\n", "",
+		"groups: [华北销售组, 华东销售组]", "groups: [华北销售组]",
+		"        groups: [华东销售组]\n", "",
+		// 华北销售组 moves to another folder.
+		"      - name: 华北销售组\n        folder: 区域组\n", "      - name: 华北销售组\n        folder: 北方\n",
+	)
+	d, err := spec.Load([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.desired = d
+	before := e.writes.count()
+	res, err = e.apply(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reportFailures(t, res)
+	total := 0
+	for _, n := range res.Calls {
+		total += n
+	}
+	if got := e.writes.count() - before; got != total {
+		t.Errorf("the server saw %d write requests, the result counts %d (%v)", got, total, res.Calls)
+	}
+	p := e.sim.Snapshot().ProjectByName("销售分析")
+	if g := p.GroupByName("华东销售组"); g != nil {
+		t.Errorf("华东销售组 is still on the server: %+v", g)
+	}
+	if g := p.GroupByName("华北销售组"); g == nil || g.Folder != "北方" {
+		t.Errorf("华北销售组 = %+v, want it in folder 北方", g)
+	}
+	e.converged()
+}
