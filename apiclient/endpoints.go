@@ -361,12 +361,19 @@ func (c *Client) UpdateGroup(ctx context.Context, req GroupUpdateRequest) error 
 	return nil
 }
 
-// DeleteGroups deletes a group by path (POST group/dels).
+// DeleteGroups deletes groups by ids or one group by path (POST
+// group/dels; the document allows either, "跟 ids 二选一").
 func (c *Client) DeleteGroups(ctx context.Context, req GroupDelsRequest) error {
-	if len(req.Path) == 0 {
-		return errors.New("deleting a group: empty path")
+	if len(req.Path) == 0 && len(req.IDs) == 0 {
+		return errors.New("deleting a group: neither ids nor a path")
+	}
+	if len(req.Path) > 0 && len(req.IDs) > 0 {
+		return errors.New("deleting a group: give ids or a path, not both")
 	}
 	if err := c.call(ctx, epGroupDels, nil, req, nil); err != nil {
+		if len(req.IDs) > 0 {
+			return fmt.Errorf("deleting groups %v: %w", req.IDs, err)
+		}
 		return fmt.Errorf("deleting group %q: %w", req.Path, err)
 	}
 	return nil

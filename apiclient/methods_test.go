@@ -256,6 +256,13 @@ func methodCases(t *testing.T) []methodCase {
 			},
 		},
 		{
+			name: "group/dels.ids", method: "POST", path: "group/dels",
+			answer: `{"code":200}`,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return nil, c.DeleteGroups(ctx, GroupDelsRequest{ProjectID: 1, IDs: []int64{123}})
+			},
+		},
+		{
 			name: "group/ext/delUsers.erase", method: "POST", path: "group/ext/delUsers",
 			answer: `{"code":200}`,
 			call: func(ctx context.Context, c *Client) (any, error) {

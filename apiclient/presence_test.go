@@ -1,6 +1,7 @@
 package apiclient
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -39,5 +40,19 @@ func TestEmptyListsArePresent(t *testing.T) {
 				t.Errorf("a key appears twice: %s", b)
 			}
 		})
+	}
+}
+
+// group/dels takes ids or a path (the document: "跟 ids 二选一"), never
+// neither and never both.
+func TestDeleteGroupsNeedsIDsOrPath(t *testing.T) {
+	c := newTestClient(t, testConfig("http://127.0.0.1:1"))
+	for _, req := range []GroupDelsRequest{
+		{ProjectID: 1},
+		{ProjectID: 1, Path: []string{"G"}, IDs: []int64{5}},
+	} {
+		if err := c.DeleteGroups(context.Background(), req); err == nil {
+			t.Errorf("%+v was sent", req)
+		}
 	}
 }

@@ -1247,13 +1247,9 @@ func sortedInts(in []int64) []int64 {
 
 // groupDels deletes a group by its server id when the plan knows it, which
 // does not depend on the folder the state remembers, else by its path.
-// groupDels names the group to delete by its path, which the client
-// requires, and by its id when known, which does not depend on the folder
-// the state remembers.
 func groupDels(projectID int64, c diff.Change) apiclient.GroupDelsRequest {
-	req := apiclient.GroupDelsRequest{ProjectID: projectID, Path: groupPath(c.Before.String("folder"), c.Before.String("name"))}
 	if id := c.Before.Int("id"); id != 0 {
-		req.IDs = []int64{id}
+		return apiclient.GroupDelsRequest{ProjectID: projectID, IDs: []int64{id}}
 	}
-	return req
+	return apiclient.GroupDelsRequest{ProjectID: projectID, Path: groupPath(c.Before.String("folder"), c.Before.String("name"))}
 }
