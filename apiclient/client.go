@@ -130,6 +130,8 @@ type Client struct {
 
 	secretsMu sync.Mutex
 	secrets   []string
+	// scrubber replaces every form of every secret in one pass.
+	scrubber *strings.Replacer
 
 	// sleep waits between retries and now reads the clock of the retry
 	// budget; tests replace them.

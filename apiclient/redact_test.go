@@ -270,3 +270,14 @@ func TestResultOfUnexpectedShapeIsScrubbed(t *testing.T) {
 	}
 	assertNoSecret(t, "error", err.Error())
 }
+
+// A short secret is replaced in one pass: it never cuts into a longer
+// secret, nor into the REDACTED written for another.
+func TestScrubOnePass(t *testing.T) {
+	c := newTestClient(t, testConfig("http://127.0.0.1:1"))
+	c.addSecret("T", "tok-T-long")
+	got := c.scrub("GET /x?token=T&key=tok-T-long")
+	if want := "GEREDACTED /x?token=REDACTED&key=REDACTED"; got != want {
+		t.Errorf("scrub = %q, want %q", got, want)
+	}
+}

@@ -152,27 +152,48 @@ func (c *Client) addSecret(ss ...string) {
 			c.secrets = append(c.secrets, s)
 		}
 	}
-	sort.Slice(c.secrets, func(i, j int) bool { return len(c.secrets[i]) > len(c.secrets[j]) })
+	// Every form of every secret, once, longest first: the replacer tries
+	// its pairs in order at each position and replaces in one pass, so a
+	// short secret never cuts into a longer one, nor into a REDACTED
+	// already written.
+	var forms []string
+	seen := map[string]bool{}
+	for _, sec := range c.secrets {
+		for _, f := range secretForms(sec) {
+			if f != "" && !seen[f] {
+				seen[f] = true
+				forms = append(forms, f)
+			}
+		}
+	}
+	sort.SliceStable(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
+	pairs := make([]string, 0, 2*len(forms))
+	for _, f := range forms {
+		pairs = append(pairs, f, "REDACTED")
+	}
+	c.scrubber = strings.NewReplacer(pairs...)
+}
+
+// secretForms are the ways a secret can appear: plain, URL-encoded and
+// JSON-escaped.
+func secretForms(sec string) []string {
+	forms := []string{sec, url.QueryEscape(sec), url.PathEscape(sec)}
+	if j, err := json.Marshal(sec); err == nil {
+		forms = append(forms, string(j[1:len(j)-1]))
+	}
+	return forms
 }
 
 // scrub replaces every known secret, in plain, URL-encoded and JSON-escaped
 // form, with REDACTED.
 func (c *Client) scrub(s string) string {
 	c.secretsMu.Lock()
-	secrets := c.secrets
+	r := c.scrubber
 	c.secretsMu.Unlock()
-	for _, sec := range secrets {
-		forms := []string{sec, url.QueryEscape(sec), url.PathEscape(sec)}
-		if j, err := json.Marshal(sec); err == nil {
-			forms = append(forms, string(j[1:len(j)-1]))
-		}
-		for _, f := range forms {
-			if f != "" {
-				s = strings.ReplaceAll(s, f, "REDACTED")
-			}
-		}
+	if r == nil {
+		return s
 	}
-	return s
+	return r.Replace(s)
 }
 
 // trace writes one debug line per exchange, and the request body.
