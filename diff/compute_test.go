@@ -679,9 +679,9 @@ projects:
 		"delete dataPermission P//olddp",
 		"delete group P/oldgroup",
 		"delete member P/alice",
+		"delete user carol", // before departments: one with members cannot go
 		"delete department OLD",
 		"delete systemRole old",
-		"delete user carol",
 	}
 	if diff := cmp.Diff(want, summary(p)); diff != "" {
 		t.Fatalf("order (-want +got):\n%s", diff)

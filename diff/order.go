@@ -17,9 +17,11 @@ const (
 	PhaseDeleteGroups
 	PhaseDeleteMembers
 	PhaseDeleteProjects
+	// Users leave before departments: syncOrg, never forced, refuses to
+	// delete a department that still has members.
+	PhaseDeleteUsers
 	PhaseDeleteDepartments
 	PhaseDeleteSystemRoles
-	PhaseDeleteUsers
 )
 
 // PhaseNames names the phases, indexed by Phase.
@@ -35,9 +37,9 @@ var PhaseNames = []string{
 	PhaseDeleteGroups:      "deleting groups",
 	PhaseDeleteMembers:     "removing members",
 	PhaseDeleteProjects:    "deleting projects",
+	PhaseDeleteUsers:       "deleting users",
 	PhaseDeleteDepartments: "deleting departments",
 	PhaseDeleteSystemRoles: "deleting system roles",
-	PhaseDeleteUsers:       "deleting users",
 }
 
 // Phase is the phase a change is applied in. Unbinding users from roles and

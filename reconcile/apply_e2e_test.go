@@ -420,3 +420,40 @@ func TestCheckServerSeesDifferences(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyDepartmentLeavesWithItsUsers removes a department together with
+// the users permsync created in it. syncOrg, never forced, refuses a
+// department that still has members, so the users must go first; one
+// apply converges.
+func TestApplyDepartmentLeavesWithItsUsers(t *testing.T) {
+	dir := "../testdata/apply-steps/department-leaves-with-its-users"
+	e := newEnv(t, []string{dir + "/1"}, dir+"/seed.yaml")
+	ctx := context.Background()
+	res, err := e.apply(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reportFailures(t, res)
+	e.converged()
+
+	d, err := spec.Load([]string{dir + "/2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.desired = d
+	res, err = e.apply(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reportFailures(t, res)
+	snap := e.sim.Snapshot()
+	if _, ok := snap.Orgs["PILOT"]; ok {
+		t.Error("department PILOT is still on the server")
+	}
+	for _, u := range snap.Users {
+		if u.UniqueID == "a@corp.com" || u.UniqueID == "b@corp.com" {
+			t.Errorf("user %s is still on the server", u.UniqueID)
+		}
+	}
+	e.converged()
+}
