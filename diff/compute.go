@@ -488,12 +488,13 @@ func (o *obj) readable(name string, desired, live any) {
 	l := Canonical(live)
 	o.before[name] = l
 	if !bytes.Equal(d, l) {
-		// A short value reads well in the reason; a long one (members,
-		// rules) is shown by the attribute lines, not repeated here.
+		// Neutral: the plan cannot tell whether the server or the files
+		// moved. A short value reads well in the reason; a long one
+		// (members, rules) is shown by the attribute lines, not repeated.
 		if utf8.RuneCount(l) <= maxReasonValue {
-			o.drift = append(o.drift, fmt.Sprintf("drift: %s is %s on the server", name, l))
+			o.drift = append(o.drift, fmt.Sprintf("the server has %s %s", name, l))
 		} else {
-			o.drift = append(o.drift, fmt.Sprintf("drift: %s changed on the server", name))
+			o.drift = append(o.drift, fmt.Sprintf("the server has different %s", name))
 		}
 	}
 }

@@ -82,7 +82,7 @@ func TestDriftOnReadableFacetsDespiteState(t *testing.T) {
 		t.Fatalf("plan (-want +got):\n%s", diff)
 	}
 	alice := find(t, p, KindUser, "alice")
-	if alice.Reason != `drift: nick is "Al" on the server` {
+	if alice.Reason != `the server has nick "Al"` {
 		t.Errorf("reason = %q", alice.Reason)
 	}
 	if got := alice.Changed(); !cmp.Equal(got, []string{"nick"}) {
@@ -333,7 +333,7 @@ projects: [{name: P, members: [{user: bob}]}]`,
 				if !dave.NewState.Created || len(dave.NewState.Facets) != 3 {
 					t.Errorf("dave state = %+v", dave.NewState)
 				}
-				if r := find(t, p, KindUser, "alice").Reason; r != `drift: phone is "999" on the server` {
+				if r := find(t, p, KindUser, "alice").Reason; r != `the server has phone "999"` {
 					t.Errorf("alice reason = %q", r)
 				}
 			},
@@ -472,7 +472,7 @@ users: [{uniqueId: dave}]`,
 					t.Errorf("E = %+v", e)
 				}
 				g := find(t, p, KindGroup, "P/G")
-				if g.Reason != `drift: members is ["alice","bob"] on the server` {
+				if g.Reason != `the server has members ["alice","bob"]` {
 					t.Errorf("G reason = %q", g.Reason)
 				}
 				if n := find(t, p, KindGroup, "P/NG"); n.NewState.Facets["folder"].Items[0] != "F" {

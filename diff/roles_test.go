@@ -88,7 +88,7 @@ func TestRolesAndDataPermissions(t *testing.T) {
 			want: []string{"update role P//R"},
 			check: func(t *testing.T, p *Plan) {
 				c := p.Changes[0]
-				if c.Reason != `drift: user_expires is {"alice":"2025-07-25 00:00:00"} on the server` {
+				if c.Reason != `the server has user_expires {"alice":"2025-07-25 00:00:00"}` {
 					t.Errorf("reason = %q", c.Reason)
 				}
 			},
@@ -200,7 +200,7 @@ projects: [{name: P, roles: [{name: R, users: [alice]}]}]`,
 			want: []string{"update dataPermission P//DP"},
 			check: func(t *testing.T, p *Plan) {
 				c := p.Changes[0]
-				if !strings.HasPrefix(c.Reason, "drift: rules ") || c.NewState.Facets["rules"].Hash == "" {
+				if !strings.HasPrefix(c.Reason, "the server has different rules") || c.NewState.Facets["rules"].Hash == "" {
 					t.Errorf("change = %+v", c)
 				}
 			},

@@ -78,13 +78,13 @@ func TestRemovesUsers(t *testing.T) {
 func TestDriftReasonLength(t *testing.T) {
 	short := &obj{exists: true, before: Attrs{}, after: Attrs{}}
 	short.readable("nick", "Alice", "Al")
-	if len(short.drift) != 1 || short.drift[0] != `drift: nick is "Al" on the server` {
+	if len(short.drift) != 1 || short.drift[0] != `the server has nick "Al"` {
 		t.Errorf("short drift: %q", short.drift)
 	}
 	long := &obj{exists: true, before: Attrs{}, after: Attrs{}}
 	members := []string{"liu.yang@example.com", "wang.fang@example.com", "wu.hao@example.com"}
 	long.readable("members", members[:2], members)
-	if len(long.drift) != 1 || long.drift[0] != "drift: members changed on the server" {
+	if len(long.drift) != 1 || long.drift[0] != "the server has different members" {
 		t.Errorf("long drift: %q", long.drift)
 	}
 }
