@@ -125,7 +125,7 @@ func runExport(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stdout, "%s without rules in the files: their rules cannot be read back (see the comments).\n", plural(c.RulesUnknown, "data permission"))
 	}
 	if c.Skipped > 0 {
-		fmt.Fprintf(env.stdout, "%s could not be written in the format (see the comments at the end of their projects).\n", plural(c.Skipped, "role or data permission"))
+		fmt.Fprintf(env.stdout, "%s could not be written in the format (see the comments in the files).\n", plural(c.Skipped, "object"))
 	}
 	for _, o := range res.Others {
 		fmt.Fprintf(env.stderr, "permsync export: warning: %s was not written by this export but will be loaded with it\n", o)
