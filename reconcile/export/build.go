@@ -38,7 +38,7 @@ const (
 		"Add any of them here to manage it from now on."
 	noteGroup      = "folder, description: not readable through the API; add them to manage them"
 	noteRoleRes    = "resources: not readable through the API; add them here to manage them (permsync will then replace the role's permissions)"
-	noteBindings   = "groups, orgs: bindings of groups and departments cannot be read back; listing them makes each list exact"
+	noteBindings   = "groups, orgs: bindings of groups and departments cannot be read back; list them to manage them (permsync binds what is listed and removes what it bound before)"
 	noteRulesUnk   = "rules: not readable through the API (no user holds this permission directly); add them here to manage them (permsync will then replace its rules)"
 	noteResMembers = "resourceMembers: direct members of resources cannot be read back; add them here to manage them (each entry replaces the resource's direct members)"
 )
