@@ -666,6 +666,9 @@ func (a *applier) runGroups(ctx context.Context, idx []int) {
 				Path: folderPath(c.After.String("folder")), Category: "editor"}
 			calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error {
 				id, err := a.api.AddGroup(ctx, req)
+				if isTaken(err) {
+					return fmt.Errorf("%w\n  A group %q exists that no read shows: it has no members, so its id cannot be learned (an earlier group/add whose answer was lost, or one made by hand). Delete it in the web console, or add one member to it there, then apply again", err, name)
+				}
 				if err != nil {
 					return err
 				}
@@ -1189,6 +1192,13 @@ func goneIsDone(run func(context.Context) error) func(context.Context) error {
 		}
 		return nil
 	}
+}
+
+// isTaken reports the server's answer that a name is already used
+// ("用户组名称已存在").
+func isTaken(err error) bool {
+	var ae *apiclient.APIError
+	return errors.As(err, &ae) && strings.Contains(ae.Message, "已存在")
 }
 
 // isGone reports the server's answer that the object of a call does not

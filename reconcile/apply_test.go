@@ -702,3 +702,26 @@ func TestApplySkipNamesFailedReplace(t *testing.T) {
 		t.Errorf("reason %q", r)
 	}
 }
+
+// A group that exists without members cannot be seen, so its create fails
+// on the name; the error says why and what to do.
+func TestApplyGroupNameTakenSaysWhatToDo(t *testing.T) {
+	p := &diff.Plan{Changes: []diff.Change{
+		{Action: diff.Create, Kind: diff.KindGroup, Key: "P/G", After: attrs("project_id", 7, "name", "G", "folder", "", "members", []string{}), NewState: ns()},
+	}}
+	f := &fakeAPI{fail: func(endpoint string, req any) error {
+		if endpoint == epAddGroup {
+			return &apiclient.APIError{HTTPStatus: 200, Code: 409, Message: "用户组名称已存在: G", Endpoint: endpoint}
+		}
+		return nil
+	}}
+	res, err := Apply(context.Background(), f, p, diff.NewState(), ApplyOptions{})
+	if err != nil || res.Failed() != 1 {
+		t.Fatalf("err %v, failed %d", err, res.Failed())
+	}
+	msg := res.Changes[0].Err.Error()
+	var ae *apiclient.APIError
+	if !errors.As(res.Changes[0].Err, &ae) || !strings.Contains(msg, "no members") || !strings.Contains(msg, "web console") {
+		t.Errorf("error: %v", msg)
+	}
+}
