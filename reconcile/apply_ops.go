@@ -1202,10 +1202,14 @@ func isTaken(err error) bool {
 }
 
 // isGone reports the server's answer that the object of a call does not
-// exist ("对应的用户组不存在", "对应的角色不存在", ...).
+// exist ("对应的用户组不存在", "对应的角色不存在", ...), in an envelope the
+// endpoint itself sent. An HTTP error status, or "接口不存在" (no such
+// endpoint: a gateway, or a server without it), says nothing about the
+// object, and must not make the state forget one that is still there.
 func isGone(err error) bool {
 	var ae *apiclient.APIError
-	return errors.As(err, &ae) && strings.Contains(ae.Message, "不存在")
+	return errors.As(err, &ae) && ae.HTTPStatus >= 200 && ae.HTTPStatus <= 299 &&
+		strings.Contains(ae.Message, "不存在") && !strings.Contains(ae.Message, "接口不存在")
 }
 
 // ---- small set helpers ----

@@ -649,6 +649,39 @@ func TestApplyDeleteOfSomethingGone(t *testing.T) {
 	}
 }
 
+// An answer that does not come from the endpoint (an HTTP error, or "no
+// such endpoint" from a gateway or an older server) says nothing about the
+// object: the delete fails and the state keeps it.
+func TestApplyDeleteNotGoneOnEndpointErrors(t *testing.T) {
+	for _, ae := range []*apiclient.APIError{
+		{HTTPStatus: 404, Code: 404, Message: "接口不存在: group/dels"},
+		{HTTPStatus: 404, Message: "对应的用户组不存在"},
+		{HTTPStatus: 200, Code: 404, Message: "接口不存在"},
+	} {
+		p := &diff.Plan{Changes: []diff.Change{
+			{Action: diff.Delete, Kind: diff.KindGroup, Key: "P/G", Before: attrs("id", 56, "project_id", 7, "name", "G", "folder", "")},
+		}}
+		st := diff.NewState()
+		st.Objects["group P/G"] = &diff.ObjectState{Created: true, ID: 56}
+		f := &fakeAPI{fail: func(endpoint string, _ any) error {
+			if endpoint == epDeleteGroups {
+				return ae
+			}
+			return nil
+		}}
+		res, err := Apply(context.Background(), f, p, st, ApplyOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Failed() != 1 {
+			t.Errorf("%v: failed %d, want 1", ae, res.Failed())
+		}
+		if _, ok := st.Objects["group P/G"]; !ok {
+			t.Errorf("%v: the state forgot a group the server may still hold", ae)
+		}
+	}
+}
+
 // A replace whose old object was deleted by hand still re-creates it.
 func TestApplyReplaceOfSomethingGone(t *testing.T) {
 	p := &diff.Plan{Changes: []diff.Change{
