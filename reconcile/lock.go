@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -66,7 +67,7 @@ func AcquireLock(statePath string) (*Lock, error) {
 		if rerr != nil {
 			return nil, fmt.Errorf("lock state: %s exists but cannot be read (%v); remove it with --force-unlock", path, rerr)
 		}
-		return nil, &LockedError{Path: path, Holder: held, Stale: held.Host == host && !processAlive(held.PID)}
+		return nil, &LockedError{Path: path, Holder: held, Stale: held.Host == host && !holderRuns(held, path)}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("lock state: %w", err)
@@ -77,11 +78,13 @@ func AcquireLock(statePath string) (*Lock, error) {
 		os.Remove(path)
 		return nil, fmt.Errorf("lock state: %w", errors.Join(werr, cerr))
 	}
+	heldHere.Store(lockKey(path), true)
 	return &Lock{path: path}, nil
 }
 
 // Release gives the lock up.
 func (l *Lock) Release() error {
+	heldHere.Delete(lockKey(l.path))
 	if err := os.Remove(l.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("unlock state: %w", err)
 	}
@@ -96,9 +99,9 @@ func (l *Lock) Release() error {
 func ForceUnlock(statePath string) (LockInfo, error) {
 	path := LockPath(statePath)
 	held, _ := readLock(path)
-	if host, _ := os.Hostname(); held.PID != 0 && held.Host == host && processAlive(held.PID) {
-		return held, fmt.Errorf("force-unlock: the apply holding %s (pid %d, since %s) is still running on this host; wait for it or stop it first",
-			path, held.PID, held.Created.Format(time.RFC3339))
+	if host, _ := os.Hostname(); held.PID != 0 && held.Host == host && holderRuns(held, path) {
+		return held, fmt.Errorf("force-unlock: the apply holding %s (pid %d, since %s) is still running on this host; wait for it or stop it first (if pid %d is another program, the apply was killed and its pid reused: remove %s by hand)",
+			path, held.PID, held.Created.Format(time.RFC3339), held.PID, path)
 	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return held, fmt.Errorf("force-unlock: %w", err)
@@ -114,6 +117,28 @@ func readLock(path string) (LockInfo, error) {
 	}
 	err = json.Unmarshal(b, &li)
 	return li, err
+}
+
+// heldHere are the lock files this process holds (by lockKey). A lock that
+// names this process's pid but is not among them was left by a killed
+// apply whose pid this process now has, as happens to pid 1 in a container.
+var heldHere sync.Map
+
+func lockKey(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
+}
+
+// holderRuns reports whether the holder of the lock at path, a process of
+// this host, still runs.
+func holderRuns(held LockInfo, path string) bool {
+	if held.PID == os.Getpid() {
+		_, ok := heldHere.Load(lockKey(path))
+		return ok
+	}
+	return processAlive(held.PID)
 }
 
 // processAlive reports whether a process with this pid runs on this host.

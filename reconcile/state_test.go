@@ -1,6 +1,8 @@
 package reconcile
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -141,5 +143,31 @@ func TestForceUnlockKeepsALiveHolder(t *testing.T) {
 	}
 	if _, err := AcquireLock(state); err == nil {
 		t.Error("the lock was removed")
+	}
+}
+
+// A lock naming this process's pid that this process does not hold was
+// left by a killed apply whose pid came back (pid 1 in a container): it is
+// stale, and --force-unlock removes it.
+func TestLockOfThisPIDNotHeldIsStale(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.json")
+	host, _ := os.Hostname()
+	left := fmt.Sprintf(`{"pid": %d, "host": %q, "created": "2026-01-01T00:00:00Z"}`, os.Getpid(), host)
+	if err := os.WriteFile(LockPath(state), []byte(left), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var le *LockedError
+	if _, err := AcquireLock(state); !errors.As(err, &le) || !le.Stale {
+		t.Fatalf("acquire under a lock left with this pid: %v", err)
+	}
+	if _, err := ForceUnlock(state); err != nil {
+		t.Fatalf("force-unlock: %v", err)
+	}
+	l, err := AcquireLock(state)
+	if err != nil {
+		t.Fatalf("acquire after force-unlock: %v", err)
+	}
+	if err := l.Release(); err != nil {
+		t.Fatal(err)
 	}
 }
