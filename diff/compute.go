@@ -398,7 +398,7 @@ func maxDeletes(md *spec.MaxDeletes, n int) (int, string) {
 	case md == nil:
 		return md.Limit(n), "default " + spec.DefaultMaxDeletes.String()
 	case md.Percent:
-		return md.Limit(n), strconv.FormatFloat(md.Share, 'f', -1, 64) + "%"
+		return md.Limit(n), md.String()
 	default:
 		return md.Limit(n), "settings.maxDeletes"
 	}

@@ -16,9 +16,6 @@ func (s *stringList) Set(v string) error {
 	return nil
 }
 
-// parseInterspersed parses flags that may come before or after positional
-// arguments (permsync apply PLANFILE --server URL), and returns the
-// positional ones. "--" ends the flags.
 // parseErrorCode is the exit code after a failed flag parse: -h asked for
 // the usage, which is no error.
 func parseErrorCode(err error) int {
@@ -28,6 +25,9 @@ func parseErrorCode(err error) int {
 	return exitError
 }
 
+// parseInterspersed parses flags that may come before or after positional
+// arguments (permsync apply PLANFILE --server URL), and returns the
+// positional ones. "--" ends the flags.
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {

@@ -128,6 +128,11 @@ func writeMarkdownParts(dir string, p *diff.Plan) error {
 		return fmt.Errorf("write markdown parts: %w", err)
 	}
 	for _, f := range old {
+		// Only the parts: plan-notes.md is someone else's file.
+		n := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "plan-"), ".md")
+		if n == "" || strings.Trim(n, "0123456789") != "" {
+			continue
+		}
 		if err := os.Remove(f); err != nil {
 			return fmt.Errorf("write markdown parts: %w", err)
 		}

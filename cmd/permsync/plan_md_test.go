@@ -71,3 +71,25 @@ func TestWriteMarkdownPartsSplits(t *testing.T) {
 		}
 	}
 }
+
+// Only the parts of an earlier plan are removed, never another file whose
+// name merely starts with "plan-".
+func TestWriteMarkdownPartsKeepsOtherFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"plan-2.md", "plan-notes.md", "plan-.md"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("old"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := writeMarkdownParts(dir, &diff.Plan{}); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.md"))
+	var names []string
+	for _, f := range files {
+		names = append(names, filepath.Base(f))
+	}
+	if want := []string{"plan-.md", "plan-1.md", "plan-notes.md"}; strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Errorf("files %v, want %v", names, want)
+	}
+}

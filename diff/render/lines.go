@@ -198,34 +198,29 @@ func itemDiff(before, after []json.RawMessage, maxLen int) []line {
 	// in order, and show each pair from its first difference. The pair
 	// sorts by the removed item's text.
 	if maxLen > 0 {
-		head := func(raw json.RawMessage) (string, string, bool) {
-			full, ok := compactItem(raw)
-			if !ok {
-				return "", "", false
+		// The full text and shown beginning of each item that is cut,
+		// computed once.
+		type shown struct{ full, head string }
+		long := make([]*shown, len(items))
+		for i := range items {
+			if full, ok := compactItem(items[i].raw); ok {
+				if h, cut := cutColumns(full, maxLen); cut {
+					long[i] = &shown{full, h}
+				}
 			}
-			h, cut := cutColumns(full, maxLen)
-			return full, h, cut
 		}
 		paired := make([]bool, len(items))
 		for i := range items {
-			if items[i].sign != "-" {
-				continue
-			}
-			a, ha, cutA := head(items[i].raw)
-			if !cutA {
+			if items[i].sign != "-" || long[i] == nil {
 				continue
 			}
 			for j := range items {
-				if paired[j] || items[j].sign != "+" {
-					continue
-				}
-				b, hb, cutB := head(items[j].raw)
-				if !cutB || ha != hb {
+				if paired[j] || items[j].sign != "+" || long[j] == nil || long[i].head != long[j].head {
 					continue
 				}
 				paired[j] = true
 				items[j].key = items[i].key
-				items[i].text, items[j].text = cutPair(a, b, maxLen)
+				items[i].text, items[j].text = cutPair(long[i].full, long[j].full, maxLen)
 				break
 			}
 		}
@@ -280,8 +275,12 @@ func cutPair(a, b string, maxLen int) (string, string) {
 		if start > 0 {
 			head = "…" + head
 		}
-		if cut || start > 0 {
+		switch {
+		case cut:
 			head += "… (" + strconv.Itoa(len(r)) + " characters)"
+		case start > 0:
+			// Shown to its end: no "…" there.
+			head += " (" + strconv.Itoa(len(r)) + " characters)"
 		}
 		return head
 	}

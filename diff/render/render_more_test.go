@@ -358,3 +358,16 @@ func TestLongItemsShowTheirDifference(t *testing.T) {
 		t.Errorf("unchanged item not counted:\n%s", buf.String())
 	}
 }
+
+// A pair shown from its first difference ends with "…" only where it is
+// cut; one shown to its end says its length without it.
+func TestCutPairMarksOnlyCuts(t *testing.T) {
+	common := strings.Repeat("a", 50)
+	a, b := cutPair(common+"X"+strings.Repeat("z", 100), common+"Y", 40)
+	if !strings.HasPrefix(a, "…") || !strings.HasSuffix(a, "… (151 characters)") {
+		t.Errorf("cut side: %q", a)
+	}
+	if want := "…" + strings.Repeat("a", 10) + "Y (51 characters)"; b != want {
+		t.Errorf("side shown to its end: %q, want %q", b, want)
+	}
+}
