@@ -43,6 +43,11 @@ func (e *LockedError) Error() string {
 		return fmt.Sprintf("state is locked by %s (pid %d on %s since %s), which is no longer running: a previous apply was killed; check the server, then run again with --force-unlock",
 			e.Path, e.Holder.PID, e.Holder.Host, e.Holder.Created.Format(time.RFC3339))
 	}
+	if host, _ := os.Hostname(); e.Holder.Host == host {
+		// --force-unlock keeps the lock of a live holder on this host.
+		return fmt.Sprintf("state is locked by %s (pid %d on this host since %s): another apply is running; wait for it",
+			e.Path, e.Holder.PID, e.Holder.Created.Format(time.RFC3339))
+	}
 	return fmt.Sprintf("state is locked by %s (pid %d on %s since %s): another apply is running; wait for it, or use --force-unlock if you are sure it is gone",
 		e.Path, e.Holder.PID, e.Holder.Host, e.Holder.Created.Format(time.RFC3339))
 }

@@ -171,3 +171,17 @@ func TestLockOfThisPIDNotHeldIsStale(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A live holder on this host cannot be force-unlocked, so the error does
+// not suggest it; a holder on another host can.
+func TestLockedErrorAdvice(t *testing.T) {
+	host, _ := os.Hostname()
+	here := (&LockedError{Path: "s.lock", Holder: LockInfo{PID: 42, Host: host}}).Error()
+	if strings.Contains(here, "--force-unlock") || !strings.Contains(here, "wait for it") {
+		t.Errorf("live holder here: %s", here)
+	}
+	there := (&LockedError{Path: "s.lock", Holder: LockInfo{PID: 42, Host: host + "-other"}}).Error()
+	if !strings.Contains(there, "--force-unlock") {
+		t.Errorf("holder on another host: %s", there)
+	}
+}
