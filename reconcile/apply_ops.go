@@ -634,19 +634,12 @@ func (a *applier) runGroups(ctx context.Context, idx []int) {
 		if c.Action != diff.Replace {
 			continue
 		}
-		pid := a.projectID(c)
-		if pid == 0 {
-			a.setFailed(i, errNoProjectID(c))
+		cl, err := a.deleteCall(i, c)
+		if err != nil {
+			a.setFailed(i, err)
 			continue
 		}
-		req := groupDels(pid, c)
-		calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error {
-			if err := a.api.DeleteGroups(ctx, req); err != nil && !isGone(err) {
-				return err
-			}
-			a.setDeleted(i)
-			return nil
-		}})
+		calls = append(calls, cl)
 	}
 	a.runStep(ctx, calls)
 
@@ -930,18 +923,12 @@ func (a *applier) runRoles(ctx context.Context, idx []int) {
 		if c.Action != diff.Replace {
 			continue
 		}
-		req, err := a.deleteRoleRequest(c)
+		cl, err := a.deleteCall(i, c)
 		if err != nil {
 			a.setFailed(i, err)
 			continue
 		}
-		calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error {
-			if err := a.api.DeleteRole(ctx, req); err != nil && !isGone(err) {
-				return err
-			}
-			a.setDeleted(i)
-			return nil
-		}})
+		calls = append(calls, cl)
 	}
 	a.runStep(ctx, calls)
 
@@ -1103,21 +1090,13 @@ func (a *applier) deleteCalls(idx []int) []*call {
 			continue
 		}
 		switch c.Kind {
-		case diff.KindRole, diff.KindDataPermission:
-			req, err := a.deleteRoleRequest(c)
+		case diff.KindRole, diff.KindDataPermission, diff.KindGroup:
+			cl, err := a.deleteCall(i, c)
 			if err != nil {
 				a.setFailed(i, err)
 				continue
 			}
-			calls = append(calls, &call{idx: []int{i}, run: goneIsDone(func(ctx context.Context) error { return a.api.DeleteRole(ctx, req) })})
-		case diff.KindGroup:
-			pid := a.projectID(c)
-			if pid == 0 {
-				a.setFailed(i, errNoProjectID(c))
-				continue
-			}
-			req := groupDels(pid, c)
-			calls = append(calls, &call{idx: []int{i}, run: goneIsDone(func(ctx context.Context) error { return a.api.DeleteGroups(ctx, req) })})
+			calls = append(calls, cl)
 		case diff.KindMember:
 			pid := a.projectID(c)
 			if pid == 0 {
@@ -1178,6 +1157,39 @@ func (a *applier) deleteCalls(idx []int) []*call {
 		}})
 	}
 	return calls
+}
+
+// deleteCall is the call that deletes the group, role or data permission
+// of change i, for a delete and for the first half of a replace. An object
+// already gone counts as deleted (goneIsDone), and the deletion is noted so
+// that a replace that stops before re-creating leaves the state right.
+func (a *applier) deleteCall(i int, c diff.Change) (*call, error) {
+	var del func(context.Context) error
+	switch c.Kind {
+	case diff.KindGroup:
+		pid := a.projectID(c)
+		if pid == 0 {
+			return nil, errNoProjectID(c)
+		}
+		req := groupDels(pid, c)
+		del = func(ctx context.Context) error { return a.api.DeleteGroups(ctx, req) }
+	case diff.KindRole, diff.KindDataPermission:
+		req, err := a.deleteRoleRequest(c)
+		if err != nil {
+			return nil, err
+		}
+		del = func(ctx context.Context) error { return a.api.DeleteRole(ctx, req) }
+	default:
+		return nil, fmt.Errorf("%s %s: deleting this kind one by one is not supported", c.Kind, c.Key)
+	}
+	del = goneIsDone(del)
+	return &call{idx: []int{i}, run: func(ctx context.Context) error {
+		if err := del(ctx); err != nil {
+			return err
+		}
+		a.setDeleted(i)
+		return nil
+	}}, nil
 }
 
 // goneIsDone treats the deletion of one object the server answers does
