@@ -59,15 +59,22 @@ func Expand(paths []string) ([]string, error) {
 			continue
 		}
 		var found []string
-		err = filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		walkRoot := root
+		if li, err := os.Lstat(root); err == nil && li.Mode()&fs.ModeSymlink != 0 {
+			// A directory reached through a symlink, as git-sync's
+			// worktree link or a mounted volume: walk what it points to
+			// (WalkDir does not follow a symlinked root).
+			walkRoot = root + string(filepath.Separator)
+		}
+		err = filepath.WalkDir(walkRoot, func(p string, e fs.DirEntry, err error) error {
 			if err != nil {
 				ps.add(&Problem{File: p, Msg: "cannot read: " + describeFSError(err)})
-				if e != nil && e.IsDir() && p != root {
+				if e != nil && e.IsDir() && p != walkRoot {
 					return fs.SkipDir
 				}
 				return nil
 			}
-			hidden := p != root && strings.HasPrefix(e.Name(), ".")
+			hidden := p != walkRoot && strings.HasPrefix(e.Name(), ".")
 			if e.IsDir() {
 				if hidden {
 					return fs.SkipDir

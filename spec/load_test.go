@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -583,6 +584,66 @@ func TestMaxDeletesMessages(t *testing.T) {
 		_, err := ParseMaxDeletes(tc.in)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ParseMaxDeletes(%q) = %v, want an error saying %q", tc.in, err, tc.want)
+		}
+	}
+}
+
+// TestExpandMountedLayouts reads the layouts Kubernetes and git-sync give:
+// a ConfigMap volume (files are symlinks into a hidden ..data directory)
+// and a worktree reached through a symlink. Each file is read once.
+func TestExpandMountedLayouts(t *testing.T) {
+	src, err := filepath.Abs("../examples/quickstart/desired")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcFiles, err := Expand([]string{src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A ConfigMap is flat: one key per file.
+	names := make([]string, len(srcFiles))
+	for i, f := range srcFiles {
+		names[i] = fmt.Sprintf("%02d-%s", i, filepath.Base(f))
+	}
+
+	// ConfigMap: vol/..2026_11_23/x.yaml, vol/..data -> ..2026_11_23,
+	// vol/x.yaml -> ..data/x.yaml.
+	vol := t.TempDir()
+	if err := os.Mkdir(filepath.Join(vol, "..2026_11_23"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range names {
+		b, err := os.ReadFile(srcFiles[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(vol, "..2026_11_23", n), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(filepath.Join("..data", n), filepath.Join(vol, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("..2026_11_23", filepath.Join(vol, "..data")); err != nil {
+		t.Fatal(err)
+	}
+
+	// git-sync: root/current -> worktree (a symlinked directory).
+	root := t.TempDir()
+	if err := os.Symlink(src, filepath.Join(root, "current")); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, dir := range []string{vol, filepath.Join(root, "current")} {
+		files, err := Expand([]string{dir})
+		if err != nil {
+			t.Fatalf("Expand(%s): %v", dir, err)
+		}
+		if len(files) != len(names) {
+			t.Errorf("Expand(%s) = %q, want the %d files once each", dir, files, len(names))
+		}
+		if _, err := Load([]string{dir}); err != nil {
+			t.Errorf("Load(%s): %v", dir, err)
 		}
 	}
 }
