@@ -12,8 +12,17 @@ import (
 	"syscall"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version, commit and date are set at build time:
+//
+//	go build -ldflags "-X main.version=v1.2.0 -X main.commit=$(git rev-parse HEAD) -X main.date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+//
+// Without them, the commit and date come from the VCS stamp Go records in
+// the binary, where there is one (see version.go).
+var (
+	version = "dev"
+	commit  = ""
+	date    = ""
+)
 
 // Exit codes, as Terraform's -detailed-exitcode uses them.
 const (
@@ -80,9 +89,8 @@ func runMain(ctx context.Context, env *cmdEnv, args []string) int {
 		}
 		return exitOK
 	}
-	if args[0] == "version" || args[0] == "--version" {
-		fmt.Fprintf(env.stdout, "permsync %s\n", version)
-		return exitOK
+	if args[0] == "--version" {
+		args[0] = "version"
 	}
 	c, ok := commands[args[0]]
 	if !ok {
