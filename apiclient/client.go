@@ -64,6 +64,10 @@ type Config struct {
 	Debug io.Writer
 	// Logf receives warnings and retry notices, secrets redacted.
 	Logf func(format string, args ...any)
+	// Observe, when set, is told of every HTTP attempt as it ends (see
+	// CallInfo; it holds no secret). It must be safe for concurrent use
+	// and quick: it runs on the caller's goroutine.
+	Observe func(CallInfo)
 }
 
 // RetryPolicy bounds retries: exponential backoff with full jitter, at most
@@ -114,6 +118,7 @@ type Client struct {
 	retry     RetryPolicy
 	userAgent string
 	logf      func(format string, args ...any)
+	observe   func(CallInfo)
 
 	debugMu sync.Mutex
 	debug   io.Writer
@@ -158,6 +163,7 @@ func New(cfg Config) (*Client, error) {
 		retry:     cfg.Retry.withDefaults(),
 		userAgent: cfg.UserAgent,
 		debug:     cfg.Debug,
+		observe:   cfg.Observe,
 		tokenLock: make(chan struct{}, 1),
 		sleep:     sleepCtx,
 		now:       time.Now,
@@ -329,7 +335,11 @@ func (c *Client) call(ctx context.Context, ep endpoint, query url.Values, body a
 				return err
 			}
 		}
+		t0 := time.Now()
 		raw, err := c.exchange(ctx, ep, query, payload, tok)
+		if c.observe != nil {
+			c.observe(CallInfo{Endpoint: ep.path, Method: ep.method, Result: ResultClass(err), Duration: time.Since(t0), Attempt: attempt})
+		}
 		if err == nil {
 			if out == nil {
 				return nil
