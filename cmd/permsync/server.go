@@ -22,6 +22,11 @@ type serverFlags struct {
 	rps         float64
 	concurrency int
 	timeout     time.Duration
+
+	// observe, when set, is told of every HTTP attempt (metrics of
+	// 'permsync run'); logf, when set, replaces the warnings on stderr.
+	observe func(apiclient.CallInfo)
+	logf    func(format string, args ...any)
 }
 
 // addServerFlags registers the server flags on fs.
@@ -82,6 +87,10 @@ func (f *serverFlags) newClient(_ context.Context, env *cmdEnv) (*apiclient.Clie
 		Logf: func(format string, args ...any) {
 			fmt.Fprintf(env.stderr, "permsync: %s\n", fmt.Sprintf(format, args...))
 		},
+		Observe: f.observe,
+	}
+	if f.logf != nil {
+		cfg.Logf = f.logf
 	}
 	if f.rps == 0 {
 		cfg.RPS = -1 // 0 on the command line: no limit

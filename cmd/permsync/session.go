@@ -77,7 +77,27 @@ func (f *planFlags) open(ctx context.Context, env *cmdEnv) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &session{desired: desired}
+	s, err := f.connect(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	s.desired = desired
+	if err := s.loadState(); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// connect makes the client of the server (or starts the embedded
+// simulator) and settles the token's user and the state path; it reads
+// neither the files nor the state. 'permsync run' connects once and
+// re-reads the files and the state at every run.
+func (f *planFlags) connect(ctx context.Context, env *cmdEnv) (*session, error) {
+	if len(f.files) == 0 {
+		return nil, errors.New("no files given: use -f PATH (a YAML file or a directory), repeatable")
+	}
+	s := &session{}
 
 	s.tokenUser = f.tokenUser
 	if s.tokenUser == "" {
@@ -93,10 +113,16 @@ func (f *planFlags) open(ctx context.Context, env *cmdEnv) (*session, error) {
 			return nil, fmt.Errorf("simulator: %w", err)
 		}
 		s.sim = youdatatest.New(youdatatest.Options{Seed: seed})
+		rps := f.server.rps
+		if rps == 0 {
+			rps = -1 // 0 on the command line: no limit
+		}
 		c, err := apiclient.New(apiclient.Config{
 			Server:      s.sim.URL(),
 			Credentials: apiclient.Credentials{Token: s.sim.Token()},
 			UserAgent:   "permsync/" + version,
+			RPS:         rps,
+			Observe:     f.server.observe,
 		})
 		if err != nil {
 			s.close()
@@ -131,10 +157,6 @@ func (f *planFlags) open(ctx context.Context, env *cmdEnv) (*session, error) {
 		} else {
 			s.statePath = reconcile.DefaultStatePath(f.files[0])
 		}
-	}
-	if err := s.loadState(); err != nil {
-		s.close()
-		return nil, err
 	}
 	return s, nil
 }

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+	// Time zones for --timezone and CRON_TZ= even in an image without
+	// /usr/share/zoneinfo.
+	_ "time/tzdata"
+
+	"github.com/permsync/permsync/service"
+)
+
+func init() {
+	register(command{
+		name:    "run",
+		summary: "run as a service: reconcile on a cron schedule, with metrics and health checks",
+		run:     runRun,
+	})
+}
+
+// runFlags are the flags of 'permsync run' beyond the planning ones.
+type runFlags struct {
+	schedule  string
+	mode      string
+	listen    string
+	jitter    time.Duration
+	timezone  string
+	logFormat string
+	batchSize int
+	verify    bool
+}
+
+func runRun(ctx context.Context, env *cmdEnv, args []string) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	// The planning flags but --allow-mass-delete and --no-color: a service
+	// never lifts a refusal, and it has no terminal.
+	pf := &planFlags{}
+	fs.Var(&pf.files, "f", "a YAML file or a directory of them (repeatable); re-read at every run")
+	fs.StringVar(&pf.statePath, "state", "", "the state file (default .permsync/state.json beside the first -f path); re-read at every run")
+	fs.StringVar(&pf.tokenUser, "token-user", "", "uniqueId of the user behind the token, never removed or unbound (default $PERMSYNC_TOKEN_USER, else $PERMSYNC_EMAIL)")
+	fs.StringVar(&pf.simulator, "simulator", "", "run against an embedded simulator seeded from this file instead of a server")
+	pf.server = addServerFlags(fs)
+	rf := &runFlags{}
+	fs.StringVar(&rf.schedule, "schedule", "", `when to run (required): 5 cron fields ("*/15 * * * *"), or a descriptor ("@every 10m", "@hourly"); "CRON_TZ=Asia/Shanghai ..." sets the zone. The first run is at start-up`)
+	fs.StringVar(&rf.mode, "mode", string(service.ModeApply), "apply: apply the drift within the guard rails (a plan with refusals is never applied); plan: only report it")
+	fs.StringVar(&rf.listen, "listen", "", `address of /healthz, /readyz and /metrics, e.g. ":9090" or "127.0.0.1:9090" (default: no HTTP)`)
+	fs.DurationVar(&rf.jitter, "jitter", 30*time.Second, "delay each scheduled run by a random duration up to this (0: none)")
+	fs.StringVar(&rf.timezone, "timezone", "Local", `time zone of the schedule, e.g. "Asia/Shanghai" (a CRON_TZ= in the schedule wins)`)
+	fs.StringVar(&rf.logFormat, "log-format", "text", "log format: text or json")
+	fs.IntVar(&rf.batchSize, "batch-size", 500, "users per user/batchImport call")
+	fs.BoolVar(&rf.verify, "verify", true, "plan again after an apply and fail the run if the server still differs")
+	fs.Usage = func() {
+		fmt.Fprintln(env.stderr, `Usage: permsync run -f PATH... --schedule "*/15 * * * *" [--mode apply|plan] [--listen :9090] [flags]`)
+		fmt.Fprintln(env.stderr)
+		fmt.Fprintln(env.stderr, "Reconciles on a schedule until SIGTERM or SIGINT, which let the run in flight finish its calls and record its state. See docs/run.md.")
+		fs.PrintDefaults()
+	}
+	posArgs, err := parseInterspersed(fs, args)
+	if err != nil {
+		return parseErrorCode(err)
+	}
+	if len(posArgs) > 0 {
+		fmt.Fprintf(env.stderr, "permsync run: unexpected arguments %q\n", posArgs)
+		return exitError
+	}
+
+	logger, err := newLogger(env.stderr, rf.logFormat)
+	if err != nil {
+		printErr(env, "run", err)
+		return exitError
+	}
+	if err := runService(ctx, env, pf, rf, logger); err != nil {
+		printErr(env, "run", err)
+		return exitError
+	}
+	return exitOK
+}
+
+// newLogger makes the service's logger.
+func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// runService checks the flags, connects, and runs the scheduler until ctx
+// ends. An error is a start-up failure; runs that fail do not stop it.
+func runService(ctx context.Context, env *cmdEnv, pf *planFlags, rf *runFlags, logger *slog.Logger) error {
+	if rf.schedule == "" {
+		return errors.New(`no schedule: pass --schedule, e.g. "*/15 * * * *" or "@every 10m"`)
+	}
+	mode, err := service.ParseMode(rf.mode)
+	if err != nil {
+		return fmt.Errorf("--mode: %w", err)
+	}
+	loc, err := time.LoadLocation(rf.timezone)
+	if err != nil {
+		return fmt.Errorf("--timezone: %w", err)
+	}
+	if rf.batchSize <= 0 {
+		return fmt.Errorf("--batch-size must be at least 1, got %d", rf.batchSize)
+	}
+	if rf.jitter < 0 {
+		return fmt.Errorf("--jitter must not be negative, got %s", rf.jitter)
+	}
+	if _, err := service.ParseSchedule(rf.schedule); err != nil {
+		return fmt.Errorf("--schedule: %w", err)
+	}
+
+	metrics := service.NewMetrics()
+	pf.server.observe = metrics.ObserveCall
+	pf.server.logf = func(format string, args ...any) {
+		// The client scrubs secrets from what it logs.
+		logger.Warn(fmt.Sprintf(format, args...), "component", "apiclient")
+	}
+	s, err := pf.connect(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+
+	rec, err := service.NewReconciler(service.ReconcilerOptions{
+		Paths:       pf.files,
+		StatePath:   s.statePath,
+		API:         s.api,
+		ServerURL:   s.serverURL,
+		CheckServer: s.sim == nil,
+		TokenUser:   s.tokenUser,
+		Mode:        mode,
+		BatchSize:   rf.batchSize,
+		Verify:      rf.verify,
+		Logger:      logger,
+	})
+	if err != nil {
+		return err
+	}
+	sched, err := service.New(service.Options{
+		Schedule: rf.schedule,
+		Location: loc,
+		Jitter:   rf.jitter,
+		Job:      rec,
+		Mode:     mode,
+		Metrics:  metrics,
+		Logger:   logger,
+	})
+	if err != nil {
+		return err
+	}
+
+	if rf.listen != "" {
+		ln, err := net.Listen("tcp", rf.listen)
+		if err != nil {
+			return fmt.Errorf("--listen: %w", err)
+		}
+		srv := &http.Server{Handler: sched.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		served := make(chan error, 1)
+		go func() { served <- srv.Serve(ln) }()
+		logger.Info("serving /healthz, /readyz and /metrics", "addr", ln.Addr().String())
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(sctx); err != nil {
+				logger.Warn("stopping the HTTP server", "error", err.Error())
+			}
+			if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+				logger.Error("HTTP server", "error", err.Error())
+			}
+		}()
+	}
+
+	logger.Info("permsync run starting", "version", version, "server", s.serverURL, "state", s.statePath, "mode", string(mode), "timezone", loc.String(), "jitter", rf.jitter.String())
+	if err := sched.Run(ctx); err != nil {
+		return err
+	}
+	logger.Info("permsync run stopped")
+	return nil
+}

@@ -1,0 +1,326 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/permsync/permsync/apiclient"
+	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/reconcile"
+	"github.com/permsync/permsync/spec"
+)
+
+// Mode is what a run does with the drift it finds.
+type Mode string
+
+// Modes.
+const (
+	// ModeApply applies the plan (within the guard rails) and records the
+	// state.
+	ModeApply Mode = "apply"
+	// ModePlan only reports the drift; nothing is written, no lock taken.
+	ModePlan Mode = "plan"
+)
+
+// ParseMode reads a mode name.
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(s); m {
+	case ModeApply, ModePlan:
+		return m, nil
+	}
+	return "", fmt.Errorf("mode %q: want apply or plan", s)
+}
+
+// Result is how a run ended; it is the "result" label of the runs metric.
+type Result string
+
+// Results of a run.
+const (
+	// ResultSuccess: planned, and in apply mode every change was applied
+	// (and the verify plan found the server in sync).
+	ResultSuccess Result = "success"
+	// ResultFailed: invalid files, a server error, a change that failed,
+	// or drift left after the apply. Nothing is applied after invalid
+	// files or a failed read.
+	ResultFailed Result = "failed"
+	// ResultRefused: the plan has refusals (maxDeletes exceeded, ...);
+	// nothing was applied. A person applies such a plan.
+	ResultRefused Result = "refused"
+	// ResultLocked: the state's lock is held (an apply is running, or one
+	// was killed); the run did nothing.
+	ResultLocked Result = "locked"
+	// ResultInterrupted: the service was stopped during the run; the calls
+	// in flight were finished and recorded.
+	ResultInterrupted Result = "interrupted"
+	// ResultSkippedOverlap: a tick came while a run was still going; no
+	// run was started.
+	ResultSkippedOverlap Result = "skipped_overlap"
+)
+
+// Results lists every result.
+var Results = []Result{ResultSuccess, ResultFailed, ResultRefused, ResultLocked, ResultInterrupted, ResultSkippedOverlap}
+
+// Report is what one run did.
+type Report struct {
+	Mode   Mode
+	Result Result
+	// Err says why the run did not succeed (nil on success and, with the
+	// refusals in Plan, on refused).
+	Err error
+	// Plan is the plan the run computed (nil when it failed before).
+	Plan *diff.Plan
+	// Apply is the apply's report (nil when nothing was applied).
+	Apply *reconcile.Result
+	// Remaining counts the changes the verify plan still found after the
+	// apply (-1: no verify plan was made).
+	Remaining int
+}
+
+// Job is one reconciliation run. Run must return when ctx is cancelled,
+// after finishing and recording what is in flight.
+type Job interface {
+	Run(ctx context.Context) *Report
+}
+
+// JobFunc adapts a function to Job.
+type JobFunc func(ctx context.Context) *Report
+
+// Run calls f.
+func (f JobFunc) Run(ctx context.Context) *Report { return f(ctx) }
+
+var (
+	_ Job = JobFunc(nil)
+	_ Job = (*Reconciler)(nil)
+)
+
+// ReconcilerOptions configure a Reconciler.
+type ReconcilerOptions struct {
+	// Paths are the YAML files and directories, re-read at every run.
+	Paths []string
+	// StatePath is the state file, re-read at every run.
+	StatePath string
+	// API is the server's client, shared by every run.
+	API apiclient.API
+	// ServerURL names the server in the state (no credentials).
+	ServerURL string
+	// CheckServer refuses a state recorded for another server than
+	// ServerURL.
+	CheckServer bool
+	// TokenUser is the uniqueId (or email) of the user behind the token,
+	// never removed or unbound.
+	TokenUser string
+	Mode      Mode
+	// BatchSize is the most users per user/batchImport call (default 500).
+	BatchSize int
+	// Verify plans again after an apply that changed something.
+	Verify bool
+	// Logger receives the details of a run (refusals, failed changes);
+	// default: discard.
+	Logger *slog.Logger
+}
+
+// Reconciler runs reconciliations against one server.
+type Reconciler struct {
+	o ReconcilerOptions
+}
+
+// NewReconciler checks the options and makes a Reconciler.
+func NewReconciler(o ReconcilerOptions) (*Reconciler, error) {
+	if len(o.Paths) == 0 {
+		return nil, errors.New("reconciler: no files")
+	}
+	if o.StatePath == "" {
+		return nil, errors.New("reconciler: no state path")
+	}
+	if o.API == nil {
+		return nil, errors.New("reconciler: no API client")
+	}
+	if o.Mode == "" {
+		o.Mode = ModeApply
+	}
+	if _, err := ParseMode(string(o.Mode)); err != nil {
+		return nil, fmt.Errorf("reconciler: %w", err)
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 500
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(discardHandler{})
+	}
+	return &Reconciler{o: o}, nil
+}
+
+// acquireLock takes the state's lock. A stale lock (its holder was a
+// process of this host that no longer runs: the service killed mid-apply
+// and restarted, in the same pod or one with the same host name) is
+// removed with a warning: nobody is left to remove it in an unattended
+// service, and the run that follows reads the server afresh. A lock whose
+// holder runs, or runs on another host, is left alone.
+func (r *Reconciler) acquireLock() (*reconcile.Lock, error) {
+	lock, err := reconcile.AcquireLock(r.o.StatePath)
+	var le *reconcile.LockedError
+	if !errors.As(err, &le) || !le.Stale {
+		return lock, err
+	}
+	if _, ferr := reconcile.ForceUnlock(r.o.StatePath); ferr != nil {
+		return nil, err
+	}
+	r.o.Logger.Warn("removed a stale state lock: the process that held it is gone; its apply may have stopped half-way, this run reads the server afresh",
+		"lock", le.Path, "pid", le.Holder.PID, "host", le.Holder.Host, "since", le.Holder.Created)
+	return reconcile.AcquireLock(r.o.StatePath)
+}
+
+// Run does one run: load the files, (in apply mode) take the lock, load
+// the state, read the server, plan, and in apply mode apply and verify.
+// A plan is never applied with its refusals lifted.
+func (r *Reconciler) Run(ctx context.Context) *Report {
+	rep := &Report{Mode: r.o.Mode, Remaining: -1}
+	fail := func(res Result, err error) *Report {
+		rep.Result, rep.Err = res, err
+		if ctx.Err() != nil && res == ResultFailed {
+			rep.Result = ResultInterrupted
+		}
+		return rep
+	}
+
+	desired, err := spec.Load(r.o.Paths)
+	if err != nil {
+		return fail(ResultFailed, fmt.Errorf("loading the files (nothing was changed): %w", err))
+	}
+	if r.o.Mode == ModeApply {
+		lock, err := r.acquireLock()
+		if err != nil {
+			if errors.Is(err, reconcile.ErrLocked) {
+				return fail(ResultLocked, fmt.Errorf("run skipped, nothing was changed: %w", err))
+			}
+			return fail(ResultFailed, err)
+		}
+		defer func() {
+			if err := lock.Release(); err != nil {
+				r.o.Logger.Error("releasing the state lock", "error", err.Error())
+			}
+		}()
+	}
+	st, err := r.loadState()
+	if err != nil {
+		return fail(ResultFailed, err)
+	}
+
+	p, err := r.plan(ctx, desired, st)
+	if err != nil {
+		return fail(ResultFailed, err)
+	}
+	rep.Plan = p
+	for _, w := range p.Warnings {
+		r.o.Logger.Warn("plan warning", "warning", w)
+	}
+	if len(p.Refusals) > 0 && r.o.Mode == ModeApply && len(p.Changes) > 0 {
+		// The summary line lists the refusals.
+		rep.Result = ResultRefused
+		return rep
+	}
+	if r.o.Mode == ModePlan || len(p.Changes) == 0 {
+		rep.Result = ResultSuccess
+		return rep
+	}
+
+	res, applyErr := reconcile.Apply(ctx, r.o.API, p, st, reconcile.ApplyOptions{
+		BatchSize:      r.o.BatchSize,
+		ProtectedUsers: desired.Settings.ProtectedUsers,
+		TokenUser:      r.o.TokenUser,
+		SaveState: func(s *diff.State) error {
+			s.Server = r.o.ServerURL
+			return reconcile.SaveState(r.o.StatePath, s)
+		},
+	})
+	rep.Apply = res
+	if res != nil {
+		for _, cr := range res.Changes {
+			if cr.Status == reconcile.StatusFailed {
+				r.o.Logger.Warn("change failed", "action", string(cr.Change.Action), "kind", string(cr.Change.Kind), "key", cr.Change.Key, "error", errString(cr.Err))
+			}
+		}
+	}
+	switch {
+	case applyErr != nil && res != nil && res.Interrupted:
+		return fail(ResultInterrupted, fmt.Errorf("applying: %w", applyErr))
+	case applyErr != nil:
+		return fail(ResultFailed, fmt.Errorf("applying: %w", applyErr))
+	case res.Interrupted:
+		return fail(ResultInterrupted, errors.New("interrupted: the calls in flight were finished and recorded, the rest was not started"))
+	case res.Failed() > 0:
+		return fail(ResultFailed, fmt.Errorf("%d change(s) failed; the state records what was applied", res.Failed()))
+	}
+	if r.o.Verify && ctx.Err() == nil {
+		again, err := r.plan(ctx, desired, st)
+		if err != nil {
+			return fail(ResultFailed, fmt.Errorf("verify: %w", err))
+		}
+		rep.Remaining = len(again.Changes)
+		if len(again.Changes) > 0 {
+			return fail(ResultFailed, fmt.Errorf("verify: the server still differs from the files after the apply (%d change(s)): someone may be changing it at the same time", len(again.Changes)))
+		}
+	}
+	rep.Result = ResultSuccess
+	return rep
+}
+
+// loadState reads the state and checks that it belongs to this server.
+func (r *Reconciler) loadState() (*diff.State, error) {
+	st, exists, err := reconcile.LoadState(r.o.StatePath)
+	if err != nil {
+		return nil, err
+	}
+	if exists && r.o.CheckServer && st.Server != "" && st.Server != r.o.ServerURL {
+		return nil, fmt.Errorf("state %s belongs to server %s, not %s: use --state to name the state of this server", r.o.StatePath, st.Server, r.o.ServerURL)
+	}
+	return st, nil
+}
+
+// plan reads the server and computes the plan, never lifting refusals.
+func (r *Reconciler) plan(ctx context.Context, desired *spec.Desired, st *diff.State) (*diff.Plan, error) {
+	refs := make([]reconcile.ProjectRef, 0, len(desired.Projects))
+	for _, p := range desired.Projects {
+		refs = append(refs, reconcile.ProjectRef{Name: p.Name, ID: p.ID})
+	}
+	live, err := reconcile.ReadLive(ctx, r.o.API, refs, reconcile.ReadOptions{TokenUser: r.o.TokenUser})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("interrupted while reading the server (nothing was changed): %w", context.Cause(ctx))
+		}
+		return nil, fmt.Errorf("reading the server (nothing was changed): %w", err)
+	}
+	ResolveTokenUser(live)
+	p, err := diff.Compute(desired, live, st, diff.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("planning (nothing was changed): %w", err)
+	}
+	return p, nil
+}
+
+// ResolveTokenUser turns live.TokenUser from an email into a uniqueId when
+// exactly one user has that email: the diff compares uniqueIds. Two users
+// with that email leave it unresolved rather than pick one.
+func ResolveTokenUser(live *diff.Live) {
+	if _, ok := live.Users[live.TokenUser]; ok || live.TokenUser == "" {
+		return
+	}
+	var match []string
+	for _, u := range live.Users {
+		if u.Email != nil && *u.Email == live.TokenUser {
+			match = append(match, u.UniqueID)
+		}
+	}
+	if len(match) == 1 {
+		live.TokenUser = match[0]
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
