@@ -2,14 +2,17 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/apiclient/youdatatest"
@@ -455,4 +458,55 @@ func TestStopDuringApplyRecordsTheState(t *testing.T) {
 	if _, err := os.Stat(reconcile.LockPath(e.statePath)); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the lock is left behind: %v", err)
 	}
+}
+
+// TestStaleLockIsRemoved: a lock left by a process of this host that no
+// longer runs (the service killed mid-apply and restarted) does not stop
+// every later run: it is removed with a warning and the run goes on. A
+// lock of another host is left alone.
+func TestStaleLockIsRemoved(t *testing.T) {
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skipf("no process to take a dead pid from: %v", err)
+	}
+	host, _ := os.Hostname()
+	writeLock := func(t *testing.T, path string, holder reconcile.LockInfo) {
+		t.Helper()
+		b, err := json.Marshal(holder)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(reconcile.LockPath(path), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("this host", func(t *testing.T) {
+		e := newSimEnv(t, []string{quickstartDesired}, nil)
+		writeLock(t, e.statePath, reconcile.LockInfo{PID: dead.Process.Pid, Host: host, Created: time.Now().Add(-time.Hour)})
+		h := e.harness(t)
+		h.start()
+		rep := <-e.reports
+		h.waitIdle()
+		if rep.Result != ResultSuccess {
+			t.Fatalf("run after a stale lock: %s: %v", rep.Result, rep.Err)
+		}
+		if _, err := os.Stat(reconcile.LockPath(e.statePath)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("lock after the run: %v", err)
+		}
+	})
+	t.Run("another host", func(t *testing.T) {
+		e := newSimEnv(t, []string{quickstartDesired}, nil)
+		writeLock(t, e.statePath, reconcile.LockInfo{PID: dead.Process.Pid, Host: host + "-elsewhere", Created: time.Now()})
+		h := e.harness(t)
+		h.start()
+		rep := <-e.reports
+		h.waitIdle()
+		if rep.Result != ResultLocked || e.sim.TotalCalls() != 0 {
+			t.Fatalf("run under another host's lock: %s, %d calls: %v", rep.Result, e.sim.TotalCalls(), rep.Err)
+		}
+	})
 }
