@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 
 	"github.com/permsync/permsync/diff"
 )
@@ -54,16 +55,61 @@ func emptyState() *diff.State {
 func SaveState(path string, st *diff.State) error {
 	st.Version = diff.StateVersion
 	st.Serial++
-	b, err := json.MarshalIndent(st, "", "  ")
+	b, err := encodeState(st)
 	if err != nil {
+		st.Serial--
 		return fmt.Errorf("write state: %w", err)
 	}
-	b = append(b, '\n')
 	if err := writeFileAtomic(path, b, 0o600); err != nil {
 		st.Serial--
 		return fmt.Errorf("write state: %w", err)
 	}
 	return nil
+}
+
+// encodeState renders the state as JSON with one object per line, in key
+// order: a change to one object is a one-line diff where the state is kept
+// in git, and large states are written in one pass (indenting every
+// nested value of a 50,000-user state was most of an apply's CPU, spent
+// between phases while no call runs).
+func encodeState(st *diff.State) ([]byte, error) {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "{\n  \"version\": %d,\n  \"serial\": %d,\n", st.Version, st.Serial)
+	if st.Server != "" {
+		server, err := json.Marshal(st.Server)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(&b, "  \"server\": %s,\n", server)
+	}
+	keys := make([]string, 0, len(st.Objects))
+	for k := range st.Objects {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	b.WriteString(`  "objects": {`)
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kb, err := json.Marshal(k)
+		if err != nil {
+			return nil, err
+		}
+		ob, err := json.Marshal(st.Objects[k])
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+		b.WriteString("\n    ")
+		b.Write(kb)
+		b.WriteString(": ")
+		b.Write(ob)
+	}
+	if len(keys) > 0 {
+		b.WriteString("\n  ")
+	}
+	b.WriteString("}\n}\n")
+	return b.Bytes(), nil
 }
 
 // writeFileAtomic writes data to path through a temp file and a rename.

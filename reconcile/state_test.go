@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -63,6 +64,49 @@ func TestStateRoundTrip(t *testing.T) {
 	b, _ := os.ReadFile(path)
 	if !strings.Contains(string(b), "\n  \"objects\"") || !strings.Contains(string(b), `"version": 1`) {
 		t.Errorf("state is not indented, versioned JSON:\n%s", b)
+	}
+}
+
+// TestStateOneObjectPerLine pins the layout: valid JSON equal to the
+// state, one object per line in key order, so a change to one object is
+// a one-line diff in git.
+func TestStateOneObjectPerLine(t *testing.T) {
+	st := &diff.State{Version: diff.StateVersion, Server: "https://bi.example.com/<a&b>", Objects: map[string]*diff.ObjectState{
+		"user b@example.com":    {ID: 2, Facets: map[string]diff.Facet{"attrs": {Hash: "sha256:2"}, "department": {Hash: "sha256:d"}}},
+		"group 销售分析/华北分析师":      {Created: true, ID: 50, Facets: map[string]diff.Facet{"folder": {Hash: "sha256:f", Items: []string{"区域组"}}}},
+		"user a@example.com":    {ID: 1},
+		"role 销售分析/通用/报告\"阅览\"": {ID: 7},
+	}}
+	b, err := encodeState(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got diff.State
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, b)
+	}
+	if d := cmp.Diff(st, &got); d != "" {
+		t.Errorf("decoded (-want +got):\n%s", d)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	var objLines []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "    \"") {
+			objLines = append(objLines, l)
+		}
+	}
+	want := []string{`    "group 销售分析/华北分析师": `, `    "role 销售分析/通用/报告\"阅览\"": `, `    "user a@example.com": `, `    "user b@example.com": `}
+	if len(objLines) != len(want) {
+		t.Fatalf("object lines:\n%s", strings.Join(objLines, "\n"))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(objLines[i], w) {
+			t.Errorf("line %d = %s, want it to start with %s", i, objLines[i], w)
+		}
+	}
+	empty, err := encodeState(&diff.State{Version: 1})
+	if err != nil || !json.Valid(empty) {
+		t.Errorf("empty state: %v\n%s", err, empty)
 	}
 }
 
