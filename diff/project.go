@@ -63,7 +63,7 @@ func (p *planner) planProjects() {
 				lp = &LiveProject{ID: lp.ID, Name: lp.Name, Description: lp.Description}
 			}
 		}
-		ctx := &projectCtx{p: p, pr: pr, lp: lp, pid: pid, replacedGroups: map[string]bool{}}
+		ctx := &projectCtx{p: p, pr: pr, lp: lp, pid: pid, replacedGroups: map[string]bool{}, deletedGroups: map[string]bool{}}
 		ctx.planMembers()
 		ctx.planGroups()
 		ctx.planRoles()
@@ -121,6 +121,9 @@ type projectCtx struct {
 	// replacedGroups are the groups this plan re-creates: roles bind
 	// them again.
 	replacedGroups map[string]bool
+	// deletedGroups are the groups this plan deletes: group/dels drops
+	// their role bindings, so roles need not unbind them.
+	deletedGroups map[string]bool
 }
 
 func (c *projectCtx) key(parts ...string) string {
@@ -342,6 +345,7 @@ func (c *projectCtx) planGroups() {
 				before.Set("folder", f.Items[0])
 			}
 		}
+		c.deletedGroups[name] = true
 		p.addDelete(Change{Kind: KindGroup, Key: key, Before: before, Reason: why}, 0)
 	}
 }

@@ -209,10 +209,25 @@ func (c *projectCtx) bindingFacet(o *obj, name, expName string, want []string, e
 	if !known {
 		return
 	}
-	var gone []string
+	var gone, deleted []string
 	for _, it := range prev {
-		if !contains(items, it) {
-			gone = append(gone, it)
+		if contains(items, it) {
+			continue
+		}
+		if name == "groups" && c.deletedGroups[it] {
+			// group/dels drops the binding: no replace.
+			deleted = append(deleted, it)
+			continue
+		}
+		gone = append(gone, it)
+	}
+	if len(deleted) > 0 && len(gone) == 0 {
+		// When the state's fingerprint is that of today's groups plus the
+		// deleted ones, the expiries of the groups kept are unchanged:
+		// Before says so, and the executor binds none of them again.
+		all := uniqSorted(append(append([]string{}, items...), deleted...))
+		if Fingerprint(map[string]any{name: all, expName: expiresFor(all, expires)}) == o.old.Facets[name].Hash {
+			o.before.Set(expName, expiresFor(items, expires))
 		}
 	}
 	if len(gone) > 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -174,6 +175,20 @@ type applier struct {
 	broken map[string]string
 	// projectNames are the projects the plan names, to split keys.
 	projectNames []string
+	// stateDirty is true when the state changed since it was last saved.
+	stateDirty bool
+	// leaving maps the users the plan deletes from the domain to the
+	// index of that change. domain/user/delete removes a user from every
+	// project, group and role, so they are not unbound or removed one by
+	// one before; relies records the changes that leave such a removal to
+	// it (change → user deletions), and such a change fails when its user
+	// is not deleted.
+	leaving map[string]int
+	relies  map[int][]int
+	// groupDeletes maps the groups the plan deletes, by key, to the index
+	// of that change: group/dels drops a group's role bindings, so a role
+	// update leaves the unbinding of such a group to it (relies too).
+	groupDeletes map[string]int
 }
 
 func newApplier(api apiclient.API, p *diff.Plan, st *diff.State, o ApplyOptions) *applier {
@@ -189,6 +204,20 @@ func newApplier(api apiclient.API, p *diff.Plan, st *diff.State, o ApplyOptions)
 		sysRoleIDs: map[string]int64{},
 		joined:     map[int]bool{},
 		broken:     map[string]string{},
+	}
+	a.leaving = map[string]int{}
+	a.relies = map[int][]int{}
+	a.groupDeletes = map[string]int{}
+	for i, c := range p.Changes {
+		if c.Action != diff.Delete {
+			continue
+		}
+		switch c.Kind {
+		case diff.KindUser:
+			a.leaving[c.Key] = i
+		case diff.KindGroup:
+			a.groupDeletes[c.Key] = i
+		}
 	}
 	seen := map[string]bool{}
 	for _, c := range p.Changes {
@@ -210,6 +239,12 @@ func (a *applier) run(ctx context.Context) error {
 			a.record([]int{i})
 			continue
 		}
+		if c.Kind == diff.KindMember && c.Action == diff.Delete {
+			if _, ok := a.leaving[memberUser(c)]; ok {
+				// Leaves the project with its deletion from the domain.
+				ph = diff.PhaseDeleteUsers
+			}
+		}
 		byPhase[ph] = append(byPhase[ph], i)
 	}
 	for ph, idx := range byPhase {
@@ -226,6 +261,7 @@ func (a *applier) run(ctx context.Context) error {
 		if a.api.writes() > before {
 			if err := a.save(); err != nil {
 				a.skipRest(fmt.Sprintf("not started: the state could not be saved after phase %q", diff.PhaseNames[ph]))
+				a.checkRelied()
 				return err
 			}
 		}
@@ -235,6 +271,9 @@ func (a *applier) run(ctx context.Context) error {
 		a.res.Interrupted = true
 		a.skipRest(ReasonInterrupted)
 	}
+	// After skipRest: a deletion skipped by an interruption fails the
+	// changes that relied on it too.
+	a.checkRelied()
 	if err := a.save(); err != nil {
 		return err
 	}
@@ -244,14 +283,151 @@ func (a *applier) run(ctx context.Context) error {
 	return nil
 }
 
+// relyOn notes that change i leaves the removal of user to its deletion
+// from the domain.
+func (a *applier) relyOn(i int, user string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.relies[i] = append(a.relies[i], a.leaving[user])
+}
+
+// leavingUsers splits users into those the plan deletes from the domain
+// and the others.
+func (a *applier) leavingUsers(users []string) (leaving, staying []string) {
+	for _, u := range users {
+		if _, ok := a.leaving[u]; ok {
+			leaving = append(leaving, u)
+		} else {
+			staying = append(staying, u)
+		}
+	}
+	return leaving, staying
+}
+
+// relyOnGroupDeletes notes that the role update i leaves the unbinding of
+// the groups it drops to their deletion (the plan makes such an update
+// only for groups it deletes).
+func (a *applier) relyOnGroupDeletes(i int, c diff.Change) {
+	if c.Action != diff.Update || !c.After.Has("groups") {
+		return
+	}
+	project := a.projectName(c.Key)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, g := range minusStrings(c.Before.Strings("groups"), c.After.Strings("groups")) {
+		if j, ok := a.groupDeletes[project+"/"+g]; ok {
+			a.relies[i] = append(a.relies[i], j)
+		}
+	}
+}
+
+// checkRelied fails the changes reported applied that left a removal to a
+// deletion that did not happen: of a user from the domain (the next plan
+// reads the binding back), or of a group (the change's state keeps the
+// group bound, so the next plan knows of the binding).
+func (a *applier) checkRelied() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	idx := make([]int, 0, len(a.relies))
+	for i := range a.relies {
+		idx = append(idx, i)
+	}
+	sort.Ints(idx)
+	for _, i := range idx {
+		if a.res.Changes[i].Status != StatusApplied {
+			continue
+		}
+		c := a.plan.Changes[i]
+		var err error
+		for _, j := range a.relies[i] {
+			if !a.done[j] || a.cs[j].status == StatusApplied {
+				continue
+			}
+			dep := a.plan.Changes[j]
+			what := "unbinding user " + dep.Key + " was left to its deletion from the domain"
+			if dep.Kind == diff.KindGroup {
+				what = "unbinding group " + dep.Before.String("name") + " was left to its deletion"
+				a.keepGroupBoundLocked(c, dep.Before.String("name"))
+			}
+			how := "failed"
+			if a.cs[j].status == StatusSkipped {
+				how = "was skipped"
+			}
+			if err == nil {
+				err = fmt.Errorf("%s %s: %s, which %s: the binding is still on the server", c.Kind, c.Key, what, how)
+			}
+		}
+		if err != nil {
+			a.res.Changes[i].Status = StatusFailed
+			a.res.Changes[i].Err = err
+		}
+	}
+}
+
+// keepGroupBoundLocked records in the state that group is still bound to
+// the role of change c. The fingerprint is left unknown, so that the next
+// plan binds the role's groups again or, if the group stays, replaces the
+// role to unbind it.
+func (a *applier) keepGroupBoundLocked(c diff.Change, group string) {
+	k := diff.StateKey(c.Kind, c.Key)
+	old := a.st.Objects[k]
+	if old == nil {
+		return
+	}
+	o := *old
+	o.Facets = make(map[string]diff.Facet, len(old.Facets))
+	for name, f := range old.Facets {
+		o.Facets[name] = f
+	}
+	f := o.Facets["groups"]
+	if !contains(f.Items, group) {
+		f.Items = append(append([]string{}, f.Items...), group)
+		sort.Strings(f.Items)
+	}
+	f.Hash = ""
+	o.Facets["groups"] = f
+	a.st.Objects[k] = &o
+	a.stateDirty = true
+}
+
+// memberUser is the user of a member change.
+func memberUser(c diff.Change) string {
+	if u := c.Before.String("user"); u != "" {
+		return u
+	}
+	if u := c.After.String("user"); u != "" {
+		return u
+	}
+	return lastSegment(c.Key)
+}
+
 func (a *applier) save() error {
-	if a.o.SaveState == nil {
+	a.mu.Lock()
+	dirty := a.stateDirty
+	a.mu.Unlock()
+	if a.o.SaveState == nil || !dirty {
+		// Nothing new to record: writing a large state costs CPU between
+		// phases while no call runs.
 		return nil
 	}
 	if err := a.o.SaveState(a.st); err != nil {
 		return fmt.Errorf("apply: %w: %w", ErrStateNotSaved, err)
 	}
+	a.mu.Lock()
+	a.stateDirty = false
+	a.mu.Unlock()
 	return nil
+}
+
+// applyStateLocked records c in the state and notes whether that changed
+// it. a.mu is held.
+func (a *applier) applyStateLocked(c diff.Change) {
+	key := diff.StateKey(c.Kind, c.Key)
+	before := a.st.Objects[key]
+	a.st.Apply(c)
+	if !reflect.DeepEqual(before, a.st.Objects[key]) {
+		a.stateDirty = true
+	}
 }
 
 // record reports the changes of a phase and records the applied ones in
@@ -280,7 +456,7 @@ func (a *applier) finishLocked(i int) {
 			}
 			c.NewState = &ns
 		}
-		a.st.Apply(c)
+		a.applyStateLocked(c)
 	}
 	if s.status != StatusApplied {
 		a.recordPartialLocked(c, s)
@@ -305,9 +481,9 @@ func (a *applier) recordPartialLocked(c diff.Change, s *changeStatus) {
 		ns := *c.NewState
 		ns.ID = s.id
 		c.NewState = &ns
-		a.st.Apply(c)
+		a.applyStateLocked(c)
 	case s.deleted:
-		a.st.Apply(diff.Change{Action: diff.Delete, Kind: c.Kind, Key: c.Key})
+		a.applyStateLocked(diff.Change{Action: diff.Delete, Kind: c.Kind, Key: c.Key})
 	}
 }
 

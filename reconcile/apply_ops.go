@@ -723,6 +723,10 @@ func (a *applier) runGroups(ctx context.Context, idx []int) {
 		if c.Action == diff.Update && !c.After.Has("members") {
 			remove = nil
 		}
+		leaving, remove := a.leavingUsers(remove)
+		for _, u := range leaving {
+			a.relyOn(i, u)
+		}
 		if len(add) > 0 && gid == 0 {
 			// batchImport names groups by id only.
 			a.setFailed(i, fmt.Errorf("%s %s: the id of the group is not known, so members cannot join it", c.Kind, c.Key))
@@ -857,9 +861,24 @@ func (a *applier) roleImport(c diff.Change, pid int64) (*apiclient.ImportDataPer
 	}
 	if changed(c, "groups") || changed(c, "group_expires") {
 		groups := c.After.Strings("groups")
+		exp := decodeExpires(c.After, "group_expires")
+		if !full && c.Before.Has("group_expires") {
+			// The expiries bound are known: bind only the groups added
+			// or whose expiry changes. A group left out is one the plan
+			// deletes (group/dels drops its bindings).
+			before := c.Before.Strings("groups")
+			bexp := decodeExpires(c.Before, "group_expires")
+			var bind []string
+			for _, g := range groups {
+				if !contains(before, g) || exp[g] != bexp[g] {
+					bind = append(bind, g)
+				}
+			}
+			groups = bind
+		}
 		if len(groups) > 0 {
 			req.GroupNames = groups
-			req.GroupExpireMap = pick(decodeExpires(c.After, "group_expires"), groups)
+			req.GroupExpireMap = pick(exp, groups)
 			needed = true
 		}
 	}
@@ -946,6 +965,7 @@ func (a *applier) runRoles(ctx context.Context, idx []int) {
 			a.setFailed(i, errNoProjectID(c))
 			continue
 		}
+		a.relyOnGroupDeletes(i, c)
 		req, err := a.roleImport(c, pid)
 		if err != nil {
 			a.setFailed(i, fmt.Errorf("%s %s: %w", c.Kind, c.Key, err))
@@ -968,39 +988,75 @@ func (a *applier) runRoles(ctx context.Context, idx []int) {
 	}
 	a.runStep(ctx, calls)
 
-	// Step 3: unbind users, one user/delRoles per project, folder and set
-	// of users, naming every role they leave there.
-	type delKey struct {
+	// Step 3: unbind users through user/delRoles, which unbinds every user
+	// it names from every role it names at one path (folder): the roles of
+	// a folder share a call as long as none of its users stays bound to
+	// any of its roles (unbinding a user not bound does nothing), with at
+	// most o.BatchSize users (a role that alone unbinds more is split).
+	// Users the plan deletes from the domain are left to that deletion.
+	type delCall struct {
+		req   apiclient.DelRolesRequest
+		users map[string]bool // named by the call
+		keeps map[string]bool // bound after the apply to a role of the call
+		idx   []int
+	}
+	type folderKey struct {
 		pid    int64
 		folder string
-		users  string
 	}
-	type delCall struct {
-		req apiclient.DelRolesRequest
-		idx []int
-	}
-	dels := map[delKey]*delCall{}
-	var keys []delKey
+	byFolder := map[folderKey][]*delCall{}
+	var order []*delCall
 	for _, i := range a.filter(idx) {
 		c := a.change(i)
 		if c.Action != diff.Update || !c.After.Has("users") || !changed(c, "users") {
 			continue
 		}
-		remove := minusStrings(c.Before.Strings("users"), c.After.Strings("users"))
+		leaving, remove := a.leavingUsers(minusStrings(c.Before.Strings("users"), c.After.Strings("users")))
+		for _, u := range leaving {
+			a.relyOn(i, u)
+		}
 		if len(remove) == 0 {
 			continue
 		}
-		pid := a.projectID(c)
-		folder := c.After.String("folder")
-		k := delKey{pid, folder, strings.Join(remove, "\x00")}
-		dc := dels[k]
-		if dc == nil {
-			dc = &delCall{req: apiclient.DelRolesRequest{ProjectID: pid, UniqueIDs: remove}}
-			if folder != "" {
-				dc.req.Path = []string{folder}
+		after := c.After.Strings("users")
+		k := folderKey{a.projectID(c), c.After.String("folder")}
+		var dc *delCall
+		for _, cand := range byFolder[k] {
+			fits := true
+			n := len(cand.users)
+			for _, u := range remove {
+				if cand.keeps[u] {
+					fits = false
+					break
+				}
+				if !cand.users[u] {
+					n++
+				}
 			}
-			dels[k] = dc
-			keys = append(keys, k)
+			for _, u := range after {
+				if !fits || cand.users[u] {
+					fits = false
+					break
+				}
+			}
+			if fits && n <= a.o.BatchSize {
+				dc = cand
+				break
+			}
+		}
+		if dc == nil {
+			dc = &delCall{req: apiclient.DelRolesRequest{ProjectID: k.pid}, users: map[string]bool{}, keeps: map[string]bool{}}
+			if k.folder != "" {
+				dc.req.Path = []string{k.folder}
+			}
+			byFolder[k] = append(byFolder[k], dc)
+			order = append(order, dc)
+		}
+		for _, u := range remove {
+			dc.users[u] = true
+		}
+		for _, u := range after {
+			dc.keeps[u] = true
 		}
 		if c.After.Int("type") == apiclient.RoleKindRowPerm {
 			dc.req.PermissionRoleNames = append(dc.req.PermissionRoleNames, c.After.String("name"))
@@ -1010,9 +1066,12 @@ func (a *applier) runRoles(ctx context.Context, idx []int) {
 		dc.idx = append(dc.idx, i)
 	}
 	calls = nil
-	for _, k := range keys {
-		dc := dels[k]
-		calls = append(calls, &call{idx: dc.idx, run: func(ctx context.Context) error { return a.api.DelRoles(ctx, dc.req) }})
+	for _, dc := range order {
+		for _, chunk := range chunks(sortedKeys(dc.users), a.o.BatchSize) {
+			req := dc.req
+			req.UniqueIDs = chunk
+			calls = append(calls, &call{idx: dc.idx, run: func(ctx context.Context) error { return a.api.DelRoles(ctx, req) }})
+		}
 	}
 	a.runStep(ctx, calls)
 }
@@ -1083,11 +1142,29 @@ func (a *applier) deleteCalls(idx []int) []*call {
 	memberIdx := map[int64][]int{}
 	memberUsers := map[int64][]string{}
 	var memberPids []int64
+	groupIdx := map[int64][]int{}
+	groupIDs := map[int64][]int64{}
+	var groupPids []int64
+	// withUser are the member deletions that the deletion of their user
+	// from the domain performs.
+	withUser := map[string][]int{}
 	for _, i := range idx {
 		i, c := i, a.change(i)
 		if c.Action != diff.Delete {
 			a.setFailed(i, fmt.Errorf("%s %s: action %s in a deletion phase", c.Kind, c.Key, c.Action))
 			continue
+		}
+		if c.Kind == diff.KindGroup {
+			// Groups whose ids are known leave in one group/dels per
+			// project.
+			if id, pid := c.Before.Int("id"), a.projectID(c); id != 0 && pid != 0 {
+				if _, ok := groupIdx[pid]; !ok {
+					groupPids = append(groupPids, pid)
+				}
+				groupIdx[pid] = append(groupIdx[pid], i)
+				groupIDs[pid] = append(groupIDs[pid], id)
+				continue
+			}
 		}
 		switch c.Kind {
 		case diff.KindRole, diff.KindDataPermission, diff.KindGroup:
@@ -1098,14 +1175,15 @@ func (a *applier) deleteCalls(idx []int) []*call {
 			}
 			calls = append(calls, cl)
 		case diff.KindMember:
+			user := memberUser(c)
+			if _, ok := a.leaving[user]; ok {
+				withUser[user] = append(withUser[user], i)
+				continue
+			}
 			pid := a.projectID(c)
 			if pid == 0 {
 				a.setFailed(i, errNoProjectID(c))
 				continue
-			}
-			user := c.Before.String("user")
-			if user == "" {
-				user = lastSegment(c.Key)
 			}
 			if _, ok := memberIdx[pid]; !ok {
 				memberPids = append(memberPids, pid)
@@ -1142,6 +1220,12 @@ func (a *applier) deleteCalls(idx []int) []*call {
 			}})
 		}
 	}
+	for _, pid := range groupPids {
+		for n, ids := range chunks(groupIDs[pid], a.o.BatchSize) {
+			from := n * a.o.BatchSize
+			calls = append(calls, a.groupDelsCall(pid, ids, groupIdx[pid][from:from+len(ids)]))
+		}
+	}
 	if len(orgCodes) > 0 {
 		req := apiclient.SyncOrgRequest{DeletedOrgCodes: orgCodes}
 		calls = append(calls, &call{idx: orgIdx, run: func(ctx context.Context) error { return a.api.SyncOrg(ctx, req) }})
@@ -1152,11 +1236,45 @@ func (a *applier) deleteCalls(idx []int) []*call {
 	for n, chunk := range chunks(users, a.o.BatchSize) {
 		from := n * a.o.BatchSize
 		chunk := chunk
-		calls = append(calls, &call{idx: userIdx[from : from+len(chunk)], run: func(ctx context.Context) error {
+		served := append([]int(nil), userIdx[from:from+len(chunk)]...)
+		for _, u := range chunk {
+			served = append(served, withUser[u]...)
+			delete(withUser, u)
+		}
+		calls = append(calls, &call{idx: served, run: func(ctx context.Context) error {
 			return a.api.DeleteDomainUsers(ctx, chunk)
 		}})
 	}
+	for _, u := range sortedKeys(withUser) {
+		// The user's deletion is not in this phase (it failed to start).
+		for _, i := range withUser[u] {
+			a.setSkipped(i, fmt.Sprintf("leaves the project with user %s, whose deletion from the domain was not made", u))
+		}
+	}
 	return calls
+}
+
+// groupDelsCall deletes the groups ids (of changes idx) of a project in
+// one call. The server refuses the whole call when one of them is gone
+// already; then each is deleted on its own, and one that is gone counts as
+// deleted (goneIsDone).
+func (a *applier) groupDelsCall(pid int64, ids []int64, idx []int) *call {
+	return &call{idx: idx, run: func(ctx context.Context) error {
+		err := a.api.DeleteGroups(ctx, apiclient.GroupDelsRequest{ProjectID: pid, IDs: ids})
+		if len(ids) == 1 || !isGone(err) {
+			if isGone(err) {
+				return nil
+			}
+			return err
+		}
+		for n, i := range idx {
+			req := apiclient.GroupDelsRequest{ProjectID: pid, IDs: []int64{ids[n]}}
+			if err := goneIsDone(func(ctx context.Context) error { return a.api.DeleteGroups(ctx, req) })(ctx); err != nil {
+				a.setFailed(i, err)
+			}
+		}
+		return nil
+	}}
 }
 
 // deleteCall is the call that deletes the group, role or data permission
@@ -1260,6 +1378,15 @@ func minusStrings(a, b []string) []string {
 
 func sameSet(a, b []int64) bool {
 	return len(minus(a, b)) == 0 && len(minus(b, a)) == 0
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func sortedInts(in []int64) []int64 {

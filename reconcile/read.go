@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -246,36 +247,15 @@ func (rd *reader) project(ctx context.Context, lp *diff.LiveProject) error {
 		return err
 	}
 
-	perms := make([]*apiclient.UserPermissions, len(members))
-	g, gctx = errgroup.WithContext(ctx)
-	g.SetLimit(rd.o.Concurrency)
-	for i, m := range members {
-		i, m := i, m
-		g.Go(func() error {
-			p, err := rd.r.UserPermissions(gctx, lp.ID, m.UniqueID)
-			if p != nil {
-				rd.tick(int64(len(p.Roles) + len(p.RowPermissions) + len(p.Groups)))
-			} else {
-				rd.tick(0)
-			}
-			if err != nil {
-				return fmt.Errorf("read permissions of %q in project %q: %w", m.UniqueID, lp.Name, err)
-			}
-			if p == nil {
-				return fmt.Errorf("read permissions of %q in project %q: empty answer", m.UniqueID, lp.Name)
-			}
-			perms[i] = p
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-
-	// Merged in member order (sorted by uniqueId), so the result does not
-	// depend on which answer came first.
-	for i, m := range members {
-		p := perms[i]
+	// Each answer is merged as it comes and then dropped: a large server's
+	// answers are never all held at once. The result does not depend on
+	// the order of the answers: a row permission's rules are those of the
+	// first member (by uniqueId) holding it, and groups' members are sorted.
+	var mu sync.Mutex
+	rulesFrom := map[*diff.LiveRole]string{}
+	merge := func(m apiclient.ProjectUser, p *apiclient.UserPermissions) error {
+		mu.Lock()
+		defer mu.Unlock()
 		lm := diff.LiveMember{UserID: m.UserID, Category: m.Category}
 		for _, r := range p.Roles {
 			if r.Type == apiclient.RoleKindSystem {
@@ -294,9 +274,10 @@ func (rd *reader) project(ctx context.Context, lp *diff.LiveProject) error {
 				return fmt.Errorf("read permissions of %q in project %q: data permission %d %q is not in role/list; the server changed during the read, try again", m.UniqueID, lp.Name, rp.ID, rp.Name)
 			}
 			lr.Users[m.UniqueID] = rp.ExpiredTime
-			if !lr.RulesKnown {
+			if !lr.RulesKnown || m.UniqueID < rulesFrom[lr] {
 				lr.Rules = rp.DataPermissions
 				lr.RulesKnown = true
+				rulesFrom[lr] = m.UniqueID
 			}
 		}
 		for _, gr := range p.Groups {
@@ -305,12 +286,41 @@ func (rd *reader) project(ctx context.Context, lp *diff.LiveProject) error {
 				lg = &diff.LiveGroup{ID: gr.ID, Name: gr.Name}
 				lp.Groups[gr.Name] = lg
 			} else if lg.ID != gr.ID {
-				return fmt.Errorf("read permissions in project %q: two groups are named %q (ids %d and %d); rename one on the server", lp.Name, gr.Name, lg.ID, gr.ID)
+				ids := []int64{lg.ID, gr.ID}
+				sort.Slice(ids, func(a, b int) bool { return ids[a] < ids[b] })
+				return fmt.Errorf("read permissions in project %q: two groups are named %q (ids %d and %d); rename one on the server", lp.Name, gr.Name, ids[0], ids[1])
 			}
 			lg.Members = append(lg.Members, m.UniqueID)
 		}
 		sort.Slice(lm.SystemRoleIDs, func(a, b int) bool { return lm.SystemRoleIDs[a] < lm.SystemRoleIDs[b] })
 		lp.Members[m.UniqueID] = lm
+		return nil
+	}
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(rd.o.Concurrency)
+	for _, m := range members {
+		m := m
+		g.Go(func() error {
+			p, err := rd.r.UserPermissions(gctx, lp.ID, m.UniqueID)
+			if p != nil {
+				rd.tick(int64(len(p.Roles) + len(p.RowPermissions) + len(p.Groups)))
+			} else {
+				rd.tick(0)
+			}
+			if err != nil {
+				return fmt.Errorf("read permissions of %q in project %q: %w", m.UniqueID, lp.Name, err)
+			}
+			if p == nil {
+				return fmt.Errorf("read permissions of %q in project %q: empty answer", m.UniqueID, lp.Name)
+			}
+			return merge(m, p)
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for _, lg := range lp.Groups {
+		sort.Strings(lg.Members)
 	}
 	lp.Read = true
 	return nil

@@ -355,3 +355,69 @@ func TestReadLiveMembersWithoutTotal(t *testing.T) {
 		t.Errorf("read %d members without a total, want 5", n)
 	}
 }
+
+// reverseReader answers user/permissions in the reverse order of the
+// members' uniqueIds: each answer waits for the one after it.
+type reverseReader struct {
+	*fakeReader
+	done map[string]chan struct{}
+	next map[string]string // uid → the uid answered before it
+}
+
+func (r *reverseReader) UserPermissions(ctx context.Context, id int64, uid string) (*apiclient.UserPermissions, error) {
+	if n, ok := r.next[uid]; ok {
+		select {
+		case <-r.done[n]:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	defer close(r.done[uid])
+	return r.fakeReader.UserPermissions(ctx, id, uid)
+}
+
+// The merge of user/permissions answers does not depend on the order they
+// come in: a data permission two members hold with different rules (the
+// server changed between the two reads) takes those of the first member
+// by uniqueId, and group members are sorted.
+func TestReadLiveMergeOrderIndependent(t *testing.T) {
+	server := func() *fakeReader {
+		f := sampleServer()
+		other := apiclient.DataPermissionRead{Mode: "fixed", Rule: "or", Type: "row", ResourceID: 3030, RoleID: 21}
+		f.perms["1/u3@corp.com"] = &apiclient.UserPermissions{
+			RowPermissions: []apiclient.UserRowPerm{{ID: 21, Name: "华北数据", Type: 2, DataPermissions: []apiclient.DataPermissionRead{other}}},
+			Groups:         []apiclient.UserGroupRef{{ID: 50, Name: "华北分析师"}},
+		}
+		f.perms["1/u4@corp.com"] = &apiclient.UserPermissions{Groups: []apiclient.UserGroupRef{{ID: 50, Name: "华北分析师"}}}
+		return f
+	}
+	inOrder, err := ReadLive(context.Background(), server(), []ProjectRef{{Name: "销售分析"}}, ReadOptions{Concurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := server()
+	rr := &reverseReader{fakeReader: f, done: map[string]chan struct{}{}, next: map[string]string{}}
+	var uids []string
+	for _, m := range f.members[1] {
+		uids = append(uids, m.UniqueID)
+		rr.done[m.UniqueID] = make(chan struct{})
+	}
+	sort.Strings(uids)
+	for i := 0; i+1 < len(uids); i++ {
+		rr.next[uids[i]] = uids[i+1]
+	}
+	reversed, err := ReadLive(context.Background(), rr, []ProjectRef{{Name: "销售分析"}}, ReadOptions{Concurrency: len(uids) + 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(inOrder, reversed); d != "" {
+		t.Errorf("the order of the answers changes the result (-in order +reversed):\n%s", d)
+	}
+	dp := reversed.Projects["销售分析"].DataPermissions["区域/华北数据"]
+	if len(dp.Rules) != 1 || dp.Rules[0].ResourceID != 2010 {
+		t.Errorf("rules of 华北数据 = %+v, want those of u1 (the first member holding it)", dp.Rules)
+	}
+	if g := reversed.Projects["销售分析"].Groups["华北分析师"]; !cmp.Equal(g.Members, []string{"u0@corp.com", "u1@corp.com", "u3@corp.com", "u4@corp.com"}) {
+		t.Errorf("members of 华北分析师 = %v", g.Members)
+	}
+}

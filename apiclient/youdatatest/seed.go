@@ -258,12 +258,16 @@ func (s *Server) applySeed(seed *Seed) error {
 	}
 
 	users := append([]SeedUser{admin}, seed.Users...)
+	takenIDs := make(map[int64]bool, len(users))
+	for _, u := range s.st.Users {
+		takenIDs[u.ID] = true
+	}
 	for i, su := range users {
 		where := "admin"
 		if i > 0 {
 			where = fmt.Sprintf("users[%d]", i-1)
 		}
-		if err := s.seedUser(su); err != nil {
+		if err := s.seedUser(su, takenIDs); err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
 	}
@@ -315,7 +319,9 @@ func (s *Server) attributeDefined(name string) bool {
 	return false
 }
 
-func (s *Server) seedUser(su SeedUser) error {
+// seedUser adds one user; takenIDs are the user ids in use, kept up to
+// date.
+func (s *Server) seedUser(su SeedUser, takenIDs map[int64]bool) error {
 	if su.UniqueID == "" {
 		return fmt.Errorf("uniqueId is empty")
 	}
@@ -326,11 +332,10 @@ func (s *Server) seedUser(su SeedUser) error {
 	if id == 0 {
 		id = s.ids.user + 1
 	}
-	for _, u := range s.st.Users {
-		if u.ID == id {
-			return fmt.Errorf("id %d is taken", id)
-		}
+	if takenIDs[id] {
+		return fmt.Errorf("id %d is taken", id)
 	}
+	takenIDs[id] = true
 	if id > s.ids.user {
 		s.ids.user = id
 	}
