@@ -9,6 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/permsync/permsync/diff"
 )
@@ -73,43 +76,140 @@ func SaveState(path string, st *diff.State) error {
 // nested value of a 50,000-user state was most of an apply's CPU, spent
 // between phases while no call runs).
 func encodeState(st *diff.State) ([]byte, error) {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "{\n  \"version\": %d,\n  \"serial\": %d,\n", st.Version, st.Serial)
-	if st.Server != "" {
-		server, err := json.Marshal(st.Server)
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(&b, "  \"server\": %s,\n", server)
-	}
 	keys := make([]string, 0, len(st.Objects))
 	for k := range st.Objects {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	b.WriteString(`  "objects": {`)
+	b := make([]byte, 0, 64+160*len(keys))
+	b = append(b, "{\n  \"version\": "...)
+	b = strconv.AppendInt(b, int64(st.Version), 10)
+	b = append(b, ",\n  \"serial\": "...)
+	b = strconv.AppendInt(b, st.Serial, 10)
+	b = append(b, ",\n"...)
+	if st.Server != "" {
+		b = append(b, "  \"server\": "...)
+		b = appendJSONString(b, st.Server)
+		b = append(b, ",\n"...)
+	}
+	b = append(b, `  "objects": {`...)
 	for i, k := range keys {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		kb, err := json.Marshal(k)
-		if err != nil {
-			return nil, err
-		}
-		ob, err := json.Marshal(st.Objects[k])
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", k, err)
-		}
-		b.WriteString("\n    ")
-		b.Write(kb)
-		b.WriteString(": ")
-		b.Write(ob)
+		b = append(b, "\n    "...)
+		b = appendJSONString(b, k)
+		b = append(b, ": "...)
+		b = appendObjectState(b, st.Objects[k])
 	}
 	if len(keys) > 0 {
-		b.WriteString("\n  ")
+		b = append(b, "\n  "...)
 	}
-	b.WriteString("}\n}\n")
-	return b.Bytes(), nil
+	b = append(b, "}\n}\n"...)
+	return b, nil
+}
+
+// appendObjectState appends o as encoding/json would encode it (the
+// field tags of diff.ObjectState and diff.Facet), without reflection: the
+// state of a large company has tens of thousands of objects and is
+// written after every phase that changes it.
+func appendObjectState(b []byte, o *diff.ObjectState) []byte {
+	if o == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '{')
+	sep := false
+	field := func(name string) {
+		if sep {
+			b = append(b, ',')
+		}
+		sep = true
+		b = append(b, '"')
+		b = append(b, name...)
+		b = append(b, `":`...)
+	}
+	if o.Created {
+		field("created")
+		b = append(b, "true"...)
+	}
+	if o.ID != 0 {
+		field("id")
+		b = strconv.AppendInt(b, o.ID, 10)
+	}
+	if len(o.Facets) > 0 {
+		field("facets")
+		names := make([]string, 0, len(o.Facets))
+		for n := range o.Facets {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		b = append(b, '{')
+		for i, n := range names {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			f := o.Facets[n]
+			b = appendJSONString(b, n)
+			b = append(b, `:{"hash":`...)
+			b = appendJSONString(b, f.Hash)
+			if len(f.Items) > 0 {
+				b = append(b, `,"items":[`...)
+				for j, it := range f.Items {
+					if j > 0 {
+						b = append(b, ',')
+					}
+					b = appendJSONString(b, it)
+				}
+				b = append(b, ']')
+			}
+			b = append(b, '}')
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}')
+}
+
+// appendJSONString appends s as a JSON string. Strings that need more
+// than the common escapes (invalid UTF-8, U+2028/U+2029) go through
+// encoding/json, which encodes them as it always has.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] < utf8.RuneSelf {
+			continue
+		}
+		if !utf8.ValidString(s) || strings.Contains(s, "\u2028") || strings.Contains(s, "\u2029") {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+		break
+	}
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			// Control characters, and <, > and & as encoding/json
+			// escapes them.
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // writeFileAtomic writes data to path through a temp file and a rename.

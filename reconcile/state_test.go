@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -227,5 +228,68 @@ func TestLockedErrorAdvice(t *testing.T) {
 	there := (&LockedError{Path: "s.lock", Holder: LockInfo{PID: 42, Host: host + "-other"}}).Error()
 	if !strings.Contains(there, "--force-unlock") {
 		t.Errorf("holder on another host: %s", there)
+	}
+}
+
+// TestEncodeStateMatchesEncodingJSON: the hand-written encoder writes
+// every object exactly as encoding/json does, for random states with
+// every kind of character a name may hold.
+func TestEncodeStateMatchesEncodingJSON(t *testing.T) {
+	rnd := rand.New(rand.NewSource(1))
+	alphabet := []string{"a", "Z", "销售", "\"", "\\", "\n", "\t", "\x01", "\x1f", "<", ">", "&", "/", " ", "\u2028", "\xff", "é", "\u00a0"}
+	str := func() string {
+		var sb strings.Builder
+		for n := rnd.Intn(6); n > 0; n-- {
+			sb.WriteString(alphabet[rnd.Intn(len(alphabet))])
+		}
+		return sb.String()
+	}
+	for i := 0; i < 300; i++ {
+		st := &diff.State{Version: 1, Serial: rnd.Int63n(1000), Server: str(), Objects: map[string]*diff.ObjectState{}}
+		for n := rnd.Intn(8); n > 0; n-- {
+			o := &diff.ObjectState{Created: rnd.Intn(2) == 0, ID: rnd.Int63n(3) * 100000}
+			switch rnd.Intn(3) {
+			case 0:
+			case 1:
+				o.Facets = map[string]diff.Facet{}
+			default:
+				o.Facets = map[string]diff.Facet{}
+				for m := rnd.Intn(4); m > 0; m-- {
+					f := diff.Facet{Hash: str()}
+					if rnd.Intn(2) == 0 {
+						f.Items = []string{}
+						for k := rnd.Intn(3); k > 0; k-- {
+							f.Items = append(f.Items, str())
+						}
+					}
+					o.Facets[str()] = f
+				}
+			}
+			if rnd.Intn(10) == 0 {
+				o = nil
+			}
+			st.Objects[str()] = o
+		}
+		b, err := encodeState(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !json.Valid(b) {
+			t.Fatalf("invalid JSON:\n%s", b)
+		}
+		for k, o := range st.Objects {
+			kb, _ := json.Marshal(k)
+			ob, _ := json.Marshal(o)
+			if line := "\n    " + string(kb) + ": " + string(ob); !strings.Contains(string(b), line) {
+				t.Fatalf("object %q is not written as encoding/json writes it (%s):\n%s", k, line, b)
+			}
+		}
+		var got diff.State
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Serial != st.Serial || len(got.Objects) != len(st.Objects) {
+			t.Fatalf("decoded %d objects, serial %d; want %d, %d", len(got.Objects), got.Serial, len(st.Objects), st.Serial)
+		}
 	}
 }
