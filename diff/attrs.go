@@ -207,7 +207,34 @@ func canonicalBytes(raw []byte) (json.RawMessage, error) {
 // Fingerprint is the SHA-256 of v's canonical JSON, "sha256:<hex>". The
 // state keeps fingerprints of write-only facets.
 func Fingerprint(v any) string {
-	sum := sha256.Sum256(Canonical(v))
+	if m, ok := v.(map[string]any); ok {
+		// The canonical JSON of an object is its keys, sorted, with each
+		// value's canonical JSON: canonicalising the values one by one
+		// gives the same text as canonicalising the whole, without
+		// encoding, decoding and encoding it all again.
+		raw := make(map[string]json.RawMessage, len(m))
+		for k, x := range m {
+			raw[k] = Canonical(x)
+		}
+		return fingerprintRaw(raw)
+	}
+	return fingerprintOf(Canonical(v))
+}
+
+// fingerprintRaw is the fingerprint of an object whose values are
+// already canonical JSON (as Attrs holds them).
+func fingerprintRaw(m map[string]json.RawMessage) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
+		panic(fmt.Sprintf("diff: canonical JSON: %v", err))
+	}
+	return fingerprintOf(bytes.TrimRight(buf.Bytes(), "\n"))
+}
+
+func fingerprintOf(canonical []byte) string {
+	sum := sha256.Sum256(canonical)
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 

@@ -2,6 +2,7 @@ package diff
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -503,12 +504,12 @@ func (o *obj) readable(name string, desired, live any) {
 // fingerprint. items, when non-nil, are kept in the state and shown as the
 // first value's Before when the fingerprint differs.
 func (o *obj) writeOnly(facet string, items []string, vals ...kv) {
-	m := make(map[string]any, len(vals))
+	m := make(map[string]json.RawMessage, len(vals))
 	for _, v := range vals {
 		o.after.Set(v.name, v.v)
-		m[v.name] = v.v
+		m[v.name] = o.after[v.name]
 	}
-	h := Fingerprint(m)
+	h := fingerprintRaw(m)
 	f := Facet{Hash: h}
 	if items != nil {
 		f.Items = append([]string{}, items...)
