@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	mrand "math/rand"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -99,18 +100,20 @@ type Server struct {
 	handler http.Handler
 	table   map[string]route
 
-	mu        sync.Mutex
-	st        *State
-	ids       idCounters
-	token     string
-	tokens    map[string]bool // issued token → valid
-	rnd       *mrand.Rand
-	faults    map[string]*faultState
-	objFaults map[string][]string
-	expireIn  int // calls left before every token expires; <0: never
-	calls     map[string]int
-	callLog   []Call
-	seq       int64
+	mu     sync.Mutex
+	st     *State
+	ids    idCounters
+	token  string
+	tokens map[string]bool // issued token → valid
+	rnd    *mrand.Rand
+	faults map[string]*faultState
+	// faultCounts counts the faults injected, by kind.
+	faultCounts map[faultKind]int
+	objFaults   map[string][]string
+	expireIn    int // calls left before every token expires; <0: never
+	calls       map[string]int
+	callLog     []Call
+	seq         int64
 
 	ts *httptest.Server
 }
@@ -147,15 +150,16 @@ func NewFromOptions(opts Options) (*Server, error) { return build(opts) }
 
 func build(opts Options) (*Server, error) {
 	s := &Server{
-		opts:      opts,
-		st:        emptyState(),
-		ids:       newIDs(),
-		tokens:    map[string]bool{},
-		rnd:       mrand.New(mrand.NewSource(opts.Rand)),
-		faults:    map[string]*faultState{},
-		objFaults: map[string][]string{},
-		expireIn:  -1,
-		calls:     map[string]int{},
+		opts:        opts,
+		st:          emptyState(),
+		ids:         newIDs(),
+		tokens:      map[string]bool{},
+		rnd:         mrand.New(mrand.NewSource(opts.Rand)),
+		faults:      map[string]*faultState{},
+		faultCounts: map[faultKind]int{},
+		objFaults:   map[string][]string{},
+		expireIn:    -1,
+		calls:       map[string]int{},
 	}
 	if err := s.applySeed(opts.Seed); err != nil {
 		return nil, err
@@ -297,13 +301,23 @@ type Fault struct {
 	Share5xx      float64
 	Share429      float64
 	ShareAPIError float64
+	// ShareTimeout and ShareReset are the shares (0..1) of calls whose
+	// answer is held until the client gives up waiting (a timeout; after
+	// Hold, HTTP 504 as a gateway would answer), and of calls whose
+	// connection is closed without an answer (a reset). They are drawn
+	// after the three above, from the same draw.
+	ShareTimeout float64
+	ShareReset   float64
+	// Hold bounds how long a timeout holds the answer (default 30s).
+	Hold time.Duration
 	// FailNext answers the next FailNext calls with HTTP 503.
 	FailNext int
 	// Permanent answers every call with code 500 "内部错误".
 	Permanent bool
 	// AfterApply applies a write before answering with the injected
 	// failure: the answer is lost but the change is made, as when a
-	// connection drops after the server committed.
+	// connection drops after the server committed. An HTTP 429 is never
+	// applied: a rate limit refuses the request before the server sees it.
 	AfterApply bool
 }
 
@@ -322,6 +336,19 @@ func (s *Server) SetFaults(endpoint string, f Fault) {
 		return
 	}
 	s.faults[endpoint] = &faultState{Fault: f}
+}
+
+// FaultCounts returns the number of faults injected since the server
+// started, by kind: "HTTP 503", "HTTP 429", "code 500", "timeout", "reset".
+// Object failures (FailObject) and token expiry are not counted.
+func (s *Server) FaultCounts() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.faultCounts))
+	for k, v := range s.faultCounts {
+		out[string(k)] = v
+	}
+	return out
 }
 
 // FailObject makes every call to endpoint whose query or JSON body holds
@@ -481,16 +508,18 @@ func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 			return
 		}
 	}
-	if fault.kind != faultNone && !fault.afterApply {
+	// A 429 comes from a rate limit in front of the server: it refuses the
+	// request, AfterApply or not.
+	if fault.kind != faultNone && (!fault.afterApply || fault.kind == fault429) {
 		s.logf("%s %s → injected %s", hr.Method, endpoint, fault.kind)
-		writeFault(w, fault.kind)
+		writeFault(w, hr, fault)
 		return
 	}
 
 	code, result, msg := s.handle(rt, req)
 	if fault.kind != faultNone {
 		s.logf("%s %s → code %d, then injected %s", hr.Method, endpoint, code, fault.kind)
-		writeFault(w, fault.kind)
+		writeFault(w, hr, fault)
 		return
 	}
 	s.logf("%s %s → code %d", hr.Method, endpoint, code)
@@ -574,10 +603,16 @@ const (
 	fault5xx      faultKind = "HTTP 503"
 	fault429      faultKind = "HTTP 429"
 	faultAPIError faultKind = "code 500"
+	faultTimeout  faultKind = "timeout"
+	faultReset    faultKind = "reset"
 )
+
+// defaultHold is how long a timeout fault holds the answer by default.
+const defaultHold = 30 * time.Second
 
 type drawnFault struct {
 	latency    time.Duration
+	hold       time.Duration
 	kind       faultKind
 	afterApply bool
 }
@@ -591,14 +626,14 @@ func (s *Server) drawFault(endpoint string) drawnFault {
 	if f == nil {
 		return drawnFault{}
 	}
-	d := drawnFault{latency: f.Latency, afterApply: f.AfterApply}
+	d := drawnFault{latency: f.Latency, afterApply: f.AfterApply, hold: f.Hold}
 	switch {
 	case f.Permanent:
 		d.kind = faultAPIError
 	case f.FailNext > 0:
 		f.FailNext--
 		d.kind = fault5xx
-	case f.Share5xx > 0 || f.Share429 > 0 || f.ShareAPIError > 0:
+	case f.Share5xx > 0 || f.Share429 > 0 || f.ShareAPIError > 0 || f.ShareTimeout > 0 || f.ShareReset > 0:
 		x := s.rnd.Float64()
 		switch {
 		case x < f.Share5xx:
@@ -607,13 +642,54 @@ func (s *Server) drawFault(endpoint string) drawnFault {
 			d.kind = fault429
 		case x < f.Share5xx+f.Share429+f.ShareAPIError:
 			d.kind = faultAPIError
+		case x < f.Share5xx+f.Share429+f.ShareAPIError+f.ShareTimeout:
+			d.kind = faultTimeout
+		case x < f.Share5xx+f.Share429+f.ShareAPIError+f.ShareTimeout+f.ShareReset:
+			d.kind = faultReset
 		}
+	}
+	if d.kind != faultNone {
+		s.faultCounts[d.kind]++
 	}
 	return d
 }
 
-func writeFault(w http.ResponseWriter, k faultKind) {
-	switch k {
+func writeFault(w http.ResponseWriter, hr *http.Request, f drawnFault) {
+	switch f.kind {
+	case faultTimeout:
+		// Hold the answer until the client gives up; a client that waits
+		// longer than Hold gets what a gateway answers.
+		hold := f.hold
+		if hold <= 0 {
+			hold = defaultHold
+		}
+		t := time.NewTimer(hold)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-hr.Context().Done():
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusGatewayTimeout)
+		_, _ = io.WriteString(w, "<html><body><h1>504 Gateway Time-out</h1></body></html>\n")
+		return
+	case faultReset:
+		// Close the connection without an answer; a reset (RST) rather
+		// than an orderly close where the platform allows.
+		hj, ok := w.(http.Hijacker)
+		if !ok {
+			panic(http.ErrAbortHandler)
+		}
+		conn, _, err := hj.Hijack()
+		if err != nil {
+			panic(http.ErrAbortHandler)
+		}
+		if tc, ok := conn.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0)
+		}
+		_ = conn.Close()
+		return
 	case fault5xx:
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusServiceUnavailable)
