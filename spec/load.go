@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -125,9 +126,9 @@ func LoadFiles(files []string) (*Desired, error) {
 	inputs := make([]input, 0, len(files))
 	var ps problems
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := readLimited(f)
 		if err != nil {
-			ps.add(&Problem{File: f, Msg: "cannot read: " + describeFSError(err)})
+			ps.add(&Problem{File: f, Msg: err.Error()})
 			continue
 		}
 		inputs = append(inputs, input{path: f, data: data})
@@ -140,7 +141,42 @@ func LoadFiles(files []string) (*Desired, error) {
 
 // LoadBytes loads one file's content as if read from name.
 func LoadBytes(name string, data []byte) (*Desired, error) {
+	if len(data) > MaxFileBytes {
+		var ps problems
+		ps.add(&Problem{File: name, Msg: tooLarge(int64(len(data)))})
+		return nil, ps.err()
+	}
 	return load([]input{{path: name, data: data}})
+}
+
+// MaxFileBytes is the largest file the loader reads: far above any
+// company's permissions, far below what would exhaust memory while
+// parsing. A larger file is refused before it is parsed.
+const MaxFileBytes = 16 << 20
+
+func tooLarge(n int64) string {
+	return fmt.Sprintf("file too large (%d bytes; the limit is %d MiB): split it into several files", n, MaxFileBytes>>20)
+}
+
+// readLimited reads a file of at most MaxFileBytes, refusing a larger one
+// without reading it all.
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, errors.New("cannot read: " + describeFSError(err))
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > MaxFileBytes {
+		return nil, errors.New(tooLarge(fi.Size()))
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, errors.New("cannot read: " + describeFSError(err))
+	}
+	if len(data) > MaxFileBytes {
+		return nil, fmt.Errorf("file too large (more than %d MiB): split it into several files", MaxFileBytes>>20)
+	}
+	return data, nil
 }
 
 type input struct {
@@ -197,13 +233,30 @@ var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // parseFile parses one file into a Document, reporting problems.
 func parseFile(path string, data []byte, ps *problems) (out parsed) {
 	out = parsed{path: path, lines: map[string]int{}}
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		ps.add(&Problem{File: path, Line: 1, Msg: "the file is UTF-16 text: save it as UTF-8"})
+		return out
+	}
+	if !utf8.Valid(data) {
+		at := 0
+		for rest := data; len(rest) > 0; {
+			r, size := utf8.DecodeRune(rest)
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			rest, at = rest[size:], at+size
+		}
+		ps.add(&Problem{File: path, Line: bytes.Count(data[:at], []byte("\n")) + 1,
+			Msg: fmt.Sprintf("not UTF-8 text (byte 0x%02x): save the file as UTF-8", data[at])})
+		return out
+	}
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := safeDecode(dec, &root); err != nil {
 		if errors.Is(err, io.EOF) {
 			return out
 		}
-		ps.add(yamlProblem(path, err))
+		ps.add(withHint(yamlProblem(path, err), data))
 		return out
 	}
 	d := &decoder{file: path, probs: ps, lines: out.lines}
@@ -263,6 +316,23 @@ func safeDecode(dec *yaml.Decoder, n *yaml.Node) (err error) {
 		}
 	}()
 	return dec.Decode(n)
+}
+
+// withHint adds what a person most likely got wrong to the parser's
+// words: a tab where YAML wants spaces.
+func withHint(p *Problem, data []byte) *Problem {
+	if p.Line <= 0 {
+		return p
+	}
+	lines := bytes.Split(data, []byte("\n"))
+	for _, n := range []int{p.Line - 1, p.Line - 2} {
+		if n >= 0 && n < len(lines) && bytes.ContainsRune(lines[n], '\t') {
+			p.Line = n + 1
+			p.Msg += " (a tab: YAML indents with spaces only)"
+			return p
+		}
+	}
+	return p
 }
 
 func yamlProblem(path string, err error) *Problem {
