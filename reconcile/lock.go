@@ -69,6 +69,12 @@ func AcquireLock(statePath string) (*Lock, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
 		held, rerr := readLock(path)
+		// A lock file is created, then written: another apply that just
+		// created it may not have written it yet.
+		for i := 0; rerr != nil && i < 20; i++ {
+			time.Sleep(5 * time.Millisecond)
+			held, rerr = readLock(path)
+		}
 		if rerr != nil {
 			return nil, fmt.Errorf("lock state: %s exists but cannot be read (%v); remove it with --force-unlock", path, rerr)
 		}

@@ -158,7 +158,10 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		}
 	}
 
-	res, applyErr := reconcile.Apply(ctx, s.api, p, s.state, reconcile.ApplyOptions{
+	// Changes that failed for a reason that may pass are not sent again
+	// blindly: Converge reads the server again and applies only what is
+	// still missing, within the plan shown above.
+	res, applyErr := reconcile.Converge(ctx, s.api, p, s.state, reconcile.ApplyOptions{
 		BatchSize:       *batchSize,
 		ProtectedUsers:  s.desired.Settings.ProtectedUsers,
 		TokenUser:       s.tokenUser,
@@ -166,6 +169,11 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		SaveState: func(st *diff.State) error {
 			st.Server = s.serverURL
 			return reconcile.SaveState(s.statePath, st)
+		},
+	}, reconcile.ConvergeOptions{
+		Replan: func(ctx context.Context) (*diff.Plan, error) { return s.plan(ctx, env, pf.allowMassDelete) },
+		OnRound: func(round int, next *diff.Plan) {
+			fmt.Fprintf(env.stdout, "Round %d: some changes failed; read the server again, %d change(s) of the plan still to apply.\n", round, len(next.Changes))
 		},
 	})
 	if res != nil {

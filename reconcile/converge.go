@@ -1,0 +1,299 @@
+package reconcile
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/permsync/permsync/apiclient"
+	"github.com/permsync/permsync/diff"
+)
+
+// DefaultMaxRounds is how many rounds Converge runs at most, the first
+// included.
+const DefaultMaxRounds = 5
+
+// ErrOutsidePlan is wrapped by the error Converge returns when the server,
+// read again after a round with failures, calls for a change the approved
+// plan does not hold: it is not applied.
+var ErrOutsidePlan = errors.New("the server needs changes the approved plan does not hold")
+
+// ConvergeOptions tune Converge.
+type ConvergeOptions struct {
+	// Replan reads the server again and plans against the state as Apply
+	// left it. Without it, Converge is Apply.
+	Replan func(ctx context.Context) (*diff.Plan, error)
+	// MaxRounds bounds the rounds, the first included; default
+	// DefaultMaxRounds.
+	MaxRounds int
+	// OnRound, if set, is told before every round after the first: its
+	// number (2, 3, ...) and the changes it will apply.
+	OnRound func(round int, p *diff.Plan)
+}
+
+// Converge applies p as Apply does and, when changes failed for a reason
+// that may pass (the server answered 5xx, 429 or code >= 500, a timeout, a
+// broken connection), reads the server again, plans again and applies what
+// is still missing: at most MaxRounds rounds, and only while the rounds
+// make progress (two rounds in a row that apply nothing end it). It never sends a failed call again blindly: each
+// round works from what the server now holds, so a write whose answer was
+// lost but which the server made is not made twice.
+//
+// A later round applies only changes the approved plan p holds (same kind
+// and key, an action p allows, and attributes p sets to the same values);
+// a plan calling for anything else stops Converge with ErrOutsidePlan
+// before that round writes anything.
+//
+// The Result covers the changes of p, in the order of p: a change is
+// applied when a round applied it or when the server, read again, already
+// matched it; otherwise it carries the failure of the last round that
+// tried it. Calls sum the write calls of every round.
+func Converge(ctx context.Context, api apiclient.API, p *diff.Plan, st *diff.State, o ApplyOptions, co ConvergeOptions) (*Result, error) {
+	res, err := Apply(ctx, api, p, st, o)
+	if res == nil || co.Replan == nil {
+		return res, err
+	}
+	if co.MaxRounds <= 0 {
+		co.MaxRounds = DefaultMaxRounds
+	}
+	merged := cloneResult(res)
+	idle := false // the last round applied nothing
+	for round := 2; round <= co.MaxRounds; round++ {
+		if err != nil || res.Interrupted || ctx.Err() != nil || !worthAnotherRound(res) {
+			return merged, err
+		}
+		next, perr := co.Replan(ctx)
+		if perr != nil {
+			return merged, fmt.Errorf("round %d: %w", round, perr)
+		}
+		markMatched(merged, next)
+		if len(next.Changes) == 0 {
+			return merged, nil
+		}
+		if outside := outsidePlan(p, next); len(outside) > 0 {
+			return merged, fmt.Errorf("round %d: %w; not applied:\n  - %s", round, ErrOutsidePlan, strings.Join(outside, "\n  - "))
+		}
+		if derr := dropLostGroups(ctx, api, res, next); derr != nil {
+			return merged, fmt.Errorf("round %d: %w", round, derr)
+		}
+		if co.OnRound != nil {
+			co.OnRound(round, next)
+		}
+		res, err = Apply(ctx, api, next, st, o)
+		if res == nil {
+			return merged, fmt.Errorf("round %d: %w", round, err)
+		}
+		mergeRound(merged, res)
+		if res.Applied() == 0 && idle {
+			// Two rounds in a row without progress: the failures persist.
+			return merged, err
+		}
+		idle = res.Applied() == 0
+	}
+	return merged, err
+}
+
+// worthAnotherRound reports whether a round failed only where trying again
+// after a fresh read may help: at least one failure, and every failure
+// one the server may get over.
+func worthAnotherRound(r *Result) bool {
+	failed := 0
+	for _, c := range r.Changes {
+		if c.Status != StatusFailed {
+			continue
+		}
+		failed++
+		if !mayPass(c.Err) {
+			return false
+		}
+	}
+	return failed > 0
+}
+
+// mayPass reports whether a failure may pass: a retryable one (HTTP 5xx,
+// 429, a timeout, a broken connection) or the server's own internal error
+// (code >= 500). A refusal (code 4xx, an expired token, an answer permsync
+// cannot read) does not pass by trying again.
+func mayPass(err error) bool {
+	if err == nil || errors.Is(err, apiclient.ErrTokenExpired) || errors.Is(err, context.Canceled) {
+		return false
+	}
+	if apiclient.IsRetryable(err) {
+		return true
+	}
+	var ae *apiclient.APIError
+	return errors.As(err, &ae) && ae.Code >= 500
+}
+
+func changeID(c diff.Change) string { return string(c.Kind) + " " + c.Key }
+
+func cloneResult(r *Result) *Result {
+	m := &Result{Changes: append([]ChangeResult(nil), r.Changes...), Calls: map[string]int{}, Interrupted: r.Interrupted}
+	for k, v := range r.Calls {
+		m.Calls[k] = v
+	}
+	return m
+}
+
+// markMatched marks applied the changes of merged that a fresh plan no
+// longer holds: the server matches them (a write whose answer was lost).
+func markMatched(merged *Result, next *diff.Plan) {
+	left := map[string]bool{}
+	for _, c := range next.Changes {
+		left[changeID(c)] = true
+	}
+	for i, cr := range merged.Changes {
+		if cr.Status != StatusApplied && !left[changeID(cr.Change)] {
+			merged.Changes[i].Status = StatusApplied
+			merged.Changes[i].Err = nil
+			merged.Changes[i].Reason = ""
+		}
+	}
+}
+
+// mergeRound folds a later round's result into merged: each change of
+// merged takes the outcome of the round's change of the same object.
+func mergeRound(merged, r *Result) {
+	byID := map[string]ChangeResult{}
+	for _, cr := range r.Changes {
+		byID[changeID(cr.Change)] = cr
+	}
+	for i, cr := range merged.Changes {
+		if cr.Status == StatusApplied {
+			continue
+		}
+		if got, ok := byID[changeID(cr.Change)]; ok {
+			merged.Changes[i].Status, merged.Changes[i].Err, merged.Changes[i].Reason = got.Status, got.Err, got.Reason
+		}
+	}
+	for k, v := range r.Calls {
+		merged.Calls[k] += v
+	}
+	merged.Interrupted = merged.Interrupted || r.Interrupted
+}
+
+// outsidePlan lists the changes of next that the approved plan does not
+// allow.
+func outsidePlan(approved, next *diff.Plan) []string {
+	byID := map[string][]diff.Change{}
+	for _, c := range approved.Changes {
+		byID[changeID(c)] = append(byID[changeID(c)], c)
+	}
+	var out []string
+	for _, c := range next.Changes {
+		ok := false
+		for _, a := range byID[changeID(c)] {
+			if allows(a, c) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			out = append(out, fmt.Sprintf("%s %s %s", c.Action, c.Kind, c.Key))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// allows reports whether an approved change covers a later one of the
+// same object: a delete or a replace only as such, a create only for a
+// create or replace, and every attribute the later change sets set to the
+// same value by the approved one (but for the id the server gave an
+// object the approved plan created).
+func allows(a, c diff.Change) bool {
+	switch c.Action {
+	case diff.Delete, diff.Replace:
+		if a.Action != c.Action {
+			return false
+		}
+	case diff.Create:
+		if a.Action != diff.Create && a.Action != diff.Replace {
+			return false
+		}
+	case diff.Update:
+		if a.Action == diff.Delete {
+			return false
+		}
+	default:
+		return false
+	}
+	for k, v := range c.After {
+		if k == "id" {
+			// The server's id of an object the approved plan created.
+			continue
+		}
+		av, ok := a.After[k]
+		if !ok || !bytes.Equal(av, v) {
+			return false
+		}
+	}
+	return true
+}
+
+// dropLostGroups deletes, by path, the groups whose group/add got no
+// answer in the last round and which a fresh read still does not show.
+// A group without members shows in no read, so its id cannot be learned;
+// group/add, not idempotent, refuses its name from then on. Such a group
+// was made by this apply a moment ago (had it existed before, group/add
+// would have been refused with "taken", a definitive answer), it has no
+// members, and the round that follows makes it again as planned.
+func dropLostGroups(ctx context.Context, api apiclient.API, last *Result, next *diff.Plan) error {
+	lost := map[string]bool{}
+	for _, cr := range last.Changes {
+		if cr.Change.Kind == diff.KindGroup && cr.Status == StatusFailed && cr.Change.Action == diff.Create &&
+			addGroupUnanswered(cr.Err) {
+			lost[cr.Change.Key] = true
+		}
+	}
+	var drop []diff.Change
+	for _, c := range next.Changes {
+		if c.Kind == diff.KindGroup && c.Action == diff.Create && lost[c.Key] {
+			drop = append(drop, c)
+		}
+	}
+	if len(drop) == 0 {
+		return nil
+	}
+	projects, err := api.ListProjects(ctx)
+	if err != nil {
+		return fmt.Errorf("read projects: %w", err)
+	}
+	ids := map[string]int64{}
+	for _, p := range projects {
+		ids[p.Name] = p.ID
+	}
+	for _, c := range drop {
+		name := c.After.String("name")
+		project := strings.TrimSuffix(c.Key, "/"+name)
+		pid := ids[project]
+		if pid == 0 {
+			continue
+		}
+		path := []string{name}
+		if f := c.After.String("folder"); f != "" {
+			path = []string{f, name}
+		}
+		err := api.DeleteGroups(ctx, apiclient.GroupDelsRequest{ProjectID: pid, Path: path})
+		var ae *apiclient.APIError
+		if err != nil && !(errors.As(err, &ae) && ae.Code == 404) {
+			return fmt.Errorf("delete the group %s whose creation got no answer: %w", c.Key, err)
+		}
+	}
+	return nil
+}
+
+// addGroupUnanswered reports whether a group create failed in group/add
+// without a definitive answer: a timeout, a broken connection, a 5xx from
+// the network or the server.
+func addGroupUnanswered(err error) bool {
+	var ae *apiclient.APIError
+	if errors.As(err, &ae) {
+		return ae.Endpoint == "group/add" && (ae.HTTPStatus >= 500 || ae.Code >= 500)
+	}
+	var te *apiclient.TransportError
+	return errors.As(err, &te) && te.Endpoint == "group/add" && !te.Permanent
+}

@@ -1,0 +1,135 @@
+package reconcile_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/permsync/permsync/apiclient/youdatatest"
+	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/reconcile"
+)
+
+// converge plans and applies with Converge, replanning through the env.
+func (e *env) converge(ctx context.Context, onRound func(int, *diff.Plan)) (*diff.Plan, *reconcile.Result, error) {
+	e.t.Helper()
+	p, st := e.plan(ctx)
+	res, err := reconcile.Converge(ctx, e.api, p, st, reconcile.ApplyOptions{
+		BatchSize:      500,
+		ProtectedUsers: e.desired.Settings.ProtectedUsers,
+		TokenUser:      e.sim.TokenUser(),
+		SaveState:      func(st *diff.State) error { return reconcile.SaveState(e.statePath, st) },
+	}, reconcile.ConvergeOptions{
+		Replan: func(ctx context.Context) (*diff.Plan, error) {
+			np, _ := e.planWith(ctx, st)
+			return np, nil
+		},
+		OnRound: onRound,
+	})
+	return p, res, err
+}
+
+// planWith plans against st as it is in memory.
+func (e *env) planWith(ctx context.Context, st *diff.State) (*diff.Plan, *diff.State) {
+	e.t.Helper()
+	live, err := reconcile.ReadLive(ctx, e.api, projectRefs(e.desired), reconcile.ReadOptions{TokenUser: e.sim.TokenUser()})
+	if err != nil {
+		e.t.Fatalf("read live: %v", err)
+	}
+	p, err := diff.Compute(e.desired, live, st, diff.Options{})
+	if err != nil {
+		e.t.Fatalf("plan: %v", err)
+	}
+	return p, st
+}
+
+// TestConvergeAfterLostAnswers: every write is made but its answer is
+// lost (a gateway timeout, which the client does not retry). The next
+// round reads the server, finds most of it done and applies the rest; the
+// report counts every change applied.
+func TestConvergeAfterLostAnswers(t *testing.T) {
+	e := quickstart(t)
+	e.sim.SetFaults("*", youdatatest.Fault{FailNext: 0, ShareTimeout: 1, Hold: time.Millisecond, AfterApply: true})
+	for _, ep := range []string{"user/getAllUsers", "project/list", "projectUser/list", "role/list", "user/permissions", "systemRole/list"} {
+		e.sim.SetFaults(ep, youdatatest.Fault{Latency: time.Nanosecond})
+	}
+	var rounds, left []int
+	p, res, err := e.converge(context.Background(), func(n int, next *diff.Plan) {
+		rounds = append(rounds, n)
+		left = append(left, len(next.Changes))
+		e.sim.ClearFaults()
+	})
+	if err != nil {
+		t.Fatalf("converge: %v", err)
+	}
+	if len(rounds) == 0 {
+		t.Fatal("no second round although every answer was lost")
+	}
+	if left[0] >= len(p.Changes) {
+		t.Errorf("round 2 has %d of %d changes: the lost answers' writes were not seen", left[0], len(p.Changes))
+	}
+	if res.Applied() != len(p.Changes) || len(res.Changes) != len(p.Changes) {
+		reportFailures(t, res)
+		t.Fatalf("applied %d of %d changes", res.Applied(), len(p.Changes))
+	}
+	e.converged()
+}
+
+// TestConvergeStopsOnPersistentFailure: a failure that does not pass is
+// tried once more after a fresh read, then reported; nothing loops.
+func TestConvergeStopsOnPersistentFailure(t *testing.T) {
+	e := quickstart(t)
+	e.sim.SetFaults("role/importDataPermissions", youdatatest.Fault{Permanent: true})
+	_, res, err := e.converge(context.Background(), nil)
+	if err != nil {
+		t.Fatalf("converge: %v", err)
+	}
+	if res.Failed() == 0 {
+		t.Fatal("no failure reported")
+	}
+	// Round 1 and at most two more rounds without progress: every failed
+	// role was tried at most three times.
+	if got, max := e.sim.Calls()["role/importDataPermissions"], 3*res.Failed()+2; got > max {
+		t.Errorf("%d importDataPermissions calls for %d failed changes: looping", got, res.Failed())
+	}
+	for _, c := range res.Changes {
+		if c.Status == reconcile.StatusFailed && c.Err == nil {
+			t.Errorf("%s %s failed without its error", c.Change.Kind, c.Change.Key)
+		}
+	}
+	e.sim.ClearFaults()
+	if _, res, err = e.converge(context.Background(), nil); err != nil || res.Failed() != 0 {
+		t.Fatalf("after the fault: %v", err)
+	}
+	e.converged()
+}
+
+// TestConvergeRefusesChangesOutsidePlan: a change the approved plan does
+// not hold stops the next round before it writes.
+func TestConvergeRefusesChangesOutsidePlan(t *testing.T) {
+	e := quickstart(t)
+	p, st := e.plan(context.Background())
+	e.sim.SetFaults("user/batchImport", youdatatest.Fault{Permanent: true})
+	extra := diff.Change{Action: diff.Delete, Kind: diff.KindUser, Key: "someone@example.com"}
+	res, err := reconcile.Converge(context.Background(), e.api, p, st, reconcile.ApplyOptions{TokenUser: e.sim.TokenUser()},
+		reconcile.ConvergeOptions{Replan: func(ctx context.Context) (*diff.Plan, error) {
+			// What a server changed by someone else would call for.
+			np, _ := e.planWith(ctx, st)
+			np.Changes = append(np.Changes, extra)
+			return np, nil
+		}})
+	if !errors.Is(err, reconcile.ErrOutsidePlan) {
+		t.Fatalf("err = %v, want ErrOutsidePlan", err)
+	}
+	if res == nil || res.Failed() == 0 {
+		t.Fatal("the first round's failures are not reported")
+	}
+	if !strings.Contains(err.Error(), "delete user someone@example.com") {
+		t.Errorf("the error does not name the change: %v", err)
+	}
+	if n := e.sim.Calls()["domain/user/delete"]; n != 0 {
+		t.Errorf("%d domain/user/delete calls: a change outside the plan was sent", n)
+	}
+}
