@@ -32,7 +32,8 @@ type ReadOptions struct {
 	// Progress, if set, is called after every call with the running
 	// totals. It must be safe for concurrent use.
 	Progress func(ReadProgress)
-	// TokenUser is copied into the result (see diff.Live.TokenUser).
+	// TokenUser is copied into the result (see diff.Live.TokenUser); an
+	// email is turned into the uniqueId of the one user with it.
 	TokenUser string
 	// AllProjects reads every project on the server in full, not only
 	// those named (export).
@@ -142,7 +143,26 @@ func ReadLive(ctx context.Context, r apiclient.Reader, projects []ProjectRef, o 
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	resolveTokenUser(live)
 	return live, nil
+}
+
+// resolveTokenUser turns live.TokenUser from an email into a uniqueId when
+// exactly one user has that email: the diff compares uniqueIds. Two users
+// with that email leave it unresolved rather than pick one.
+func resolveTokenUser(live *diff.Live) {
+	if _, ok := live.Users[live.TokenUser]; ok || live.TokenUser == "" {
+		return
+	}
+	var match []string
+	for _, u := range live.Users {
+		if u.Email != nil && *u.Email == live.TokenUser {
+			match = append(match, u.UniqueID)
+		}
+	}
+	if len(match) == 1 {
+		live.TokenUser = match[0]
+	}
 }
 
 type reader struct {

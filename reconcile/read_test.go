@@ -421,3 +421,26 @@ func TestReadLiveMergeOrderIndependent(t *testing.T) {
 		t.Errorf("members of 华北分析师 = %v", g.Members)
 	}
 }
+
+// The token's user may be named by email (PERMSYNC_EMAIL); the diff
+// compares uniqueIds. One user with that email: resolved; two: left as
+// given rather than pick one.
+func TestReadLiveResolvesTokenUserEmail(t *testing.T) {
+	f := sampleServer()
+	f.users[0].Email = strp("boss@corp.com")
+	live, err := ReadLive(context.Background(), f, nil, ReadOptions{TokenUser: "boss@corp.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if live.TokenUser != f.users[0].UniqueID {
+		t.Errorf("TokenUser = %q, want %q", live.TokenUser, f.users[0].UniqueID)
+	}
+	f.users[1].Email = strp("boss@corp.com")
+	live, err = ReadLive(context.Background(), f, nil, ReadOptions{TokenUser: "boss@corp.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if live.TokenUser != "boss@corp.com" {
+		t.Errorf("two users with the email: TokenUser = %q, want it left as given", live.TokenUser)
+	}
+}

@@ -226,13 +226,20 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 		return rep
 	}
 
-	res, applyErr := reconcile.Apply(ctx, r.o.API, p, st, reconcile.ApplyOptions{
+	// As apply does: after failures that may pass, read the server again
+	// and apply what is still missing, within this run's plan.
+	res, applyErr := reconcile.Converge(ctx, r.o.API, p, st, reconcile.ApplyOptions{
 		BatchSize:      r.o.BatchSize,
 		ProtectedUsers: desired.Settings.ProtectedUsers,
 		TokenUser:      r.o.TokenUser,
 		SaveState: func(s *diff.State) error {
 			s.Server = r.o.ServerURL
 			return reconcile.SaveState(r.o.StatePath, s)
+		},
+	}, reconcile.ConvergeOptions{
+		Replan: func(ctx context.Context) (*diff.Plan, error) { return r.plan(ctx, desired, st) },
+		OnRound: func(round int, next *diff.Plan) {
+			r.o.Logger.Info("some changes failed; read the server again", "round", round, "changes", len(next.Changes))
 		},
 	})
 	rep.Apply = res
@@ -292,30 +299,11 @@ func (r *Reconciler) plan(ctx context.Context, desired *spec.Desired, st *diff.S
 		}
 		return nil, fmt.Errorf("reading the server (nothing was changed): %w", err)
 	}
-	ResolveTokenUser(live)
 	p, err := diff.Compute(desired, live, st, diff.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("planning (nothing was changed): %w", err)
 	}
 	return p, nil
-}
-
-// ResolveTokenUser turns live.TokenUser from an email into a uniqueId when
-// exactly one user has that email: the diff compares uniqueIds. Two users
-// with that email leave it unresolved rather than pick one.
-func ResolveTokenUser(live *diff.Live) {
-	if _, ok := live.Users[live.TokenUser]; ok || live.TokenUser == "" {
-		return
-	}
-	var match []string
-	for _, u := range live.Users {
-		if u.Email != nil && *u.Email == live.TokenUser {
-			match = append(match, u.UniqueID)
-		}
-	}
-	if len(match) == 1 {
-		live.TokenUser = match[0]
-	}
 }
 
 func errString(err error) string {

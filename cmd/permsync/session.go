@@ -224,19 +224,6 @@ func (s *session) readLive(ctx context.Context, env *cmdEnv) (*diff.Live, error)
 		}
 		return nil, fmt.Errorf("reading the server (nothing was changed): %w", err)
 	}
-	// The token's user may be known by email; the diff compares uniqueIds.
-	// Two users with that email leave it unresolved rather than pick one.
-	if _, ok := live.Users[live.TokenUser]; !ok && live.TokenUser != "" {
-		var match []string
-		for _, u := range live.Users {
-			if u.Email != nil && *u.Email == live.TokenUser {
-				match = append(match, u.UniqueID)
-			}
-		}
-		if len(match) == 1 {
-			live.TokenUser = match[0]
-		}
-	}
 	return live, nil
 }
 
