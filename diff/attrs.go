@@ -265,7 +265,7 @@ func (o *ObjectState) clone() *ObjectState {
 	if o == nil {
 		return nil
 	}
-	out := &ObjectState{Created: o.Created, ID: o.ID}
+	out := &ObjectState{Created: o.Created, ID: o.ID, Pending: o.Pending}
 	if o.Facets != nil {
 		out.Facets = make(map[string]Facet, len(o.Facets))
 		for k, f := range o.Facets {

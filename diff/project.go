@@ -265,7 +265,11 @@ func (c *projectCtx) planGroups() {
 		key := c.key(name)
 		lg := liveGroups[name]
 		old := p.state(KindGroup, key)
-		exists := c.lp != nil && (lg != nil || old != nil)
+		// A group without members shows in no read: one the state knows
+		// exists. One whose create is pending (its answer was never
+		// recorded) may or may not: it is created again, and the apply
+		// first deletes whatever the lost create left.
+		exists := c.lp != nil && (lg != nil || old != nil && !old.Pending)
 		o := c.newObj(KindGroup, key, g.Src, exists)
 		o.ident("name", name)
 		if lg != nil {

@@ -189,6 +189,11 @@ type ObjectState struct {
 	Created bool `json:"created,omitempty"`
 	// ID is the server id learned for it (group, role, system role).
 	ID int64 `json:"id,omitempty"`
+	// Pending is true while a create of the object was sent and its
+	// answer not recorded. A group's create whose answer was lost leaves
+	// a group without members, which no read shows; the next apply
+	// deletes it by path before creating the group again.
+	Pending bool `json:"pending,omitempty"`
 	// Facets maps a facet name to what was last applied.
 	Facets map[string]Facet `json:"facets,omitempty"`
 }

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/permsync/permsync/apiclient/youdatatest"
+	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 )
 
@@ -95,6 +98,65 @@ func TestApplyDeletesAndReplacesGroups(t *testing.T) {
 	}
 	if g := p.GroupByName("华北销售组"); g == nil || g.Folder != "北方" {
 		t.Errorf("华北销售组 = %+v, want it in folder 北方", g)
+	}
+	e.converged()
+}
+
+// A group/add whose answer is lost (the server made the group, then the
+// connection dropped) leaves a group with no members, which no read shows
+// and whose name refuses another create. The state records the create as
+// pending before it is sent, so the next apply deletes that group by path,
+// creates it again, and converges with nothing done by hand.
+func TestApplyGroupCreateAnswerLost(t *testing.T) {
+	e := quickstart(t)
+	const key = "group 销售分析/华东销售组"
+	e.sim.SetFaults("group/add", youdatatest.Fault{Share5xx: 1, AfterApply: true})
+	res, err := e.apply(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var status reconcile.Status
+	for _, cr := range res.Changes {
+		if diff.StateKey(cr.Change.Kind, cr.Change.Key) == key {
+			status = cr.Status
+		}
+	}
+	if status != reconcile.StatusFailed {
+		t.Fatalf("%s: %s, want failed (its answer was lost)", key, status)
+	}
+	found := false
+	for _, p := range e.sim.Snapshot().Projects {
+		for _, g := range p.Groups {
+			found = found || g.Name == "华东销售组"
+		}
+	}
+	if !found {
+		t.Fatal("the simulator did not make the group whose answer it dropped")
+	}
+	st, _, err := reconcile.LoadState(e.statePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := st.Objects[key]; o == nil || !o.Pending || o.ID != 0 {
+		t.Fatalf("state of %s after the lost answer = %+v, want a pending create", key, o)
+	}
+
+	e.sim.ClearFaults()
+	e.sim.ResetCalls()
+	res, err = e.apply(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reportFailures(t, res)
+	if n := e.sim.Calls()["group/dels"]; n == 0 {
+		t.Error("the group left by the lost create was not deleted before the create")
+	}
+	st, _, err = reconcile.LoadState(e.statePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := st.Objects[key]; o == nil || o.Pending || o.ID == 0 || !o.Created {
+		t.Errorf("state of %s after the second apply = %+v, want created with its id", key, o)
 	}
 	e.converged()
 }

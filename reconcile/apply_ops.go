@@ -619,6 +619,69 @@ func groupPath(folder, name string) []string {
 	return []string{folder, name}
 }
 
+// clearPendingGroups deletes, by path, the groups whose create an earlier
+// apply sent without recording its answer: such a group has no members,
+// shows in no read, and its name would refuse the create. A group
+// already gone is fine; a failed deletion fails the create.
+func (a *applier) clearPendingGroups(ctx context.Context, idx []int) {
+	var calls []*call
+	for _, i := range a.filter(idx) {
+		i, c := i, a.change(i)
+		if c.Action != diff.Create && c.Action != diff.Replace {
+			continue
+		}
+		a.mu.Lock()
+		old := a.st.Objects[diff.StateKey(c.Kind, c.Key)]
+		a.mu.Unlock()
+		if old == nil || !old.Pending {
+			continue
+		}
+		pid := a.projectID(c)
+		if pid == 0 {
+			continue // step 2 reports it
+		}
+		req := apiclient.GroupDelsRequest{ProjectID: pid, Path: groupPath(c.After.String("folder"), c.After.String("name"))}
+		del := goneIsDone(func(ctx context.Context) error { return a.api.DeleteGroups(ctx, req) })
+		calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error {
+			if err := del(ctx); err != nil {
+				return fmt.Errorf("deleting group %s left by a create whose answer was lost: %w", c.Key, err)
+			}
+			return nil
+		}})
+	}
+	a.runStep(ctx, calls)
+}
+
+// markPendingGroups records the groups about to be created as pending and
+// saves the state.
+func (a *applier) markPendingGroups(idx []int) error {
+	a.mu.Lock()
+	n := 0
+	for _, i := range idx {
+		c := a.plan.Changes[i]
+		if a.done[i] || a.cs[i].status != "" || (c.Action != diff.Create && c.Action != diff.Replace) {
+			continue
+		}
+		key := diff.StateKey(c.Kind, c.Key)
+		o := diff.ObjectState{Created: true}
+		if old := a.st.Objects[key]; old != nil {
+			o = *old
+		}
+		o.Pending = true
+		if a.st.Objects == nil {
+			a.st.Objects = map[string]*diff.ObjectState{}
+		}
+		a.st.Objects[key] = &o
+		a.stateDirty = true
+		n++
+	}
+	a.mu.Unlock()
+	if n == 0 {
+		return nil
+	}
+	return a.save()
+}
+
 func folderPath(folder string) []string {
 	if folder == "" {
 		return []string{}
@@ -643,7 +706,19 @@ func (a *applier) runGroups(ctx context.Context, idx []int) {
 	}
 	a.runStep(ctx, calls)
 
-	// Step 2: creates (and re-creates), description updates.
+	// Step 2: creates (and re-creates), description updates. A create is
+	// recorded as pending before it is sent, so that a lost answer (a
+	// timeout, a killed process) leaves a state that knows a memberless,
+	// invisible group may exist; a create still pending from an earlier
+	// apply first deletes that group by path.
+	a.clearPendingGroups(ctx, idx)
+	if err := a.markPendingGroups(idx); err != nil {
+		for _, i := range a.filter(idx) {
+			if c := a.change(i); c.Action == diff.Create || c.Action == diff.Replace {
+				a.setFailed(i, err)
+			}
+		}
+	}
 	calls = nil
 	for _, i := range a.filter(idx) {
 		i, c := i, a.change(i)

@@ -76,9 +76,6 @@ func Converge(ctx context.Context, api apiclient.API, p *diff.Plan, st *diff.Sta
 		if outside := outsidePlan(p, next); len(outside) > 0 {
 			return merged, fmt.Errorf("round %d: %w; not applied:\n  - %s", round, ErrOutsidePlan, strings.Join(outside, "\n  - "))
 		}
-		if derr := dropLostGroups(ctx, api, res, next); derr != nil {
-			return merged, fmt.Errorf("round %d: %w", round, derr)
-		}
 		if co.OnRound != nil {
 			co.OnRound(round, next)
 		}
@@ -232,68 +229,4 @@ func allows(a, c diff.Change) bool {
 		}
 	}
 	return true
-}
-
-// dropLostGroups deletes, by path, the groups whose group/add got no
-// answer in the last round and which a fresh read still does not show.
-// A group without members shows in no read, so its id cannot be learned;
-// group/add, not idempotent, refuses its name from then on. Such a group
-// was made by this apply a moment ago (had it existed before, group/add
-// would have been refused with "taken", a definitive answer), it has no
-// members, and the round that follows makes it again as planned.
-func dropLostGroups(ctx context.Context, api apiclient.API, last *Result, next *diff.Plan) error {
-	lost := map[string]bool{}
-	for _, cr := range last.Changes {
-		if cr.Change.Kind == diff.KindGroup && cr.Status == StatusFailed && cr.Change.Action == diff.Create &&
-			addGroupUnanswered(cr.Err) {
-			lost[cr.Change.Key] = true
-		}
-	}
-	var drop []diff.Change
-	for _, c := range next.Changes {
-		if c.Kind == diff.KindGroup && c.Action == diff.Create && lost[c.Key] {
-			drop = append(drop, c)
-		}
-	}
-	if len(drop) == 0 {
-		return nil
-	}
-	projects, err := api.ListProjects(ctx)
-	if err != nil {
-		return fmt.Errorf("read projects: %w", err)
-	}
-	ids := map[string]int64{}
-	for _, p := range projects {
-		ids[p.Name] = p.ID
-	}
-	for _, c := range drop {
-		name := c.After.String("name")
-		project := strings.TrimSuffix(c.Key, "/"+name)
-		pid := ids[project]
-		if pid == 0 {
-			continue
-		}
-		path := []string{name}
-		if f := c.After.String("folder"); f != "" {
-			path = []string{f, name}
-		}
-		err := api.DeleteGroups(ctx, apiclient.GroupDelsRequest{ProjectID: pid, Path: path})
-		var ae *apiclient.APIError
-		if err != nil && !(errors.As(err, &ae) && ae.Code == 404) {
-			return fmt.Errorf("delete the group %s whose creation got no answer: %w", c.Key, err)
-		}
-	}
-	return nil
-}
-
-// addGroupUnanswered reports whether a group create failed in group/add
-// without a definitive answer: a timeout, a broken connection, a 5xx from
-// the network or the server.
-func addGroupUnanswered(err error) bool {
-	var ae *apiclient.APIError
-	if errors.As(err, &ae) {
-		return ae.Endpoint == "group/add" && (ae.HTTPStatus >= 500 || ae.Code >= 500)
-	}
-	var te *apiclient.TransportError
-	return errors.As(err, &te) && te.Endpoint == "group/add" && !te.Permanent
 }

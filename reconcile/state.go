@@ -136,6 +136,10 @@ func appendObjectState(b []byte, o *diff.ObjectState) []byte {
 		field("id")
 		b = strconv.AppendInt(b, o.ID, 10)
 	}
+	if o.Pending {
+		field("pending")
+		b = append(b, "true"...)
+	}
 	if len(o.Facets) > 0 {
 		field("facets")
 		names := make([]string, 0, len(o.Facets))

@@ -247,7 +247,7 @@ func TestEncodeStateMatchesEncodingJSON(t *testing.T) {
 	for i := 0; i < 300; i++ {
 		st := &diff.State{Version: 1, Serial: rnd.Int63n(1000), Server: str(), Objects: map[string]*diff.ObjectState{}}
 		for n := rnd.Intn(8); n > 0; n-- {
-			o := &diff.ObjectState{Created: rnd.Intn(2) == 0, ID: rnd.Int63n(3) * 100000}
+			o := &diff.ObjectState{Created: rnd.Intn(2) == 0, ID: rnd.Int63n(3) * 100000, Pending: rnd.Intn(3) == 0}
 			switch rnd.Intn(3) {
 			case 0:
 			case 1:
