@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/permsync/permsync/diff"
@@ -56,14 +57,45 @@ func emptyState() *diff.State {
 // file in the same directory, fsync, rename, fsync of the directory. A
 // crash leaves either the old or the new state, never a torn one.
 func SaveState(path string, st *diff.State) error {
+	return NewStateWriter(path).Save(st)
+}
+
+// StateWriter writes the state of one apply to its file, again and again:
+// after every phase that changes it. It keeps the encoded line of every
+// object and encodes again only the objects replaced since the last save.
+// The objects of a state are replaced, never changed in place, between
+// saves (diff.State.Apply stores a copy, and so does everything in this
+// package that records in the state); an object at the same address is
+// taken as unchanged.
+type StateWriter struct {
+	path  string
+	mu    sync.Mutex
+	lines map[string]cachedLine
+}
+
+type cachedLine struct {
+	obj  *diff.ObjectState
+	line []byte
+}
+
+// NewStateWriter returns a writer of the state file at path.
+func NewStateWriter(path string) *StateWriter {
+	return &StateWriter{path: path, lines: map[string]cachedLine{}}
+}
+
+// Save writes st atomically, with its version set and its serial
+// increased.
+func (w *StateWriter) Save(st *diff.State) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	st.Version = diff.StateVersion
 	st.Serial++
-	b, err := encodeState(st)
+	b, err := w.encode(st)
 	if err != nil {
 		st.Serial--
 		return fmt.Errorf("write state: %w", err)
 	}
-	if err := writeFileAtomic(path, b, 0o600); err != nil {
+	if err := writeFileAtomic(w.path, b, 0o600); err != nil {
 		st.Serial--
 		return fmt.Errorf("write state: %w", err)
 	}
@@ -76,6 +108,12 @@ func SaveState(path string, st *diff.State) error {
 // nested value of a 50,000-user state was most of an apply's CPU, spent
 // between phases while no call runs).
 func encodeState(st *diff.State) ([]byte, error) {
+	return (&StateWriter{}).encode(st)
+}
+
+// encode is encodeState with w's lines of unchanged objects reused (w.lines
+// nil: none).
+func (w *StateWriter) encode(st *diff.State) ([]byte, error) {
 	keys := make([]string, 0, len(st.Objects))
 	for k := range st.Objects {
 		keys = append(keys, k)
@@ -97,10 +135,27 @@ func encodeState(st *diff.State) ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
+		o := st.Objects[k]
+		if c, ok := w.lines[k]; ok && c.obj == o && o != nil {
+			b = append(b, c.line...)
+			continue
+		}
+		start := len(b)
 		b = append(b, "\n    "...)
 		b = appendJSONString(b, k)
 		b = append(b, ": "...)
-		b = appendObjectState(b, st.Objects[k])
+		b = appendObjectState(b, o)
+		if w.lines != nil {
+			// A copy: a slice of b would keep every buffer alive.
+			w.lines[k] = cachedLine{obj: o, line: append([]byte(nil), b[start:]...)}
+		}
+	}
+	if w.lines != nil && len(w.lines) > len(keys) {
+		for k := range w.lines {
+			if _, ok := st.Objects[k]; !ok {
+				delete(w.lines, k)
+			}
+		}
 	}
 	if len(keys) > 0 {
 		b = append(b, "\n  "...)

@@ -293,3 +293,41 @@ func TestEncodeStateMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestStateWriterReusesUnchangedLines: a writer saving the same state
+// again writes what a fresh encoding writes, after objects were replaced,
+// added and removed.
+func TestStateWriterReusesUnchangedLines(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	w := NewStateWriter(path)
+	st := diff.NewState()
+	for i := 0; i < 50; i++ {
+		st.Objects[fmt.Sprintf("user u%02d", i)] = &diff.ObjectState{ID: int64(i), Facets: map[string]diff.Facet{"attrs": {Hash: fmt.Sprint("h", i)}}}
+	}
+	check := func(step string) {
+		t.Helper()
+		if err := w.Save(st); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := encodeState(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Fatalf("%s: the writer wrote\n%s\nwant\n%s", step, got, want)
+		}
+	}
+	check("first save")
+	st.Apply(diff.Change{Action: diff.Update, Kind: diff.KindUser, Key: "u07", NewState: &diff.ObjectState{ID: 7, Facets: map[string]diff.Facet{"attrs": {Hash: "changed"}}}})
+	st.Apply(diff.Change{Action: diff.Delete, Kind: diff.KindUser, Key: "u08"})
+	st.Apply(diff.Change{Action: diff.Create, Kind: diff.KindUser, Key: "u99", NewState: &diff.ObjectState{Created: true}})
+	check("after replacing, removing and adding objects")
+	check("unchanged")
+	if len(w.lines) != len(st.Objects) {
+		t.Errorf("the writer keeps %d lines for %d objects", len(w.lines), len(st.Objects))
+	}
+}

@@ -210,7 +210,7 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 
 	p, err := r.plan(ctx, desired, st)
 	if err != nil {
-		return fail(ResultFailed, err)
+		return fail(ResultFailed, fmt.Errorf("%w (nothing was changed)", err))
 	}
 	rep.Plan = p
 	for _, w := range p.Warnings {
@@ -228,13 +228,14 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 
 	// As apply does: after failures that may pass, read the server again
 	// and apply what is still missing, within this run's plan.
+	stateFile := reconcile.NewStateWriter(r.o.StatePath)
 	res, applyErr := reconcile.Converge(ctx, r.o.API, p, st, reconcile.ApplyOptions{
 		BatchSize:      r.o.BatchSize,
 		ProtectedUsers: desired.Settings.ProtectedUsers,
 		TokenUser:      r.o.TokenUser,
 		SaveState: func(s *diff.State) error {
 			s.Server = r.o.ServerURL
-			return reconcile.SaveState(r.o.StatePath, s)
+			return stateFile.Save(s)
 		},
 	}, reconcile.ConvergeOptions{
 		Replan: func(ctx context.Context) (*diff.Plan, error) { return r.plan(ctx, desired, st) },
@@ -286,7 +287,9 @@ func (r *Reconciler) loadState() (*diff.State, error) {
 	return st, nil
 }
 
-// plan reads the server and computes the plan, never lifting refusals.
+// plan reads the server and computes the plan, never lifting refusals. It
+// also serves the later rounds of an apply and its verify, so its errors
+// do not claim that nothing was changed: the caller says so when true.
 func (r *Reconciler) plan(ctx context.Context, desired *spec.Desired, st *diff.State) (*diff.Plan, error) {
 	refs := make([]reconcile.ProjectRef, 0, len(desired.Projects))
 	for _, p := range desired.Projects {
@@ -295,13 +298,13 @@ func (r *Reconciler) plan(ctx context.Context, desired *spec.Desired, st *diff.S
 	live, err := reconcile.ReadLive(ctx, r.o.API, refs, reconcile.ReadOptions{TokenUser: r.o.TokenUser})
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("interrupted while reading the server (nothing was changed): %w", context.Cause(ctx))
+			return nil, fmt.Errorf("interrupted while reading the server: %w", context.Cause(ctx))
 		}
-		return nil, fmt.Errorf("reading the server (nothing was changed): %w", err)
+		return nil, fmt.Errorf("reading the server: %w", err)
 	}
 	p, err := diff.Compute(desired, live, st, diff.Options{})
 	if err != nil {
-		return nil, fmt.Errorf("planning (nothing was changed): %w", err)
+		return nil, fmt.Errorf("planning: %w", err)
 	}
 	return p, nil
 }

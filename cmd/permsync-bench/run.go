@@ -372,13 +372,14 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
+	stateFile := reconcile.NewStateWriter(filepath.Join(dir, "state.json"))
 	applyOpts := reconcile.ApplyOptions{
 		BatchSize:      batchSize,
 		Concurrency:    o.concurrency,
 		ProtectedUsers: wantAfter.Settings.ProtectedUsers,
 		TokenUser:      benchgen.Admin,
 		SaveState: func(s *diff.State) error {
-			return reconcile.SaveState(filepath.Join(dir, "state.json"), s)
+			return stateFile.Save(s)
 		},
 	}
 	m, err = startMeter(profilePath(o, sh, "apply"))

@@ -161,6 +161,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	// Changes that failed for a reason that may pass are not sent again
 	// blindly: Converge reads the server again and applies only what is
 	// still missing, within the plan shown above.
+	stateFile := reconcile.NewStateWriter(s.statePath)
 	res, applyErr := reconcile.Converge(ctx, s.api, p, s.state, reconcile.ApplyOptions{
 		BatchSize:       *batchSize,
 		ProtectedUsers:  s.desired.Settings.ProtectedUsers,
@@ -168,7 +169,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		AllowMassDelete: pf.allowMassDelete,
 		SaveState: func(st *diff.State) error {
 			st.Server = s.serverURL
-			return reconcile.SaveState(s.statePath, st)
+			return stateFile.Save(st)
 		},
 	}, reconcile.ConvergeOptions{
 		Replan: func(ctx context.Context) (*diff.Plan, error) { return s.plan(ctx, env, pf.allowMassDelete) },
