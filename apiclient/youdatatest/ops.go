@@ -141,6 +141,43 @@ func (s *Server) addMember(p *Project, uid string, sys []int64) bool {
 
 // removeMember takes uid out of p with its direct role bindings, its group
 // memberships and its direct resource permissions.
+// removeMembers is removeMember for many users at once, in one pass over
+// the project's roles, groups and resources.
+func removeMembers(p *Project, uids map[string]bool) {
+	for uid := range uids {
+		delete(p.Members, uid)
+	}
+	for _, r := range p.Roles {
+		if len(r.Users) < len(uids) {
+			for u := range r.Users {
+				if uids[u] {
+					delete(r.Users, u)
+				}
+			}
+		} else {
+			for u := range uids {
+				delete(r.Users, u)
+			}
+		}
+	}
+	for _, g := range p.Groups {
+		kept := g.Members[:0:0]
+		for _, m := range g.Members {
+			if !uids[m] {
+				kept = append(kept, m)
+			}
+		}
+		if len(kept) != len(g.Members) {
+			g.Members = kept
+		}
+	}
+	for _, ms := range p.ResourceMembers {
+		for u := range uids {
+			delete(ms, u)
+		}
+	}
+}
+
 func removeMember(p *Project, uid string) {
 	delete(p.Members, uid)
 	for _, r := range p.Roles {

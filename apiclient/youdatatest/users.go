@@ -468,14 +468,17 @@ func (s *Server) deleteDomainUsers(r *request) (any, error) {
 			return nil, errf(CodeForbidden, MsgDeleteSelf)
 		}
 	}
+	gone := map[string]bool{}
 	for _, uid := range req.UniqueIDs {
-		if s.st.Users[uid] == nil {
-			continue
+		if s.st.Users[uid] != nil {
+			gone[uid] = true
+			delete(s.st.Users, uid)
 		}
+	}
+	if len(gone) > 0 {
 		for _, p := range s.st.Projects {
-			removeMember(p, uid)
+			removeMembers(p, gone)
 		}
-		delete(s.st.Users, uid)
 	}
 	return true, nil
 }

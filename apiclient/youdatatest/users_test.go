@@ -283,3 +283,50 @@ func TestUserPermissionsRead(t *testing.T) {
 	get(t, s, "user/permissions", map[string]string{"projectId": pid, "uniqueId": "ghost"}).fails(t, CodeNotFound, MsgNoUser)
 	get(t, s, "user/permissions", map[string]string{"projectId": "999", "uniqueId": "alice"}).fails(t, CodeNotFound, MsgNoProject)
 }
+
+// domain/user/delete removes every user it names from every project: the
+// membership, role bindings and groups; the others stay.
+func TestDeleteDomainUsersEverywhere(t *testing.T) {
+	s := newServer(t, `
+admin: {uniqueId: admin}
+users:
+  - {uniqueId: u1}
+  - {uniqueId: u2}
+  - {uniqueId: u3}
+projects:
+  - name: A
+    members: [{user: u1}, {user: u2}, {user: u3}]
+    groups: [{name: G, members: [u1, u2, u3]}]
+    roles: [{name: R, users: [u1, u2, u3]}]
+  - name: B
+    members: [{user: u2}, {user: u3}]
+    groups: [{name: H, members: [u2]}]
+    roles: [{name: S, users: [u2, u3]}]
+`)
+	post(t, s, "domain/user/delete", map[string]any{"uniqueIds": []string{"u1", "u2", "nobody"}}).ok(t, nil)
+	snap := s.Snapshot()
+	for _, uid := range []string{"u1", "u2"} {
+		if snap.Users[uid] != nil {
+			t.Errorf("%s still in the domain", uid)
+		}
+	}
+	for _, p := range snap.Projects {
+		for uid := range p.Members {
+			if uid != "u3" && uid != "admin" {
+				t.Errorf("project %s: %s still a member", p.Name, uid)
+			}
+		}
+		for _, g := range p.Groups {
+			for _, m := range g.Members {
+				if m != "u3" {
+					t.Errorf("project %s group %s: %s still a member", p.Name, g.Name, m)
+				}
+			}
+		}
+		for _, r := range p.Roles {
+			if _, ok := r.Users["u3"]; !ok || len(r.Users) != 1 {
+				t.Errorf("project %s role %s users = %v, want only u3", p.Name, r.Name, r.Users)
+			}
+		}
+	}
+}
