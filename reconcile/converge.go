@@ -3,6 +3,7 @@ package reconcile
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -43,7 +44,9 @@ type ConvergeOptions struct {
 // lost but which the server made is not made twice.
 //
 // A later round applies only changes the approved plan p holds (same kind
-// and key, an action p allows, and attributes p sets to the same values);
+// and key and server id, an action p allows, attributes p sets to the
+// same values, and for an update no binding taken away that p's update
+// leaves in place);
 // a plan calling for anything else stops Converge with ErrOutsidePlan
 // before that round writes anything.
 //
@@ -66,8 +69,11 @@ func Converge(ctx context.Context, api apiclient.API, p *diff.Plan, st *diff.Sta
 			return merged, err
 		}
 		next, perr := co.Replan(ctx)
+		if perr == nil && next == nil {
+			perr = errors.New("no plan")
+		}
 		if perr != nil {
-			return merged, fmt.Errorf("round %d: %w", round, perr)
+			return merged, fmt.Errorf("round %d: planning again: %w", round, perr)
 		}
 		markMatched(merged, next)
 		if len(next.Changes) == 0 {
@@ -189,7 +195,14 @@ func outsidePlan(approved, next *diff.Plan) []string {
 			}
 		}
 		if !ok {
-			out = append(out, fmt.Sprintf("%s %s %s", c.Action, c.Kind, c.Key))
+			line := fmt.Sprintf("%s %s %s", c.Action, c.Kind, c.Key)
+			for _, a := range byID[changeID(c)] {
+				if r := unplannedRemovals(a, c); len(r) > 0 {
+					line += " (it would also remove " + strings.Join(r, ", ") + ", which the plan does not)"
+					break
+				}
+			}
+			out = append(out, line)
 		}
 	}
 	sort.Strings(out)
@@ -198,9 +211,11 @@ func outsidePlan(approved, next *diff.Plan) []string {
 
 // allows reports whether an approved change covers a later one of the
 // same object: a delete or a replace only as such, a create only for a
-// create or replace, and every attribute the later change sets set to the
+// create or replace, every attribute the later change sets set to the
 // same value by the approved one (but for the id the server gave an
-// object the approved plan created).
+// object the approved plan created), the same object (sameObject), and,
+// between two updates, nothing taken away that the approved update leaves
+// (see unplannedRemovals).
 func allows(a, c diff.Change) bool {
 	switch c.Action {
 	case diff.Delete, diff.Replace:
@@ -218,6 +233,9 @@ func allows(a, c diff.Change) bool {
 	default:
 		return false
 	}
+	if !sameObject(a, c) {
+		return false
+	}
 	for k, v := range c.After {
 		if k == "id" {
 			// The server's id of an object the approved plan created.
@@ -228,5 +246,83 @@ func allows(a, c diff.Change) bool {
 			return false
 		}
 	}
-	return true
+	return len(unplannedRemovals(a, c)) == 0
+}
+
+// sameObject reports whether a later change acts on the object the
+// approved one named: the same server id when both know it. An object the
+// approved plan made anew (a create, or a replace followed by a create or
+// an update) has a new id.
+func sameObject(a, c diff.Change) bool {
+	switch {
+	case a.Action == diff.Create:
+		return true
+	case a.Action == diff.Replace && c.Action != diff.Replace:
+		return true
+	}
+	aid, cid := a.Before.Int("id"), c.Before.Int("id")
+	return aid == 0 || cid == 0 || aid == cid
+}
+
+// unplannedRemovals lists, as "attribute item", what a later update c
+// takes away from a list attribute (an item its Before holds and its
+// After lacks: a user unbound from a role, a member removed from a group,
+// a system role taken from a member) that the approved update a does not
+// take away. With the same After, such an item is one added on the server
+// since a was reviewed, and the reviewed plan never showed its removal.
+// A create or a replace leaves the object exactly as After says, so only
+// two updates are compared.
+func unplannedRemovals(a, c diff.Change) []string {
+	if a.Action != diff.Update || c.Action != diff.Update {
+		return nil
+	}
+	names := make([]string, 0, len(c.After))
+	for k := range c.After {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var out []string
+	for _, k := range names {
+		approved := map[string]bool{}
+		for _, it := range removedItems(a.Before[k], a.After[k]) {
+			approved[it] = true
+		}
+		for _, it := range removedItems(c.Before[k], c.After[k]) {
+			if !approved[it] {
+				out = append(out, k+" "+displayItem(it))
+			}
+		}
+	}
+	return out
+}
+
+// removedItems lists the items of the JSON list before that the JSON
+// list after lacks, each as its canonical JSON; nil when either is not a
+// list (an absent before removes nothing).
+func removedItems(before, after json.RawMessage) []string {
+	var b, a []json.RawMessage
+	if len(before) == 0 || json.Unmarshal(before, &b) != nil || json.Unmarshal(after, &a) != nil {
+		return nil
+	}
+	kept := make(map[string]bool, len(a))
+	for _, it := range a {
+		kept[string(it)] = true
+	}
+	var out []string
+	for _, it := range b {
+		if !kept[string(it)] {
+			out = append(out, string(it))
+		}
+	}
+	return out
+}
+
+// displayItem shows a list item: a string without its quotes, anything
+// else as JSON.
+func displayItem(raw string) string {
+	var s string
+	if json.Unmarshal([]byte(raw), &s) == nil {
+		return s
+	}
+	return raw
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/apiclient/youdatatest"
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/reconcile"
@@ -131,5 +132,106 @@ func TestConvergeRefusesChangesOutsidePlan(t *testing.T) {
 	}
 	if n := e.sim.Calls()["domain/user/delete"]; n != 0 {
 		t.Errorf("%d domain/user/delete calls: a change outside the plan was sent", n)
+	}
+}
+
+// TestConvergeKeepsBindingsAddedBetweenRounds: the approved plan binds
+// zhang.wei to a role; the bind fails and, before the next round, someone
+// binds zhou.min to the same role by hand. The fresh plan makes the role
+// match the files, which unbinds zhou.min: a removal the reviewed plan did
+// not show, so the round is refused and zhou.min keeps the role.
+func TestConvergeKeepsBindingsAddedBetweenRounds(t *testing.T) {
+	const key, byHand = "财务分析//财务报表阅览", "zhou.min@example.com"
+	e := quickstart(t)
+	p, st := e.plan(context.Background())
+	var approved *diff.Change
+	for i, c := range p.Changes {
+		if c.Kind == diff.KindRole && c.Key == key {
+			approved = &p.Changes[i]
+		}
+	}
+	if approved == nil || approved.Action != diff.Update || contains(approved.Before.Strings("users"), byHand) {
+		t.Fatalf("the quickstart plan no longer updates %s without %s: %+v", key, byHand, approved)
+	}
+	e.sim.FailObject("role/importDataPermissions", "财务报表阅览")
+	delRoles := -1
+	res, err := reconcile.Converge(context.Background(), e.api, p, st, reconcile.ApplyOptions{TokenUser: e.sim.TokenUser()},
+		reconcile.ConvergeOptions{Replan: func(ctx context.Context) (*diff.Plan, error) {
+			e.sim.ClearFaults()
+			// A person binds zhou.min to the role in the console.
+			if _, err := e.api.ImportDataPermissions(ctx, apiclient.ImportDataPermissionsRequest{
+				ProjectID: approved.After.Int("project_id"), RoleName: "财务报表阅览", Path: []string{}, Type: 0,
+				UniqueIDs: []string{byHand},
+			}); err != nil {
+				t.Fatalf("binding by hand: %v", err)
+			}
+			delRoles = e.sim.Calls()["user/delRoles"]
+			np, _ := e.planWith(ctx, st)
+			return np, nil
+		}})
+	if delRoles < 0 {
+		t.Fatal("no second round: the failed bind was not retried")
+	}
+	if !errors.Is(err, reconcile.ErrOutsidePlan) {
+		t.Fatalf("err = %v, want ErrOutsidePlan", err)
+	}
+	if !strings.Contains(err.Error(), "update role "+key) || !strings.Contains(err.Error(), byHand) {
+		t.Errorf("the error does not name the change and the user: %v", err)
+	}
+	if n := e.sim.Calls()["user/delRoles"]; n != delRoles {
+		t.Errorf("%d user/delRoles calls after the binding by hand", n-delRoles)
+	}
+	for _, c := range res.Changes {
+		if c.Change.Kind == diff.KindRole && c.Change.Key == key && c.Status == reconcile.StatusApplied {
+			t.Errorf("%s reported applied", key)
+		}
+	}
+	np, _ := e.planWith(context.Background(), st)
+	for _, c := range np.Changes {
+		if c.Kind == diff.KindRole && c.Key == key && !contains(c.Before.Strings("users"), byHand) {
+			t.Errorf("%s lost the binding made by hand: users %v", byHand, c.Before.Strings("users"))
+		}
+	}
+}
+
+// TestConvergeRefusesAnotherObjectOfTheSameName: the approved plan
+// removes old.staff (user id 9) from a project; the removal fails, and by
+// the next round the member of that name is another user (another id:
+// the user was deleted and made again). Removing that one is not what
+// the plan showed.
+func TestConvergeRefusesAnotherObjectOfTheSameName(t *testing.T) {
+	const key = "销售分析/old.staff@example.com"
+	e := quickstart(t)
+	p, st := e.plan(context.Background())
+	e.sim.FailObject("projectUser/delUsersByUniqueIds", "old.staff@example.com")
+	replanned := false
+	res, err := reconcile.Converge(context.Background(), e.api, p, st, reconcile.ApplyOptions{TokenUser: e.sim.TokenUser()},
+		reconcile.ConvergeOptions{Replan: func(ctx context.Context) (*diff.Plan, error) {
+			replanned = true
+			e.sim.ClearFaults()
+			np, _ := e.planWith(ctx, st)
+			for i, c := range np.Changes {
+				if c.Kind == diff.KindMember && c.Key == key {
+					if c.Action != diff.Delete || c.Before.Int("id") == 0 {
+						t.Fatalf("the quickstart plan no longer deletes member %s by id: %+v", key, c)
+					}
+					before := diff.Attrs{}
+					for k, v := range c.Before {
+						before[k] = v
+					}
+					before.Set("id", c.Before.Int("id")+1000)
+					np.Changes[i].Before = before
+				}
+			}
+			return np, nil
+		}})
+	if !replanned {
+		t.Fatal("no second round: the failed removal was not retried")
+	}
+	if !errors.Is(err, reconcile.ErrOutsidePlan) || !strings.Contains(err.Error(), "delete member "+key) {
+		t.Fatalf("err = %v, want ErrOutsidePlan naming delete member %s", err, key)
+	}
+	if res == nil || res.Failed() == 0 {
+		t.Fatal("the first round's failure is not reported")
 	}
 }

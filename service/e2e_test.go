@@ -510,3 +510,31 @@ func TestStaleLockIsRemoved(t *testing.T) {
 		}
 	})
 }
+
+// TestFailedReadAfterApplyDoesNotSayNothingChanged: a run applies most of
+// its plan, one change fails for a reason that may pass, and the read of
+// the next round fails. The run's error must not claim that nothing was
+// changed: the first round changed the server.
+func TestFailedReadAfterApplyDoesNotSayNothingChanged(t *testing.T) {
+	e := newSimEnv(t, []string{quickstartDesired}, nil)
+	e.sim.FailObject("role/importDataPermissions", "财务报表阅览")
+	var once sync.Once
+	e.mu.Lock()
+	e.onCall = func(ci apiclient.CallInfo) {
+		if ci.Endpoint == "role/importDataPermissions" && ci.Result != apiclient.ResultOK {
+			// The server then fails every read: the next round cannot plan.
+			once.Do(func() { e.sim.SetFaults("user/getAllUsers", youdatatest.Fault{Permanent: true}) })
+		}
+	}
+	e.mu.Unlock()
+	rep := e.rec.Run(context.Background())
+	if rep.Result != ResultFailed || rep.Apply == nil || rep.Apply.Applied() == 0 {
+		t.Fatalf("run: %s, apply %+v: %v", rep.Result, rep.Apply, rep.Err)
+	}
+	if rep.Err == nil || !strings.Contains(rep.Err.Error(), "user/getAllUsers") {
+		t.Fatalf("the error does not name the failed read: %v", rep.Err)
+	}
+	if strings.Contains(rep.Err.Error(), "nothing was changed") {
+		t.Errorf("%d changes were applied, but the error says: %v", rep.Apply.Applied(), rep.Err)
+	}
+}
