@@ -208,7 +208,7 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 		return fail(ResultFailed, err)
 	}
 
-	p, err := r.plan(ctx, desired, st)
+	p, tokenUser, err := r.plan(ctx, desired, st)
 	if err != nil {
 		return fail(ResultFailed, fmt.Errorf("%w (nothing was changed)", err))
 	}
@@ -232,13 +232,16 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 	res, applyErr := reconcile.Converge(ctx, r.o.API, p, st, reconcile.ApplyOptions{
 		BatchSize:      r.o.BatchSize,
 		ProtectedUsers: desired.Settings.ProtectedUsers,
-		TokenUser:      r.o.TokenUser,
+		TokenUser:      tokenUser,
 		SaveState: func(s *diff.State) error {
 			s.Server = r.o.ServerURL
 			return stateFile.Save(s)
 		},
 	}, reconcile.ConvergeOptions{
-		Replan: func(ctx context.Context) (*diff.Plan, error) { return r.plan(ctx, desired, st) },
+		Replan: func(ctx context.Context) (*diff.Plan, error) {
+			p, _, err := r.plan(ctx, desired, st)
+			return p, err
+		},
 		OnRound: func(round int, next *diff.Plan) {
 			r.o.Logger.Info("some changes failed; read the server again", "round", round, "changes", len(next.Changes))
 		},
@@ -262,7 +265,7 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 		return fail(ResultFailed, fmt.Errorf("%d change(s) failed; the state records what was applied", res.Failed()))
 	}
 	if r.o.Verify && ctx.Err() == nil {
-		again, err := r.plan(ctx, desired, st)
+		again, _, err := r.plan(ctx, desired, st)
 		if err != nil {
 			return fail(ResultFailed, fmt.Errorf("verify: %w", err))
 		}
@@ -290,7 +293,10 @@ func (r *Reconciler) loadState() (*diff.State, error) {
 // plan reads the server and computes the plan, never lifting refusals. It
 // also serves the later rounds of an apply and its verify, so its errors
 // do not claim that nothing was changed: the caller says so when true.
-func (r *Reconciler) plan(ctx context.Context, desired *spec.Desired, st *diff.State) (*diff.Plan, error) {
+//
+// tokenUser is the token's user as the read resolved it (an email turned
+// into the uniqueId), for apply's guard rails.
+func (r *Reconciler) plan(ctx context.Context, desired *spec.Desired, st *diff.State) (p *diff.Plan, tokenUser string, err error) {
 	refs := make([]reconcile.ProjectRef, 0, len(desired.Projects))
 	for _, p := range desired.Projects {
 		refs = append(refs, reconcile.ProjectRef{Name: p.Name, ID: p.ID})
@@ -298,15 +304,15 @@ func (r *Reconciler) plan(ctx context.Context, desired *spec.Desired, st *diff.S
 	live, err := reconcile.ReadLive(ctx, r.o.API, refs, reconcile.ReadOptions{TokenUser: r.o.TokenUser})
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("interrupted while reading the server: %w", context.Cause(ctx))
+			return nil, "", fmt.Errorf("interrupted while reading the server: %w", context.Cause(ctx))
 		}
-		return nil, fmt.Errorf("reading the server: %w", err)
+		return nil, "", fmt.Errorf("reading the server: %w", err)
 	}
-	p, err := diff.Compute(desired, live, st, diff.Options{})
+	p, err = diff.Compute(desired, live, st, diff.Options{})
 	if err != nil {
-		return nil, fmt.Errorf("planning: %w", err)
+		return nil, "", fmt.Errorf("planning: %w", err)
 	}
-	return p, nil
+	return p, live.TokenUser, nil
 }
 
 func errString(err error) string {

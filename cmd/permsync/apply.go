@@ -162,6 +162,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	// blindly: Converge reads the server again and applies only what is
 	// still missing, within the plan shown above.
 	stateFile := reconcile.NewStateWriter(s.statePath)
+	s.writing = true
 	res, applyErr := reconcile.Converge(ctx, s.api, p, s.state, reconcile.ApplyOptions{
 		BatchSize:       *batchSize,
 		ProtectedUsers:  s.desired.Settings.ProtectedUsers,

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/apiclient/youdatatest"
@@ -392,5 +393,34 @@ func TestApplyInterruptedWhileReading(t *testing.T) {
 	}
 	if n := writes(sim); n != 0 {
 		t.Errorf("%d write calls", n)
+	}
+}
+
+// A token user named by email (PERMSYNC_EMAIL, --token-user) reaches
+// apply's guard rails as the uniqueId the read resolved it to: they
+// compare uniqueIds.
+func TestTokenUserEmailResolvedForApply(t *testing.T) {
+	b, err := os.ReadFile("../../examples/quickstart/server-before.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := strings.Replace(string(b), "  email: bi.admin@example.com", "  email: boss@example.com", 1)
+	seedPath := filepath.Join(t.TempDir(), "seed.yaml")
+	if err := os.WriteFile(seedPath, []byte(seed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pf := &planFlags{files: stringList{"../../examples/quickstart/desired"}, simulator: seedPath, tokenUser: "boss@example.com",
+		statePath: filepath.Join(t.TempDir(), "state.json"), server: &serverFlags{rps: -1, concurrency: 4, timeout: time.Minute}}
+	env := &cmdEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }}
+	s, err := pf.open(context.Background(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	if _, err := s.plan(context.Background(), env, false); err != nil {
+		t.Fatal(err)
+	}
+	if s.tokenUser != "bi.admin@example.com" {
+		t.Errorf("token user after the read = %q, want the uniqueId bi.admin@example.com", s.tokenUser)
 	}
 }

@@ -53,6 +53,9 @@ type session struct {
 	serverURL   string
 	tokenUser   string
 	sim         *youdatatest.Server
+	// writing is set once apply starts to write: errors no longer say
+	// that nothing was changed.
+	writing bool
 	// tempDir is the state directory made for a simulator run, removed
 	// with the session.
 	tempDir string
@@ -220,11 +223,26 @@ func (s *session) readLive(ctx context.Context, env *cmdEnv) (*diff.Live, error)
 	if err != nil {
 		if ctx.Err() != nil {
 			// Ctrl-C: say so, rather than which read it happened to cut.
-			return nil, fmt.Errorf("interrupted while reading the server (nothing was changed): %w", context.Cause(ctx))
+			return nil, fmt.Errorf("interrupted while reading the server%s: %w", s.nothingChanged(), context.Cause(ctx))
 		}
-		return nil, fmt.Errorf("reading the server (nothing was changed): %w", err)
+		return nil, fmt.Errorf("reading the server%s: %w", s.nothingChanged(), err)
+	}
+	if _, ok := live.Users[live.TokenUser]; ok {
+		// ReadLive resolved an email to the uniqueId the guard rails of
+		// apply compare.
+		s.tokenUser = live.TokenUser
 	}
 	return live, nil
+}
+
+// nothingChanged is what an error before the first write adds: that the
+// server was left as it was. After writes began it adds nothing; the
+// apply's report says what was applied.
+func (s *session) nothingChanged() string {
+	if s.writing {
+		return ""
+	}
+	return " (nothing was changed)"
 }
 
 // plan reads the server and computes the plan.
@@ -235,7 +253,7 @@ func (s *session) plan(ctx context.Context, env *cmdEnv, allowMassDelete bool) (
 	}
 	p, err := diff.Compute(s.desired, live, s.state, diff.Options{AllowMassDelete: allowMassDelete})
 	if err != nil {
-		return nil, fmt.Errorf("planning (nothing was changed): %w", err)
+		return nil, fmt.Errorf("planning%s: %w", s.nothingChanged(), err)
 	}
 	return p, nil
 }
