@@ -24,7 +24,9 @@ type ProjectRef struct {
 
 // ReadOptions tune ReadLive. The zero value is usable.
 type ReadOptions struct {
-	// PageSize of the paged reads; default 500.
+	// PageSize of the paged reads; default 1000. The document sets no
+	// maximum; a server that sends fewer per page is read to the end all
+	// the same (paging advances by what was sent, until an empty page).
 	PageSize int
 	// Concurrency of the reads; default 8. The client's own limits apply
 	// on top.
@@ -55,7 +57,7 @@ type ReadProgress struct {
 // with the cause: a read that did not happen is never taken to mean absent.
 func ReadLive(ctx context.Context, r apiclient.Reader, projects []ProjectRef, o ReadOptions) (*diff.Live, error) {
 	if o.PageSize <= 0 {
-		o.PageSize = 500
+		o.PageSize = 1000
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 8
