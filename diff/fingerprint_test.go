@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"math/rand"
+	"strings"
 	"testing"
 )
 
@@ -48,6 +50,35 @@ func TestFingerprintOfObjectsUnchanged(t *testing.T) {
 		}
 		if got, want := fingerprintRaw(raw), whole(v); got != want {
 			t.Errorf("fingerprintRaw(%v) = %s, want %s", v, got, want)
+		}
+	}
+}
+
+// TestCanonicalFastPathsMatchTheEncoder: the values Canonical writes
+// directly come out byte for byte as encoding/json writes them, or every
+// fingerprint in the states on disk would change.
+func TestCanonicalFastPathsMatchTheEncoder(t *testing.T) {
+	rnd := rand.New(rand.NewSource(1))
+	alphabet := []string{"a", "Z", "销售", "\"", "\\", "\n", "\r", "\t", "\x00", "\x01", "\x1f", "\x7f", "<", ">", "&", "/", " ", "\u2028", "\u2029", "\xff", "\xe2\x80", "é", "😀"}
+	str := func() string {
+		var sb strings.Builder
+		for n := rnd.Intn(6); n > 0; n-- {
+			sb.WriteString(alphabet[rnd.Intn(len(alphabet))])
+		}
+		return sb.String()
+	}
+	values := []any{nil, true, false, 0, -7, int64(1) << 62, []string(nil), []string{}}
+	for i := 0; i < 500; i++ {
+		values = append(values, str())
+		list := []string{}
+		for n := rnd.Intn(4); n > 0; n-- {
+			list = append(list, str())
+		}
+		values = append(values, list)
+	}
+	for _, v := range values {
+		if got, want := string(Canonical(v)), string(canonicalEncoded(v)); got != want {
+			t.Errorf("Canonical(%#v) = %s, want %s", v, got, want)
 		}
 	}
 }
