@@ -71,6 +71,8 @@ type StateWriter struct {
 	path  string
 	mu    sync.Mutex
 	lines map[string]cachedLine
+	keys  []string // the sorted keys of the last save
+	buf   []byte   // the last save's output, reused
 }
 
 type cachedLine struct {
@@ -114,12 +116,22 @@ func encodeState(st *diff.State) ([]byte, error) {
 // encode is encodeState with w's lines of unchanged objects reused (w.lines
 // nil: none).
 func (w *StateWriter) encode(st *diff.State) ([]byte, error) {
-	keys := make([]string, 0, len(st.Objects))
-	for k := range st.Objects {
-		keys = append(keys, k)
+	keys := w.keys
+	same := len(keys) == len(st.Objects)
+	for i := 0; same && i < len(keys); i++ {
+		_, same = st.Objects[keys[i]]
 	}
-	sort.Strings(keys)
-	b := make([]byte, 0, 64+160*len(keys))
+	if !same {
+		keys = make([]string, 0, len(st.Objects))
+		for k := range st.Objects {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+	}
+	b := w.buf[:0]
+	if b == nil {
+		b = make([]byte, 0, 64+160*len(keys))
+	}
 	b = append(b, "{\n  \"version\": "...)
 	b = strconv.AppendInt(b, int64(st.Version), 10)
 	b = append(b, ",\n  \"serial\": "...)
@@ -161,6 +173,11 @@ func (w *StateWriter) encode(st *diff.State) ([]byte, error) {
 		b = append(b, "\n  "...)
 	}
 	b = append(b, "}\n}\n"...)
+	if w.lines != nil {
+		// Kept for the next save: the key order while the keys are the
+		// same, and the buffer, written out before the next encode.
+		w.keys, w.buf = keys, b
+	}
 	return b, nil
 }
 

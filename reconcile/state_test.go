@@ -327,6 +327,8 @@ func TestStateWriterReusesUnchangedLines(t *testing.T) {
 	st.Apply(diff.Change{Action: diff.Create, Kind: diff.KindUser, Key: "u99", NewState: &diff.ObjectState{Created: true}})
 	check("after replacing, removing and adding objects")
 	check("unchanged")
+	st.Apply(diff.Change{Action: diff.Update, Kind: diff.KindUser, Key: "u03", NewState: &diff.ObjectState{ID: 3, Pending: true}})
+	check("after replacing an object, the keys the same")
 	if len(w.lines) != len(st.Objects) {
 		t.Errorf("the writer keeps %d lines for %d objects", len(w.lines), len(st.Objects))
 	}
