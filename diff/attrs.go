@@ -205,9 +205,18 @@ func Canonical(v any) json.RawMessage {
 	return canonicalEncoded(v)
 }
 
+// AppendJSONString appends s as a JSON string, as encoding/json writes it
+// without HTML escaping (the canonical form fingerprints use).
+func AppendJSONString(b []byte, s string) []byte {
+	if out, ok := appendCanonicalString(b, s); ok {
+		return out
+	}
+	return append(b, canonicalEncoded(s)...)
+}
+
 // appendCanonicalString appends s as encoding/json writes it without HTML
 // escaping, or reports false for strings that take more than the common
-// escapes (invalid UTF-8, U+2028, U+2029).
+// escapes (invalid UTF-8, U+2028, U+2029); b is then to be dropped.
 func appendCanonicalString(b []byte, s string) ([]byte, bool) {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')

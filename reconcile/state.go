@@ -10,9 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/permsync/permsync/diff"
 )
@@ -139,7 +137,7 @@ func (w *StateWriter) encode(st *diff.State) ([]byte, error) {
 	b = append(b, ",\n"...)
 	if st.Server != "" {
 		b = append(b, "  \"server\": "...)
-		b = appendJSONString(b, st.Server)
+		b = diff.AppendJSONString(b, st.Server)
 		b = append(b, ",\n"...)
 	}
 	b = append(b, `  "objects": {`...)
@@ -154,7 +152,7 @@ func (w *StateWriter) encode(st *diff.State) ([]byte, error) {
 		}
 		start := len(b)
 		b = append(b, "\n    "...)
-		b = appendJSONString(b, k)
+		b = diff.AppendJSONString(b, k)
 		b = append(b, ": "...)
 		b = appendObjectState(b, o)
 		if w.lines != nil {
@@ -225,16 +223,16 @@ func appendObjectState(b []byte, o *diff.ObjectState) []byte {
 				b = append(b, ',')
 			}
 			f := o.Facets[n]
-			b = appendJSONString(b, n)
+			b = diff.AppendJSONString(b, n)
 			b = append(b, `:{"hash":`...)
-			b = appendJSONString(b, f.Hash)
+			b = diff.AppendJSONString(b, f.Hash)
 			if len(f.Items) > 0 {
 				b = append(b, `,"items":[`...)
 				for j, it := range f.Items {
 					if j > 0 {
 						b = append(b, ',')
 					}
-					b = appendJSONString(b, it)
+					b = diff.AppendJSONString(b, it)
 				}
 				b = append(b, ']')
 			}
@@ -245,48 +243,6 @@ func appendObjectState(b []byte, o *diff.ObjectState) []byte {
 	return append(b, '}')
 }
 
-// appendJSONString appends s as a JSON string. Strings that need more
-// than the common escapes (invalid UTF-8, U+2028/U+2029) go through
-// encoding/json, which encodes them as it always has.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if s[i] < utf8.RuneSelf {
-			continue
-		}
-		if !utf8.ValidString(s) || strings.Contains(s, "\u2028") || strings.Contains(s, "\u2029") {
-			q, _ := json.Marshal(s)
-			return append(b, q...)
-		}
-		break
-	}
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			// Control characters, and <, > and & as encoding/json
-			// escapes them.
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		}
-		start = i + 1
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
 
 // writeFileAtomic writes data to path through a temp file and a rename.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
