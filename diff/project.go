@@ -312,6 +312,11 @@ func (c *projectCtx) planGroups() {
 			c.replacedGroups[name] = true
 			p.warn("group %s is re-created: %s", key, c.rebindNote(name))
 		}
+		if !exists && old != nil && old.Pending {
+			// An earlier create of it lost its answer (after a replace
+			// deleted the group it had): the roles bind it again.
+			c.replacedGroups[name] = true
+		}
 		o.finish(0)
 	}
 	if c.lp == nil {

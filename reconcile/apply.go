@@ -483,6 +483,14 @@ func (a *applier) recordPartialLocked(c diff.Change, s *changeStatus) {
 		c.NewState = &ns
 		a.applyStateLocked(c)
 	case s.deleted:
+		key := diff.StateKey(c.Kind, c.Key)
+		if o := a.st.Objects[key]; o != nil && o.Pending {
+			// The re-create was sent, and its answer lost: what it may
+			// have left stays known, for the next apply to clear.
+			a.st.Objects[key] = &diff.ObjectState{Created: true, Pending: true}
+			a.stateDirty = true
+			return
+		}
 		a.applyStateLocked(diff.Change{Action: diff.Delete, Kind: c.Kind, Key: c.Key})
 	}
 }

@@ -160,3 +160,41 @@ func TestApplyGroupCreateAnswerLost(t *testing.T) {
 	}
 	e.converged()
 }
+
+// A replace (a group moved to another folder) deletes the group, then
+// creates it anew; when that create's answer is lost, the state must
+// still say a create is pending, or the next apply meets a taken name.
+func TestApplyGroupReplaceAnswerLost(t *testing.T) {
+	e := quickstart(t)
+	res, err := e.apply(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reportFailures(t, res)
+	dir := editedQuickstart(t, "      - name: 华北销售组\n        folder: 区域组\n", "      - name: 华北销售组\n        folder: 北方\n")
+	if e.desired, err = spec.Load([]string{dir}); err != nil {
+		t.Fatal(err)
+	}
+	const key = "group 销售分析/华北销售组"
+	e.sim.SetFaults("group/add", youdatatest.Fault{Share5xx: 1, AfterApply: true})
+	if _, err := e.apply(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	st, _, err := reconcile.LoadState(e.statePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := st.Objects[key]; o == nil || !o.Pending {
+		t.Fatalf("state of %s after the replace's create lost its answer = %+v, want a pending create", key, o)
+	}
+	e.sim.ClearFaults()
+	res, err = e.apply(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reportFailures(t, res)
+	if g := e.sim.Snapshot().ProjectByName("销售分析").GroupByName("华北销售组"); g == nil || g.Folder != "北方" {
+		t.Errorf("华北销售组 = %+v, want it in folder 北方", g)
+	}
+	e.converged()
+}
