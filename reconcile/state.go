@@ -243,7 +243,6 @@ func appendObjectState(b []byte, o *diff.ObjectState) []byte {
 	return append(b, '}')
 }
 
-
 // writeFileAtomic writes data to path through a temp file and a rename.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	dir := filepath.Dir(path)
