@@ -487,7 +487,7 @@ func (a *applier) recordPartialLocked(c diff.Change, s *changeStatus) {
 		if o := a.st.Objects[key]; o != nil && o.Pending {
 			// The re-create was sent, and its answer lost: what it may
 			// have left stays known, for the next apply to clear.
-			a.st.Objects[key] = &diff.ObjectState{Created: true, Pending: true}
+			a.st.Objects[key] = pendingGroup(c)
 			a.stateDirty = true
 			return
 		}

@@ -198,3 +198,42 @@ func TestApplyGroupReplaceAnswerLost(t *testing.T) {
 	}
 	e.converged()
 }
+
+// A group whose create lost its answer, then left the files: the next
+// apply deletes what that create left, by the folder the create named.
+func TestApplyGroupCreateAnswerLostThenRemoved(t *testing.T) {
+	e := quickstart(t)
+	e.sim.SetFaults("group/add", youdatatest.Fault{Share5xx: 1, AfterApply: true})
+	if _, err := e.apply(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.sim.ClearFaults()
+	if g := e.sim.Snapshot().ProjectByName("销售分析").GroupByName("华东销售组"); g == nil {
+		t.Fatal("the simulator did not make the group whose answer it dropped")
+	}
+	dir := editedQuickstart(t,
+		"      - name: 华东销售组\n        folder: 区域组\n        members: [chen.jing@example.com, zhao.lei@example.com]\n", "",
+		"groups: [华北销售组, 华东销售组]", "groups: [华北销售组]",
+		"        groups: [华东销售组]\n", "",
+	)
+	var err error
+	if e.desired, err = spec.Load([]string{dir}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.apply(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reportFailures(t, res)
+	if g := e.sim.Snapshot().ProjectByName("销售分析").GroupByName("华东销售组"); g != nil {
+		t.Errorf("the group left by the lost create is still on the server: %+v", g)
+	}
+	st, _, err := reconcile.LoadState(e.statePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := st.Objects["group 销售分析/华东销售组"]; o != nil {
+		t.Errorf("state still holds the removed group: %+v", o)
+	}
+	e.converged()
+}

@@ -663,11 +663,11 @@ func (a *applier) markPendingGroups(idx []int) error {
 			continue
 		}
 		key := diff.StateKey(c.Kind, c.Key)
-		o := diff.ObjectState{Created: true}
+		o := *pendingGroup(c)
 		if old := a.st.Objects[key]; old != nil {
 			o = *old
+			o.Pending = true
 		}
-		o.Pending = true
 		if a.st.Objects == nil {
 			a.st.Objects = map[string]*diff.ObjectState{}
 		}
@@ -680,6 +680,16 @@ func (a *applier) markPendingGroups(idx []int) error {
 		return nil
 	}
 	return a.save()
+}
+
+// pendingGroup is the state of a group whose create was sent and whose
+// answer is not known: created by permsync, in the folder the create
+// named (so that removing it from the files deletes it by its path).
+func pendingGroup(c diff.Change) *diff.ObjectState {
+	folder := c.After.String("folder")
+	return &diff.ObjectState{Created: true, Pending: true, Facets: map[string]diff.Facet{
+		"folder": {Hash: diff.Fingerprint(folder), Items: []string{folder}},
+	}}
 }
 
 func folderPath(folder string) []string {

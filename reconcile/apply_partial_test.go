@@ -111,10 +111,10 @@ func TestApplyReplaceDeletedButNotCreated(t *testing.T) {
 		t.Errorf("state still holds role P//R (%+v), which the replace deleted", o)
 	}
 	// The group's create was sent: the state keeps only that it is
-	// pending (no id, no facets), for the next apply to clear what a
-	// create whose answer was lost may have left.
-	if o := st.Objects["group P/D"]; o == nil || !o.Pending || o.ID != 0 || len(o.Facets) != 0 {
-		t.Errorf("state of group P/D = %+v, want only a pending create", o)
+	// pending in its new folder (no id), for the next apply to clear what
+	// a create whose answer was lost may have left.
+	if o := st.Objects["group P/D"]; o == nil || !o.Pending || o.ID != 0 || len(o.Facets) != 1 || o.Facets["folder"].Items[0] != "New" {
+		t.Errorf("state of group P/D = %+v, want only a pending create in folder New", o)
 	}
 }
 
