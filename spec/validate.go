@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -85,15 +86,29 @@ type validator struct {
 	// undecoded holds file + "\x00" + path of the fields whose value could
 	// not be decoded: reported once, not again as, say, "must be positive".
 	undecoded map[string]bool
+	// misspelled holds file + "\x00" + path of the fields an unknown
+	// field of the same mapping was taken for ("did you mean ...").
+	misspelled map[string]bool
 }
+
+var didYouMean = regexp.MustCompile(`^unknown field "[^"]*" \(did you mean "([^"]+)"\?\)$`)
 
 func validate(d *Desired, lines map[string]map[string]int, ps *problems) {
 	v := &validator{ps: ps, lines: lines, d: d,
 		depts: map[string]Source{}, users: map[string]Source{}, sysRoles: map[string]Source{},
-		strict: d.Settings.StrictUsers, undecoded: map[string]bool{},
+		strict: d.Settings.StrictUsers, undecoded: map[string]bool{}, misspelled: map[string]bool{},
 	}
 	for _, p := range ps.list {
 		v.undecoded[p.File+"\x00"+p.Path] = true
+		if m := didYouMean.FindStringSubmatch(p.Msg); m != nil {
+			parent := p.Path
+			if i := strings.LastIndex(parent, "."); i >= 0 {
+				parent = parent[:i]
+			} else {
+				parent = ""
+			}
+			v.misspelled[p.File+"\x00"+parent+"."+m[1]] = true
+		}
 	}
 	v.declarations()
 	v.settings()
@@ -150,6 +165,16 @@ func (v *validator) sub(src Source, sub string) Source {
 	return Source{File: src.File, Line: v.line(src, src.Path+sub), Path: src.Path + sub}
 }
 
+// missing reports a required field that is absent, unless the same
+// mapping holds a misspelling of it, which is reported already ("unknown
+// field "uniqueID" (did you mean "uniqueId"?)"): one mistake, one problem.
+func (v *validator) missing(src Source, field, note string) {
+	if v.misspelled[src.File+"\x00"+src.Path+"."+field] {
+		return
+	}
+	v.at(src, "", "missing required field %q%s", field, note)
+}
+
 // required reports an empty required string field.
 func (v *validator) required(src Source, field, value string) bool {
 	if value != "" {
@@ -158,7 +183,7 @@ func (v *validator) required(src Source, field, value string) bool {
 	if v.present(src, src.Path+"."+field) {
 		v.at(src, "."+field, "must not be empty")
 	} else {
-		v.at(src, "", "missing required field %q", field)
+		v.missing(src, field, "")
 	}
 	return false
 }
@@ -483,7 +508,7 @@ func (v *validator) project(p *Project) {
 			if v.present(rm.Src, rm.Src.Path+".id") {
 				v.at(rm.Src, ".id", "a resource id must be positive")
 			} else {
-				v.at(rm.Src, "", "missing required field %q", "id")
+				v.missing(rm.Src, "id", "")
 			}
 		} else {
 			key := fmt.Sprintf("%s %d", rm.Type, rm.ID)
@@ -494,7 +519,7 @@ func (v *validator) project(p *Project) {
 			}
 		}
 		if rm.Members == nil {
-			v.at(rm.Src, "", "missing required field %q (write members: [] to remove every direct member)", "members")
+			v.missing(rm.Src, "members", " (write members: [] to remove every direct member)")
 		}
 		seenUser := map[string]int{}
 		for j, m := range rm.Members {
@@ -509,7 +534,7 @@ func (v *validator) project(p *Project) {
 				}
 			}
 			if m.Permissions == nil {
-				v.at(msrc, "", "missing required field %q", "permissions")
+				v.missing(msrc, "permissions", "")
 			}
 			v.names(msrc, "permissions", "permission", m.Permissions, func(k int, perm string) {
 				v.enum(msrc, fmt.Sprintf(".permissions[%d]", k), "permission", perm, ResourceMemberPermissions)
@@ -582,7 +607,7 @@ func (v *validator) resource(src Source, sub string, r *Resource) {
 		}
 	}
 	if r.Permissions == nil {
-		v.at(rs, "", "missing required field %q", "permissions")
+		v.missing(rs, "permissions", "")
 	} else if len(r.Permissions) == 0 {
 		v.at(rs, ".permissions", "list at least one permission")
 	}
@@ -599,14 +624,14 @@ func (v *validator) rule(src Source, sub string, r *Rule) {
 		if v.present(rs, rs.Path+".connection") {
 			v.at(rs, ".connection", "a data connection id must be positive")
 		} else {
-			v.at(rs, "", "missing required field %q (the data connection id)", "connection")
+			v.missing(rs, "connection", " (the data connection id)")
 		}
 	}
 	v.enum(rs, ".type", "rule type", r.Type, RuleTypes)
 	v.enum(rs, ".mode", "mode", r.Mode, RuleModes)
 	v.enum(rs, ".rule", "rule", r.Rule, RuleJoins)
 	if r.Details == nil {
-		v.at(rs, "", "missing required field %q", "details")
+		v.missing(rs, "details", "")
 	} else if len(r.Details) == 0 {
 		v.at(rs, ".details", "list at least one detail")
 	}
@@ -629,10 +654,10 @@ func (v *validator) detail(src Source, sub, ruleType, mode string, dt *Detail) {
 			v.at(ds, ".type", "invalid detail type %q in a row rule (want row or leave it out)", dt.Type)
 		}
 		if dt.FilterType == "" {
-			v.at(ds, "", "missing required field %q (listFilter or treeFilter)", "filterType")
+			v.missing(ds, "filterType", " (listFilter or treeFilter)")
 		}
 		if dt.Filter == nil {
-			v.at(ds, "", "missing required field %q", "filter")
+			v.missing(ds, "filter", "")
 			break
 		}
 		f := dt.Filter
@@ -676,15 +701,15 @@ func (v *validator) detail(src Source, sub, ruleType, mode string, dt *Detail) {
 		}
 	case "column":
 		if dt.Type == "" {
-			v.at(ds, "", "missing required field %q (dataLevel or presentationLevel)", "type")
+			v.missing(ds, "type", " (dataLevel or presentationLevel)")
 		} else {
 			v.enum(ds, ".type", "column rule type", dt.Type, ColumnTypes)
 		}
 		if dt.TableName == "" {
-			v.at(ds, "", "missing required field %q", "tableName")
+			v.missing(ds, "tableName", "")
 		}
 		if len(dt.DataMasks) == 0 {
-			v.at(ds, "", "missing required field %q (the columns hidden or masked)", "dataMasks")
+			v.missing(ds, "dataMasks", " (the columns hidden or masked)")
 		}
 		for i := range dt.DataMasks {
 			m := &dt.DataMasks[i]
@@ -696,10 +721,10 @@ func (v *validator) detail(src Source, sub, ruleType, mode string, dt *Detail) {
 		}
 	case "table":
 		if dt.SelectType == "" {
-			v.at(ds, "", "missing required field %q (select or unselect)", "selectType")
+			v.missing(ds, "selectType", " (select or unselect)")
 		}
 		if dt.Select == nil {
-			v.at(ds, "", "missing required field %q (the table names)", "select")
+			v.missing(ds, "select", " (the table names)")
 		}
 	}
 }
