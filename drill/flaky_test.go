@@ -3,6 +3,7 @@ package drill
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"testing"
@@ -56,14 +57,21 @@ func TestDrill1FlakyServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := grants(ref.Snapshot())
-	t.Logf("company: %d users, %d changes in the plan, %d write calls on a healthy server", c.users, len(refPlan.Changes), ref.TotalCalls())
+	refWrites := 0
+	for _, n := range writeCalls(ref) {
+		refWrites += n
+	}
+	t.Logf("company: %d users, %d changes in the plan, %d calls (%d writes) on a healthy server", c.users, len(refPlan.Changes), ref.TotalCalls(), refWrites)
 
 	for _, share := range []float64{0.05, 0.20, 0.50} {
 		t.Run(fmt.Sprintf("%.0f%%", share*100), func(t *testing.T) {
-			sim := newSim(t, c.seed, youdatatest.Options{Rand: int64(share * 1000)})
+			sim := youdatatest.NewUnstarted(youdatatest.Options{Seed: mustSeed(t, c.seed), Rand: int64(share * 1000)})
+			watch := &grantWatch{sim: sim, before: before, desired: want, unasked: map[string]int{}}
+			ts := httptest.NewServer(watch)
+			defer ts.Close()
 			setFlaky(sim, share)
 			cnt := &counters{}
-			api := newClient(t, sim, 300*time.Millisecond, cnt)
+			api := newClientAt(t, ts.URL, sim.Token(), 300*time.Millisecond, cnt)
 			pl := &planner{t: t, api: api, desired: desired, user: sim.TokenUser()}
 			st := diff.NewState()
 
@@ -100,7 +108,7 @@ func TestDrill1FlakyServer(t *testing.T) {
 			}
 			retries, _ := cnt.get()
 			sim.ClearFaults()
-			healthy := &planner{t: t, api: newClient(t, sim, 5*time.Second, nil), desired: desired, user: sim.TokenUser()}
+			healthy := &planner{t: t, api: newClientAt(t, ts.URL, sim.Token(), 5*time.Second, nil), desired: desired, user: sim.TokenUser()}
 			left, err := healthy.plan(ctx, st)
 			if err != nil {
 				t.Fatalf("plan on the healthy server: %v", err)
@@ -118,7 +126,7 @@ func TestDrill1FlakyServer(t *testing.T) {
 
 			if share < 0.5 {
 				if aerr != nil || failed+skipped > 0 {
-					for _, cr := range res.Changes {
+					for _, cr := range resChanges(res) {
 						if cr.Status != reconcile.StatusApplied {
 							t.Logf("%s %s %s %s: %v %s", cr.Status, cr.Change.Action, cr.Change.Kind, cr.Change.Key, cr.Err, cr.Reason)
 						}
@@ -151,9 +159,14 @@ func TestDrill1FlakyServer(t *testing.T) {
 					t.Errorf("not converged after a healthy apply: %s %s %s", ch.Action, ch.Kind, ch.Key)
 				}
 			}
-			if unasked := unaskedGrants(grants(sim.Snapshot()), before, want); len(unasked) > 0 {
-				t.Errorf("granted outside the desired state:\n  %s", strings.Join(unasked, "\n  "))
+			unasked, checked := watch.report()
+			if len(unasked) > 0 {
+				t.Errorf("granted outside the desired state at some point of the applies:\n  %s", strings.Join(unasked, "\n  "))
 			}
+			if checked == 0 {
+				t.Error("no write call reached the server: the drill tested nothing")
+			}
+			t.Logf("grants checked after each of %d write calls: %d outside the desired state", checked, len(unasked))
 			if missing := unaskedGrants(want, nil, grants(sim.Snapshot())); len(missing) > 0 {
 				t.Errorf("desired grants missing at the end:\n  %s", strings.Join(missing, "\n  "))
 			}
@@ -188,4 +201,12 @@ func fmtCounts(m map[string]int) string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ", ")
+}
+
+// resChanges are the changes of a result (none without one).
+func resChanges(res *reconcile.Result) []reconcile.ChangeResult {
+	if res == nil {
+		return nil
+	}
+	return res.Changes
 }

@@ -45,12 +45,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// needBinary skips a drill that runs permsync as a child process when the
-// binary could not be built.
+// needBinary fails a drill that runs permsync as a child process when the
+// binary could not be built: a drill skipped in CI would prove nothing.
 func needBinary(t *testing.T) {
 	t.Helper()
 	if binErr != nil {
-		t.Skipf("the permsync binary could not be built, so this drill cannot run: %v", binErr)
+		t.Fatalf("the permsync binary could not be built, so this drill cannot run: %v", binErr)
 	}
 }
 
@@ -298,9 +298,16 @@ func (c *counters) get() (retries, renewed int) {
 // short retry delays, and the given timeout.
 func newClient(t *testing.T, sim *youdatatest.Server, timeout time.Duration, cnt *counters) *apiclient.Client {
 	t.Helper()
+	return newClientAt(t, sim.URL(), sim.Token(), timeout, cnt)
+}
+
+// newClientAt is newClient on a server at url (a simulator served behind
+// a handler of the drill's own).
+func newClientAt(t *testing.T, url, token string, timeout time.Duration, cnt *counters) *apiclient.Client {
+	t.Helper()
 	cfg := apiclient.Config{
-		Server:      sim.URL(),
-		Credentials: apiclient.Credentials{Token: sim.Token()},
+		Server:      url,
+		Credentials: apiclient.Credentials{Token: token},
 		RPS:         -1,
 		Concurrency: 4,
 		Timeout:     timeout,
@@ -390,4 +397,45 @@ func unaskedGrants(got, before, desired map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// grantWatch serves a simulator and, after every write call it handled,
+// compares the server's grants with those of before and of the desired
+// end state: a grant outside both, even one a later call takes back, is
+// recorded.
+type grantWatch struct {
+	sim             *youdatatest.Server
+	before, desired map[string]bool
+	mu              sync.Mutex
+	writes          int
+	unasked         map[string]int // grant → the write call after which it was first seen
+}
+
+func (g *grantWatch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	g.sim.Handler().ServeHTTP(w, r)
+	if !isWrite(r) {
+		return
+	}
+	got := grants(g.sim.Snapshot())
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.writes++
+	for _, u := range unaskedGrants(got, g.before, g.desired) {
+		if _, ok := g.unasked[u]; !ok {
+			g.unasked[u] = g.writes
+		}
+	}
+}
+
+// report lists the grants seen outside the desired state, sorted, and the
+// write calls checked.
+func (g *grantWatch) report() ([]string, int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]string, 0, len(g.unasked))
+	for u, n := range g.unasked {
+		out = append(out, fmt.Sprintf("%s (after write call %d)", u, n))
+	}
+	sort.Strings(out)
+	return out, g.writes
 }

@@ -134,56 +134,87 @@ func mustSeed(t *testing.T, path string) *youdatatest.Seed {
 	return s
 }
 
-// TestDrill3ConcurrentApplies: two applies on the same state at once: one
-// refuses with the lock error (or, if it came second, finds nothing to
-// do); the state stays valid; re-running the loser ends with no changes.
+// gate serves a simulator and holds the first write call until released:
+// the apply that makes it is then surely mid-apply, holding the lock.
+type gate struct {
+	next     http.Handler
+	once     sync.Once
+	arrived  chan struct{}
+	released chan struct{}
+}
+
+func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if isWrite(r) {
+		first := false
+		g.once.Do(func() { first = true })
+		if first {
+			close(g.arrived)
+			<-g.released
+		}
+	}
+	g.next.ServeHTTP(w, r)
+}
+
+// TestDrill3ConcurrentApplies: a second apply on the same state starts
+// while the first is held in its first write call. It refuses with the
+// lock error (or waits for the lock and then finds nothing to do); the
+// state stays valid; re-running it ends with no changes.
 func TestDrill3ConcurrentApplies(t *testing.T) {
 	needBinary(t)
-	sim := youdatatest.New(youdatatest.Options{Seed: mustSeed(t, quickSeed), Token: "drill-token"})
-	defer sim.Close()
-	// Slow writes widen the window in which both run.
-	for _, ep := range youdatatest.Endpoints() {
-		if !readEndpoints[ep] {
-			sim.SetFaults(ep, youdatatest.Fault{Latency: 20 * time.Millisecond})
-		}
-	}
+	sim := youdatatest.NewUnstarted(youdatatest.Options{Seed: mustSeed(t, quickSeed), Token: "drill-token"})
+	g := &gate{next: sim.Handler(), arrived: make(chan struct{}), released: make(chan struct{})}
+	ts := httptest.NewServer(g)
+	defer ts.Close()
+	var releaseOnce sync.Once
+	release := func() { releaseOnce.Do(func() { close(g.released) }) }
+	defer release()
 	state := filepath.Join(t.TempDir(), "state.json")
-	args := []string{"apply", "-f", quickDesired, "--auto-approve", "--server", sim.URL(), "--state", state, "--rps", "0"}
+	args := []string{"apply", "-f", quickDesired, "--auto-approve", "--server", ts.URL, "--state", state, "--rps", "0"}
 	env := []string{"PERMSYNC_TOKEN=drill-token"}
-	var wg sync.WaitGroup
-	runs := make([]run, 2)
-	for i := range runs {
-		i := i
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			runs[i] = runBin(t, env, args...)
-		}()
+
+	first := startChild(t, env, args...)
+	select {
+	case <-g.arrived:
+	case <-first.done:
+		t.Fatalf("the first apply ended before any write call: %v\n%s", first.werr, first)
+	case <-time.After(waitLimit):
+		t.Fatalf("the first apply made no write call within %s\n%s", waitLimit, first)
 	}
-	wg.Wait()
-	locked := 0
-	for i, r := range runs {
-		switch {
-		case r.code == 0:
-		case strings.Contains(r.stderr, "state is locked"):
-			locked++
-		default:
-			t.Errorf("apply %d failed otherwise: %s", i, r)
-		}
+	second := startChild(t, env, args...)
+	// The second apply must refuse while the first holds the lock. One
+	// that waits for the lock instead is let go after a while: it must
+	// then wait for the first to end, and find nothing left to do.
+	waited := false
+	select {
+	case <-second.done:
+	case <-time.After(10 * time.Second):
+		waited = true
 	}
-	if locked == 2 {
-		t.Fatal("both applies refused")
+	release()
+	if code := first.wait(t); code != 0 {
+		t.Errorf("the first apply: exit %d\n%s", code, first)
+	}
+	code := second.wait(t)
+	switch {
+	case !waited && code != 0 && strings.Contains(second.stderr.String(), "state is locked"):
+	case waited && code == 0:
+	default:
+		t.Errorf("the second apply, started while the first held its lock, neither refused with the lock error nor waited for it (exit %d)\n%s", code, second)
 	}
 	if _, _, err := reconcile.LoadState(state); err != nil {
 		t.Fatalf("state after two concurrent applies: %v", err)
 	}
 	if r := runBin(t, env, args...); r.code != 0 {
-		t.Fatalf("re-running the loser: %s", r)
+		t.Fatalf("re-running the second apply: %s", r)
 	}
-	if r := runBin(t, env, "plan", "-f", quickDesired, "--server", sim.URL(), "--state", state, "--detailed-exitcode", "--rps", "0"); r.code != 0 {
+	if r := runBin(t, env, "plan", "-f", quickDesired, "--server", ts.URL, "--state", state, "--detailed-exitcode", "--rps", "0"); r.code != 0 {
 		t.Fatalf("plan after both: want no changes, got %s", r)
 	}
-	t.Logf("concurrent applies: %d of 2 refused with the lock error, state valid, final plan empty", locked)
+	outcome := "refused with the lock error"
+	if waited {
+		outcome = "waited for the lock"
+	}
+	t.Logf("concurrent applies: the second, started while the first held the lock in its first write call, %s; state valid, final plan empty", outcome)
 }
 
 // TestDrill4ExpiredTokenMidRun: the token expires in the middle of an

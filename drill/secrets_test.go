@@ -2,6 +2,7 @@ package drill
 
 import (
 	"bytes"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/permsync/permsync/apiclient/youdatatest"
+	"github.com/permsync/permsync/reconcile"
 )
 
 // Known secrets of the secrets drill: distinctive, so any copy is found.
@@ -89,26 +91,69 @@ func TestDrill7Secrets(t *testing.T) {
 		t.Errorf("%s: %s", "token debug export", r)
 	}
 
-	// Errors that carry the URL: a server answering HTML with the request
-	// line, a proxy's 502 echoing it, a closed port.
+	// Errors that carry the request: a proxy's 502 echoing its URL and
+	// body (the token in a query, the password or token key in a body), a
+	// closed port; under each kind of credentials.
 	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
 		w.WriteHeader(http.StatusBadGateway)
-		_, _ = w.Write([]byte("<html>bad gateway for " + r.URL.String() + "</html>"))
+		_, _ = w.Write([]byte("<html>bad gateway for " + r.URL.String() + " with " + string(body) + "</html>"))
 	}))
 	defer echo.Close()
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closedURL := closed.URL
 	closed.Close()
-	for name, url := range map[string]string{"echoing 502": echo.URL, "closed port": closedURL} {
-		r := runBin(t, credSets["token"], "plan", "-f", quickDesired, "--server", url, "--state", state, "--rps", "0")
-		if r.code == 0 {
-			t.Errorf("%s: plan succeeded", name)
+	for _, cname := range []string{"password", "token", "tokenKey"} {
+		for _, tgt := range []struct{ name, url string }{{"echoing 502", echo.URL}, {"closed port", closedURL}} {
+			// A state of its own: the state of sim names another server,
+			// and plan would stop before any call.
+			estate := filepath.Join(dir, "errors", cname+"-"+strings.ReplaceAll(tgt.name, " ", "-"), "state.json")
+			r := runBin(t, credSets[cname], "plan", "-f", quickDesired, "--server", tgt.url, "--state", estate, "--rps", "0")
+			if r.code == 0 {
+				t.Errorf("%s %s: plan succeeded", cname, tgt.name)
+			}
+			if want := map[bool]string{true: "bad gateway for", false: "connect"}[tgt.url == echo.URL]; !strings.Contains(r.stderr, want) {
+				t.Errorf("%s %s: the error does not say %q: the request never left, so the drill checks nothing: %s", cname, tgt.name, want, r)
+			}
+			check(cname+" "+tgt.name+" plan error", r)
 		}
-		check(name+" plan error", r)
+	}
+
+	// A lock file, left by an apply killed in the middle (SIGKILL after
+	// its first write call), and the error of the next apply naming it.
+	{
+		lsim := youdatatest.NewUnstarted(youdatatest.Options{Seed: mustSeed(t, quickSeed), Token: secretToken})
+		h := &killer{next: lsim.Handler(), k: 1}
+		ts := httptest.NewServer(h)
+		defer ts.Close()
+		lstate := filepath.Join(dir, "killed", "state.json")
+		args := []string{"apply", "-f", quickDesired, "--auto-approve", "--server", ts.URL, "--state", lstate, "--debug-http", "--rps", "0"}
+		cmd := binCmd(credSets["token"], args...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		h.mu.Lock()
+		h.cmd = cmd
+		err := cmd.Start()
+		h.mu.Unlock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = cmd.Wait()
+		commands++
+		found = append(found, leaks("killed apply output", out.String())...)
+		if _, err := os.Stat(reconcile.LockPath(lstate)); err != nil {
+			t.Errorf("the killed apply left no lock file to search: %v\n%s", err, out.String())
+		}
+		r := runBin(t, credSets["token"], args...)
+		if r.code == 0 {
+			t.Errorf("apply over the killed apply's lock succeeded: %s", r)
+		}
+		check("token apply over a stale lock", r)
 	}
 
 	// Every file written: plans, Markdown, exports, state, lock.
 	files := 0
+	kinds := map[string]bool{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -118,6 +163,18 @@ func TestDrill7Secrets(t *testing.T) {
 			return err
 		}
 		files++
+		switch {
+		case strings.HasSuffix(p, ".plan"):
+			kinds["plan"] = true
+		case strings.HasSuffix(p, ".md"):
+			kinds["markdown"] = true
+		case strings.HasSuffix(p, ".lock"):
+			kinds["lock"] = true
+		case filepath.Base(p) == "state.json":
+			kinds["state"] = true
+		case strings.Contains(p, string(filepath.Separator)+"export"+string(filepath.Separator)):
+			kinds["export"] = true
+		}
 		found = append(found, leaks(p, string(b))...)
 		if bytes.Contains(b, []byte("REDACTED")) && filepath.Ext(p) == ".json" {
 			t.Logf("%s mentions a redacted secret", p)
@@ -127,8 +184,13 @@ func TestDrill7Secrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, k := range []string{"plan", "markdown", "lock", "state", "export"} {
+		if !kinds[k] {
+			t.Errorf("no %s file was written under %s, so none was searched", k, dir)
+		}
+	}
 	for _, f := range found {
 		t.Errorf("secret leaked: %s", f)
 	}
-	t.Logf("secrets: %d command runs with --debug-http or errors, %d files written, %d leaks", commands, files, len(found))
+	t.Logf("secrets: %d command runs with --debug-http or errors, %d files written (plans, Markdown, exports, states, a lock), %d leaks", commands, files, len(found))
 }

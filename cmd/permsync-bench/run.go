@@ -453,9 +453,13 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 	return d, nil
 }
 
-// naiveApply applies the plan as a per-resource tool would: every call
-// carries one object (one user per batchImport, one role per
-// user/delRoles, one group per group/dels, ...).
+// naiveApply applies the plan as a per-resource tool would: permsync's
+// executor with a batch size of 1, so every call that takes a list of
+// users or groups names one (one user per batchImport, user/delRoles,
+// projectUser/delUsersByUniqueIds and domain/user/delete, one group per
+// group/dels). Calls that are per object already stay as they are: one
+// importDataPermissions per role with all its new bindings, and a
+// user/delRoles may still name several roles of a folder for its user.
 func naiveApply(ctx context.Context, api apiclient.API, p *diff.Plan, st *diff.State, o reconcile.ApplyOptions) (*reconcile.Result, error) {
 	return reconcile.Apply(ctx, api, p, st, o)
 }
