@@ -347,7 +347,9 @@ func Mutate(before *Company, s float64, seed uint64) (*Company, Mutation) {
 			delete(p.Roles[pairs[i].role].Users, pairs[i].user)
 			m.BindingsRemoved++
 		}
-		for n := nb - nb/2; n > 0 && len(rkeys) > 0 && len(members) > 0; {
+		// Draws are bounded: a tiny company may have no free (role,
+		// member) pair left.
+		for n, tries := nb-nb/2, 0; n > 0 && len(rkeys) > 0 && len(members) > 0 && tries < 100*nb; tries++ {
 			ro := p.Roles[rkeys[r.IntN(len(rkeys))]]
 			u := members[r.IntN(len(members))]
 			if _, ok := ro.Users[u]; ok || u == Admin {

@@ -3,7 +3,9 @@ package benchgen
 import (
 	"context"
 	"encoding/json"
+	"sort"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -217,5 +219,36 @@ func checkBound(t *testing.T, what string, calls map[string]int, bound Calls) {
 	got := Calls(calls)
 	if got.Total() < bound.Total() || float64(got.Total()) > 1.05*float64(bound.Total()) {
 		t.Errorf("%s: %d calls, lower bound %d\ncalls: %v\nbound: %v", what, got.Total(), bound.Total(), got, bound)
+	}
+}
+
+// A project whose only member is the admin has no (role, member) pair to
+// bind: Mutate still ends.
+func TestMutateEndsWithoutFreeBindings(t *testing.T) {
+	c := Generate(Shape{Name: "tiny", Users: 8, Departments: 2, Projects: 1, Members: 4, Groups: 1, Roles: 2}, 1)
+	var others []string
+	for u := range c.Users {
+		if u != Admin {
+			others = append(others, u)
+		}
+	}
+	sort.Strings(others)
+	for _, p := range c.Projects {
+		p.Members = map[string]string{Admin: p.Members[Admin]}
+		for _, ro := range p.Roles {
+			for _, u := range others[:3] {
+				ro.Users[u] = ""
+			}
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		Mutate(c, 0.5, 2)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Mutate did not end on a project whose only member is the admin")
 	}
 }
