@@ -699,8 +699,9 @@ func folderPath(folder string) []string {
 	return []string{folder}
 }
 
-func (a *applier) runGroups(ctx context.Context, idx []int) {
-	// Step 1: a replace deletes the group where it is.
+// deleteReplaced deletes, in one step, the objects of idx that a replace
+// re-creates; a change whose delete fails is failed.
+func (a *applier) deleteReplaced(ctx context.Context, idx []int) {
 	var calls []*call
 	for _, i := range idx {
 		i, c := i, a.change(i)
@@ -715,6 +716,11 @@ func (a *applier) runGroups(ctx context.Context, idx []int) {
 		calls = append(calls, cl)
 	}
 	a.runStep(ctx, calls)
+}
+
+func (a *applier) runGroups(ctx context.Context, idx []int) {
+	// Step 1: a replace deletes the group where it is.
+	a.deleteReplaced(ctx, idx)
 
 	// Step 2: creates (and re-creates), description updates. A create is
 	// recorded as pending before it is sent, so that a lost answer (a
@@ -729,7 +735,7 @@ func (a *applier) runGroups(ctx context.Context, idx []int) {
 			}
 		}
 	}
-	calls = nil
+	var calls []*call
 	for _, i := range a.filter(idx) {
 		i, c := i, a.change(i)
 		pid := a.projectID(c)
@@ -1021,24 +1027,11 @@ func (a *applier) roleImport(c diff.Change, pid int64) (*apiclient.ImportDataPer
 func (a *applier) runRoles(ctx context.Context, idx []int) {
 	// Step 1: a replace deletes the role first; a failed delete does not
 	// re-create.
-	var calls []*call
-	for _, i := range idx {
-		i, c := i, a.change(i)
-		if c.Action != diff.Replace {
-			continue
-		}
-		cl, err := a.deleteCall(i, c)
-		if err != nil {
-			a.setFailed(i, err)
-			continue
-		}
-		calls = append(calls, cl)
-	}
-	a.runStep(ctx, calls)
+	a.deleteReplaced(ctx, idx)
 
 	// Step 2: one importDataPermissions per role for what it creates,
 	// binds and replaces.
-	calls = nil
+	var calls []*call
 	for _, i := range a.filter(idx) {
 		i, c := i, a.change(i)
 		if c.Action != diff.Create && c.Action != diff.Update && c.Action != diff.Replace {
