@@ -80,7 +80,10 @@ type RetryPolicy struct {
 	MaxElapsed  time.Duration // default 30s, from the first failure
 	BaseDelay   time.Duration // default 250ms
 	MaxDelay    time.Duration // default 5s
-	// MaxRetryAfter caps a server's Retry-After (default MaxElapsed).
+	// MaxRetryAfter is the longest Retry-After the client waits for
+	// (default MaxElapsed). A server asking for longer, or for more than
+	// the budget left, ends the call at once with a RetryAfterError: a
+	// retry before the time it gave would only be refused again.
 	MaxRetryAfter time.Duration
 }
 
@@ -373,8 +376,18 @@ func (c *Client) call(ctx context.Context, ep endpoint, query url.Values, body a
 		if firstFailure.IsZero() {
 			firstFailure = c.now()
 		}
+		spent := c.now().Sub(firstFailure)
+		if ra := retryAfter(err); ra > 0 {
+			// The server said when to come back: sooner is refused again,
+			// and a wait beyond the budget ends the call now, saying so.
+			left := c.retry.MaxElapsed - spent
+			allowed, byBudget := min(left, c.retry.MaxRetryAfter), left <= c.retry.MaxRetryAfter
+			if ra > allowed {
+				return &RetryAfterError{Endpoint: ep.path, RetryAfter: ra, Allowed: max(allowed, 0), Budget: c.retry.MaxElapsed, ByBudget: byBudget, Attempts: attempt, Err: err}
+			}
+		}
 		delay := c.backoff(attempt, err)
-		if c.now().Sub(firstFailure)+delay > c.retry.MaxElapsed {
+		if spent+delay > c.retry.MaxElapsed {
 			return fmt.Errorf("giving up after %d attempts (retry budget of %s spent): %w", attempt, c.retry.MaxElapsed, err)
 		}
 		c.logf("youdata %s: attempt %d failed, retrying in %s: %v", ep.path, attempt, delay.Round(time.Millisecond), err)
@@ -408,7 +421,7 @@ func (c *Client) finalErr(ep endpoint, err error, attempt int) error {
 }
 
 // backoff is exponential backoff with full jitter, raised to the server's
-// Retry-After (capped) when it gave one.
+// Retry-After when it gave one (call has checked it is within the policy).
 func (c *Client) backoff(attempt int, err error) time.Duration {
 	ceil := c.retry.BaseDelay << min(attempt-1, 30)
 	if ceil > c.retry.MaxDelay || ceil <= 0 {
@@ -416,7 +429,7 @@ func (c *Client) backoff(attempt int, err error) time.Duration {
 	}
 	d := time.Duration(rand.Int64N(int64(ceil) + 1))
 	if ra := retryAfter(err); ra > 0 {
-		d = max(d, min(ra, c.retry.MaxRetryAfter))
+		d = max(d, ra)
 	}
 	return d
 }
