@@ -4,8 +4,10 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +23,72 @@ type ProjectRef struct {
 	Name string
 	ID   int64
 }
+
+// Defaults of ReadOptions' limits. They leave headroom for a tenant of
+// 50,000 users with 200 projects of 2,500 members each (about 2.5 million
+// objects: users, members, role trees and each member's roles, groups and
+// data permissions), whose full read takes about 84 minutes at the
+// client's defaults (10 requests/s, 4 in flight).
+const (
+	// DefaultMaxListObjects caps the objects of one paged listing: four
+	// times the users of that tenant. Project reads run 8 at a time, so
+	// endless member listings hold at most 8 times this (about 600 MB).
+	DefaultMaxListObjects = 200_000
+	// DefaultMaxReadObjects caps the objects of a whole read: twice those
+	// of that tenant.
+	DefaultMaxReadObjects = 5_000_000
+	// DefaultMaxReadTime caps the time of a whole read: about three times
+	// that tenant's read at the client's defaults.
+	DefaultMaxReadTime = 4 * time.Hour
+)
+
+// ErrReadLimit is wrapped by every error of a read stopped by one of
+// ReadOptions' limits (see ReadLimitError).
+var ErrReadLimit = errors.New("read limit reached")
+
+// ReadLimitError is a read stopped by one of ReadOptions' limits: a
+// listing that does not end, a server larger than the limits, or a read
+// that takes too long. Nothing read before it is returned.
+type ReadLimitError struct {
+	// Endpoint is the call that went over the limit, e.g.
+	// "user/getAllUsers"; empty for the time limit (Cause names the call
+	// it cut).
+	Endpoint string
+	// Project is the project being read, when there is one.
+	Project string
+	// Reached is what was reached, in words (e.g. "200001 users and the
+	// list has not ended").
+	Reached string
+	// Limit is the limit, in words, and Setting the command-line flag
+	// that raises it (without dashes).
+	Limit   string
+	Setting string
+	// Cause is the error of the call the time limit cut, or nil.
+	Cause error
+}
+
+func (e *ReadLimitError) Error() string {
+	var b strings.Builder
+	if e.Endpoint != "" {
+		b.WriteString(e.Endpoint)
+		if e.Project != "" {
+			fmt.Fprintf(&b, " in project %q", e.Project)
+		}
+		b.WriteString(": ")
+	}
+	fmt.Fprintf(&b, "%s, beyond the limit of %s", e.Reached, e.Limit)
+	if e.Cause == nil {
+		fmt.Fprintf(&b, " (raise --%s if the server truly holds that many)", e.Setting)
+	} else {
+		fmt.Fprintf(&b, " (raise --%s, or --rps if the server allows it); the call it cut: %v", e.Setting, e.Cause)
+	}
+	return b.String()
+}
+
+func (e *ReadLimitError) Is(target error) bool { return target == ErrReadLimit }
+
+// Unwrap gives the error of the call the time limit cut (nil otherwise).
+func (e *ReadLimitError) Unwrap() error { return e.Cause }
 
 // ReadOptions tune ReadLive. The zero value is usable.
 type ReadOptions struct {
@@ -40,6 +108,18 @@ type ReadOptions struct {
 	// AllProjects reads every project on the server in full, not only
 	// those named (export).
 	AllProjects bool
+
+	// MaxListObjects caps the objects of one paged listing (the domain's
+	// users, one project's members); default DefaultMaxListObjects. A
+	// listing that goes beyond it, or a total beyond it, ends the read
+	// with a ReadLimitError.
+	MaxListObjects int
+	// MaxReadObjects caps the objects of the whole read, as counted by
+	// ReadProgress.Objects; default DefaultMaxReadObjects.
+	MaxReadObjects int64
+	// MaxReadTime caps the time of the whole read; default
+	// DefaultMaxReadTime.
+	MaxReadTime time.Duration
 }
 
 // ReadProgress is how far a read has come.
@@ -55,6 +135,10 @@ type ReadProgress struct {
 //
 // Any failed read, and paging that ends before the server's total, aborts
 // with the cause: a read that did not happen is never taken to mean absent.
+// So does a read beyond one of o's limits (a ReadLimitError): a listing
+// that does not end, a server larger than the limits, a read that takes
+// too long. Nothing is returned with an error, so no plan is built on a
+// partial read.
 func ReadLive(ctx context.Context, r apiclient.Reader, projects []ProjectRef, o ReadOptions) (*diff.Live, error) {
 	if o.PageSize <= 0 {
 		o.PageSize = 1000
@@ -62,7 +146,43 @@ func ReadLive(ctx context.Context, r apiclient.Reader, projects []ProjectRef, o 
 	if o.Concurrency <= 0 {
 		o.Concurrency = 8
 	}
+	if o.MaxListObjects <= 0 {
+		o.MaxListObjects = DefaultMaxListObjects
+	}
+	if o.MaxReadObjects <= 0 {
+		o.MaxReadObjects = DefaultMaxReadObjects
+	}
+	if o.MaxReadTime <= 0 {
+		o.MaxReadTime = DefaultMaxReadTime
+	}
 	rd := &reader{r: r, o: o, start: time.Now()}
+	ctx, cancel := context.WithTimeoutCause(ctx, o.MaxReadTime, errReadTime)
+	defer cancel()
+	live, err := rd.read(ctx, projects)
+	if err != nil && errors.Is(context.Cause(ctx), errReadTime) {
+		return nil, fmt.Errorf("read stopped: %w", &ReadLimitError{
+			Reached: fmt.Sprintf("it ran for %s (%d calls, %d objects)", roundElapsed(time.Since(rd.start)), rd.calls.Load(), rd.objects.Load()),
+			Limit:   fmt.Sprintf("%s on a read's time", o.MaxReadTime),
+			Setting: "max-read-time",
+			Cause:   err,
+		})
+	}
+	return live, err
+}
+
+// roundElapsed rounds a read's time for a message.
+func roundElapsed(d time.Duration) time.Duration {
+	if d < 10*time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Second)
+}
+
+// errReadTime is the cause of the context of a read that ran out of time.
+var errReadTime = errors.New("the read ran out of time")
+
+func (rd *reader) read(ctx context.Context, projects []ProjectRef) (*diff.Live, error) {
+	r, o := rd.r, rd.o
 	live := &diff.Live{
 		TokenUser:   o.TokenUser,
 		Users:       map[string]diff.LiveUser{},
@@ -76,9 +196,12 @@ func ReadLive(ctx context.Context, r apiclient.Reader, projects []ProjectRef, o 
 	var all []apiclient.Project
 	g.Go(func() error {
 		ps, err := r.ListProjects(gctx)
-		rd.tick(int64(len(ps)))
+		cerr := rd.tick(int64(len(ps)), "project/list", "")
 		if err != nil {
 			return fmt.Errorf("read projects: %w", err)
+		}
+		if cerr != nil {
+			return fmt.Errorf("read projects: %w", cerr)
 		}
 		all = ps
 		return nil
@@ -175,27 +298,53 @@ type reader struct {
 	objects atomic.Int64
 }
 
-func (rd *reader) tick(objects int64) {
+// tick counts one call and the objects it brought, and fails once the
+// whole read has gone beyond MaxReadObjects. endpoint and project name
+// the call in the error.
+func (rd *reader) tick(objects int64, endpoint, project string) error {
 	c := rd.calls.Add(1)
 	n := rd.objects.Add(objects)
 	if rd.o.Progress != nil {
 		rd.o.Progress(ReadProgress{Calls: c, Objects: n, Elapsed: time.Since(rd.start)})
 	}
+	if n > rd.o.MaxReadObjects {
+		return &ReadLimitError{
+			Endpoint: endpoint, Project: project,
+			Reached: fmt.Sprintf("the read reached %d objects in %d calls", n, c),
+			Limit:   fmt.Sprintf("%d objects in a whole read", rd.o.MaxReadObjects),
+			Setting: "max-read-objects",
+		}
+	}
+	return nil
 }
 
 // users pages through the domain users. getAllUsers gives no total, and a
 // server may answer fewer users than asked for, so the offset advances by
 // what came and only an empty page ends the list: a short page is never
-// taken for the end, at the cost of one call.
+// taken for the end, at the cost of one call. A list that does not end
+// (every page new users) stops at MaxListObjects: every page brings at
+// least one user not seen before (a repeat is an error), so the calls of
+// the listing are bounded too.
 func (rd *reader) users(ctx context.Context, live *diff.Live) error {
 	for offset := 0; ; {
 		page, err := rd.r.GetAllUsers(ctx, offset, rd.o.PageSize)
-		rd.tick(int64(len(page)))
+		cerr := rd.tick(int64(len(page)), "user/getAllUsers", "")
 		if err != nil {
 			return fmt.Errorf("read users (offset %d): %w", offset, err)
 		}
+		if cerr != nil {
+			return fmt.Errorf("read users (offset %d): %w", offset, cerr)
+		}
 		if len(page) == 0 {
 			return nil
+		}
+		if n := offset + len(page); n > rd.o.MaxListObjects {
+			return fmt.Errorf("read users (offset %d): %w", offset, &ReadLimitError{
+				Endpoint: "user/getAllUsers",
+				Reached:  fmt.Sprintf("%d users and the list has not ended", n),
+				Limit:    fmt.Sprintf("%d objects in one listing", rd.o.MaxListObjects),
+				Setting:  "max-list-objects",
+			})
 		}
 		for _, u := range page {
 			if _, dup := live.Users[u.UniqueID]; dup {
@@ -211,9 +360,12 @@ func (rd *reader) users(ctx context.Context, live *diff.Live) error {
 
 func (rd *reader) systemRoles(ctx context.Context, live *diff.Live) error {
 	roles, err := rd.r.ListSystemRoles(ctx)
-	rd.tick(int64(len(roles)))
+	cerr := rd.tick(int64(len(roles)), "systemRole/list", "")
 	if err != nil {
 		return fmt.Errorf("read system roles: %w", err)
+	}
+	if cerr != nil {
+		return fmt.Errorf("read system roles: %w", cerr)
 	}
 	for _, sr := range roles {
 		if _, dup := live.SystemRoles[sr.Name]; dup {
@@ -243,17 +395,23 @@ func (rd *reader) project(ctx context.Context, lp *diff.LiveProject) error {
 	})
 	g.Go(func() (err error) {
 		roleTree, err = rd.r.ListRoles(gctx, lp.ID, apiclient.RoleTypeRole)
-		rd.tick(treeSize(roleTree))
+		cerr := rd.tick(treeSize(roleTree), "role/list", lp.Name)
 		if err != nil {
 			return fmt.Errorf("read roles of project %q: %w", lp.Name, err)
+		}
+		if cerr != nil {
+			return fmt.Errorf("read roles of project %q: %w", lp.Name, cerr)
 		}
 		return nil
 	})
 	g.Go(func() (err error) {
 		permTree, err = rd.r.ListRoles(gctx, lp.ID, apiclient.RoleTypeRowPermission)
-		rd.tick(treeSize(permTree))
+		cerr := rd.tick(treeSize(permTree), "role/list", lp.Name)
 		if err != nil {
 			return fmt.Errorf("read data permissions of project %q: %w", lp.Name, err)
+		}
+		if cerr != nil {
+			return fmt.Errorf("read data permissions of project %q: %w", lp.Name, cerr)
 		}
 		return nil
 	})
@@ -324,13 +482,16 @@ func (rd *reader) project(ctx context.Context, lp *diff.LiveProject) error {
 		m := m
 		g.Go(func() error {
 			p, err := rd.r.UserPermissions(gctx, lp.ID, m.UniqueID)
+			var n int64
 			if p != nil {
-				rd.tick(int64(len(p.Roles) + len(p.RowPermissions) + len(p.Groups)))
-			} else {
-				rd.tick(0)
+				n = int64(len(p.Roles) + len(p.RowPermissions) + len(p.Groups))
 			}
+			cerr := rd.tick(n, "user/permissions", lp.Name)
 			if err != nil {
 				return fmt.Errorf("read permissions of %q in project %q: %w", m.UniqueID, lp.Name, err)
+			}
+			if cerr != nil {
+				return fmt.Errorf("read permissions of %q in project %q: %w", m.UniqueID, lp.Name, cerr)
 			}
 			if p == nil {
 				return fmt.Errorf("read permissions of %q in project %q: empty answer", m.UniqueID, lp.Name)
@@ -349,23 +510,48 @@ func (rd *reader) project(ctx context.Context, lp *diff.LiveProject) error {
 }
 
 // members pages through a project's members. A page that ends before the
-// server's total is an error, and so is a total that changes.
+// server's total is an error, and so is a total that changes, a total
+// beyond MaxListObjects, and members beyond the total. Without a total an
+// empty page ends the list, and a list that does not end stops at
+// MaxListObjects. Every page brings at least one member not seen before
+// (a repeat is an error), so the calls are bounded by the members.
 func (rd *reader) members(ctx context.Context, lp *diff.LiveProject) ([]apiclient.ProjectUser, error) {
 	var out []apiclient.ProjectUser
 	seen := map[string]bool{}
+	limit := func(reached string) error {
+		return &ReadLimitError{
+			Endpoint: "projectUser/list", Project: lp.Name,
+			Reached: reached,
+			Limit:   fmt.Sprintf("%d objects in one listing", rd.o.MaxListObjects),
+			Setting: "max-list-objects",
+		}
+	}
 	// total is the server's count; -1 until the first page, and stays -1
 	// when the server gives none (then an empty page ends the list).
 	total := -1
 	for offset := 0; ; {
 		page, t, err := rd.r.ListProjectUsers(ctx, lp.ID, offset, rd.o.PageSize)
-		rd.tick(int64(len(page)))
+		cerr := rd.tick(int64(len(page)), "projectUser/list", lp.Name)
 		if err != nil {
 			return nil, fmt.Errorf("read members of project %q (offset %d): %w", lp.Name, offset, err)
 		}
+		if cerr != nil {
+			return nil, fmt.Errorf("read members of project %q (offset %d): %w", lp.Name, offset, cerr)
+		}
 		if offset == 0 {
 			total = t
+			if total > rd.o.MaxListObjects {
+				return nil, fmt.Errorf("read members of project %q: %w", lp.Name, limit(fmt.Sprintf("the server reports %d members", total)))
+			}
 		} else if t != total {
 			return nil, fmt.Errorf("read members of project %q: the member count changed from %d to %d while paging; try again", lp.Name, total, t)
+		}
+		n := len(out) + len(page)
+		if total >= 0 && n > total {
+			return nil, fmt.Errorf("read members of project %q (offset %d): projectUser/list sent %d members, more than the %d it reports; try again", lp.Name, offset, n, total)
+		}
+		if n > rd.o.MaxListObjects {
+			return nil, fmt.Errorf("read members of project %q (offset %d): %w", lp.Name, offset, limit(fmt.Sprintf("%d members without a total and the list has not ended", n)))
 		}
 		for _, m := range page {
 			if seen[m.UniqueID] {
@@ -374,7 +560,7 @@ func (rd *reader) members(ctx context.Context, lp *diff.LiveProject) ([]apiclien
 			seen[m.UniqueID] = true
 			out = append(out, m)
 		}
-		if total >= 0 && len(out) >= total {
+		if total >= 0 && len(out) == total {
 			break
 		}
 		if len(page) == 0 {
@@ -385,9 +571,6 @@ func (rd *reader) members(ctx context.Context, lp *diff.LiveProject) ([]apiclien
 		}
 		// A server may answer fewer than asked for: go on from what came.
 		offset += len(page)
-	}
-	if total >= 0 && len(out) != total {
-		return nil, fmt.Errorf("read members of project %q: read %d members, the server says %d", lp.Name, len(out), total)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].UniqueID < out[j].UniqueID })
 	return out, nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -442,5 +443,187 @@ func TestReadLiveResolvesTokenUserEmail(t *testing.T) {
 	}
 	if live.TokenUser != "boss@corp.com" {
 		t.Errorf("two users with the email: TokenUser = %q, want it left as given", live.TokenUser)
+	}
+}
+
+var errRunaway = errors.New("the reader went on paging far beyond the limit under test")
+
+// endlessReader is a server whose paging never ends: every page is full of
+// users or members not seen before. guard stops it, with errRunaway, far
+// beyond the limits the tests set, so that a read without limits fails
+// instead of running away.
+type endlessReader struct {
+	*fakeReader
+	users bool // user/getAllUsers never ends
+	// members: projectUser/list never ends; total gives its total: a
+	// number, "none", "growing" (one page ahead of what was sent).
+	members bool
+	total   string
+	fixed   int // the total when total is "fixed"
+	guard   int
+}
+
+func (e *endlessReader) GetAllUsers(ctx context.Context, offset, limit int) ([]apiclient.User, error) {
+	if !e.users {
+		return e.fakeReader.GetAllUsers(ctx, offset, limit)
+	}
+	if err := e.hit("GetAllUsers"); err != nil {
+		return nil, err
+	}
+	if offset > e.guard {
+		return nil, errRunaway
+	}
+	page := make([]apiclient.User, limit)
+	for i := range page {
+		page[i] = apiclient.User{ID: int64(offset + i + 1), UniqueID: fmt.Sprintf("user%07d@corp.com", offset+i)}
+	}
+	return page, nil
+}
+
+func (e *endlessReader) ListProjectUsers(ctx context.Context, id int64, offset, limit int) ([]apiclient.ProjectUser, int, error) {
+	if !e.members {
+		return e.fakeReader.ListProjectUsers(ctx, id, offset, limit)
+	}
+	if err := e.hit("ListProjectUsers"); err != nil {
+		return nil, 0, err
+	}
+	if offset > e.guard {
+		return nil, 0, errRunaway
+	}
+	page := make([]apiclient.ProjectUser, limit)
+	for i := range page {
+		page[i] = apiclient.ProjectUser{UserID: int64(offset + i + 1), UniqueID: fmt.Sprintf("user%07d@corp.com", offset+i), Category: "viewer"}
+	}
+	total := -1
+	switch e.total {
+	case "growing":
+		total = offset + 2*limit
+	case "fixed":
+		total = e.fixed
+	}
+	return page, total, nil
+}
+
+// Paging that does not end, or a server beyond the limits, stops at the
+// limit with an error naming the call, the project, what was reached and
+// the limit; nothing is returned, so no plan is built.
+func TestReadLiveBoundedPaging(t *testing.T) {
+	const limit = 50
+	for _, tc := range []struct {
+		name string
+		e    endlessReader
+		want []string
+	}{
+		{"users never end", endlessReader{users: true},
+			[]string{"user/getAllUsers: 60 users and the list has not ended, beyond the limit of 50 objects in one listing", "--max-list-objects"}},
+		{"members never end, no total", endlessReader{members: true, total: "none"},
+			[]string{`projectUser/list in project "销售分析": 60 members without a total and the list has not ended, beyond the limit of 50 objects in one listing`}},
+		{"total beyond the limit", endlessReader{members: true, total: "fixed", fixed: 2_000_000_000},
+			[]string{`projectUser/list in project "销售分析": the server reports 2000000000 members, beyond the limit of 50 objects in one listing`}},
+		{"members beyond the total", endlessReader{members: true, total: "fixed", fixed: 15},
+			[]string{`project "销售分析" (offset 10): projectUser/list sent 20 members, more than the 15 it reports`}},
+		{"total that keeps growing", endlessReader{members: true, total: "growing"},
+			[]string{`project "销售分析": the member count changed from 20 to 30 while paging`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := tc.e
+			e.fakeReader, e.guard = sampleServer(), 100*limit
+			live, err := ReadLive(context.Background(), &e, []ProjectRef{{Name: "销售分析"}}, ReadOptions{PageSize: 10, MaxListObjects: limit})
+			if err == nil {
+				t.Fatal("read succeeded")
+			}
+			if live != nil {
+				t.Error("a partial read was returned with the error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+			if errors.Is(err, errRunaway) {
+				t.Errorf("the read ran past the limit: %v", err)
+			}
+			// At most the calls to reach the limit, plus those of the
+			// other reads of the sample server.
+			e.mu.Lock()
+			calls := e.calls["GetAllUsers"] + e.calls["ListProjectUsers"]
+			e.mu.Unlock()
+			if calls > limit/10+2+2 {
+				t.Errorf("%d paged calls for a limit of %d objects in pages of 10", calls, limit)
+			}
+		})
+	}
+}
+
+// The limits leave a server that caps its pages readable to the end: a
+// listing of exactly the limit, read one object per page, is whole.
+func TestReadLiveLimitKeepsCappedPages(t *testing.T) {
+	f := sampleServer()
+	f.maxPage, f.noTotal = 1, true
+	live, err := ReadLive(context.Background(), f, []ProjectRef{{Name: "销售分析"}}, ReadOptions{PageSize: 100, MaxListObjects: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(live.Users) != 7 || len(live.Projects["销售分析"].Members) != 5 {
+		t.Errorf("read %d users and %d members, want 7 and 5", len(live.Users), len(live.Projects["销售分析"].Members))
+	}
+	f = sampleServer()
+	f.maxPage = 1
+	_, err = ReadLive(context.Background(), f, []ProjectRef{{Name: "销售分析"}}, ReadOptions{PageSize: 100, MaxListObjects: 6})
+	if !errors.Is(err, ErrReadLimit) || !strings.Contains(err.Error(), "7 users and the list has not ended, beyond the limit of 6") {
+		t.Errorf("7 users with a limit of 6: err %v", err)
+	}
+}
+
+// The objects of a whole read are capped, whichever call goes beyond.
+func TestReadLiveObjectLimit(t *testing.T) {
+	f := sampleServer()
+	_, err := ReadLive(context.Background(), f, []ProjectRef{{Name: "销售分析"}}, ReadOptions{PageSize: 2, Concurrency: 1, MaxReadObjects: 12})
+	var rl *ReadLimitError
+	if !errors.As(err, &rl) || rl.Setting != "max-read-objects" || rl.Endpoint == "" {
+		t.Fatalf("err = %v, want a ReadLimitError of max-read-objects naming the call", err)
+	}
+	if !strings.Contains(err.Error(), "beyond the limit of 12 objects in a whole read") {
+		t.Errorf("error %q", err)
+	}
+	if _, err := ReadLive(context.Background(), sampleServer(), []ProjectRef{{Name: "销售分析"}}, ReadOptions{PageSize: 2, MaxReadObjects: 1000}); err != nil {
+		t.Errorf("a read within the limit: %v", err)
+	}
+}
+
+// slowReader never answers user/permissions: only a deadline ends it.
+type slowReader struct{ *fakeReader }
+
+func (s slowReader) UserPermissions(ctx context.Context, id int64, uid string) (*apiclient.UserPermissions, error) {
+	<-ctx.Done()
+	return nil, fmt.Errorf("youdata GET user/permissions: %w", ctx.Err())
+}
+
+// A read that takes longer than MaxReadTime ends with an error saying so,
+// naming the call it cut; the caller's own deadline is not mistaken for it.
+func TestReadLiveTimeLimit(t *testing.T) {
+	guard, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	live, err := ReadLive(guard, slowReader{sampleServer()}, []ProjectRef{{Name: "销售分析"}}, ReadOptions{MaxReadTime: 20 * time.Millisecond})
+	if live != nil || !errors.Is(err, ErrReadLimit) {
+		t.Fatalf("err = %v, want a read limit", err)
+	}
+	for _, w := range []string{"read stopped: it ran for", "beyond the limit of 20ms on a read's time", "--max-read-time", `the call it cut: read permissions of "u`, "user/permissions"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not say %q", err, w)
+		}
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("the cut call's error is lost: %v", err)
+	}
+	if guard.Err() != nil {
+		t.Fatal("the read ran until the test's guard")
+	}
+
+	ctx, cancel2 := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel2()
+	_, err = ReadLive(ctx, slowReader{sampleServer()}, []ProjectRef{{Name: "销售分析"}}, ReadOptions{})
+	if err == nil || errors.Is(err, ErrReadLimit) {
+		t.Errorf("the caller's deadline: err = %v, want no read limit", err)
 	}
 }
