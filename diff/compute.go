@@ -72,6 +72,7 @@ func Compute(d *spec.Desired, live *Live, st *State, opts Options) (*Plan, error
 	p.planUsers()
 	p.planProjects()
 	p.checkDeletes()
+	p.checkAdmins()
 
 	plan := &Plan{Changes: sortPlanned(p.changes), NoOps: map[Kind]int{}}
 	for k, n := range p.noops {
