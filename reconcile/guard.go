@@ -9,7 +9,11 @@ import (
 )
 
 // checkGuardRails refuses a plan with refusals (maxDeletes ones are lifted
-// by AllowMassDelete) or one that removes or unbinds a protected user.
+// by AllowMassDelete), one that removes or unbinds a protected user, and,
+// when the user behind the token is not known, one that takes the admin
+// role from a member or removes an admin from a project: that member may
+// be the token's user. The plan refuses them already; this is the check
+// right before the first write.
 func checkGuardRails(p *diff.Plan, o ApplyOptions) error {
 	var problems []string
 	for _, r := range p.Refusals {
@@ -29,6 +33,11 @@ func checkGuardRails(p *diff.Plan, o ApplyOptions) error {
 		for _, u := range removedUsers(c) {
 			if protected[u.user] {
 				problems = append(problems, fmt.Sprintf("%s %s %s would %s protected user %s", c.Action, c.Kind, c.Key, u.what, u.user))
+			}
+		}
+		if o.TokenUser == "" {
+			if what := removedAdmin(c); what != "" {
+				problems = append(problems, fmt.Sprintf("%s %s %s would %s, and the user behind the token is not known, so it may be that user: set PERMSYNC_TOKEN_USER (or --token-user) to the uniqueId of the token's user", c.Action, c.Kind, c.Key, what))
 			}
 		}
 	}
@@ -74,4 +83,23 @@ func removedUsers(c diff.Change) []removal {
 		}
 	}
 	return out
+}
+
+// removedAdmin says what a member change does to an admin it demotes or
+// removes ("" when it does neither).
+func removedAdmin(c diff.Change) string {
+	if c.Kind != diff.KindMember || !contains(c.Before.Strings("systemRoles"), "admin") {
+		return ""
+	}
+	user := c.Before.String("user")
+	if user == "" {
+		user = lastSegment(c.Key)
+	}
+	switch {
+	case c.Action == diff.Delete:
+		return "remove admin " + user + " from the project"
+	case (c.Action == diff.Update || c.Action == diff.Replace) && c.After.Has("systemRoles") && !contains(c.After.Strings("systemRoles"), "admin"):
+		return "take the admin system role from " + user
+	}
+	return ""
 }
