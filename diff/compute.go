@@ -51,7 +51,7 @@ func Compute(d *spec.Desired, live *Live, st *State, opts Options) (*Plan, error
 		noops:     map[Kind]int{},
 		warnings:  map[string]bool{},
 		protected: map[string]bool{},
-		existing:  map[Kind]map[string]bool{},
+		caps:      map[capBucket]*capCounts{},
 		deletes:   map[Kind][]planned{},
 		projects:  projectNames(d, live, st),
 	}
@@ -72,6 +72,7 @@ func Compute(d *spec.Desired, live *Live, st *State, opts Options) (*Plan, error
 	p.planUsers()
 	p.planProjects()
 	p.checkDeletes()
+	p.checkAdmins()
 
 	plan := &Plan{Changes: sortPlanned(p.changes), NoOps: map[Kind]int{}}
 	for k, n := range p.noops {
@@ -107,7 +108,7 @@ type planner struct {
 	refusals  []string
 	problems  []string
 	protected map[string]bool
-	existing  map[Kind]map[string]bool
+	caps      map[capBucket]*capCounts // settings.maxDeletes
 
 	declared   map[string]bool            // users under users:
 	referenced map[string]bool            // users referenced anywhere
@@ -208,46 +209,6 @@ func (p *planner) addDelete(c Change, depth int) {
 	c.Action = Delete
 	c.NewState = nil
 	p.deletes[c.Kind] = append(p.deletes[c.Kind], planned{c: c, depth: depth})
-}
-
-func (p *planner) exists(k Kind, key string) {
-	m := p.existing[k]
-	if m == nil {
-		m = map[string]bool{}
-		p.existing[k] = m
-	}
-	m[key] = true
-}
-
-// countExisting records the objects of each kind that exist on the server
-// or in the state, the base of settings.maxDeletes.
-func (p *planner) countExisting() {
-	for sk := range p.st.Objects {
-		if i := strings.IndexByte(sk, ' '); i > 0 {
-			p.exists(Kind(sk[:i]), sk[i+1:])
-		}
-	}
-	for u := range p.live.Users {
-		p.exists(KindUser, u)
-	}
-	for n := range p.live.SystemRoles {
-		p.exists(KindSystemRole, n)
-	}
-	for _, lp := range p.live.Projects {
-		p.exists(KindProject, lp.Name)
-		for u := range lp.Members {
-			p.exists(KindMember, lp.Name+"/"+u)
-		}
-		for n := range lp.Groups {
-			p.exists(KindGroup, lp.Name+"/"+n)
-		}
-		for k := range lp.Roles {
-			p.exists(KindRole, lp.Name+"/"+k)
-		}
-		for k := range lp.DataPermissions {
-			p.exists(KindDataPermission, lp.Name+"/"+k)
-		}
-	}
 }
 
 // collectReferences finds the users the files refer to, and reports those
@@ -364,45 +325,6 @@ func srcString(s spec.Source) string {
 		return s.Path
 	}
 	return s.File + ":" + strconv.Itoa(s.Line)
-}
-
-// checkDeletes applies settings.maxDeletes per kind and adds the deletions.
-func (p *planner) checkDeletes() {
-	for _, k := range Kinds {
-		dels := p.deletes[k]
-		if len(dels) == 0 {
-			continue
-		}
-		n := len(p.existing[k])
-		max, how := maxDeletes(p.d.Settings.MaxDeletes, n)
-		if len(dels) > max {
-			keys := make([]string, len(dels))
-			for i, c := range dels {
-				keys[i] = c.c.Key
-			}
-			sort.Strings(keys)
-			msg := fmt.Sprintf("settings.maxDeletes: %d %s deletions exceed the limit of %d (%s, %d existing): %s",
-				len(dels), k, max, how, n, strings.Join(keys, ", "))
-			if p.opts.AllowMassDelete {
-				p.warn("%s; allowed by --allow-mass-delete", msg)
-			} else {
-				p.refusals = append(p.refusals, msg+"; --allow-mass-delete overrides")
-			}
-		}
-		p.changes = append(p.changes, dels...)
-	}
-}
-
-// maxDeletes is the number of deletions allowed for a kind with n objects.
-func maxDeletes(md *spec.MaxDeletes, n int) (int, string) {
-	switch {
-	case md == nil:
-		return md.Limit(n), "default " + spec.DefaultMaxDeletes.String()
-	case md.Percent:
-		return md.Limit(n), md.String()
-	default:
-		return md.Limit(n), "settings.maxDeletes"
-	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -10,11 +10,12 @@ import (
 )
 
 // DefaultMaxDeletes is the cap used when settings.maxDeletes is absent: 10%
-// of the objects of a kind, at least 1.
+// of what exists of a kind (inside a project: of that kind in that
+// project, bindings emptied lists remove included), at least 1.
 var DefaultMaxDeletes = MaxDeletes{Share: 10, Percent: true}
 
-// ParseMaxDeletes parses "10" (a count, >= 0) or "10%" (a share of the
-// objects of a kind, 0 to 100; fractions allowed).
+// ParseMaxDeletes parses "10" (a count, >= 0) or "10%" (a share of what
+// exists of a kind, 0 to 100; fractions allowed).
 func ParseMaxDeletes(s string) (MaxDeletes, error) {
 	s = strings.TrimSpace(s)
 	if rest, ok := strings.CutSuffix(s, "%"); ok {
@@ -51,7 +52,7 @@ func (m MaxDeletes) String() string {
 	return strconv.Itoa(m.Count)
 }
 
-// Limit is the number of deletions allowed among total objects of a kind.
+// Limit is the number of removals allowed among total existing of a kind.
 // A nil receiver means DefaultMaxDeletes. A share rounds down but allows at
 // least 1 deletion unless it is 0%.
 func (m *MaxDeletes) Limit(total int) int {

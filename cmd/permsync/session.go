@@ -35,7 +35,7 @@ func addPlanFlags(fs *flag.FlagSet) *planFlags {
 	fs.Var(&f.files, "f", "a YAML file or a directory of them (repeatable)")
 	fs.StringVar(&f.statePath, "state", "", "the state file (default .permsync/state.json beside the first -f path)")
 	fs.BoolVar(&f.allowMassDelete, "allow-mass-delete", false, "apply even when deletions exceed settings.maxDeletes")
-	fs.StringVar(&f.tokenUser, "token-user", "", "uniqueId of the user behind the token, never removed or unbound (default $PERMSYNC_TOKEN_USER, else $PERMSYNC_EMAIL)")
+	fs.StringVar(&f.tokenUser, "token-user", "", "uniqueId of the user behind the token, never removed or unbound (default $PERMSYNC_TOKEN_USER, else the email of an email and password login); when it is not known, a plan that demotes or removes a project admin is refused")
 	fs.StringVar(&f.simulator, "simulator", "", "run against an embedded simulator seeded from this file instead of a server")
 	fs.BoolVar(&f.noColor, "no-color", false, "no colours, even on a terminal")
 	f.server = addServerFlags(fs)
@@ -104,10 +104,7 @@ func (f *planFlags) connect(ctx context.Context, env *cmdEnv) (*session, error) 
 
 	s.tokenUser = f.tokenUser
 	if s.tokenUser == "" {
-		s.tokenUser = env.getenv("PERMSYNC_TOKEN_USER")
-	}
-	if s.tokenUser == "" {
-		s.tokenUser = env.getenv("PERMSYNC_EMAIL")
+		s.tokenUser = strings.TrimSpace(env.getenv("PERMSYNC_TOKEN_USER"))
 	}
 
 	if f.simulator != "" {
@@ -143,6 +140,9 @@ func (f *planFlags) connect(ctx context.Context, env *cmdEnv) (*session, error) 
 		}
 		s.api = c
 		s.serverURL = f.server.serverURL(env)
+		if s.tokenUser == "" {
+			s.tokenUser = loginUser(env)
+		}
 	}
 
 	s.statePath = f.statePath
@@ -162,6 +162,20 @@ func (f *planFlags) connect(ctx context.Context, env *cmdEnv) (*session, error) 
 		}
 	}
 	return s, nil
+}
+
+// loginUser is the user the credentials log in as, when they name one: the
+// email of an email and password login (genToken's email is the account's
+// email, or its uniqueId when the email is not unique; the read turns an
+// email into the uniqueId). A token or a token key names nobody, and no
+// documented call says whose they are: the token's user is then not known
+// unless PERMSYNC_TOKEN_USER or --token-user names it.
+func loginUser(env *cmdEnv) string {
+	creds, err := apiclient.CredentialsFromEnv(env.getenv)
+	if err != nil || creds.Kind() != "userPassword" {
+		return ""
+	}
+	return creds.Email
 }
 
 // loadState (re)reads the state file. apply calls it again once it holds
