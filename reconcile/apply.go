@@ -150,6 +150,17 @@ type changeStatus struct {
 	// server, deleted once a replace removed the old one: when the change
 	// does not complete, the state still records what the server holds.
 	created, deleted bool
+	// adopted is set when group/add found the group existing: it is
+	// recorded as existing, not created by permsync. described is set once
+	// its description was set; folderUnknown when it is not in the folder
+	// the files name.
+	adopted, described, folderUnknown bool
+}
+
+// exists reports whether the object of a create or replace is on the
+// server, where the changes that depend on it can find it.
+func (s *changeStatus) exists() bool {
+	return s.adopted || s.created && s.id != 0
 }
 
 // applier runs one apply.
@@ -189,6 +200,10 @@ type applier struct {
 	// of that change: group/dels drops a group's role bindings, so a role
 	// update leaves the unbinding of such a group to it (relies too).
 	groupDeletes map[string]int
+	// lostGroups are the group replaces whose group the state marked
+	// pending when the apply started: an earlier group/add of it lost its
+	// answer.
+	lostGroups map[int]bool
 }
 
 func newApplier(api apiclient.API, p *diff.Plan, st *diff.State, o ApplyOptions) *applier {
@@ -208,7 +223,13 @@ func newApplier(api apiclient.API, p *diff.Plan, st *diff.State, o ApplyOptions)
 	a.leaving = map[string]int{}
 	a.relies = map[int][]int{}
 	a.groupDeletes = map[string]int{}
+	a.lostGroups = map[int]bool{}
 	for i, c := range p.Changes {
+		if c.Kind == diff.KindGroup && c.Action == diff.Replace && !c.Before.Has("id") {
+			if o := st.Objects[diff.StateKey(c.Kind, c.Key)]; o != nil && o.Pending {
+				a.lostGroups[i] = true
+			}
+		}
 		if c.Action != diff.Delete {
 			continue
 		}
@@ -454,6 +475,9 @@ func (a *applier) finishLocked(i int) {
 			if s.id != 0 {
 				ns.ID = s.id
 			}
+			if s.adopted {
+				ns.Created, ns.Pending = false, false
+			}
 			c.NewState = &ns
 		}
 		a.applyStateLocked(c)
@@ -461,7 +485,7 @@ func (a *applier) finishLocked(i int) {
 	if s.status != StatusApplied {
 		a.recordPartialLocked(c, s)
 	}
-	if s.status != StatusApplied && (c.Action == diff.Create || c.Action == diff.Replace) && !(s.created && s.id != 0) {
+	if s.status != StatusApplied && (c.Action == diff.Create || c.Action == diff.Replace) && !s.exists() {
 		a.broken[diff.StateKey(c.Kind, c.Key)] = string(c.Action) + " " + string(s.status)
 	}
 	cr := ChangeResult{Change: a.plan.Changes[i], Status: s.status, Err: s.err, Reason: s.reason}
@@ -477,6 +501,11 @@ func (a *applier) finishLocked(i int) {
 // members), or the absence of the object its replace deleted.
 func (a *applier) recordPartialLocked(c diff.Change, s *changeStatus) {
 	switch {
+	case s.adopted:
+		// Found existing: known from now on, so that no plan creates it
+		// again, or deletes it as permsync's own.
+		a.st.Objects[diff.StateKey(c.Kind, c.Key)] = adoptedGroup(c, s)
+		a.stateDirty = true
 	case s.created && c.NewState != nil:
 		ns := *c.NewState
 		ns.ID = s.id
@@ -502,7 +531,7 @@ func (a *applier) checkpoint(idx []int) {
 	a.mu.Lock()
 	n := 0
 	for _, i := range idx {
-		if s := &a.cs[i]; !a.done[i] && (s.created || s.deleted) {
+		if s := &a.cs[i]; !a.done[i] && (s.created || s.deleted || s.adopted) {
 			a.recordPartialLocked(a.plan.Changes[i], s)
 			n++
 		}
