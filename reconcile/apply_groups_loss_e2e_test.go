@@ -376,3 +376,40 @@ func TestApplyEmptiedGroupStaysKnown(t *testing.T) {
 	}
 	e.converged()
 }
+
+// A group/add whose answer was lost, then, in the next apply, the name is
+// taken and the group/dels that clears what the lost create left loses
+// its answer too: the client's retry answers that the group is gone. The
+// group/add that follows finds the name free and makes the group; it is
+// not taken for another group's.
+func TestApplyLostGroupCreateRecoveredWhenDeleteRetried(t *testing.T) {
+	ctx := context.Background()
+	e := quickstart(t)
+	const key = "销售分析/华东销售组"
+	e.sim.SetFaults("group/add", youdatatest.Fault{Share5xx: 1, AfterApply: true})
+	if _, err := e.apply(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.sim.ClearFaults()
+	e.sim.SetFaults("group/dels", youdatatest.Fault{FailNext: 1, AfterApply: true})
+	e.sim.ResetCalls()
+	res, err := e.apply(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reportFailures(t, res)
+	if n := e.sim.Calls()["group/dels"]; n != 2 {
+		t.Fatalf("%d group/dels calls, want 2 (one retried): the test tests nothing", n)
+	}
+	if g := e.sim.Snapshot().ProjectByName("销售分析").GroupByName("华东销售组"); g == nil || len(g.Members) != 2 {
+		t.Errorf("group = %+v, want it made again with its members", g)
+	}
+	st, _, err := reconcile.LoadState(e.statePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := st.Objects["group "+key]; o == nil || o.Pending || !o.Created || o.ID == 0 {
+		t.Errorf("state of %s = %+v, want created with its id", key, o)
+	}
+	e.converged()
+}

@@ -152,8 +152,9 @@ func TestApplyLostGroupCreateNameTaken(t *testing.T) {
 }
 
 // When the name is taken but no group is at the path the lost create
-// named, the name is another group's: it is adopted, not deleted, and
-// members that must join it fail with what to do.
+// named, and the name is still taken, it is another group's: it is
+// adopted, not deleted, and members that must join it fail with what to
+// do.
 func TestApplyLostGroupCreateNameTakenElsewhere(t *testing.T) {
 	p, st := lostGroupPlan("F", []string{"u1"})
 	f := &fakeAPI{fail: func(endpoint string, _ any) error {
@@ -169,7 +170,7 @@ func TestApplyLostGroupCreateNameTakenElsewhere(t *testing.T) {
 	if err != nil || res.Failed() != 1 {
 		t.Fatalf("err %v, failed %d", err, res.Failed())
 	}
-	if got := f.endpoints(); !reflect.DeepEqual(got, []string{epAddGroup, epDeleteGroups, epUpdateGroup}) {
+	if got := f.endpoints(); !reflect.DeepEqual(got, []string{epAddGroup, epDeleteGroups, epAddGroup, epUpdateGroup}) {
 		t.Errorf("calls %v", got)
 	}
 	if msg := res.Changes[0].Err.Error(); !strings.Contains(msg, "web console") {
@@ -177,6 +178,32 @@ func TestApplyLostGroupCreateNameTakenElsewhere(t *testing.T) {
 	}
 	if o := st.Objects["group P/G"]; o == nil || o.Pending || o.Created || o.ID != 0 {
 		t.Errorf("state %+v, want the group known, not pending, not created", o)
+	}
+}
+
+// A retried group/dels whose first attempt deleted the group answers
+// that it is gone: the name is free again, and the group is created.
+func TestApplyLostGroupCreateDeleteRetried(t *testing.T) {
+	p, st := lostGroupPlan("F", nil)
+	adds := 0
+	f := &fakeAPI{fail: func(endpoint string, _ any) error {
+		switch endpoint {
+		case epAddGroup:
+			adds++
+			if adds == 1 {
+				return errTaken
+			}
+		case epDeleteGroups:
+			return errNoGrp
+		}
+		return nil
+	}}
+	res, err := Apply(context.Background(), f, p, st, ApplyOptions{})
+	if err != nil || res.Applied() != 1 {
+		t.Fatalf("err %v, applied %d: %+v", err, res.Applied(), res.Changes)
+	}
+	if o := st.Objects["group P/G"]; o == nil || o.Pending || !o.Created || o.ID == 0 {
+		t.Errorf("state %+v, want the group created with its id", o)
 	}
 }
 

@@ -951,25 +951,23 @@ func (a *applier) groupID(i int) int64 {
 // addGroup sends the group/add of change i. When the name is taken and
 // again is set (the replace of a group whose own earlier create lost its
 // answer, in the folder that create named), the group that create left
-// is deleted by its path and created again; one not found there is
-// another group, and is adopted. Otherwise a taken name adopts the group
-// that holds it.
+// is deleted by its path and created again. Otherwise, or when the name
+// is still taken then (no group was at that path: another group holds
+// it), a taken name adopts the group that holds it.
 func (a *applier) addGroup(ctx context.Context, i int, c diff.Change, req apiclient.GroupAddRequest, again bool) error {
 	id, err := a.api.AddGroup(ctx, req)
 	if again && isTaken(err) {
 		path := append(append([]string{}, req.Path...), req.Title)
 		derr := a.api.DeleteGroups(ctx, apiclient.GroupDelsRequest{ProjectID: req.ProjectID, Path: path})
-		switch {
-		case derr == nil:
-			a.setDeleted(i)
-			id, err = a.api.AddGroup(ctx, req)
-		case isGone(derr):
-			// No group at the path the lost create named: the name is
-			// another group's.
-		default:
+		if derr != nil && !isGone(derr) {
 			return fmt.Errorf("%s %s: group/add answered that the name is taken, and deleting the group an earlier create whose answer was lost left at %q failed: %w",
 				c.Kind, c.Key, strings.Join(path, "/"), derr)
 		}
+		// Deleted, or none there: a retried group/dels whose first
+		// attempt deleted the group answers that it is gone, so only
+		// group/add tells whether the name is free now.
+		a.setDeleted(i)
+		id, err = a.api.AddGroup(ctx, req)
 	}
 	if isTaken(err) {
 		return a.adoptGroup(ctx, i, c, req, err)
