@@ -275,16 +275,16 @@ func (a *applier) run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			break
 		}
-		before := a.api.writes()
 		a.skipDependents(idx)
 		a.runPhase(ctx, ph, idx)
 		a.record(idx)
-		if a.api.writes() > before {
-			if err := a.save(); err != nil {
-				a.skipRest(fmt.Sprintf("not started: the state could not be saved after phase %q", diff.PhaseNames[ph]))
-				a.checkRelied()
-				return err
-			}
+		// Saved whenever the phase recorded something, calls or not: a
+		// group whose members leave with their deletion from the domain
+		// is recorded, with its id, before that deletion may empty it.
+		if err := a.save(); err != nil {
+			a.skipRest(fmt.Sprintf("not started: the state could not be saved after phase %q", diff.PhaseNames[ph]))
+			a.checkRelied()
+			return err
 		}
 	}
 	interrupted := ctx.Err() != nil

@@ -276,3 +276,33 @@ func TestApplyGroupNameTakenAdopts(t *testing.T) {
 		t.Errorf("applied change carries an error: %v", res.Changes[0].Err)
 	}
 }
+
+// A group whose only member leaves with his deletion from the domain is
+// emptied by that deletion, in a later phase: the state is saved with the
+// group, and its id, before it.
+func TestApplySavesGroupBeforeItsMembersLeaveTheDomain(t *testing.T) {
+	user := diff.Change{Action: diff.Delete, Kind: diff.KindUser, Key: "a", Before: attrs("uniqueId", "a")}
+	p := &diff.Plan{Changes: []diff.Change{groupUpdate([]string{"a"}, []string{}), user}}
+	var sv saved
+	var known *diff.ObjectState
+	f := &fakeAPI{fail: func(endpoint string, _ any) error {
+		if endpoint == epDelDomainUsers {
+			sv.mu.Lock()
+			defer sv.mu.Unlock()
+			if n := len(sv.states); n > 0 {
+				known = sv.states[n-1].Objects["group P/G"]
+			}
+		}
+		return nil
+	}}
+	res, err := Apply(context.Background(), f, p, diff.NewState(), ApplyOptions{SaveState: sv.save})
+	if err != nil || res.Applied() != 2 {
+		t.Fatalf("err %v, applied %d", err, res.Applied())
+	}
+	if n := len(f.of(epDeleteGroupUser)); n != 0 {
+		t.Errorf("%d group/ext/delUsers calls: the domain deletion removes the member", n)
+	}
+	if known == nil || known.ID != 56 {
+		t.Errorf("saved state when the member left the domain: %+v, want the group with id 56", known)
+	}
+}
