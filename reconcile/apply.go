@@ -504,6 +504,9 @@ func (a *applier) recordPartialLocked(c diff.Change, s *changeStatus) {
 	case s.adopted:
 		// Found existing: known from now on, so that no plan creates it
 		// again, or deletes it as permsync's own.
+		if a.st.Objects == nil {
+			a.st.Objects = map[string]*diff.ObjectState{}
+		}
 		a.st.Objects[diff.StateKey(c.Kind, c.Key)] = adoptedGroup(c, s)
 		a.stateDirty = true
 	case s.created && c.NewState != nil:

@@ -46,7 +46,10 @@ type ConvergeOptions struct {
 // A later round applies only changes the approved plan p holds (same kind
 // and key and server id, an action p allows, attributes p sets to the
 // same values, and for an update no binding taken away that p's update
-// leaves in place);
+// leaves in place), or the replace of a group whose create p holds and
+// whose group/add lost its answer in an earlier round (the state marks
+// it pending in the folder p creates it in: the replace deletes only
+// what that create may have left);
 // a plan calling for anything else stops Converge with ErrOutsidePlan
 // before that round writes anything.
 //
