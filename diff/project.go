@@ -266,21 +266,39 @@ func (c *projectCtx) planGroups() {
 		lg := liveGroups[name]
 		old := p.state(KindGroup, key)
 		// A group without members shows in no read: one the state knows
-		// exists. One whose create is pending (its answer was never
-		// recorded) may or may not: it is created again, and the apply
-		// first deletes whatever the lost create left.
+		// exists. One whose create is pending (permsync sent group/add
+		// and never recorded the answer) may or may not: it is replaced,
+		// as the plan says. The executor sends group/add again and only
+		// when the name is taken deletes, by the path that create named,
+		// the memberless group it left, then creates it again: its id
+		// cannot be learned otherwise.
+		lost := c.lp != nil && lg == nil && old != nil && old.Pending
 		exists := c.lp != nil && (lg != nil || old != nil && !old.Pending)
-		o := c.newObj(KindGroup, key, g.Src, exists)
+		o := c.newObj(KindGroup, key, g.Src, exists || lost)
 		o.ident("name", name)
 		if lg != nil {
 			o.id(lg.ID)
+			if old != nil && old.Pending {
+				// Seen on the server, with members: the group the state
+				// marks pending is recorded with its id, and never
+				// treated as a lost create again.
+				o.forceUpdate = append(o.forceUpdate, fmt.Sprintf("the state marks a create of it pending, and the server shows it (id %d): recorded as existing", lg.ID))
+			}
 		} else if exists {
 			o.id(old.ID)
 		}
 		// folder: set on create; the API cannot move a group.
 		o.after.Set("folder", g.Folder)
 		folderFacet := Facet{Hash: Fingerprint(g.Folder), Items: []string{g.Folder}}
-		if exists {
+		switch {
+		case lost:
+			at := g.Folder
+			if prev, known := o.oldItems("folder"); known && len(prev) == 1 {
+				at = prev[0]
+			}
+			o.before.Set("folder", at)
+			o.replace = append(o.replace, lostCreateReason(at))
+		case exists:
 			prev, known := o.oldItems("folder")
 			switch {
 			case known && len(prev) == 1 && prev[0] != g.Folder:
@@ -311,11 +329,6 @@ func (c *projectCtx) planGroups() {
 		if len(o.replace) > 0 {
 			c.replacedGroups[name] = true
 			p.warn("group %s is re-created: %s", key, c.rebindNote(name))
-		}
-		if !exists && old != nil && old.Pending {
-			// An earlier create of it lost its answer (after a replace
-			// deleted the group it had): the roles bind it again.
-			c.replacedGroups[name] = true
 		}
 		o.finish(0)
 	}
@@ -357,6 +370,18 @@ func (c *projectCtx) planGroups() {
 		c.deletedGroups[name] = true
 		p.addDelete(Change{Kind: KindGroup, Key: key, Before: before, Reason: why}, 0)
 	}
+}
+
+// lostCreateReason is the reason of the replace of a group whose create
+// permsync sent without recording the answer: what the apply does, and
+// only when the name is taken.
+func lostCreateReason(folder string) string {
+	at := "at the root"
+	if folder != "" {
+		at = fmt.Sprintf("in folder %q", folder)
+	}
+	return "a group/add permsync sent for it lost its answer: it is sent again, and only if the name is taken, " +
+		"the group that create left " + at + " (no members, so no read shows it or its id) is deleted by its path and created again"
 }
 
 // rebindNote says which roles bind a re-created group again: those of

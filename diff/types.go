@@ -185,14 +185,20 @@ type State struct {
 // ObjectState is what is known of one object.
 type ObjectState struct {
 	// Created is true when permsync created the object; such objects are
-	// deleted when they leave the files, without prune.
+	// deleted when they leave the files, without prune. A group group/add
+	// found existing (the name taken) is recorded with Created false: it
+	// is known, so no plan creates it again, but not permsync's own.
 	Created bool `json:"created,omitempty"`
 	// ID is the server id learned for it (group, role, system role).
 	ID int64 `json:"id,omitempty"`
-	// Pending is true while a create of the object was sent and its
-	// answer not recorded. A group's create whose answer was lost leaves
-	// a group without members, which no read shows; the next apply
-	// deletes it by path before creating the group again.
+	// Pending is true while a group/add permsync sent for the object has
+	// no recorded answer (a timeout, a killed process): a group it made
+	// has no members, which no read shows, and its id is not known. The
+	// next plan replaces such a group, saying so: group/add is sent
+	// again, and only if the name is taken is the group deleted by the
+	// path that create named (the folder facet) and created again. A
+	// definite answer that the name is taken is never left pending: the
+	// group is recorded as existing, not Created, and never deleted for it.
 	Pending bool `json:"pending,omitempty"`
 	// Facets maps a facet name to what was last applied.
 	Facets map[string]Facet `json:"facets,omitempty"`

@@ -82,6 +82,17 @@ type changeStatus struct {
 	// server, deleted once a replace removed the old one: when the change
 	// does not complete, the state still records what the server holds.
 	created, deleted bool
+	// adopted is set when group/add found the group existing: it is
+	// recorded as existing, not created by permsync. described is set once
+	// its description was set; folderUnknown when it is not in the folder
+	// the files name.
+	adopted, described, folderUnknown bool
+}
+
+// exists reports whether the object of a create or replace is on the
+// server, where the changes that depend on it can find it.
+func (s *changeStatus) exists() bool {
+	return s.adopted || s.created && s.id != 0
 }
 
 // applier runs one apply.
@@ -121,6 +132,10 @@ type applier struct {
 	// of that change: group/dels drops a group's role bindings, so a role
 	// update leaves the unbinding of such a group to it (relies too).
 	groupDeletes map[string]int
+	// lostGroups are the group replaces whose group the state marked
+	// pending when the apply started: an earlier group/add of it lost its
+	// answer.
+	lostGroups map[int]bool
 }
 
 func newApplier(api apiclient.API, p *diff.Plan, st *diff.State, o ApplyOptions) *applier {
@@ -140,7 +155,13 @@ func newApplier(api apiclient.API, p *diff.Plan, st *diff.State, o ApplyOptions)
 	a.leaving = map[string]int{}
 	a.relies = map[int][]int{}
 	a.groupDeletes = map[string]int{}
+	a.lostGroups = map[int]bool{}
 	for i, c := range p.Changes {
+		if c.Kind == diff.KindGroup && c.Action == diff.Replace && !c.Before.Has("id") {
+			if o := st.Objects[diff.StateKey(c.Kind, c.Key)]; o != nil && o.Pending {
+				a.lostGroups[i] = true
+			}
+		}
 		if c.Action != diff.Delete {
 			continue
 		}
@@ -186,16 +207,16 @@ func (a *applier) run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			break
 		}
-		before := a.api.writes()
 		a.skipDependents(idx)
 		a.runPhase(ctx, ph, idx)
 		a.record(idx)
-		if a.api.writes() > before {
-			if err := a.save(); err != nil {
-				a.skipRest(fmt.Sprintf("not started: the state could not be saved after phase %q", diff.PhaseNames[ph]))
-				a.checkRelied()
-				return err
-			}
+		// Saved whenever the phase recorded something, calls or not: a
+		// group whose members leave with their deletion from the domain
+		// is recorded, with its id, before that deletion may empty it.
+		if err := a.save(); err != nil {
+			a.skipRest(fmt.Sprintf("not started: the state could not be saved after phase %q", diff.PhaseNames[ph]))
+			a.checkRelied()
+			return err
 		}
 	}
 	interrupted := ctx.Err() != nil
@@ -386,6 +407,9 @@ func (a *applier) finishLocked(i int) {
 			if s.id != 0 {
 				ns.ID = s.id
 			}
+			if s.adopted {
+				ns.Created, ns.Pending = false, false
+			}
 			c.NewState = &ns
 		}
 		a.applyStateLocked(c)
@@ -393,7 +417,7 @@ func (a *applier) finishLocked(i int) {
 	if s.status != StatusApplied {
 		a.recordPartialLocked(c, s)
 	}
-	if s.status != StatusApplied && (c.Action == diff.Create || c.Action == diff.Replace) && !(s.created && s.id != 0) {
+	if s.status != StatusApplied && (c.Action == diff.Create || c.Action == diff.Replace) && !s.exists() {
 		a.broken[diff.StateKey(c.Kind, c.Key)] = string(c.Action) + " " + string(s.status)
 	}
 	cr := ChangeResult{Change: a.plan.Changes[i], Status: s.status, Err: s.err, Reason: s.reason}
@@ -409,6 +433,14 @@ func (a *applier) finishLocked(i int) {
 // members), or the absence of the object its replace deleted.
 func (a *applier) recordPartialLocked(c diff.Change, s *changeStatus) {
 	switch {
+	case s.adopted:
+		// Found existing: known from now on, so that no plan creates it
+		// again, or deletes it as permsync's own.
+		if a.st.Objects == nil {
+			a.st.Objects = map[string]*diff.ObjectState{}
+		}
+		a.st.Objects[diff.StateKey(c.Kind, c.Key)] = adoptedGroup(c, s)
+		a.stateDirty = true
 	case s.created && c.NewState != nil:
 		ns := *c.NewState
 		ns.ID = s.id
@@ -434,7 +466,7 @@ func (a *applier) checkpoint(idx []int) {
 	a.mu.Lock()
 	n := 0
 	for _, i := range idx {
-		if s := &a.cs[i]; !a.done[i] && (s.created || s.deleted) {
+		if s := &a.cs[i]; !a.done[i] && (s.created || s.deleted || s.adopted) {
 			a.recordPartialLocked(a.plan.Changes[i], s)
 			n++
 		}

@@ -619,41 +619,10 @@ func groupPath(folder, name string) []string {
 	return []string{folder, name}
 }
 
-// clearPendingGroups deletes, by path, the groups whose create an earlier
-// apply sent without recording its answer: such a group has no members,
-// shows in no read, and its name would refuse the create. A group
-// already gone is fine; a failed deletion fails the create.
-func (a *applier) clearPendingGroups(ctx context.Context, idx []int) {
-	var calls []*call
-	for _, i := range a.filter(idx) {
-		i, c := i, a.change(i)
-		if c.Action != diff.Create && c.Action != diff.Replace {
-			continue
-		}
-		a.mu.Lock()
-		old := a.st.Objects[diff.StateKey(c.Kind, c.Key)]
-		a.mu.Unlock()
-		if old == nil || !old.Pending {
-			continue
-		}
-		pid := a.projectID(c)
-		if pid == 0 {
-			continue // step 2 reports it
-		}
-		req := apiclient.GroupDelsRequest{ProjectID: pid, Path: groupPath(c.After.String("folder"), c.After.String("name"))}
-		del := goneIsDone(func(ctx context.Context) error { return a.api.DeleteGroups(ctx, req) })
-		calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error {
-			if err := del(ctx); err != nil {
-				return fmt.Errorf("deleting group %s left by a create whose answer was lost: %w", c.Key, err)
-			}
-			return nil
-		}})
-	}
-	a.runStep(ctx, calls)
-}
-
-// markPendingGroups records the groups about to be created as pending and
-// saves the state.
+// markPendingGroups records the groups about to be sent to group/add as
+// pending, in the folder the create names, and saves the state: a lost
+// answer (a timeout, a killed process) then leaves a state that knows a
+// memberless group, which no read shows, may exist there.
 func (a *applier) markPendingGroups(idx []int) error {
 	a.mu.Lock()
 	n := 0
@@ -662,16 +631,10 @@ func (a *applier) markPendingGroups(idx []int) error {
 		if a.done[i] || a.cs[i].status != "" || (c.Action != diff.Create && c.Action != diff.Replace) {
 			continue
 		}
-		key := diff.StateKey(c.Kind, c.Key)
-		o := *pendingGroup(c)
-		if old := a.st.Objects[key]; old != nil {
-			o = *old
-			o.Pending = true
-		}
 		if a.st.Objects == nil {
 			a.st.Objects = map[string]*diff.ObjectState{}
 		}
-		a.st.Objects[key] = &o
+		a.st.Objects[diff.StateKey(c.Kind, c.Key)] = pendingGroup(c)
 		a.stateDirty = true
 		n++
 	}
@@ -683,13 +646,42 @@ func (a *applier) markPendingGroups(idx []int) error {
 }
 
 // pendingGroup is the state of a group whose create was sent and whose
-// answer is not known: created by permsync, in the folder the create
-// named (so that removing it from the files deletes it by its path).
+// answer is not known: in the folder the create named (so that removing
+// it from the files deletes it by its path, and the next plan replaces
+// it there), with no id.
 func pendingGroup(c diff.Change) *diff.ObjectState {
 	folder := c.After.String("folder")
-	return &diff.ObjectState{Created: true, Pending: true, Facets: map[string]diff.Facet{
-		"folder": {Hash: diff.Fingerprint(folder), Items: []string{folder}},
+	created := true
+	if c.NewState != nil && c.Action == diff.Replace {
+		created = c.NewState.Created
+	}
+	return &diff.ObjectState{Created: created, Pending: true, Facets: map[string]diff.Facet{
+		"folder": folderFacet(folder),
 	}}
+}
+
+func folderFacet(folder string) diff.Facet {
+	return diff.Facet{Hash: diff.Fingerprint(folder), Items: []string{folder}}
+}
+
+// adoptedGroup is the state of a group that group/add found existing:
+// not created by permsync, its id unknown unless learned, its folder the
+// one the files name unless the server said otherwise, its description
+// recorded only when it was set.
+func adoptedGroup(c diff.Change, s *changeStatus) *diff.ObjectState {
+	o := &diff.ObjectState{ID: s.id, Facets: map[string]diff.Facet{}}
+	if !s.folderUnknown {
+		o.Facets["folder"] = folderFacet(c.After.String("folder"))
+	}
+	if s.described && c.NewState != nil {
+		if f, ok := c.NewState.Facets["description"]; ok {
+			o.Facets["description"] = f
+		}
+	}
+	if len(o.Facets) == 0 {
+		o.Facets = nil
+	}
+	return o
 }
 
 func folderPath(folder string) []string {
@@ -718,16 +710,45 @@ func (a *applier) deleteReplaced(ctx context.Context, idx []int) {
 	a.runStep(ctx, calls)
 }
 
+// lostCreate reports whether change i replaces a group whose create an
+// earlier apply sent without recording the answer (the state marked it
+// pending when this apply started).
+func (a *applier) lostCreate(i int) bool {
+	return a.lostGroups[i]
+}
+
+// joinNeedsID says why members cannot join a group whose id is not known,
+// and what to do.
+const joinNeedsID = "the id of the group is not known, so members cannot join it: user/batchImport names groups by id only, " +
+	"and no read shows a group with no members. Add one of its members to it in the web console, then apply again"
+
+// errGroupIDUnknown fails a change whose members must join a group whose
+// id is not known.
+func errGroupIDUnknown(c diff.Change) error {
+	return fmt.Errorf("%s %s: %s", c.Kind, c.Key, joinNeedsID)
+}
+
 func (a *applier) runGroups(ctx context.Context, idx []int) {
-	// Step 1: a replace deletes the group where it is.
-	a.deleteReplaced(ctx, idx)
+	// Step 1: a replace deletes the group where it is. The replace of a
+	// group whose create lost its answer deletes, by the path that create
+	// named, what it may have left only when the group now goes to
+	// another folder; in the same folder, group/add is sent first (step
+	// 2), and the group deleted only if the name is taken.
+	var del []int
+	for _, i := range idx {
+		c := a.change(i)
+		if a.lostCreate(i) && c.Before.String("folder") == c.After.String("folder") {
+			continue
+		}
+		del = append(del, i)
+	}
+	a.deleteReplaced(ctx, del)
 
 	// Step 2: creates (and re-creates), description updates. A create is
-	// recorded as pending before it is sent, so that a lost answer (a
-	// timeout, a killed process) leaves a state that knows a memberless,
-	// invisible group may exist; a create still pending from an earlier
-	// apply first deletes that group by path.
-	a.clearPendingGroups(ctx, idx)
+	// recorded as pending before it is sent, so that a lost answer leaves
+	// a state that knows a memberless, invisible group may exist. A
+	// definite "name taken" answer means the group exists: it is adopted
+	// (recorded as existing, not created), never deleted.
 	if err := a.markPendingGroups(idx); err != nil {
 		for _, i := range a.filter(idx) {
 			if c := a.change(i); c.Action == diff.Create || c.Action == diff.Replace {
@@ -748,16 +769,9 @@ func (a *applier) runGroups(ctx context.Context, idx []int) {
 		case diff.Create, diff.Replace:
 			req := apiclient.GroupAddRequest{ProjectID: pid, Title: name, Description: c.After.String("description"),
 				Path: folderPath(c.After.String("folder")), Category: "editor"}
+			again := a.lostCreate(i) && c.Before.String("folder") == c.After.String("folder")
 			calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error {
-				id, err := a.api.AddGroup(ctx, req)
-				if isTaken(err) {
-					return fmt.Errorf("%w\n  A group %q exists that no read shows: it has no members, so its id cannot be learned (an earlier group/add whose answer was lost, or one made by hand). Delete it in the web console, or add one member to it there, then apply again", err, name)
-				}
-				if err != nil {
-					return err
-				}
-				a.setCreated(i, id)
-				return nil
+				return a.addGroup(ctx, i, c, req, again)
 			}})
 		case diff.Update:
 			if !changed(c, "description") {
@@ -774,14 +788,16 @@ func (a *applier) runGroups(ctx context.Context, idx []int) {
 	}
 	a.runStep(ctx, calls)
 	// A group without members shows in no read: record the groups just
-	// made before their members join, so a process killed in between
-	// leaves a state that knows them instead of one that creates them
-	// again (group/add refuses a taken name).
+	// made or found before their members join, so a process killed in
+	// between leaves a state that knows them instead of one that creates
+	// them again.
 	a.checkpoint(idx)
 
 	// Step 3: members join through batchImport groupIds (grouped by the
-	// set of groups each user joins, per project) and leave through
-	// group/ext/delUsers, one call per group.
+	// set of groups each user joins, per project); then, in a step of its
+	// own, leave through group/ext/delUsers, one call per group. A change
+	// whose join failed does not remove anyone: a replaced membership is
+	// never left emptier than both before and after.
 	type joiner struct {
 		groups []int64
 		idx    []int
@@ -789,18 +805,18 @@ func (a *applier) runGroups(ctx context.Context, idx []int) {
 	type projectJoins struct {
 		users map[string]*joiner
 	}
+	type leave struct {
+		i   int
+		req apiclient.GroupDelUsersRequest
+	}
 	joins := map[int64]*projectJoins{}
 	var pids []int64
+	var leaves []leave
 	calls = nil
 	for _, i := range a.filter(idx) {
 		i, c := i, a.change(i)
 		pid := a.projectID(c)
-		gid := c.Before.Int("id")
-		if c.Action == diff.Create || c.Action == diff.Replace {
-			a.mu.Lock()
-			gid = a.cs[i].id
-			a.mu.Unlock()
-		}
+		gid := a.groupID(i)
 		after := c.After.Strings("members")
 		var before []string
 		if c.Action == diff.Update {
@@ -819,8 +835,7 @@ func (a *applier) runGroups(ctx context.Context, idx []int) {
 			a.relyOn(i, u)
 		}
 		if len(add) > 0 && gid == 0 {
-			// batchImport names groups by id only.
-			a.setFailed(i, fmt.Errorf("%s %s: the id of the group is not known, so members cannot join it", c.Kind, c.Key))
+			a.setFailed(i, errGroupIDUnknown(c))
 			continue
 		}
 		if len(add) > 0 {
@@ -845,7 +860,7 @@ func (a *applier) runGroups(ctx context.Context, idx []int) {
 			if gid == 0 {
 				req.ProjectID, req.Path = pid, groupPath(c.After.String("folder"), c.After.String("name"))
 			}
-			calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error { return a.api.DeleteGroupUsers(ctx, req) }})
+			leaves = append(leaves, leave{i, req})
 		}
 	}
 	for _, pid := range pids {
@@ -892,6 +907,148 @@ func (a *applier) runGroups(ctx context.Context, idx []int) {
 		}
 	}
 	a.runStep(ctx, calls)
+
+	var left []int
+	for _, l := range leaves {
+		if a.pending(l.i) {
+			left = append(left, l.i)
+		}
+	}
+	if len(left) == 0 {
+		return
+	}
+	// Removing members may empty a group, which no read shows then: the
+	// state records each group with its id, and is saved, first.
+	if err := a.recordGroupsKnown(left); err != nil {
+		for _, i := range left {
+			a.setFailed(i, fmt.Errorf("%s %s: members not removed: %w", a.change(i).Kind, a.change(i).Key, err))
+		}
+		return
+	}
+	calls = nil
+	for _, l := range leaves {
+		if !a.pending(l.i) {
+			continue
+		}
+		req := l.req
+		calls = append(calls, &call{idx: []int{l.i}, run: func(ctx context.Context) error { return a.api.DeleteGroupUsers(ctx, req) }})
+	}
+	a.runStep(ctx, calls)
+}
+
+// groupID is the server id of the group of change i: learned by its
+// create in this apply, else the one the plan knows.
+func (a *applier) groupID(i int) int64 {
+	c := a.change(i)
+	if c.Action == diff.Create || c.Action == diff.Replace {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return a.cs[i].id
+	}
+	return c.Before.Int("id")
+}
+
+// addGroup sends the group/add of change i. When the name is taken and
+// again is set (the replace of a group whose own earlier create lost its
+// answer, in the folder that create named), the group that create left
+// is deleted by its path and created again. Otherwise, or when the name
+// is still taken then (no group was at that path: another group holds
+// it), a taken name adopts the group that holds it.
+func (a *applier) addGroup(ctx context.Context, i int, c diff.Change, req apiclient.GroupAddRequest, again bool) error {
+	id, err := a.api.AddGroup(ctx, req)
+	if again && isTaken(err) {
+		path := append(append([]string{}, req.Path...), req.Title)
+		derr := a.api.DeleteGroups(ctx, apiclient.GroupDelsRequest{ProjectID: req.ProjectID, Path: path})
+		if derr != nil && !isGone(derr) {
+			return fmt.Errorf("%s %s: group/add answered that the name is taken, and deleting the group an earlier create whose answer was lost left at %q failed: %w",
+				c.Kind, c.Key, strings.Join(path, "/"), derr)
+		}
+		// Deleted, or none there: a retried group/dels whose first
+		// attempt deleted the group answers that it is gone, so only
+		// group/add tells whether the name is free now.
+		a.setDeleted(i)
+		id, err = a.api.AddGroup(ctx, req)
+	}
+	if isTaken(err) {
+		return a.adoptGroup(ctx, i, c, req, err)
+	}
+	if err != nil {
+		return err
+	}
+	a.setCreated(i, id)
+	return nil
+}
+
+// adoptGroup takes on the group of change i that group/add found
+// existing: it is recorded as existing and not created by permsync, and
+// never deleted for it. Its description is set by its path; its id cannot
+// be read while it has no members, so members cannot join it yet.
+func (a *applier) adoptGroup(ctx context.Context, i int, c diff.Change, add apiclient.GroupAddRequest, taken error) error {
+	a.mu.Lock()
+	a.cs[i].adopted = true
+	a.mu.Unlock()
+	path := append(append([]string{}, add.Path...), add.Title)
+	if c.After.Has("description") {
+		req := apiclient.GroupUpdateRequest{ProjectID: add.ProjectID, Path: path, Description: strPtr(c.After.String("description"))}
+		err := a.api.UpdateGroup(ctx, req)
+		switch {
+		case isGone(err):
+			a.mu.Lock()
+			a.cs[i].folderUnknown = true
+			a.mu.Unlock()
+			return fmt.Errorf("%s %s: a group of that name exists (group/add: %v), but not at %q, and the API cannot move a group: "+
+				"move it there in the web console, or give it its folder in the files, then apply again", c.Kind, c.Key, taken, strings.Join(path, "/"))
+		case err != nil:
+			return fmt.Errorf("%s %s: the group exists (group/add: %v); setting its description by its path failed: %w", c.Kind, c.Key, taken, err)
+		}
+		a.mu.Lock()
+		a.cs[i].described = true
+		a.mu.Unlock()
+	}
+	if len(c.After.Strings("members")) > 0 {
+		return fmt.Errorf("%s %s: %w: the group exists already and is kept as it is (recorded as existing, not created by permsync); %s",
+			c.Kind, c.Key, taken, joinNeedsID)
+	}
+	return nil
+}
+
+// recordGroupsKnown records in the state, and saves, each group of the
+// changes idx as existing with its id, unless the state knows it so
+// already: once empty, no read shows it, and only the state knows it.
+func (a *applier) recordGroupsKnown(idx []int) error {
+	a.mu.Lock()
+	for _, i := range idx {
+		c := a.plan.Changes[i]
+		key := diff.StateKey(c.Kind, c.Key)
+		gid := c.Before.Int("id")
+		if s := a.cs[i]; (c.Action == diff.Create || c.Action == diff.Replace) && s.id != 0 {
+			gid = s.id
+		}
+		old := a.st.Objects[key]
+		if old != nil && !old.Pending && (gid == 0 || old.ID == gid) {
+			continue
+		}
+		o := &diff.ObjectState{ID: gid}
+		switch {
+		case old != nil:
+			o.Created = old.Created
+			if old.Facets != nil {
+				o.Facets = make(map[string]diff.Facet, len(old.Facets))
+				for k, f := range old.Facets {
+					o.Facets[k] = f
+				}
+			}
+		case c.NewState != nil:
+			o.Created = c.NewState.Created
+		}
+		if a.st.Objects == nil {
+			a.st.Objects = map[string]*diff.ObjectState{}
+		}
+		a.st.Objects[key] = o
+		a.stateDirty = true
+	}
+	a.mu.Unlock()
+	return a.save()
 }
 
 // ---- roles and data permissions ----

@@ -737,11 +737,12 @@ func TestApplySkipNamesFailedReplace(t *testing.T) {
 	}
 }
 
-// A group that exists without members cannot be seen, so its create fails
-// on the name; the error says why and what to do.
+// A group that exists without members cannot be seen, so its create
+// meets the name taken, and its id cannot be learned: the members the
+// files give it cannot join; the error says why and what to do.
 func TestApplyGroupNameTakenSaysWhatToDo(t *testing.T) {
 	p := &diff.Plan{Changes: []diff.Change{
-		{Action: diff.Create, Kind: diff.KindGroup, Key: "P/G", After: attrs("project_id", 7, "name", "G", "folder", "", "members", []string{}), NewState: ns()},
+		{Action: diff.Create, Kind: diff.KindGroup, Key: "P/G", After: attrs("project_id", 7, "name", "G", "folder", "", "members", []string{"u1"}), NewState: ns()},
 	}}
 	f := &fakeAPI{fail: func(endpoint string, req any) error {
 		if endpoint == epAddGroup {

@@ -46,7 +46,10 @@ type ConvergeOptions struct {
 // A later round applies only changes the approved plan p holds (same kind
 // and key and server id, an action p allows, attributes p sets to the
 // same values, and for an update no binding taken away that p's update
-// leaves in place);
+// leaves in place), or the replace of a group whose create p holds and
+// whose group/add lost its answer in an earlier round (the state marks
+// it pending in the folder p creates it in: the replace deletes only
+// what that create may have left);
 // a plan calling for anything else stops Converge with ErrOutsidePlan
 // before that round writes anything.
 //
@@ -79,7 +82,7 @@ func Converge(ctx context.Context, api apiclient.API, p *diff.Plan, st *diff.Sta
 		if len(next.Changes) == 0 {
 			return merged, nil
 		}
-		if outside := outsidePlan(p, next); len(outside) > 0 {
+		if outside := outsidePlan(p, next, st); len(outside) > 0 {
 			return merged, fmt.Errorf("round %d: %w; not applied:\n  - %s", round, ErrOutsidePlan, strings.Join(outside, "\n  - "))
 		}
 		if co.OnRound != nil {
@@ -179,8 +182,8 @@ func mergeRound(merged, r *Result) {
 }
 
 // outsidePlan lists the changes of next that the approved plan does not
-// allow.
-func outsidePlan(approved, next *diff.Plan) []string {
+// allow. st is the state next was planned against.
+func outsidePlan(approved, next *diff.Plan, st *diff.State) []string {
 	byID := map[string][]diff.Change{}
 	for _, c := range approved.Changes {
 		byID[changeID(c)] = append(byID[changeID(c)], c)
@@ -189,7 +192,7 @@ func outsidePlan(approved, next *diff.Plan) []string {
 	for _, c := range next.Changes {
 		ok := false
 		for _, a := range byID[changeID(c)] {
-			if allows(a, c) {
+			if allows(a, c) || retriesLostCreate(a, c, st) {
 				ok = true
 				break
 			}
@@ -247,6 +250,28 @@ func allows(a, c diff.Change) bool {
 		}
 	}
 	return len(unplannedRemovals(a, c)) == 0
+}
+
+// retriesLostCreate reports whether c replaces a group whose create the
+// approved change a sent in an earlier round without getting the answer
+// (the state marks it pending): the replace deletes only what that
+// create may have left, by the path it named, and creates the group as
+// a does.
+func retriesLostCreate(a, c diff.Change, st *diff.State) bool {
+	if c.Kind != diff.KindGroup || c.Action != diff.Replace || c.Before.Has("id") || st == nil {
+		return false
+	}
+	if a.Action != diff.Create && a.Action != diff.Replace {
+		return false
+	}
+	if o := st.Objects[diff.StateKey(c.Kind, c.Key)]; o == nil || !o.Pending {
+		return false
+	}
+	if c.Before.String("folder") != a.After.String("folder") {
+		return false
+	}
+	a.Action = diff.Replace
+	return allows(a, c)
 }
 
 // sameObject reports whether a later change acts on the object the
