@@ -342,6 +342,9 @@ func TestApplyEmptiedGroupStaysKnown(t *testing.T) {
 	if e.desired, err = spec.Load([]string{dir}); err != nil {
 		t.Fatal(err)
 	}
+	// Emptying a group of 3 is more than settings.maxDeletes allows in
+	// the project; the limit is not what this test is about.
+	e.desired.Settings.MaxDeletes = &spec.MaxDeletes{Percent: true, Share: 100}
 	const key = "销售分析/华北销售组"
 	g0 := e.sim.Snapshot().ProjectByName("销售分析").GroupByName("华北销售组")
 	e.sim.SetFaults("group/ext/delUsers", youdatatest.Fault{Share5xx: 1, AfterApply: true})
