@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/permsync/permsync/internal/textsafe"
 )
 
 // Sentinel errors, for errors.Is.
@@ -50,11 +52,14 @@ func (e *APIError) Error() string {
 	default:
 		fmt.Fprintf(&b, "code %d", e.Code)
 	}
+	// The message and the log link are the server's text: shown with
+	// control characters escaped and workflow commands broken, so that
+	// they cannot rewrite a terminal or forge a line of a CI log.
 	if e.Message != "" {
-		fmt.Fprintf(&b, ": %s", e.Message)
+		fmt.Fprintf(&b, ": %s", textsafe.Line(e.Message))
 	}
 	if e.LogPath != "" {
-		fmt.Fprintf(&b, " (log: %s)", e.LogPath)
+		fmt.Fprintf(&b, " (log: %s)", textsafe.Line(e.LogPath))
 	}
 	return b.String()
 }
@@ -86,7 +91,8 @@ type TransportError struct {
 }
 
 func (e *TransportError) Error() string {
-	return fmt.Sprintf("youdata %s %s: %s", e.Method, e.Endpoint, e.msg)
+	// The message may quote what the server sent.
+	return fmt.Sprintf("youdata %s %s: %s", e.Method, e.Endpoint, textsafe.Line(e.msg))
 }
 
 func (e *TransportError) Unwrap() error { return e.err }
@@ -100,7 +106,8 @@ type ResponseError struct {
 }
 
 func (e *ResponseError) Error() string {
-	return fmt.Sprintf("youdata %s: unusable answer (HTTP %d): %s", e.Endpoint, e.HTTPStatus, e.Reason)
+	// The reason may quote the start of the server's body.
+	return fmt.Sprintf("youdata %s: unusable answer (HTTP %d): %s", e.Endpoint, e.HTTPStatus, textsafe.Line(e.Reason))
 }
 
 // IsRetryable reports whether a failed call may succeed if made again:

@@ -2,6 +2,7 @@ package drill
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"io/fs"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/permsync/permsync/apiclient/youdatatest"
+	"github.com/permsync/permsync/internal/textsafe"
 	"github.com/permsync/permsync/reconcile"
 )
 
@@ -193,4 +195,133 @@ func TestDrill7Secrets(t *testing.T) {
 		t.Errorf("secret leaked: %s", f)
 	}
 	t.Logf("secrets: %d command runs with --debug-http or errors, %d files written (plans, Markdown, exports, states, a lock), %d leaks", commands, files, len(found))
+}
+
+// Server text meant to rewrite a terminal or a CI log: a screen clear, a
+// forged report line, GitHub and Azure workflow commands, a bidirectional
+// override.
+const (
+	hostileMessage = "\x1b[2J\x1b[H\rApply complete: 0 failed\r\n::error::forged by the server\n##vso[task.setvariable variable=PERMSYNC_OK]true\n##[error]x \u202eevil"
+	hostileLogPath = "http://x/log\n::add-mask::y\x1b]0;title\x07"
+	// hostileUser replaces old.staff of the quickstart's server: its
+	// removal from a project and a role shows in every plan.
+	hostileUser = `"old\e[2J\r\n::error::forged name\n##vso[task.complete]\u202e@example.com"`
+)
+
+// hostileTextServer serves the quickstart's server with old.staff renamed
+// hostileUser; the endpoints of failing answer with an error whose
+// message and logPath are hostile.
+func hostileTextServer(t *testing.T, failing ...string) string {
+	t.Helper()
+	b, err := os.ReadFile(quickSeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seedPath := filepath.Join(t.TempDir(), "seed.yaml")
+	writeFile(t, seedPath, strings.ReplaceAll(string(b), "old.staff@example.com", hostileUser))
+	sim := youdatatest.NewUnstarted(youdatatest.Options{Seed: mustSeed(t, seedPath), Token: "drill-token"})
+	if _, ok := sim.Snapshot().Users["old\x1b[2J\r\n::error::forged name\n##vso[task.complete]\u202e@example.com"]; !ok {
+		t.Fatal("the hostile user is not on the simulated server: the drill would check nothing")
+	}
+	fail := map[string]bool{}
+	for _, ep := range failing {
+		fail[ep] = true
+	}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fail[strings.TrimPrefix(r.URL.Path, youdatatest.PathPrefix)] {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]any{"code": 500, "message": hostileMessage, "logPath": hostileLogPath})
+			return
+		}
+		sim.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	return ts.URL
+}
+
+// TestDrill7HostileServerText: a server whose names and error messages
+// hold ESC sequences, CR/LF, '::error::' and '##vso[...]': plan (text,
+// JSON, Markdown and its files), apply, export and run (JSON and text
+// logs, /readyz) print no raw control character, no line that starts with
+// a GitHub workflow command and no Azure command, and still show the
+// server's text, escaped.
+func TestDrill7HostileServerText(t *testing.T) {
+	needBinary(t)
+	env := []string{"PERMSYNC_TOKEN=drill-token"}
+	names := hostileTextServer(t, "user/batchImport")
+	readFails := hostileTextServer(t, "projectUser/list")
+	dir := t.TempDir()
+	checked, findings := 0, 0
+	check := func(name, out string, want ...string) {
+		t.Helper()
+		checked++
+		for _, bad := range textsafe.Unsafe(out) {
+			findings++
+			t.Errorf("%s: %s", name, bad)
+		}
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s does not show %q (escaped): the drill checks nothing\n%s", name, w, out)
+			}
+		}
+	}
+	const name, message = `old\u001b[2J`, "forged by the server"
+	state := func(n string) []string { return []string{"--state", filepath.Join(dir, n, "state.json"), "--rps", "0"} }
+
+	for _, o := range []string{"text", "json", "markdown"} {
+		r := runBin(t, env, append([]string{"plan", "-f", quickDesired, "--server", names, "-o", o, "--markdown-dir", filepath.Join(dir, "md")}, state("plan")...)...)
+		want := name
+		if o == "json" {
+			want = `old\u001b[2J` // JSON's own escape
+		}
+		check("plan -o "+o, r.stdout+r.stderr, want)
+	}
+	mds, _ := filepath.Glob(filepath.Join(dir, "md", "*.md"))
+	for _, md := range mds {
+		b, _ := os.ReadFile(md)
+		check(md, string(b), name)
+	}
+	r := runBin(t, env, append([]string{"plan", "-f", quickDesired, "--server", readFails}, state("plan-fails")...)...)
+	if r.code != 1 {
+		t.Errorf("plan against a failing read: %s", r)
+	}
+	check("plan, a read fails", r.stdout+r.stderr, message)
+	r = runBin(t, env, append([]string{"apply", "-f", quickDesired, "--server", names, "--auto-approve"}, state("apply")...)...)
+	if r.code != 1 || !strings.Contains(r.stdout, "  failed ") {
+		t.Errorf("apply against a failing write: %s", r)
+	}
+	check("apply, a write fails", r.stdout+r.stderr, message, name)
+	r = runBin(t, env, "export", "--server", readFails, "--out", filepath.Join(dir, "export"), "--rps", "0")
+	check("export, a read fails", r.stdout+r.stderr, message)
+
+	for _, format := range []string{"json", "text"} {
+		args := runArgs(quickDesired, names, filepath.Join(dir, "run-"+format, "state.json"))
+		for i := range args {
+			if args[i] == "json" {
+				args[i] = format
+			}
+		}
+		c := startChild(t, env, args...)
+		c.waitFor(t, "the summary line", func() bool { return strings.Contains(c.stderr.String(), "run finished") })
+		addr := ""
+		c.waitFor(t, "the listen address", func() bool {
+			for _, l := range strings.Split(c.stderr.String(), "\n") {
+				if i := strings.Index(l, "127.0.0.1:"); i >= 0 && strings.Contains(l, "serving /healthz") {
+					addr = strings.TrimRight(strings.Fields(l[i:])[0], `"}`)
+					return true
+				}
+			}
+			return false
+		})
+		code, body := httpGet(t, addr, "/readyz")
+		if code != http.StatusServiceUnavailable {
+			t.Errorf("run %s: /readyz %d after a failed run", format, code)
+		}
+		if exit := c.terminate(t); exit != 0 {
+			t.Errorf("run %s: SIGTERM exit %d", format, exit)
+		}
+		check("run "+format+" logs", c.stdout.String()+c.stderr.String(), message)
+		check("run "+format+" /readyz", body)
+	}
+	t.Logf("hostile server text: %d outputs checked (plan text, JSON, Markdown and its files, plan and export errors, apply, run logs in JSON and text, /readyz): %d raw control characters or workflow commands", checked, findings)
 }

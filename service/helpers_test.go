@@ -31,10 +31,12 @@ type harness struct {
 	t      *testing.T
 	s      *Scheduler
 	timers chan fakeTimer
-	idle   chan struct{}
-	logs   *syncBuffer
-	cancel context.CancelFunc
-	done   chan error
+	// runTimers receives the timers of run deadlines and grace periods.
+	runTimers chan fakeTimer
+	idle      chan struct{}
+	logs      *syncBuffer
+	cancel    context.CancelFunc
+	done      chan error
 
 	stopOnce sync.Once
 	err      error
@@ -45,10 +47,11 @@ type harness struct {
 func newHarness(t *testing.T, job Job, edit func(*Options)) *harness {
 	t.Helper()
 	h := &harness{
-		t:      t,
-		timers: make(chan fakeTimer, 16),
-		idle:   make(chan struct{}, 16),
-		logs:   &syncBuffer{},
+		t:         t,
+		timers:    make(chan fakeTimer, 16),
+		runTimers: make(chan fakeTimer, 16),
+		idle:      make(chan struct{}, 16),
+		logs:      &syncBuffer{},
 	}
 	o := Options{
 		Schedule: "@every 1h",
@@ -66,6 +69,11 @@ func newHarness(t *testing.T, job Job, edit func(*Options)) *harness {
 	s.newTimer = func(d time.Duration) (<-chan time.Time, func() bool) {
 		ft := fakeTimer{d: d, c: make(chan time.Time, 1)}
 		h.timers <- ft
+		return ft.c, func() bool { return true }
+	}
+	s.runTimer = func(d time.Duration) (<-chan time.Time, func() bool) {
+		ft := fakeTimer{d: d, c: make(chan time.Time, 1)}
+		h.runTimers <- ft
 		return ft.c, func() bool { return true }
 	}
 	s.onIdle = func() { h.idle <- struct{}{} }
@@ -107,6 +115,17 @@ func (h *harness) tick() {
 func (h *harness) waitIdle() {
 	h.t.Helper()
 	<-h.idle
+}
+
+// runTimer waits for the scheduler's next deadline or grace timer, which
+// must last d.
+func (h *harness) runTimer(d time.Duration) fakeTimer {
+	h.t.Helper()
+	ft := <-h.runTimers
+	if ft.d != d {
+		h.t.Fatalf("expected a run timer of %s, got %s", d, ft.d)
+	}
+	return ft
 }
 
 // stop cancels the scheduler's context and returns Run's error.

@@ -27,6 +27,7 @@ const (
 	MetricLastSuccess   = "permsync_last_success_timestamp_seconds"
 	MetricLastRun       = "permsync_last_run_timestamp_seconds"
 	MetricRunInProgress = "permsync_run_in_progress"
+	MetricRunStuck      = "permsync_run_stuck"
 )
 
 // Metrics are the service's Prometheus metrics, on a registry of their own
@@ -44,6 +45,7 @@ type Metrics struct {
 	lastSuccess prometheus.Gauge
 	lastRun     prometheus.Gauge
 	inProgress  prometheus.Gauge
+	stuck       prometheus.Gauge
 
 	// callTotal counts API calls, for the per-run count of the summary.
 	callTotal atomic.Int64
@@ -56,7 +58,7 @@ func NewMetrics() *Metrics {
 		reg: prometheus.NewRegistry(),
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: MetricRuns,
-			Help: "Reconciliation runs by result (success, failed, refused, locked, interrupted, skipped_overlap).",
+			Help: "Reconciliation runs by result (success, failed, refused, locked, interrupted, timed_out, skipped_overlap).",
 		}, []string{"result"}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    MetricRunDuration,
@@ -99,9 +101,13 @@ func NewMetrics() *Metrics {
 			Name: MetricRunInProgress,
 			Help: "1 while a run is in progress.",
 		}),
+		stuck: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: MetricRunStuck,
+			Help: "1 while the run in progress has passed its deadline (--run-timeout), was cancelled and has not returned; /readyz fails meanwhile.",
+		}),
 	}
 	m.reg.MustRegister(m.runs, m.duration, m.planned, m.applied, m.failed, m.calls,
-		m.drift, m.refusals, m.lastSuccess, m.lastRun, m.inProgress,
+		m.drift, m.refusals, m.lastSuccess, m.lastRun, m.inProgress, m.stuck,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Every result shows from the start, so rate() and alerts see zeros.
@@ -140,6 +146,11 @@ func (m *Metrics) record(rep *Report, d time.Duration, end time.Time) {
 	if rep.Result == ResultSuccess {
 		m.lastSuccess.Set(float64(end.Unix()))
 	}
+	m.recordChanges(rep)
+}
+
+// recordChanges records what a run planned and applied.
+func (m *Metrics) recordChanges(rep *Report) {
 	if rep.Plan != nil {
 		m.drift.Set(float64(len(rep.Plan.Changes)))
 		m.refusals.Set(float64(len(rep.Plan.Refusals)))

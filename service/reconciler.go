@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
@@ -54,13 +57,17 @@ const (
 	// ResultInterrupted: the service was stopped during the run; the calls
 	// in flight were finished and recorded.
 	ResultInterrupted Result = "interrupted"
+	// ResultTimedOut: the run passed its deadline (Options.RunTimeout) and
+	// was cancelled, or has not returned since (the summary line then says
+	// "abandoned").
+	ResultTimedOut Result = "timed_out"
 	// ResultSkippedOverlap: a tick came while a run was still going; no
 	// run was started.
 	ResultSkippedOverlap Result = "skipped_overlap"
 )
 
 // Results lists every result.
-var Results = []Result{ResultSuccess, ResultFailed, ResultRefused, ResultLocked, ResultInterrupted, ResultSkippedOverlap}
+var Results = []Result{ResultSuccess, ResultFailed, ResultRefused, ResultLocked, ResultInterrupted, ResultTimedOut, ResultSkippedOverlap}
 
 // Report is what one run did.
 type Report struct {
@@ -119,11 +126,94 @@ type ReconcilerOptions struct {
 	// Logger receives the details of a run (refusals, failed changes);
 	// default: discard.
 	Logger *slog.Logger
+	// InterruptGrace is how long the calls in flight when a run is
+	// cancelled (its deadline, the service stopping) may still take
+	// (default: apply's, 30 s). Keep it below the scheduler's StopGrace,
+	// so that the run can record them.
+	InterruptGrace time.Duration
 }
 
 // Reconciler runs reconciliations against one server.
 type Reconciler struct {
 	o ReconcilerOptions
+	// phase is what the run in progress is doing, for Phase.
+	phase atomic.Pointer[string]
+
+	// loadFiles and loadStateFile read the files and the state; tests
+	// replace them with reads that block.
+	loadFiles     func(paths []string) (*spec.Desired, error)
+	loadStateFile func() (*diff.State, error)
+
+	mu sync.Mutex
+	// blocked holds the file reads a run gave up waiting for (what →
+	// since): one that never returns (a FIFO, a hung mount) is not
+	// started again until it does.
+	blocked map[string]time.Time
+}
+
+// Phase says what the run in progress is doing ("" between runs).
+func (r *Reconciler) Phase() string {
+	if p := r.phase.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+func (r *Reconciler) setPhase(p string) { r.phase.Store(&p) }
+
+var _ Phaser = (*Reconciler)(nil)
+
+// Phases of a run, as Phase names them.
+const (
+	PhaseLoadFiles = "loading the files"
+	PhaseLock      = "taking the state's lock"
+	PhaseLoadState = "reading the state"
+	PhasePlan      = "reading the server and planning"
+	PhaseApply     = "applying"
+	PhaseVerify    = "verifying"
+)
+
+// readFiles runs read, a read of local files that takes no context,
+// until it returns or ctx ends. A read cannot be interrupted (the open of
+// a FIFO, a file on a hung network mount): when ctx ends first, the run
+// goes on without it (the read has no effect to undo) and the read is
+// remembered, so that later runs fail at once rather than pile up reads
+// that block, until it returns.
+func (r *Reconciler) readFiles(ctx context.Context, what string, read func()) error {
+	r.mu.Lock()
+	since, stuck := r.blocked[what]
+	r.mu.Unlock()
+	if stuck {
+		return fmt.Errorf("%s: the read that a run began at %s has not returned: a file blocks (a FIFO or a device, a hung network mount?)", what, since.Format(time.RFC3339))
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		read()
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	select {
+	case <-done:
+		return nil
+	default:
+	}
+	r.mu.Lock()
+	if r.blocked == nil {
+		r.blocked = map[string]time.Time{}
+	}
+	r.blocked[what] = time.Now()
+	r.mu.Unlock()
+	go func() {
+		<-done
+		r.mu.Lock()
+		delete(r.blocked, what)
+		r.mu.Unlock()
+	}()
+	return fmt.Errorf("%s: interrupted, the read has not returned (a file that blocks?): %w", what, context.Cause(ctx))
 }
 
 // NewReconciler checks the options and makes a Reconciler.
@@ -146,10 +236,13 @@ func NewReconciler(o ReconcilerOptions) (*Reconciler, error) {
 	if o.BatchSize <= 0 {
 		o.BatchSize = 500
 	}
-	if o.Logger == nil {
-		o.Logger = slog.New(discardHandler{})
+	if o.InterruptGrace < 0 {
+		return nil, fmt.Errorf("reconciler: negative interrupt grace %s", o.InterruptGrace)
 	}
-	return &Reconciler{o: o}, nil
+	o.Logger = safeLogger(o.Logger)
+	r := &Reconciler{o: o, loadFiles: spec.Load}
+	r.loadStateFile = r.loadState
+	return r, nil
 }
 
 // acquireLock takes the state's lock. A stale lock (its holder was a
@@ -176,6 +269,7 @@ func (r *Reconciler) acquireLock() (*reconcile.Lock, error) {
 // the state, read the server, plan, and in apply mode apply and verify.
 // A plan is never applied with its refusals lifted.
 func (r *Reconciler) Run(ctx context.Context) *Report {
+	defer r.setPhase("")
 	rep := &Report{Mode: r.o.Mode, Remaining: -1}
 	fail := func(res Result, err error) *Report {
 		rep.Result, rep.Err = res, err
@@ -185,11 +279,17 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 		return rep
 	}
 
-	desired, err := spec.Load(r.o.Paths)
-	if err != nil {
-		return fail(ResultFailed, fmt.Errorf("loading the files (nothing was changed): %w", err))
+	r.setPhase(PhaseLoadFiles)
+	var desired *spec.Desired
+	var loadErr error
+	if err := r.readFiles(ctx, PhaseLoadFiles, func() { desired, loadErr = r.loadFiles(r.o.Paths) }); err != nil {
+		return fail(ResultFailed, fmt.Errorf("%w (nothing was changed)", err))
+	}
+	if loadErr != nil {
+		return fail(ResultFailed, fmt.Errorf("loading the files (nothing was changed): %w", loadErr))
 	}
 	if r.o.Mode == ModeApply {
+		r.setPhase(PhaseLock)
 		lock, err := r.acquireLock()
 		if err != nil {
 			if errors.Is(err, reconcile.ErrLocked) {
@@ -203,11 +303,17 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 			}
 		}()
 	}
-	st, err := r.loadState()
-	if err != nil {
-		return fail(ResultFailed, err)
+	r.setPhase(PhaseLoadState)
+	var st *diff.State
+	var stErr error
+	if err := r.readFiles(ctx, PhaseLoadState, func() { st, stErr = r.loadStateFile() }); err != nil {
+		return fail(ResultFailed, fmt.Errorf("%w (nothing was changed)", err))
+	}
+	if stErr != nil {
+		return fail(ResultFailed, stErr)
 	}
 
+	r.setPhase(PhasePlan)
 	p, tokenUser, err := r.plan(ctx, desired, st)
 	if err != nil {
 		return fail(ResultFailed, fmt.Errorf("%w (nothing was changed)", err))
@@ -228,8 +334,10 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 
 	// As apply does: after failures that may pass, read the server again
 	// and apply what is still missing, within this run's plan.
+	r.setPhase(PhaseApply)
 	stateFile := reconcile.NewStateWriter(r.o.StatePath)
 	res, applyErr := reconcile.Converge(ctx, r.o.API, p, st, reconcile.ApplyOptions{
+		InterruptGrace: r.o.InterruptGrace,
 		BatchSize:      r.o.BatchSize,
 		ProtectedUsers: desired.Settings.ProtectedUsers,
 		TokenUser:      tokenUser,
@@ -265,6 +373,7 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 		return fail(ResultFailed, fmt.Errorf("%d change(s) failed; the state records what was applied", res.Failed()))
 	}
 	if r.o.Verify && ctx.Err() == nil {
+		r.setPhase(PhaseVerify)
 		again, _, err := r.plan(ctx, desired, st)
 		if err != nil {
 			return fail(ResultFailed, fmt.Errorf("verify: %w", err))

@@ -11,9 +11,11 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/diff/render"
+	"github.com/permsync/permsync/internal/textsafe"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/reconcile/planfile"
 )
@@ -23,8 +25,14 @@ func init() {
 		name:    "apply",
 		summary: "make the server match the files, or apply a saved plan exactly as reviewed",
 		run:     runApply,
+		// The calls in flight at an interruption get 30 s to finish
+		// (reconcile's InterruptGrace), then the state records them.
+		stopGrace: 45 * time.Second,
 	})
 }
+
+// nothingChanged is the note of an apply abandoned before its first write.
+const nothingChanged = "Nothing was changed."
 
 func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
@@ -88,6 +96,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		return exitError
 	}
 
+	env.setPhase("loading the files and the state", nothingChanged)
 	s, err := pf.open(ctx, env)
 	if err != nil {
 		printErr(env, "apply", err)
@@ -99,6 +108,8 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		return exitError
 	}
 
+	lockLeft := fmt.Sprintf("The lock %s is left: once sure that no apply runs, remove it with 'permsync apply --force-unlock'.", reconcile.LockPath(s.statePath))
+	env.setPhase("taking the state's lock", nothingChanged+" If it had been taken, "+strings.ToLower(lockLeft[:1])+lockLeft[1:])
 	unlock, err := s.lock(env, *forceUnlock)
 	if err != nil {
 		printErr(env, "apply", err)
@@ -106,6 +117,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	}
 	defer unlock()
 
+	env.setPhase("reading the server and planning", nothingChanged+" "+lockLeft)
 	color := env.isTerminal && !pf.noColor
 	p, err := s.plan(ctx, env, pf.allowMassDelete)
 	if err != nil {
@@ -119,7 +131,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		if !diff.Equal(saved.Plan, p) {
 			fmt.Fprintln(env.stderr, "permsync apply: stale plan: the server or the files changed since the plan was saved. Differences:")
 			for _, d := range diff.Diff(saved.Plan, p) {
-				fmt.Fprintf(env.stderr, "  %s\n", d)
+				fmt.Fprintf(env.stderr, "  %s\n", textsafe.Line(d))
 			}
 			fmt.Fprintln(env.stderr, "Nothing was changed. Run 'permsync plan' again and review the new plan.")
 			return exitError
@@ -142,7 +154,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	}
 	if len(p.Refusals)+len(newRefusals) > 0 {
 		for _, r := range newRefusals {
-			fmt.Fprintf(env.stderr, "permsync apply: refused now: %s\n", r)
+			fmt.Fprintf(env.stderr, "permsync apply: refused now: %s\n", textsafe.Text(r))
 		}
 		fmt.Fprintln(env.stderr, "permsync apply: the plan cannot be applied (see above); nothing was changed.")
 		return exitError
@@ -163,6 +175,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	// still missing, within the plan shown above.
 	stateFile := reconcile.NewStateWriter(s.statePath)
 	s.writing = true
+	env.setPhase("applying the changes", fmt.Sprintf("Changes may have been applied: the state at %s records those whose calls had returned. %s Then run 'permsync plan' to see what is left.", s.statePath, lockLeft))
 	res, applyErr := reconcile.Converge(ctx, s.api, p, s.state, reconcile.ApplyOptions{
 		BatchSize:       *batchSize,
 		ProtectedUsers:  s.desired.Settings.ProtectedUsers,
@@ -200,6 +213,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	if *verify && ctx.Err() == nil {
 		fmt.Fprintln(env.stdout)
 		fmt.Fprintln(env.stdout, "Verifying: planning again against the server...")
+		env.setPhase("verifying", "The changes were applied and recorded. "+lockLeft)
 		again, err := s.plan(ctx, env, pf.allowMassDelete)
 		if err != nil {
 			printErr(env, "apply", fmt.Errorf("verify: %w", err))
@@ -266,15 +280,17 @@ func confirm(ctx context.Context, in io.Reader, out io.Writer) bool {
 }
 
 // printReport prints what was applied, what failed (with the server's
-// answer) and what was skipped.
+// answer) and what was skipped. Keys, errors and reasons may hold the
+// server's text: each is escaped onto its line, so that none can forge a
+// line of the report (a fake "Apply complete: 0 failed").
 func printReport(w io.Writer, r *reconcile.Result) {
 	fmt.Fprintln(w)
 	for _, cr := range r.Changes {
 		switch cr.Status {
 		case reconcile.StatusFailed:
-			fmt.Fprintf(w, "  failed   %s %s %s: %v\n", cr.Change.Action, cr.Change.Kind, cr.Change.Key, cr.Err)
+			fmt.Fprintf(w, "  failed   %s %s %s: %s\n", cr.Change.Action, cr.Change.Kind, textsafe.Line(cr.Change.Key), textsafe.Line(errText(cr.Err)))
 		case reconcile.StatusSkipped:
-			fmt.Fprintf(w, "  skipped  %s %s %s: %s\n", cr.Change.Action, cr.Change.Kind, cr.Change.Key, cr.Reason)
+			fmt.Fprintf(w, "  skipped  %s %s %s: %s\n", cr.Change.Action, cr.Change.Kind, textsafe.Line(cr.Change.Key), textsafe.Line(cr.Reason))
 		}
 	}
 	endpoints := make([]string, 0, len(r.Calls))
@@ -292,4 +308,12 @@ func printReport(w io.Writer, r *reconcile.Result) {
 	if r.Interrupted {
 		fmt.Fprintln(w, "Interrupted: the calls in flight were finished and recorded; the rest was not started.")
 	}
+}
+
+// errText is err's message, "<nil>" for none, as %v prints it.
+func errText(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return err.Error()
 }

@@ -90,6 +90,7 @@ func runExport(ctx context.Context, env *cmdEnv, args []string) int {
 	opts.Progress = func(p reconcile.ReadProgress) {
 		progress.show("Reading the server: %d objects, %d calls, %s ", p.Objects, p.Calls, p.Elapsed.Round(100*time.Millisecond))
 	}
+	env.setPhase("reading the server", "")
 	live, err := export.Read(ctx, api, projects, opts)
 	progress.clear()
 	if err != nil {
@@ -97,6 +98,7 @@ func runExport(ctx context.Context, env *cmdEnv, args []string) int {
 		return exitError
 	}
 
+	env.setPhase("writing the files", fmt.Sprintf("The files in %s may be incomplete; the state was not written.", *out))
 	res, err := export.Write(live, *out, export.Options{
 		Split:  sp,
 		Header: "Exported by 'permsync export' from " + server + ".",

@@ -9,7 +9,9 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"sync"
 	"syscall"
+	"time"
 )
 
 // version, commit and date are set at build time:
@@ -37,7 +39,16 @@ type command struct {
 	name    string
 	summary string
 	run     func(ctx context.Context, env *cmdEnv, args []string) int
+	// stopGrace is how long the command may take to return once
+	// interrupted (SIGINT, SIGTERM) before the process exits without it;
+	// 0 means defaultStopGrace. A command may change it (env.setStopGrace).
+	stopGrace time.Duration
 }
+
+// defaultStopGrace bounds the wait for a command that does not return
+// once interrupted: a read that cannot be cancelled (a file that is a
+// FIFO, a hung mount) must not keep the process alive.
+const defaultStopGrace = 10 * time.Second
 
 // cmdEnv is what a subcommand may touch of the process: its streams and
 // environment, so tests can run commands in-process.
@@ -49,6 +60,44 @@ type cmdEnv struct {
 	// isTerminal reports whether stdout is a terminal (colours, progress,
 	// prompts).
 	isTerminal bool
+	// after is the clock of the stop grace (nil: time.After); tests
+	// replace it.
+	after func(time.Duration) <-chan time.Time
+
+	// stop is what the command is doing, for the message of a command
+	// abandoned after an interruption.
+	stop stopInfo
+}
+
+// stopInfo is what the running command is doing, what its abandonment
+// would leave behind, and how long it may take to stop.
+type stopInfo struct {
+	mu    sync.Mutex
+	phase string
+	note  string
+	grace time.Duration
+}
+
+// setPhase records what the command is doing (phase), and what exiting
+// without it then means (note: "Nothing was changed.").
+func (e *cmdEnv) setPhase(phase, note string) {
+	e.stop.mu.Lock()
+	defer e.stop.mu.Unlock()
+	e.stop.phase, e.stop.note = phase, note
+}
+
+// setStopGrace changes how long the command may take to return once
+// interrupted.
+func (e *cmdEnv) setStopGrace(d time.Duration) {
+	e.stop.mu.Lock()
+	defer e.stop.mu.Unlock()
+	e.stop.grace = d
+}
+
+func (e *cmdEnv) stopState() (phase, note string, grace time.Duration) {
+	e.stop.mu.Lock()
+	defer e.stop.mu.Unlock()
+	return e.stop.phase, e.stop.note, e.stop.grace
 }
 
 var commands = map[string]command{}
@@ -98,7 +147,47 @@ func runMain(ctx context.Context, env *cmdEnv, args []string) int {
 		usage(env.stderr)
 		return exitError
 	}
-	return c.run(ctx, env, args[1:])
+	return runCommand(ctx, env, c, args[1:])
+}
+
+// runCommand runs c. Once ctx is cancelled (the first SIGINT or SIGTERM)
+// the command has its stop grace to return: apply finishes the calls in
+// flight and records them. A command still going after that is blocked
+// where cancelling cannot reach (a read of a FIFO, a hung mount): the
+// process exits non-zero without it, saying what it was doing.
+func runCommand(ctx context.Context, env *cmdEnv, c command, args []string) int {
+	grace := c.stopGrace
+	if grace <= 0 {
+		grace = defaultStopGrace
+	}
+	env.setStopGrace(grace)
+	code := make(chan int, 1)
+	go func() { code <- c.run(ctx, env, args) }()
+	select {
+	case n := <-code:
+		return n
+	case <-ctx.Done():
+	}
+	_, _, grace = env.stopState() // the command may have changed it
+	after := env.after
+	if after == nil {
+		after = time.After
+	}
+	select {
+	case n := <-code:
+		return n
+	case <-after(grace):
+	}
+	phase, note, _ := env.stopState()
+	msg := fmt.Sprintf("permsync %s: interrupted, and it did not stop within %s: exiting without it", c.name, grace)
+	if phase != "" {
+		msg += " (it was " + phase + ")"
+	}
+	fmt.Fprintln(env.stderr, msg+".")
+	if note != "" {
+		fmt.Fprintln(env.stderr, note)
+	}
+	return exitError
 }
 
 func usage(w io.Writer) {

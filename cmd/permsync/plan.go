@@ -14,6 +14,7 @@ import (
 
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/diff/render"
+	"github.com/permsync/permsync/internal/textsafe"
 	"github.com/permsync/permsync/reconcile/planfile"
 	"github.com/permsync/permsync/spec"
 )
@@ -52,17 +53,20 @@ func runPlan(ctx context.Context, env *cmdEnv, args []string) int {
 		return exitError
 	}
 
+	env.setPhase("loading the files and the state", "")
 	s, err := pf.open(ctx, env)
 	if err != nil {
 		printErr(env, "plan", err)
 		return exitError
 	}
 	defer s.close()
+	env.setPhase("reading the server and planning", "")
 	p, err := s.plan(ctx, env, pf.allowMassDelete)
 	if err != nil {
 		printErr(env, "plan", err)
 		return exitError
 	}
+	env.setPhase("writing the plan", "")
 	if err := writePlan(env.stdout, p, *format, env.isTerminal && !pf.noColor); err != nil {
 		printErr(env, "plan", err)
 		return exitError
@@ -185,14 +189,17 @@ func printErr(env *cmdEnv, cmd string, err error) {
 		printProblems(env.stderr, spec.Problems(err))
 		return
 	}
-	msg := strings.TrimRight(err.Error(), "\n")
+	// An error may quote the server (its message, a name it holds):
+	// escaped, so that it cannot rewrite the terminal or start a CI
+	// workflow command; permsync's own line breaks are kept.
+	msg := textsafe.Text(strings.TrimRight(err.Error(), "\n"))
 	fmt.Fprintf(env.stderr, "permsync %s: %s\n", cmd, msg)
 }
 
 // printProblems prints the problems found in the files and their count.
 func printProblems(w io.Writer, probs []*spec.Problem) {
 	for _, p := range probs {
-		fmt.Fprintln(w, p.Error())
+		fmt.Fprintln(w, textsafe.Text(p.Error()))
 	}
 	if len(probs) == 1 {
 		fmt.Fprintln(w, "1 problem.")

@@ -14,6 +14,7 @@ import (
 	// /usr/share/zoneinfo.
 	_ "time/tzdata"
 
+	"github.com/permsync/permsync/internal/textsafe"
 	"github.com/permsync/permsync/service"
 )
 
@@ -35,7 +36,17 @@ type runFlags struct {
 	logFormat string
 	batchSize int
 	verify    bool
+	// runTimeout is a run's deadline; shutdownGrace how long a cancelled
+	// run may take to finish its calls and record them.
+	runTimeout    time.Duration
+	shutdownGrace time.Duration
 }
+
+// Defaults of --run-timeout and --shutdown-grace.
+const (
+	defaultRunTimeout    = 30 * time.Minute
+	defaultShutdownGrace = service.DefaultStopGrace
+)
 
 func runRun(ctx context.Context, env *cmdEnv, args []string) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
@@ -57,10 +68,12 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) int {
 	fs.StringVar(&rf.logFormat, "log-format", "text", "log format: text or json")
 	fs.IntVar(&rf.batchSize, "batch-size", 500, "users per user/batchImport call")
 	fs.BoolVar(&rf.verify, "verify", true, "plan again after an apply and fail the run if the server still differs")
+	fs.DurationVar(&rf.runTimeout, "run-timeout", defaultRunTimeout, "deadline of a run: past it the run is cancelled (result timed_out), and /readyz fails until it returns (0: none)")
+	fs.DurationVar(&rf.shutdownGrace, "shutdown-grace", defaultShutdownGrace, "how long a cancelled run (SIGTERM, --run-timeout) may take to finish its calls in flight and record them; then SIGTERM exits non-zero without it, and a run past its deadline makes /healthz fail")
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, `Usage: permsync run -f PATH... --schedule "*/15 * * * *" [--mode apply|plan] [--listen :9090] [flags]`)
 		fmt.Fprintln(env.stderr)
-		fmt.Fprintln(env.stderr, "Reconciles on a schedule until SIGTERM or SIGINT, which let the run in flight finish its calls and record its state. See docs/run.md.")
+		fmt.Fprintln(env.stderr, "Reconciles on a schedule until SIGTERM or SIGINT, which let the run in flight finish its calls and record its state (within --shutdown-grace). See docs/run.md.")
 		fs.PrintDefaults()
 	}
 	posArgs, err := parseInterspersed(fs, args)
@@ -72,6 +85,11 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) int {
 		return exitError
 	}
 
+	if rf.shutdownGrace > 0 {
+		// The scheduler ends a run that does not stop within the grace;
+		// this is the bound of the process beyond it.
+		env.setStopGrace(rf.shutdownGrace + 15*time.Second)
+	}
 	logger, err := newLogger(env.stderr, rf.logFormat)
 	if err != nil {
 		printErr(env, "run", err)
@@ -84,13 +102,15 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) int {
 	return exitOK
 }
 
-// newLogger makes the service's logger.
+// newLogger makes the service's logger. Its records quote the server
+// (errors, names): textsafe escapes their control characters and breaks
+// CI workflow commands, in both formats.
 func newLogger(w io.Writer, format string) (*slog.Logger, error) {
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, nil)), nil
+		return slog.New(textsafe.NewHandler(slog.NewTextHandler(w, nil))), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, nil)), nil
+		return slog.New(textsafe.NewHandler(slog.NewJSONHandler(w, nil))), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
@@ -114,6 +134,12 @@ func runService(ctx context.Context, env *cmdEnv, pf *planFlags, rf *runFlags, l
 	}
 	if rf.jitter < 0 {
 		return fmt.Errorf("--jitter must not be negative, got %s", rf.jitter)
+	}
+	if rf.runTimeout < 0 {
+		return fmt.Errorf("--run-timeout must not be negative, got %s", rf.runTimeout)
+	}
+	if rf.shutdownGrace <= 0 {
+		return fmt.Errorf("--shutdown-grace must be positive, got %s", rf.shutdownGrace)
 	}
 	if _, err := service.ParseSchedule(rf.schedule); err != nil {
 		return fmt.Errorf("--schedule: %w", err)
@@ -142,18 +168,23 @@ func runService(ctx context.Context, env *cmdEnv, pf *planFlags, rf *runFlags, l
 		BatchSize:   rf.batchSize,
 		Verify:      rf.verify,
 		Logger:      logger,
+		// The calls in flight get three quarters of the grace; the rest
+		// is for recording them and releasing the lock.
+		InterruptGrace: rf.shutdownGrace * 3 / 4,
 	})
 	if err != nil {
 		return err
 	}
 	sched, err := service.New(service.Options{
-		Schedule: rf.schedule,
-		Location: loc,
-		Jitter:   rf.jitter,
-		Job:      rec,
-		Mode:     mode,
-		Metrics:  metrics,
-		Logger:   logger,
+		Schedule:   rf.schedule,
+		Location:   loc,
+		Jitter:     rf.jitter,
+		Job:        rec,
+		Mode:       mode,
+		Metrics:    metrics,
+		Logger:     logger,
+		RunTimeout: rf.runTimeout,
+		StopGrace:  rf.shutdownGrace,
 	})
 	if err != nil {
 		return err
@@ -180,9 +211,11 @@ func runService(ctx context.Context, env *cmdEnv, pf *planFlags, rf *runFlags, l
 		}()
 	}
 
-	logger.Info("permsync run starting", "version", version, "server", s.serverURL, "state", s.statePath, "mode", string(mode), "timezone", loc.String(), "jitter", rf.jitter.String())
+	logger.Info("permsync run starting", "version", version, "server", s.serverURL, "state", s.statePath, "mode", string(mode), "timezone", loc.String(), "jitter", rf.jitter.String(),
+		"run_timeout", rf.runTimeout.String(), "shutdown_grace", rf.shutdownGrace.String())
+	env.setPhase("stopping the service", "")
 	if err := sched.Run(ctx); err != nil {
-		return err
+		return fmt.Errorf("stopping: %w", err)
 	}
 	logger.Info("permsync run stopped")
 	return nil

@@ -183,6 +183,8 @@ func TestRunFlagErrors(t *testing.T) {
 		{"no files", []string{"--schedule", "@hourly", "--simulator", "../../examples/quickstart/server-before.yaml"}, "no files"},
 		{"mass delete", append([]string{"--schedule", "@hourly", "--allow-mass-delete"}, files...), "allow-mass-delete"},
 		{"arguments", append([]string{"--schedule", "@hourly", "extra"}, files...), "unexpected arguments"},
+		{"negative run timeout", append([]string{"--schedule", "@hourly", "--run-timeout", "-1m"}, files...), "--run-timeout"},
+		{"no shutdown grace", append([]string{"--schedule", "@hourly", "--shutdown-grace", "0s"}, files...), "--shutdown-grace"},
 	} {
 		code, _, stderr := runCmd(t, nil, append([]string{"run"}, c.args...)...)
 		if code != exitError || !strings.Contains(stderr, c.want) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/permsync/permsync/apiclient"
+	"github.com/permsync/permsync/internal/textsafe"
 )
 
 // serverFlags are the flags of every subcommand that talks to a server.
@@ -85,7 +86,8 @@ func (f *serverFlags) newClient(_ context.Context, env *cmdEnv) (*apiclient.Clie
 		InsecureSkipTLSVerify: f.insecure,
 		UserAgent:             "permsync/" + version,
 		Logf: func(format string, args ...any) {
-			fmt.Fprintf(env.stderr, "permsync: %s\n", fmt.Sprintf(format, args...))
+			// Retry notices quote the server's errors.
+			fmt.Fprintf(env.stderr, "permsync: %s\n", textsafe.Line(fmt.Sprintf(format, args...)))
 		},
 		Observe: f.observe,
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/permsync/permsync/spec"
 )
@@ -13,6 +14,9 @@ func init() {
 		name:    "validate",
 		summary: "check the desired-state files, without touching the server",
 		run:     runValidate,
+		// Nothing to finish: an interrupted validate that has not
+		// returned is blocked in a read.
+		stopGrace: 2 * time.Second,
 	})
 }
 
@@ -42,6 +46,7 @@ func runValidate(_ context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "permsync validate: give at least one file or directory with -f")
 		return exitError
 	}
+	env.setPhase("reading the files", "")
 	d, err := spec.Load(files)
 	if err != nil {
 		printProblems(env.stderr, spec.Problems(err))

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/internal/textsafe"
 )
 
 // JSONFormatVersion is the version of the JSON plan schema described in
@@ -100,7 +101,9 @@ func JSON(w io.Writer, p *diff.Plan, _ JSONOptions) error {
 	if err := e.Encode(out); err != nil {
 		return fmt.Errorf("render: encode JSON plan: %w", err)
 	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
+	// The strings are the same once decoded; printed, they hold no
+	// bidirectional override or C1 control, and no workflow command.
+	if _, err := w.Write(textsafe.JSON(buf.Bytes())); err != nil {
 		return fmt.Errorf("render: write JSON plan: %w", err)
 	}
 	return nil

@@ -3,14 +3,13 @@ package render
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/internal/textsafe"
 )
 
 // DefaultMaxValueLen is how many terminal columns of a value are shown
@@ -452,11 +451,13 @@ func bareSafe(s string) bool {
 // quote quotes a string for display, escaping what a terminal would
 // interpret, and cuts it to maxLen columns, saying how long it was.
 func quote(s string, maxLen int) string {
+	// strconv.Quote escapes the control characters; textsafe breaks
+	// the workflow commands it leaves (a "##vso[" in a value).
 	head, cut := cutColumns(s, maxLen)
 	if !cut {
-		return strconv.Quote(s)
+		return textsafe.Line(strconv.Quote(s))
 	}
-	q := strconv.Quote(head)
+	q := textsafe.Line(strconv.Quote(head))
 	return q[:len(q)-1] + `…" (` + strconv.Itoa(utf8.RuneCountInString(s)) + " characters)"
 }
 
@@ -515,27 +516,11 @@ func runeColumns(r rune) int {
 	return 1
 }
 
-// cleanLine makes text safe to show on one line of a terminal or in a
-// code block: control characters (line breaks included) and bidirectional
-// overrides are shown escaped.
-func cleanLine(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case unicode.IsControl(r) || isBidi(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// cleanLine makes text safe to show on one line of a terminal, a CI log
+// or a code block: control characters (line breaks included) and
+// bidirectional overrides are shown escaped, and CI workflow commands are
+// broken (see textsafe).
+func cleanLine(s string) string { return textsafe.Line(s) }
 
 // cleanLines is cleanLine for text that may span several lines: it
 // returns the lines, each cleaned.
@@ -545,8 +530,4 @@ func cleanLines(s string) []string {
 		parts[i] = cleanLine(strings.TrimRight(p, "\r"))
 	}
 	return parts
-}
-
-func isBidi(r rune) bool {
-	return (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x200E || r == 0x200F || r == 0x061C
 }
