@@ -118,7 +118,9 @@ type ReconcilerOptions struct {
 	// TokenUser is the uniqueId (or email) of the user behind the token,
 	// never removed or unbound.
 	TokenUser string
-	Mode      Mode
+	// Read bounds every read of the server (its TokenUser is ignored).
+	Read reconcile.ReadOptions
+	Mode Mode
 	// BatchSize is the most users per user/batchImport call (default 500).
 	BatchSize int
 	// Verify plans again after an apply that changed something.
@@ -410,7 +412,9 @@ func (r *Reconciler) plan(ctx context.Context, desired *spec.Desired, st *diff.S
 	for _, p := range desired.Projects {
 		refs = append(refs, reconcile.ProjectRef{Name: p.Name, ID: p.ID})
 	}
-	live, err := reconcile.ReadLive(ctx, r.o.API, refs, reconcile.ReadOptions{TokenUser: r.o.TokenUser})
+	opts := r.o.Read
+	opts.TokenUser = r.o.TokenUser
+	live, err := reconcile.ReadLive(ctx, r.o.API, refs, opts)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, "", fmt.Errorf("interrupted while reading the server: %w", context.Cause(ctx))

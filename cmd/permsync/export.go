@@ -85,7 +85,7 @@ func runExport(ctx context.Context, env *cmdEnv, args []string) int {
 	}
 	defer closeAPI()
 
-	opts := reconcile.ReadOptions{}
+	opts := sf.readOptions("")
 	progress := newProgressLine(env)
 	opts.Progress = func(p reconcile.ReadProgress) {
 		progress.show("Reading the server: %d objects, %d calls, %s ", p.Objects, p.Calls, p.Elapsed.Round(100*time.Millisecond))

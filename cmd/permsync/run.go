@@ -164,6 +164,7 @@ func runService(ctx context.Context, env *cmdEnv, pf *planFlags, rf *runFlags, l
 		ServerURL:   s.serverURL,
 		CheckServer: s.sim == nil,
 		TokenUser:   s.tokenUser,
+		Read:        s.read,
 		Mode:        mode,
 		BatchSize:   rf.batchSize,
 		Verify:      rf.verify,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/internal/textsafe"
+	"github.com/permsync/permsync/reconcile"
 )
 
 // serverFlags are the flags of every subcommand that talks to a server.
@@ -23,6 +24,12 @@ type serverFlags struct {
 	rps         float64
 	concurrency int
 	timeout     time.Duration
+	retryBudget time.Duration
+
+	// Bounds of a read of the server (reconcile.ReadOptions).
+	maxListObjects int
+	maxReadObjects int64
+	maxReadTime    time.Duration
 
 	// observe, when set, is told of every HTTP attempt (metrics of
 	// 'permsync run'); logf, when set, replaces the warnings on stderr.
@@ -39,6 +46,10 @@ func addServerFlags(fs *flag.FlagSet) *serverFlags {
 	fs.Float64Var(&f.rps, "rps", apiclient.DefaultRPS, "maximum API requests per second (0 or negative: unlimited)")
 	fs.IntVar(&f.concurrency, "concurrency", apiclient.DefaultConcurrency, "maximum API requests in flight")
 	fs.DurationVar(&f.timeout, "timeout", apiclient.DefaultTimeout, "timeout of each API request")
+	fs.DurationVar(&f.retryBudget, "retry-budget", 30*time.Second, "how long a failed API request may be retried, from its first failure (a Retry-After beyond it fails at once)")
+	fs.IntVar(&f.maxListObjects, "max-list-objects", reconcile.DefaultMaxListObjects, "most objects one paged listing of the server may hold (the domain's users, one project's members) before the read stops")
+	fs.Int64Var(&f.maxReadObjects, "max-read-objects", reconcile.DefaultMaxReadObjects, "most objects a whole read of the server may hold before it stops")
+	fs.DurationVar(&f.maxReadTime, "max-read-time", reconcile.DefaultMaxReadTime, "longest a whole read of the server may take before it stops")
 	return f
 }
 
@@ -77,12 +88,16 @@ func (f *serverFlags) newClient(_ context.Context, env *cmdEnv) (*apiclient.Clie
 	if f.timeout <= 0 {
 		return nil, fmt.Errorf("--timeout must be positive, got %s", f.timeout)
 	}
+	if f.retryBudget <= 0 {
+		return nil, fmt.Errorf("--retry-budget must be positive, got %s", f.retryBudget)
+	}
 	cfg := apiclient.Config{
 		Server:                server,
 		Credentials:           creds,
 		Timeout:               f.timeout,
 		RPS:                   f.rps,
 		Concurrency:           f.concurrency,
+		Retry:                 apiclient.RetryPolicy{MaxElapsed: f.retryBudget},
 		InsecureSkipTLSVerify: f.insecure,
 		UserAgent:             "permsync/" + version,
 		Logf: func(format string, args ...any) {
@@ -105,4 +120,15 @@ func (f *serverFlags) newClient(_ context.Context, env *cmdEnv) (*apiclient.Clie
 		return nil, fmt.Errorf("setting up the client of %s: %w", server, err)
 	}
 	return c, nil
+}
+
+// readOptions are the bounds of a read of the server the flags set.
+// Non-positive values fall back to reconcile's defaults.
+func (f *serverFlags) readOptions(tokenUser string) reconcile.ReadOptions {
+	return reconcile.ReadOptions{
+		TokenUser:      tokenUser,
+		MaxListObjects: f.maxListObjects,
+		MaxReadObjects: f.maxReadObjects,
+		MaxReadTime:    f.maxReadTime,
+	}
 }

@@ -105,3 +105,24 @@ func TestNewClientDoesNotShowURLCredentials(t *testing.T) {
 		}
 	}
 }
+
+// TestReadLimitFlags: the bounds of a read reach it from the flags, and a
+// read that passes one stops with a message naming the flag; nothing is
+// planned.
+func TestReadLimitFlags(t *testing.T) {
+	code, stdout, stderr := runCmd(t, nil, append([]string{"plan"}, quickstartArgs(t, "--max-list-objects", "2")...)...)
+	if code != exitError {
+		t.Fatalf("plan with --max-list-objects 2 exited %d, want %d\n%s%s", code, exitError, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "--max-list-objects") || strings.Contains(stdout, "Plan:") {
+		t.Errorf("want a read stopped at the limit, naming the flag, and no plan; stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	}
+	code, stdout, stderr = runCmd(t, nil, append([]string{"plan"}, quickstartArgs(t, "--max-read-objects", "3")...)...)
+	if code != exitError || !strings.Contains(stderr, "--max-read-objects") {
+		t.Errorf("plan with --max-read-objects 3 exited %d, want %d naming the flag\n%s%s", code, exitError, stdout, stderr)
+	}
+	code, _, stderr = runCmd(t, nil, append([]string{"plan"}, quickstartArgs(t, "--max-list-objects", "100000")...)...)
+	if code != exitOK {
+		t.Errorf("plan within the limit exited %d\n%s", code, stderr)
+	}
+}

@@ -59,6 +59,8 @@ type session struct {
 	// tempDir is the state directory made for a simulator run, removed
 	// with the session.
 	tempDir string
+	// read bounds every read of the server (--max-read-time, ...).
+	read reconcile.ReadOptions
 }
 
 func (s *session) close() {
@@ -100,7 +102,7 @@ func (f *planFlags) connect(ctx context.Context, env *cmdEnv) (*session, error) 
 	if len(f.files) == 0 {
 		return nil, errors.New("no files given: use -f PATH (a YAML file or a directory), repeatable")
 	}
-	s := &session{}
+	s := &session{read: f.server.readOptions("")}
 
 	s.tokenUser = f.tokenUser
 	if s.tokenUser == "" {
@@ -210,7 +212,8 @@ func projectRefs(d *spec.Desired) []reconcile.ProjectRef {
 
 // readLive reads the live state, with a progress line on a terminal.
 func (s *session) readLive(ctx context.Context, env *cmdEnv) (*diff.Live, error) {
-	opts := reconcile.ReadOptions{TokenUser: s.tokenUser}
+	opts := s.read
+	opts.TokenUser = s.tokenUser
 	stopProgress := func() {}
 	if env.isTerminal {
 		var mu sync.Mutex
