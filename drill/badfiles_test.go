@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/permsync/permsync/apiclient/youdatatest"
 	"github.com/permsync/permsync/spec"
@@ -32,6 +34,22 @@ func laughs() string {
 	return b.String()
 }
 
+// aliasedValues is a 64 KiB value aliased 520 times: 33 MiB of customInfo
+// once the aliases are expanded, in a 70 KB file.
+func aliasedValues() string {
+	var b strings.Builder
+	b.WriteString("version: 1\nusers:\n  - uniqueId: a\n    customInfo:\n      big: &s \"" + strings.Repeat("x", 64<<10) + "\"\n")
+	for i := 0; i < 520; i++ {
+		fmt.Fprintf(&b, "      k%d: *s\n", i)
+	}
+	return b.String()
+}
+
+// flowItems is a list of more flow items than a file may hold nodes.
+func flowItems() string {
+	return okHead + "users: [" + strings.Repeat("a,", spec.MaxFileNodes/2) + "a]\n"
+}
+
 var badFiles = []badFile{
 	{"tab indentation", okHead + "users:\n\t- uniqueId: a\n", "tab", 3},
 	{"tab after key", okHead + "users:\n  - uniqueId:\ta\n    nick: b\n\t\n", "tab", 3},
@@ -44,13 +62,13 @@ var badFiles = []badFile{
 	{"billion laughs", laughs(), "too large", 0},
 	{"alias cycle", okHead + "users:\n  - &a {uniqueId: a, customInfo: *a}\n", "contains it", 3},
 	{"alias as key", okHead + "users:\n  - {uniqueId: &k a}\n  - {uniqueId: b, *k : c}\n", "an alias cannot be a key", 4},
-	{"unknown alias", okHead + "users: *nope\n", "unknown anchor", 0},
+	{"unknown alias", okHead + "users: *nope\n", "unknown anchor", 2},
 	{"merge key", okHead + "users:\n  - {<<: {nick: n}, uniqueId: a}\n", "merge keys", 3},
 	{"BOM then content", "\ufeff" + okHead + "users:\n  - uniqueId: a\n    nick: [\n", "did not find expected node content", 4},
 	{"UTF-16 file", "\xff\xfev\x00e\x00r\x00", "UTF-16", 1},
 	{"non-UTF-8 bytes", okHead + "users:\n  - uniqueId: \xff\xfe\n", "not UTF-8", 3},
 	{"Latin-1 nick", okHead + "users:\n  - uniqueId: a\n    nick: Jos\xe9\n", "not UTF-8", 4},
-	{"NUL byte", okHead + "users:\n  - uniqueId: a\x00\n", "control characters", 0},
+	{"NUL byte", okHead + "users:\n  - uniqueId: a\x00\n", "control characters", 3},
 	{"missing version", "users: []\n", "version", 1},
 	{"version as text", "version: one\nusers: []\n", "version", 1},
 	{"version 2", "version: 2\n", "version", 1},
@@ -76,6 +94,16 @@ var badFiles = []badFile{
 	{"token in the file", okHead + "token: abc\n", "token", 2},
 	{"password in customInfo", okHead + "users:\n  - uniqueId: a\n    customInfo: {password: x}\n", "password", 4},
 	{"department parent missing", okHead + "orgs:\n  departments:\n    - {code: A, name: A, parent: B}\n", "B", 4},
+	{"null list item", okHead + "users: [~, {uniqueId: a}]\n", "empty list item", 2},
+	{"null block list item", okHead + "projects:\n  - name: P\n    roles:\n      - name: R\n        users:\n          -\n", "empty list item", 7},
+	{"line feed in a uniqueId", okHead + "users:\n  - uniqueId: \"eve@corp.com\\n  + user admin@corp.com\"\n", "U+000A (line feed)", 3},
+	{"escape in a nick", okHead + "users:\n  - {uniqueId: a, nick: \"A\\e[2J\"}\n", "U+001B (escape)", 3},
+	{"zero-width space in a group", okHead + "projects:\n  - name: P\n    groups:\n      - name: \"Fin\\u200bance\"\n", "U+200B (zero-width space)", 5},
+	{"right-to-left override in a role's user", okHead + "projects:\n  - name: P\n    roles:\n      - {name: R, users: [\"moc.proc@\\u202eeve\"]}\n", "U+202E", 5},
+	{"Cyrillic letter in a uniqueId", okHead + "users:\n  - uniqueId: eve@corp.com\n  - uniqueId: \u0435ve@corp.com\n", "looks the same as \"eve@corp.com\"", 4},
+	{"fullwidth letter in a group", okHead + "projects:\n  - name: P\n    groups:\n      - name: ops\n      - name: \uff4fps\n", "fullwidth", 6},
+	{"aliases past the decoded-size budget", aliasedValues(), "once its aliases are expanded", 0},
+	{"more flow items than a file may hold", flowItems(), "counted before parsing", 2},
 	{"only comments", "# nothing here\n", "empty", 0},
 	{"empty file", "", "empty", 0},
 }
@@ -184,4 +212,95 @@ func TestDrill6HugeFile(t *testing.T) {
 		t.Errorf("%d server calls", n)
 	}
 	t.Logf("100 MB file: %v", err)
+}
+
+// TestDrill6NonRegularFiles: a *.yaml that is a named pipe, or a symlink
+// to one or to /dev/stdin (a pipe nobody writes to), is refused by
+// validate and by plan with an error naming it; neither waits for a
+// writer, and plan makes no server call.
+func TestDrill6NonRegularFiles(t *testing.T) {
+	needBinary(t)
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	writeFile(t, good, okHead+"users: [{uniqueId: a}]\n")
+	fifo := filepath.Join(dir, "pipe.yaml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	toFifo := filepath.Join(dir, "to-pipe.yaml")
+	toStdin := filepath.Join(dir, "stdin.yaml")
+	for link, target := range map[string]string{toFifo: fifo, toStdin: "/dev/stdin"} {
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sim := youdatatest.New(youdatatest.Options{Token: "drill-token"})
+	defer sim.Close()
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"validate a pipe", []string{"validate", "-f", good, "-f", fifo}, fifo + ": cannot read: the path is a named pipe"},
+		{"validate a symlink to a pipe", []string{"validate", "-f", toFifo}, toFifo + ": cannot read: the path (a symlink to " + fifo + ") is a named pipe"},
+		{"validate a symlink to stdin", []string{"validate", "-f", toStdin}, toStdin + ": cannot read: the path (a symlink to /dev/stdin) is a named pipe"},
+		{"validate a directory holding a pipe", []string{"validate", "-f", dir}, fifo + ": cannot read"},
+		{"plan a symlink to stdin", []string{"plan", "-f", toStdin, "--server", sim.URL(), "--state", filepath.Join(dir, "state.json")}, "(a symlink to /dev/stdin) is a named pipe"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Standard input is a pipe with a writer that never writes:
+			// reading /dev/stdin would wait for ever.
+			pr, pw, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pw.Close()
+			defer pr.Close()
+			cmd := binCmd([]string{"PERMSYNC_TOKEN=drill-token"}, tc.args...)
+			cmd.Stdin = pr
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err = <-done:
+			case <-time.After(60 * time.Second):
+				cmd.Process.Kill()
+				<-done
+				t.Fatalf("permsync %s still runs after 60 s: it waits on the pipe", strings.Join(tc.args, " "))
+			}
+			if cmd.ProcessState.ExitCode() != 1 || !strings.Contains(stderr.String(), tc.want) || !strings.Contains(stderr.String(), "not a regular file") {
+				t.Errorf("exit %d (%v), stderr:\n%s\nwant exit 1 and %q", cmd.ProcessState.ExitCode(), err, stderr.String(), tc.want)
+			}
+		})
+	}
+	if n := sim.TotalCalls(); n != 0 {
+		t.Errorf("%d server calls", n)
+	}
+}
+
+// TestDrill6NodeBudgetAcrossFiles: three files, each within the node
+// budget of a file and over that of a load together, are refused by plan
+// before any is parsed, naming the file that passes the budget; no call
+// reaches the server.
+func TestDrill6NodeBudgetAcrossFiles(t *testing.T) {
+	needBinary(t)
+	dir := t.TempDir()
+	data := okHead + "users: [" + strings.Repeat("a,", spec.MaxFileNodes*3/8) + "a]\n"
+	for i := 0; i < 3; i++ {
+		writeFile(t, filepath.Join(dir, fmt.Sprintf("f%d.yaml", i)), data)
+	}
+	sim := youdatatest.New(youdatatest.Options{Token: "drill-token"})
+	defer sim.Close()
+	r := runBin(t, []string{"PERMSYNC_TOKEN=drill-token"}, "plan", "-f", dir, "--server", sim.URL(), "--state", filepath.Join(t.TempDir(), "state.json"))
+	want := filepath.Join(dir, "f2.yaml") + ":2: files too large together"
+	if r.code != 1 || !strings.Contains(r.stderr, want) || strings.Count(r.stderr, "\n") != 2 {
+		t.Errorf("plan of three files: %s\nwant exit 1 and one problem %q", r, want)
+	}
+	if n := sim.TotalCalls(); n != 0 {
+		t.Errorf("%d server calls", n)
+	}
 }

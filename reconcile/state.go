@@ -32,6 +32,9 @@ func LoadState(path string) (st *diff.State, exists bool, err error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("read state: %w", err)
 	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, false, emptyStateError(path, len(b))
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	st = &diff.State{}
@@ -45,6 +48,25 @@ func LoadState(path string) (st *diff.State, exists bool, err error) {
 		st.Objects = map[string]*diff.ObjectState{}
 	}
 	return st, true, nil
+}
+
+// errEmptyState is what LoadState's error wraps when the state file holds
+// nothing.
+var errEmptyState = errors.New("the state file is empty")
+
+// emptyStateError explains a state file that holds nothing. permsync never
+// writes one (it writes a new file and renames it into place), so
+// something else made it; reading it as "no state" would forget what
+// permsync created without anyone deciding so.
+func emptyStateError(path string, size int) error {
+	what := "0 bytes"
+	if size > 0 {
+		what = "only whitespace"
+	}
+	return fmt.Errorf("read state %s: %w (%s). permsync never writes an empty state (it writes a new file "+
+		"and renames it into place), so something else emptied it. Restore it from a backup, or delete it to "+
+		"start over: the next apply then re-applies the settings the API cannot read back, and what permsync "+
+		"created stays on the server when it leaves the files, unless prune is on", path, errEmptyState, what)
 }
 
 func emptyState() *diff.State {

@@ -345,3 +345,29 @@ func marshalNoHTML(t *testing.T, v any) []byte {
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n")
 }
+
+// TestStateEmptyFile: a state file of 0 bytes or only whitespace is an
+// error that names the file, says it is empty and what to do; it is never
+// read as "no state".
+func TestStateEmptyFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, content := range []string{"", " \n\t\n"} {
+		path := filepath.Join(dir, "state.json")
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		st, exists, err := LoadState(path)
+		if err == nil {
+			t.Fatalf("%q: loaded as a state (exists %v, %d objects)", content, exists, len(st.Objects))
+		}
+		msg := err.Error()
+		for _, want := range []string{path, "empty", "Restore it from a backup", "delete it"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("%q: the error does not say %q: %s", content, want, msg)
+			}
+		}
+		if !errors.Is(err, errEmptyState) || strings.Contains(msg, "EOF") {
+			t.Errorf("%q: %v", content, err)
+		}
+	}
+}

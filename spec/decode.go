@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -25,14 +26,23 @@ const secretMsg = "secrets do not belong in the YAML: give the API token in PERM
 	"(or a token key in PERMSYNC_TOKEN_KEY, or PERMSYNC_EMAIL and PERMSYNC_PASSWORD) " +
 	"in the environment or read it from a file"
 
-// maxNodes bounds the work of decoding one file, aliases expanded.
-const maxNodes = 1 << 20
-
 var (
 	typeSource     = reflect.TypeOf(Source{})
 	typeMaxDeletes = reflect.TypeOf(MaxDeletes{})
 	typeDetail     = reflect.TypeOf(Detail{})
 )
+
+// nullItemMsg is the problem of a list item written as null (~).
+const nullItemMsg = "empty list item (null): remove it, or write what it stands for"
+
+// shared is what the decoders of the files of one load share: their
+// counts against the budgets of all files together.
+type shared struct {
+	aliasValues int
+	bytes       int64
+	// over is set once a budget is spent; decoding stops.
+	over bool
+}
 
 // decoder decodes a yaml.v3 node tree into the spec types, strictly, and
 // records the line of every field path it meets.
@@ -41,7 +51,11 @@ type decoder struct {
 	probs *problems
 	// lines maps a field path of this file to the line it is written on.
 	lines map[string]int
-	nodes int
+	// aliasValues counts the values decoded through aliases, bytes the
+	// bytes of every key and value, aliases expanded.
+	aliasValues int
+	bytes       int64
+	shared      *shared
 	// aliases are the alias nodes being expanded, to stop cycles.
 	aliases []*yaml.Node
 }
@@ -56,35 +70,84 @@ func (d *decoder) mark(path string, line int) {
 	}
 }
 
-// enter follows an alias and counts the node against maxNodes. It
-// returns false (after reporting) when the document is too large or an
-// alias refers to a node that contains it. Call leave when done with the
-// node.
+// spend counts a value (values: 1) or a key (0) of size bytes about to be
+// decoded at n against the budgets. It returns false once one is spent,
+// after reporting it (once).
+func (d *decoder) spend(n *yaml.Node, path string, values int, size int64) bool {
+	if d.shared.over {
+		return false
+	}
+	if len(d.aliases) == 0 {
+		values = 0 // counted before parsing, by nodeBound
+	}
+	d.aliasValues += values
+	d.shared.aliasValues += values
+	d.bytes += size
+	d.shared.bytes += size
+	if msg := d.spent(0); msg != "" {
+		d.refuse(n, path, msg)
+		return false
+	}
+	return true
+}
+
+// spent says which budget is spent once values more are decoded through
+// aliases, or "".
+func (d *decoder) spent(values int) string {
+	switch {
+	case d.aliasValues+values > MaxFileAliasValues:
+		return fmt.Sprintf("file too large once its aliases are expanded: they add more than %d values", MaxFileAliasValues)
+	case d.shared.aliasValues+values > MaxTotalAliasValues:
+		return fmt.Sprintf("files too large together once their aliases are expanded: they add more than %d values", MaxTotalAliasValues)
+	case d.bytes > MaxFileDecodedBytes:
+		return fmt.Sprintf("file too large once its aliases are expanded: its keys and values add up to more than %s", mib(MaxFileDecodedBytes))
+	case d.shared.bytes > MaxTotalDecodedBytes:
+		return fmt.Sprintf("files too large together once their aliases are expanded: their keys and values add up to more than %s", mib(MaxTotalDecodedBytes))
+	}
+	return ""
+}
+
+// refuse reports a spent budget at the alias being expanded (the
+// outermost one), else at n, and stops decoding.
+func (d *decoder) refuse(n *yaml.Node, path, msg string) {
+	d.shared.over = true
+	line := n.Line
+	if len(d.aliases) > 0 {
+		a := d.aliases[0]
+		line = a.Line
+		msg += fmt.Sprintf(" (the alias *%s on this line repeats what &%s names each time it is written)", a.Value, a.Value)
+	}
+	d.problem(line, path, "%s: write the values out, use fewer aliases, or split the file", msg)
+}
+
+// enter follows an alias and counts the node against the budgets. It
+// returns false (after reporting) when a budget is spent or an alias
+// refers to a node that contains it. Call leave when done with the node.
 func (d *decoder) enter(n *yaml.Node, path string) (_ *yaml.Node, leave func(), ok bool) {
 	leave = func() {}
-	d.nodes++
-	if d.nodes > maxNodes {
-		if d.nodes == maxNodes+1 {
-			d.problem(n.Line, path, "document too large (aliases expand to more than %d values)", maxNodes)
-		}
-		return nil, leave, false
-	}
-	if n.Kind != yaml.AliasNode {
-		return n, leave, true
-	}
-	if n.Alias == nil {
-		d.problem(n.Line, path, "unknown alias")
-		return nil, leave, false
-	}
-	for _, a := range d.aliases {
-		if a == n {
-			d.problem(n.Line, path, "alias *%s refers to a value that contains it", n.Value)
+	if n.Kind == yaml.AliasNode {
+		if n.Alias == nil {
+			d.problem(n.Line, path, "unknown alias")
 			return nil, leave, false
 		}
+		for _, a := range d.aliases {
+			if a == n {
+				d.problem(n.Line, path, "alias *%s refers to a value that contains it", n.Value)
+				return nil, leave, false
+			}
+		}
+		d.aliases = append(d.aliases, n)
+		leave = func() { d.aliases = d.aliases[:len(d.aliases)-1] }
+		n = n.Alias
 	}
-	d.aliases = append(d.aliases, n)
-	leave = func() { d.aliases = d.aliases[:len(d.aliases)-1] }
-	return n.Alias, leave, true
+	size := int64(0)
+	if n.Kind == yaml.ScalarNode {
+		size = int64(len(n.Value))
+	}
+	if !d.spend(n, path, 1, size) {
+		return nil, leave, false
+	}
+	return n, leave, true
 }
 
 // resolve follows an alias without counting it, for second looks at a node
@@ -159,9 +222,27 @@ func jsonName(f reflect.StructField) (string, bool) {
 	return name, true
 }
 
+type fieldsOf struct {
+	names []string
+	index map[string][]int
+}
+
+// fieldCache holds structFields by type.
+var fieldCache sync.Map
+
 // structFields lists the decoded fields of a struct type, embedded structs
-// inlined, as json names and index paths.
+// inlined, as json names and index paths. The result is shared: do not
+// change it.
 func structFields(t reflect.Type) (names []string, index map[string][]int) {
+	if f, ok := fieldCache.Load(t); ok {
+		return f.(fieldsOf).names, f.(fieldsOf).index
+	}
+	names, index = listFields(t)
+	fieldCache.Store(t, fieldsOf{names, index})
+	return names, index
+}
+
+func listFields(t reflect.Type) (names []string, index map[string][]int) {
 	index = map[string][]int{}
 	var walk func(t reflect.Type, prefix []int)
 	walk = func(t reflect.Type, prefix []int) {
@@ -200,6 +281,9 @@ func (d *decoder) checkKey(k *yaml.Node, path string) (string, bool) {
 		return "", false
 	}
 	key := k.Value
+	if !d.spend(k, path, 0, int64(len(key))) {
+		return "", false
+	}
 	if isSecretKey(k) {
 		return "", false // reported by secrets
 	}
@@ -265,17 +349,42 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, verbatim boo
 			d.problem(n.Line, path, "expected a list, got %s", kindName(n))
 			return
 		}
+		// Through an alias, refuse a list larger than what is left of the
+		// budget before making room for it.
+		if len(d.aliases) > 0 {
+			if msg := d.spent(len(n.Content)); msg != "" {
+				d.refuse(n, path, msg)
+				return
+			}
+		}
 		s := reflect.MakeSlice(t, len(n.Content), len(n.Content))
+		var src reflect.StructField
+		hasSrc := false
+		if t.Elem().Kind() == reflect.Struct {
+			src, hasSrc = t.Elem().FieldByName("Src")
+			hasSrc = hasSrc && src.Type == typeSource
+		}
 		for i, c := range n.Content {
 			p := indexPath(path, i)
 			d.mark(p, c.Line)
+			if hasSrc {
+				// Where the item is written, set before it is decoded:
+				// an item that is null or not a mapping gets no Src
+				// otherwise, and the checks after decoding could name
+				// no place for it.
+				s.Index(i).FieldByIndex(src.Index).Set(reflect.ValueOf(Source{File: d.file, Line: c.Line, Path: p}))
+			}
+			if isNull(resolve(c)) {
+				d.problem(c.Line, p, "%s", nullItemMsg)
+				continue
+			}
 			d.value(c, s.Index(i), p, verbatim)
 		}
 		v.Set(s)
 	case reflect.Map:
 		d.mapValue(n, v, path, verbatim)
 	case reflect.Interface:
-		if x, ok := d.anyValue(n, path); ok {
+		if x, ok := d.anyNode(n, path); ok {
 			if x == nil {
 				return
 			}
@@ -419,6 +528,11 @@ func (d *decoder) anyValue(n *yaml.Node, path string) (any, bool) {
 	if !ok {
 		return nil, false
 	}
+	return d.anyNode(n, path)
+}
+
+// anyNode decodes a node already entered as free-form data.
+func (d *decoder) anyNode(n *yaml.Node, path string) (any, bool) {
 	switch n.Kind {
 	case yaml.ScalarNode:
 		switch n.ShortTag() {
@@ -447,8 +561,9 @@ func (d *decoder) anyValue(n *yaml.Node, path string) (any, bool) {
 	case yaml.SequenceNode:
 		out := make([]any, 0, len(n.Content))
 		for i, c := range n.Content {
+			// No line is recorded inside free-form data: nothing
+			// checks it after decoding.
 			p := indexPath(path, i)
-			d.mark(p, c.Line)
 			x, ok := d.anyValue(c, p)
 			if !ok {
 				return nil, false
@@ -474,7 +589,6 @@ func (d *decoder) anyValue(n *yaml.Node, path string) (any, bool) {
 				continue
 			}
 			seen[key] = k.Line
-			d.mark(p, k.Line)
 			x, ok := d.anyValue(val, p)
 			if !ok {
 				good = false

@@ -82,9 +82,12 @@ func Expand(paths []string) ([]string, error) {
 				}
 				return nil
 			}
-			if hidden || !e.Type().IsRegular() && e.Type()&fs.ModeSymlink == 0 {
+			if hidden {
 				return nil
 			}
+			// A named pipe, a device or a socket named *.yaml is listed
+			// too, and refused when read: skipping it would silently drop
+			// part of the desired state.
 			if ext := strings.ToLower(filepath.Ext(p)); ext == ".yaml" || ext == ".yml" {
 				found = append(found, p)
 			}
@@ -125,11 +128,19 @@ func describeFSError(err error) string {
 func LoadFiles(files []string) (*Desired, error) {
 	inputs := make([]input, 0, len(files))
 	var ps problems
+	total := int64(0)
 	for _, f := range files {
 		data, err := readLimited(f)
 		if err != nil {
 			ps.add(&Problem{File: f, Msg: err.Error()})
 			continue
+		}
+		total += int64(len(data))
+		if total > MaxTotalBytes {
+			// Stop reading: what is read is held in memory.
+			ps.add(&Problem{File: f, Msg: fmt.Sprintf("files too large together: they add up to more than %s (%d bytes with this one): "+
+				"give fewer files, or smaller ones", mib(MaxTotalBytes), total)})
+			break
 		}
 		inputs = append(inputs, input{path: f, data: data})
 	}
@@ -149,34 +160,68 @@ func LoadBytes(name string, data []byte) (*Desired, error) {
 	return load([]input{{path: name, data: data}})
 }
 
-// MaxFileBytes is the largest file the loader reads: far above any
-// company's permissions, far below what would exhaust memory while
-// parsing. A larger file is refused before it is parsed.
-const MaxFileBytes = 16 << 20
-
-func tooLarge(n int64) string {
-	return fmt.Sprintf("file too large (%d bytes; the limit is %d MiB): split it into several files", n, MaxFileBytes>>20)
-}
-
-// readLimited reads a file of at most MaxFileBytes, refusing a larger one
-// without reading it all.
+// readLimited reads a regular file of at most MaxFileBytes, refusing a
+// larger one without reading it all. It never blocks on what is not a
+// regular file (a named pipe, a device, a socket, /dev/stdin): it opens
+// without waiting and refuses anything but a regular file, through a
+// symlink or not, before it reads.
 func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := openFile(path)
 	if err != nil {
+		if fi, serr := os.Stat(path); serr == nil && !fi.Mode().IsRegular() {
+			return nil, notRegular(path, fi.Mode())
+		}
 		return nil, errors.New("cannot read: " + describeFSError(err))
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > MaxFileBytes {
-		return nil, errors.New(tooLarge(fi.Size()))
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	fi, err := f.Stat()
 	if err != nil {
 		return nil, errors.New("cannot read: " + describeFSError(err))
 	}
+	if !fi.Mode().IsRegular() {
+		return nil, notRegular(path, fi.Mode())
+	}
+	if fi.Size() > MaxFileBytes {
+		return nil, errors.New(tooLarge(fi.Size()))
+	}
+	// Room for the whole file at once: a buffer that grows by doubling
+	// would cost twice the file.
+	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(f, MaxFileBytes+1)); err != nil {
+		return nil, errors.New("cannot read: " + describeFSError(err))
+	}
+	data := buf.Bytes()
 	if len(data) > MaxFileBytes {
-		return nil, fmt.Errorf("file too large (more than %d MiB): split it into several files", MaxFileBytes>>20)
+		return nil, fmt.Errorf("file too large (more than %s): split it into several files", mib(MaxFileBytes))
 	}
 	return data, nil
+}
+
+// notRegular says what path is instead of a regular file, and through
+// which symlink.
+func notRegular(path string, m fs.FileMode) error {
+	var what string
+	switch {
+	case m.IsDir():
+		what = "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		what = "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		what = "a socket"
+	case m&fs.ModeCharDevice != 0:
+		what = "a character device"
+	case m&fs.ModeDevice != 0:
+		what = "a block device"
+	default:
+		what = "a special file"
+	}
+	via := ""
+	if li, err := os.Lstat(path); err == nil && li.Mode()&fs.ModeSymlink != 0 {
+		if target, err := os.Readlink(path); err == nil {
+			via = fmt.Sprintf(" (a symlink to %s)", target)
+		}
+	}
+	return fmt.Errorf("cannot read: the path%s is %s, not a regular file: permsync reads only regular files (or symlinks to them)", via, what)
 }
 
 type input struct {
@@ -194,12 +239,23 @@ type parsed struct {
 
 func load(inputs []input) (*Desired, error) {
 	var ps problems
+	checkNodes(inputs, &ps)
+	if len(ps.list) > 0 {
+		return nil, ps.err()
+	}
 	var docs []parsed
 	files := make([]File, 0, len(inputs))
+	shared := &shared{}
 	for _, in := range inputs {
 		sum := sha256.Sum256(in.data)
 		files = append(files, File{Path: in.path, SHA256: hex.EncodeToString(sum[:])})
-		docs = append(docs, parseFile(in.path, in.data, &ps))
+		docs = append(docs, parseFile(in.path, in.data, &ps, shared))
+		if shared.over || ps.dropped > 0 {
+			// A budget is spent, or the problems are more than are
+			// listed: what is decoded is partial, and checking it would
+			// only add noise.
+			return nil, ps.err()
+		}
 	}
 	empty := true
 	for _, p := range docs {
@@ -221,17 +277,40 @@ func load(inputs []input) (*Desired, error) {
 	for _, p := range docs {
 		lines[p.path] = p.lines
 	}
-	validate(d, lines, &ps)
+	var ws problems
+	validate(d, lines, &ps, &ws)
 	if err := ps.err(); err != nil {
 		return nil, err
 	}
+	d.Warnings = ws.sorted()
 	return d, nil
+}
+
+// checkNodes refuses, before anything is parsed, a file whose nodes could
+// pass MaxFileNodes and files whose nodes together could pass
+// MaxTotalNodes (see nodeBound).
+func checkNodes(inputs []input, ps *problems) {
+	total := 0
+	for _, in := range inputs {
+		n, line := nodeBound(in.data, MaxFileNodes)
+		if line > 0 {
+			ps.add(&Problem{File: in.path, Line: line, Msg: fmt.Sprintf("file too large: it holds more than %d keys and values "+
+				"(counted before parsing; the count passes the limit on this line): split it into several files", MaxFileNodes)})
+			continue
+		}
+		if total <= MaxTotalNodes && total+n > MaxTotalNodes {
+			_, line := nodeBound(in.data, MaxTotalNodes-total)
+			ps.add(&Problem{File: in.path, Line: line, Msg: fmt.Sprintf("files too large together: they hold more than %d keys and values "+
+				"(counted before parsing; the count passes the limit on this line of this file): give fewer files, or smaller ones", MaxTotalNodes)})
+		}
+		total += n
+	}
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // parseFile parses one file into a Document, reporting problems.
-func parseFile(path string, data []byte, ps *problems) (out parsed) {
+func parseFile(path string, data []byte, ps *problems, sh *shared) (out parsed) {
 	out = parsed{path: path, lines: map[string]int{}}
 	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
 		ps.add(&Problem{File: path, Line: 1, Msg: "the file is UTF-16 text: save it as UTF-8"})
@@ -250,23 +329,27 @@ func parseFile(path string, data []byte, ps *problems) (out parsed) {
 			Msg: fmt.Sprintf("not UTF-8 text (byte 0x%02x): save the file as UTF-8", data[at])})
 		return out
 	}
+	if p := unprintable(path, data); p != nil {
+		ps.add(p)
+		return out
+	}
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := safeDecode(dec, &root); err != nil {
 		if errors.Is(err, io.EOF) {
 			return out
 		}
-		ps.add(withHint(yamlProblem(path, err), data))
+		ps.add(withHint(yamlProblem(path, err, data), data))
 		return out
 	}
-	d := &decoder{file: path, probs: ps, lines: out.lines}
+	d := &decoder{file: path, probs: ps, lines: out.lines, shared: sh}
 	d.secrets(&root, "")
 	var extra yaml.Node
 	if err := safeDecode(dec, &extra); err == nil {
 		ps.add(&Problem{File: path, Line: extra.Line, Msg: "more than one YAML document; put each in a file of its own"})
 		return out
 	} else if !errors.Is(err, io.EOF) {
-		ps.add(yamlProblem(path, err))
+		ps.add(yamlProblem(path, err, data))
 		return out
 	}
 	n := &root
@@ -335,7 +418,7 @@ func withHint(p *Problem, data []byte) *Problem {
 	return p
 }
 
-func yamlProblem(path string, err error) *Problem {
+func yamlProblem(path string, err error, data []byte) *Problem {
 	msg := err.Error()
 	// yaml.v3 wraps some messages in a TypeError; keep the first line.
 	msg, _, _ = strings.Cut(msg, "\n")
@@ -344,7 +427,67 @@ func yamlProblem(path string, err error) *Problem {
 		return &Problem{File: path, Line: line, Msg: "invalid YAML: " + m[2]}
 	}
 	msg = strings.TrimPrefix(msg, "yaml: ")
+	if m := unknownAnchorRE.FindStringSubmatch(msg); m != nil {
+		return &Problem{File: path, Line: aliasLine(data, m[1]),
+			Msg: fmt.Sprintf("invalid YAML: unknown anchor %q: the alias *%s refers to no &%s written before it", m[1], m[1], m[1])}
+	}
 	return &Problem{File: path, Msg: "invalid YAML: " + msg}
+}
+
+var unknownAnchorRE = regexp.MustCompile(`^unknown anchor '([0-9A-Za-z_-]+)' referenced$`)
+
+// aliasLine finds the line of the first alias *name in data: a "*" that
+// starts a token, followed by the name and a character that ends it. It
+// returns 0 when it finds none outside what looks like a comment.
+func aliasLine(data []byte, name string) int {
+	line := 1
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '\n':
+			line++
+			continue
+		case '*':
+		default:
+			continue
+		}
+		if i > 0 && !bytes.ContainsRune([]byte(" \t\n[{,:-?"), rune(data[i-1])) {
+			continue
+		}
+		rest := data[i+1:]
+		if !bytes.HasPrefix(rest, []byte(name)) || len(rest) > len(name) && isAnchorChar(rest[len(name)]) {
+			continue
+		}
+		start := bytes.LastIndexByte(data[:i], '\n') + 1
+		if before := data[start:i]; bytes.HasPrefix(bytes.TrimLeft(before, " \t"), []byte("#")) || bytes.Contains(before, []byte(" #")) {
+			continue
+		}
+		return line
+	}
+	return 0
+}
+
+func isAnchorChar(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '_' || c == '-'
+}
+
+// unprintable reports the first character the YAML reader refuses (it
+// names neither line nor column): C0 controls but tab, line feed and
+// carriage return, DEL, C1 controls but NEL, surrogates and U+FFFE/U+FFFF.
+func unprintable(path string, data []byte) *Problem {
+	line, col := 1, 1
+	for _, r := range string(data) {
+		switch {
+		case r == '\n':
+			line, col = line+1, 1
+			continue
+		case r == '\t', r == '\r', r >= 0x20 && r <= 0x7e, r == 0x85,
+			r >= 0xa0 && r <= 0xd7ff, r >= 0xe000 && r <= 0xfffd, r >= 0x10000 && r <= 0x10ffff:
+			col++
+			continue
+		}
+		return &Problem{File: path, Line: line, Msg: fmt.Sprintf("invalid YAML: %s at column %d: control characters are not allowed; remove it", runeName(r), col)}
+	}
+	return nil
 }
 
 // merge joins the documents into one desired state. Settings and

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"errors"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -66,16 +67,28 @@ func Problems(err error) []*Problem {
 	return []*Problem{{Msg: err.Error()}}
 }
 
-// problems collects Problems.
+// maxProblems is the most problems a load lists: a file of a million bad
+// items would otherwise cost more to report than to read.
+const maxProblems = 1000
+
+// problems collects Problems, at most maxProblems of them.
 type problems struct {
 	list []*Problem
+	// dropped counts the problems not kept.
+	dropped int
 }
 
-func (ps *problems) add(p *Problem) { ps.list = append(ps.list, p) }
+func (ps *problems) add(p *Problem) {
+	if len(ps.list) >= maxProblems {
+		ps.dropped++
+		return
+	}
+	ps.list = append(ps.list, p)
+}
 
-// err sorts the problems by file, line and path and returns them as a
-// *multierror.Error, or nil when there are none.
-func (ps *problems) err() error {
+// sorted returns the problems sorted by file, line and path, each once,
+// followed by a note of how many were not kept.
+func (ps *problems) sorted() []*Problem {
 	if len(ps.list) == 0 {
 		return nil
 	}
@@ -102,8 +115,21 @@ func (ps *problems) err() error {
 		}
 		out = append(out, p)
 	}
-	errs := make([]error, len(out))
-	for i, p := range out {
+	if ps.dropped > 0 {
+		out = append(out, &Problem{Msg: fmt.Sprintf("%d more problems not listed (at most %d are): fix these and run again", ps.dropped, maxProblems)})
+	}
+	return out
+}
+
+// err returns the sorted problems as a *multierror.Error, or nil when
+// there are none.
+func (ps *problems) err() error {
+	list := ps.sorted()
+	if len(list) == 0 {
+		return nil
+	}
+	errs := make([]error, len(list))
+	for i, p := range list {
 		errs[i] = p
 	}
 	return &multierror.Error{Errors: errs, ErrorFormat: formatProblems}

@@ -32,6 +32,10 @@ func (s Source) String() string {
 type Desired struct {
 	// Files are the files that were loaded, sorted, with their SHA-256.
 	Files []File `json:"-"`
+	// Warnings are what Load found doubtful but valid, sorted by file and
+	// line: two names that differ only in letter case, which the server
+	// keeps apart. Show them to the person who wrote the files.
+	Warnings []*Problem `json:"-"`
 
 	Settings    Settings     `json:"settings"`
 	Orgs        *Orgs        `json:"orgs,omitempty"`

@@ -68,12 +68,15 @@ func Validate(d *Desired) error {
 		ps.add(&Problem{Msg: "no desired state"})
 		return ps.err()
 	}
-	validate(d, nil, &ps)
+	var ws problems
+	validate(d, nil, &ps, &ws)
 	return ps.err()
 }
 
 type validator struct {
 	ps *problems
+	// ws collects warnings.
+	ws *problems
 	// lines maps file → field path → line, when known.
 	lines map[string]map[string]int
 	d     *Desired
@@ -89,17 +92,32 @@ type validator struct {
 	// misspelled holds file + "\x00" + path of the fields an unknown
 	// field of the same mapping was taken for ("did you mean ...").
 	misspelled map[string]bool
+	// nullItems holds file + "\x00" + path of the list items written as
+	// null: nothing under them is reported again.
+	nullItems map[string]bool
+
+	// Identifiers of the domain, for near-duplicates.
+	userNear, deptNear, sysRoleNear, projectNear, attrNear *nearIndex
 }
 
 var didYouMean = regexp.MustCompile(`^unknown field "[^"]*" \(did you mean "([^"]+)"\?\)$`)
 
-func validate(d *Desired, lines map[string]map[string]int, ps *problems) {
-	v := &validator{ps: ps, lines: lines, d: d,
+func validate(d *Desired, lines map[string]map[string]int, ps, ws *problems) {
+	v := &validator{ps: ps, ws: ws, lines: lines, d: d,
 		depts: map[string]Source{}, users: map[string]Source{}, sysRoles: map[string]Source{},
 		strict: d.Settings.StrictUsers, undecoded: map[string]bool{}, misspelled: map[string]bool{},
+		nullItems:   map[string]bool{},
+		userNear:    newNearIndex("user"),
+		deptNear:    newNearIndex("department"),
+		sysRoleNear: newNearIndex("system role"),
+		projectNear: newNearIndex("project"),
+		attrNear:    newNearIndex("attribute"),
 	}
 	for _, p := range ps.list {
 		v.undecoded[p.File+"\x00"+p.Path] = true
+		if p.Msg == nullItemMsg {
+			v.nullItems[p.File+"\x00"+p.Path] = true
+		}
 		if m := didYouMean.FindStringSubmatch(p.Msg); m != nil {
 			parent := p.Path
 			if i := strings.LastIndex(parent, "."); i >= 0 {
@@ -110,6 +128,7 @@ func validate(d *Desired, lines map[string]map[string]int, ps *problems) {
 			v.misspelled[p.File+"\x00"+parent+"."+m[1]] = true
 		}
 	}
+	v.characters()
 	v.declarations()
 	v.settings()
 	v.orgs()
@@ -147,10 +166,28 @@ func (v *validator) present(src Source, path string) bool {
 // at reports a problem at src's path + sub (".field", "[3]").
 func (v *validator) at(src Source, sub, format string, args ...any) {
 	path := src.Path + sub
-	if v.undecoded[src.File+"\x00"+path] {
+	if v.undecoded[src.File+"\x00"+path] || v.underNull(src.File, path) {
 		return
 	}
 	v.ps.add(&Problem{File: src.File, Line: v.line(src, path), Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+// underNull reports whether path is inside a list item written as null.
+func (v *validator) underNull(file, path string) bool {
+	if len(v.nullItems) == 0 {
+		return false
+	}
+	for p := path; p != ""; {
+		if v.nullItems[file+"\x00"+p] {
+			return true
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i <= 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return false
 }
 
 // where renders a place for "first at ..." messages.
@@ -217,21 +254,29 @@ func (v *validator) names(src Source, field, what string, list []string, each fu
 
 // userRef checks a reference to a user against settings.strictUsers.
 func (v *validator) userRef(src Source, sub, user string) {
-	if user == "" || !v.strict {
+	if user == "" {
+		return
+	}
+	if !v.strict {
+		v.near(v.userNear, src, sub, user)
 		return
 	}
 	if _, ok := v.users[user]; !ok {
-		v.at(src, sub, "user %q is not declared under users: (settings.strictUsers is on)", user)
+		v.at(src, sub, "user %q is not declared under users: (settings.strictUsers is on)%s", user, v.nearHint(v.userNear, user))
 	}
 }
 
 // deptRef checks a department code reference.
 func (v *validator) deptRef(src Source, sub, code string) {
-	if code == "" || !v.deptsDeclared {
+	if code == "" {
+		return
+	}
+	if !v.deptsDeclared {
+		v.near(v.deptNear, src, sub, code)
 		return
 	}
 	if _, ok := v.depts[code]; !ok {
-		v.at(src, sub, "unknown department %q (not among orgs.departments)", code)
+		v.at(src, sub, "unknown department %q (not among orgs.departments)%s", code, v.nearHint(v.deptNear, code))
 	}
 }
 
@@ -251,6 +296,7 @@ func (v *validator) declarations() {
 				continue
 			}
 			v.depts[dp.Code] = dp.Src
+			v.near(v.deptNear, dp.Src, ".code", dp.Code)
 		}
 	}
 	for i := range d.Users {
@@ -263,6 +309,13 @@ func (v *validator) declarations() {
 			continue
 		}
 		v.users[u.UniqueID] = u.Src
+		v.near(v.userNear, u.Src, ".uniqueId", u.UniqueID)
+	}
+	for _, name := range builtinSysRole {
+		v.sysRoleNear.builtin(name)
+	}
+	for name := range builtinDisplayNames {
+		v.sysRoleNear.builtin(name)
 	}
 	for i := range d.SystemRoles {
 		r := &d.SystemRoles[i]
@@ -282,6 +335,7 @@ func (v *validator) declarations() {
 			continue
 		}
 		v.sysRoles[r.Name] = r.Src
+		v.near(v.sysRoleNear, r.Src, ".name", r.Name)
 	}
 }
 
@@ -375,7 +429,9 @@ func (v *validator) userList() {
 		for _, k := range sortedKeys(u.Attrs) {
 			if k == "" {
 				v.at(u.Src, ".attrs", "an attribute name must not be empty")
+				continue
 			}
+			v.near(v.attrNear, u.Src, ".attrs"+keyPath("", k), k)
 		}
 	}
 }
@@ -403,6 +459,7 @@ func (v *validator) projectNames() {
 			continue
 		}
 		names[p.Name] = p.Src
+		v.near(v.projectNear, p.Src, ".name", p.Name)
 	}
 }
 
@@ -411,10 +468,17 @@ type projectCtx struct {
 	p       *Project
 	groups  map[string]bool
 	members map[string]bool // nil when members: is absent
+
+	groupNear, roleNear, dpNear                   *nearIndex
+	groupFolderNear, roleFolderNear, dpFolderNear *nearIndex
 }
 
 func (v *validator) project(p *Project) {
-	pc := &projectCtx{p: p, groups: map[string]bool{}}
+	pc := &projectCtx{p: p, groups: map[string]bool{},
+		groupNear: newNearIndex("group"), roleNear: newNearIndex("role"), dpNear: newNearIndex("data permission"),
+		groupFolderNear: newNearIndex("group folder"), roleFolderNear: newNearIndex("role folder"),
+		dpFolderNear: newNearIndex("data permission folder"),
+	}
 	if p.Members != nil {
 		pc.members = map[string]bool{}
 	}
@@ -437,7 +501,7 @@ func (v *validator) project(p *Project) {
 			}
 			if _, ok := v.sysRoles[r]; !ok {
 				v.at(m.Src, fmt.Sprintf(".systemRoles[%d]", j),
-					"unknown system role %q (want %s or a role under systemRoles:)", r, strings.Join(builtinSysRole, ", "))
+					"unknown system role %q (want %s or a role under systemRoles:)%s", r, strings.Join(builtinSysRole, ", "), v.nearHint(v.sysRoleNear, r))
 			}
 		})
 	}
@@ -451,9 +515,11 @@ func (v *validator) project(p *Project) {
 			} else {
 				groupAt[g.Name] = g.Src
 				pc.groups[g.Name] = true
+				v.near(pc.groupNear, g.Src, ".name", g.Name)
 			}
 		}
 		v.folder(g.Src, g.Folder)
+		v.near(pc.groupFolderNear, g.Src, ".folder", g.Folder)
 		v.names(g.Src, "members", "user", g.Members, func(j int, u string) {
 			v.boundUser(pc, g.Src, fmt.Sprintf(".members[%d]", j), u)
 		})
@@ -467,9 +533,11 @@ func (v *validator) project(p *Project) {
 				v.at(r.Src, ".name", "duplicate role %q in project %q (first at %s)", r.Name, p.Name, v.where(first, ".name"))
 			} else {
 				roleAt[r.Name] = r.Src
+				v.near(pc.roleNear, r.Src, ".name", r.Name)
 			}
 		}
 		v.folder(r.Src, r.Folder)
+		v.near(pc.roleFolderNear, r.Src, ".folder", r.Folder)
 		if r.Level != 0 && r.Level != 1 && r.Level != 2 {
 			v.at(r.Src, ".level", "invalid level %d (want 1 or 2)", r.Level)
 		}
@@ -487,9 +555,11 @@ func (v *validator) project(p *Project) {
 				v.at(dp.Src, ".name", "duplicate data permission %q in project %q (first at %s)", dp.Name, p.Name, v.where(first, ".name"))
 			} else {
 				dpAt[dp.Name] = dp.Src
+				v.near(pc.dpNear, dp.Src, ".name", dp.Name)
 			}
 		}
 		v.folder(dp.Src, dp.Folder)
+		v.near(pc.dpFolderNear, dp.Src, ".folder", dp.Folder)
 		v.bindings(pc, dp.Src, "data permission", &dp.Bindings)
 		for j := range dp.Rules {
 			v.rule(dp.Src, fmt.Sprintf(".rules[%d]", j), &dp.Rules[j])
@@ -564,7 +634,7 @@ func (v *validator) bindings(pc *projectCtx, src Source, what string, b *Binding
 	})
 	v.names(src, "groups", "group", b.Groups, func(i int, g string) {
 		if !pc.groups[g] {
-			v.at(src, fmt.Sprintf(".groups[%d]", i), "unknown group %q (not among the groups of project %q)", g, pc.p.Name)
+			v.at(src, fmt.Sprintf(".groups[%d]", i), "unknown group %q (not among the groups of project %q)%s", g, pc.p.Name, v.nearHint(pc.groupNear, g))
 		}
 	})
 	v.names(src, "orgs", "department", b.Orgs, func(i int, c string) {
