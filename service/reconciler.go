@@ -290,6 +290,9 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 	if loadErr != nil {
 		return fail(ResultFailed, fmt.Errorf("loading the files (nothing was changed): %w", loadErr))
 	}
+	for _, w := range desired.Warnings {
+		r.o.Logger.Warn("files warning", "warning", w.Error())
+	}
 	if r.o.Mode == ModeApply {
 		r.setPhase(PhaseLock)
 		lock, err := r.acquireLock()

@@ -207,3 +207,11 @@ func printProblems(w io.Writer, probs []*spec.Problem) {
 		fmt.Fprintf(w, "%d problems.\n", len(probs))
 	}
 }
+
+// printWarnings prints what the files hold that is valid but doubtful (two
+// names that differ only by case, ...), one line each on stderr.
+func printWarnings(env *cmdEnv, d *spec.Desired) {
+	for _, w := range d.Warnings {
+		fmt.Fprintf(env.stderr, "Warning: %s\n", w.Error())
+	}
+}

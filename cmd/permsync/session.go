@@ -82,6 +82,7 @@ func (f *planFlags) open(ctx context.Context, env *cmdEnv) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	printWarnings(env, desired)
 	s, err := f.connect(ctx, env)
 	if err != nil {
 		return nil, err

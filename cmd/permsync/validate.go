@@ -53,5 +53,6 @@ func runValidate(_ context.Context, env *cmdEnv, args []string) int {
 		return exitError
 	}
 	fmt.Fprintf(env.stdout, "Valid: %s.\n", d.Summary())
+	printWarnings(env, d)
 	return exitOK
 }

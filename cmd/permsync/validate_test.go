@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -89,5 +90,22 @@ func TestValidateUsage(t *testing.T) {
 		if code != tc.code || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", tc.args, code, stderr, tc.code, tc.want)
 		}
+	}
+}
+
+// TestValidatePrintsWarnings: names that differ only by letter case are
+// valid, and validate says so on stderr, naming both lines.
+func TestValidatePrintsWarnings(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "users.yaml")
+	if err := os.WriteFile(f, []byte("version: 1\nusers:\n  - uniqueId: Alice@example.com\n  - uniqueId: alice@example.com\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCmd(t, nil, "validate", "-f", f)
+	if code != exitOK || !strings.Contains(stdout, "Valid:") {
+		t.Fatalf("validate exited %d\n%s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "Warning: ") || !strings.Contains(stderr, "users.yaml:3") || !strings.Contains(stderr, ":4") {
+		t.Errorf("want a warning naming lines 3 and 4 on stderr, got:\n%s", stderr)
 	}
 }
