@@ -46,7 +46,7 @@ func addServerFlags(fs *flag.FlagSet) *serverFlags {
 	fs.Float64Var(&f.rps, "rps", apiclient.DefaultRPS, "maximum API requests per second (0 or negative: unlimited)")
 	fs.IntVar(&f.concurrency, "concurrency", apiclient.DefaultConcurrency, "maximum API requests in flight")
 	fs.DurationVar(&f.timeout, "timeout", apiclient.DefaultTimeout, "timeout of each API request")
-	fs.DurationVar(&f.retryBudget, "retry-budget", 30*time.Second, "how long a failed API request may be retried, from its first failure (a Retry-After beyond it fails at once)")
+	fs.DurationVar(&f.retryBudget, "retry-budget", 30*time.Second, "how long a failed API request may be retried, from its first failure (a Retry-After beyond it fails at once; 0: the default)")
 	fs.IntVar(&f.maxListObjects, "max-list-objects", reconcile.DefaultMaxListObjects, "most objects one paged listing of the server may hold (the domain's users, one project's members) before the read stops")
 	fs.Int64Var(&f.maxReadObjects, "max-read-objects", reconcile.DefaultMaxReadObjects, "most objects a whole read of the server may hold before it stops")
 	fs.DurationVar(&f.maxReadTime, "max-read-time", reconcile.DefaultMaxReadTime, "longest a whole read of the server may take before it stops")
@@ -88,8 +88,8 @@ func (f *serverFlags) newClient(_ context.Context, env *cmdEnv) (*apiclient.Clie
 	if f.timeout <= 0 {
 		return nil, fmt.Errorf("--timeout must be positive, got %s", f.timeout)
 	}
-	if f.retryBudget <= 0 {
-		return nil, fmt.Errorf("--retry-budget must be positive, got %s", f.retryBudget)
+	if f.retryBudget < 0 {
+		return nil, fmt.Errorf("--retry-budget must not be negative, got %s", f.retryBudget)
 	}
 	cfg := apiclient.Config{
 		Server:                server,
