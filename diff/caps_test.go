@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/state"
 )
 
 // capsLive is a server with project P: root its admin and u1..u9 viewers;
@@ -165,7 +167,7 @@ func TestMaxDeletesMembersPerProject(t *testing.T) {
 // role; groups: [] on every role is capped like users: [].
 func TestMaxDeletesCountsRoleGroupBindings(t *testing.T) {
 	live := capsLive(0)
-	st := NewState()
+	st := state.New()
 	var b strings.Builder
 	b.WriteString("projects:\n  - name: P\n    groups: [{name: G1}, {name: G2}]\n    roles:\n")
 	for _, r := range []string{"R1", "R2", "R3"} {
@@ -188,12 +190,12 @@ func TestMaxDeletesCountsRoleGroupBindings(t *testing.T) {
 // resource is one emptied list, capped among the resources the state
 // records in the project.
 func TestMaxDeletesCountsEmptiedResourceMembers(t *testing.T) {
-	st := NewState()
+	st := state.New()
 	var b strings.Builder
 	b.WriteString("projects:\n  - name: P\n    resourceMembers:\n")
 	for id := 1; id <= 3; id++ {
-		st.Objects[fmt.Sprintf("resourceMembers P/DATA_MODEL/%d", id)] = &ObjectState{Facets: map[string]Facet{
-			"members": {Hash: Fingerprint(map[string]any{"members": ([]resourceMember{{User: "u1", Permissions: []string{"view"}}})})}}}
+		st.Objects[fmt.Sprintf("resourceMembers P/DATA_MODEL/%d", id)] = &state.Object{Facets: map[string]state.Facet{
+			"members": {Hash: canon.Fingerprint(map[string]any{"members": ([]resourceMember{{User: "u1", Permissions: []string{"view"}}})})}}}
 		fmt.Fprintf(&b, "      - {type: DATA_MODEL, id: %d, members: []}\n", id)
 	}
 	p := compute(t, desired(t, b.String()), capsLive(0), st, Options{})

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+
+	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/state"
 )
 
 // Equal reports whether two plans make the same changes: the same actions
@@ -113,17 +116,17 @@ func attrsDiff(id, side string, a, b Attrs) []string {
 }
 
 func canonOrRaw(raw json.RawMessage) string {
-	if c, err := canonicalBytes(raw); err == nil {
+	if c, err := canon.Bytes(raw); err == nil {
 		return string(c)
 	}
 	return string(raw)
 }
 
-func stateJSON(s *ObjectState) []byte {
+func stateJSON(s *state.Object) []byte {
 	if s == nil {
 		return []byte("null")
 	}
-	return Canonical(s)
+	return canon.JSON(s)
 }
 
 func sameOrder(a, b []string) bool {

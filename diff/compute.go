@@ -10,7 +10,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/permsync/permsync/internal/canon"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
 // Options tune Compute.
@@ -36,7 +38,7 @@ func (e *PlanError) Error() string {
 // (nil: no state yet). It is pure and deterministic. Problems that make a
 // plan impossible (users referenced but known nowhere, ...) come back
 // together as one *PlanError.
-func Compute(d *spec.Desired, live *Live, st *State, opts Options) (*Plan, error) {
+func Compute(d *spec.Desired, live *Live, st *state.State, opts Options) (*Plan, error) {
 	if d == nil {
 		return nil, errors.New("plan: no desired state")
 	}
@@ -44,7 +46,7 @@ func Compute(d *spec.Desired, live *Live, st *State, opts Options) (*Plan, error
 		live = &Live{}
 	}
 	if st == nil {
-		st = NewState()
+		st = state.New()
 	}
 	p := &planner{
 		d: d, live: live, st: st, opts: opts,
@@ -98,7 +100,7 @@ func Compute(d *spec.Desired, live *Live, st *State, opts Options) (*Plan, error
 type planner struct {
 	d    *spec.Desired
 	live *Live
-	st   *State
+	st   *state.State
 	opts Options
 
 	changes   []planned
@@ -142,7 +144,7 @@ func (p *planner) warn(format string, args ...any) {
 	p.warnings[fmt.Sprintf(format, args...)] = true
 }
 
-func (p *planner) state(k Kind, key string) *ObjectState {
+func (p *planner) state(k Kind, key string) *state.Object {
 	return p.st.Objects[StateKey(k, key)]
 }
 
@@ -170,7 +172,7 @@ func (p *planner) projectStateKeys(k Kind, project string) []string {
 
 // projectNames lists, sorted, the names of the projects in the files, on
 // the server and in the state.
-func projectNames(d *spec.Desired, live *Live, st *State) []string {
+func projectNames(d *spec.Desired, live *Live, st *state.State) []string {
 	names := map[string]bool{}
 	for _, pr := range d.Projects {
 		names[pr.Name] = true
@@ -352,10 +354,10 @@ type obj struct {
 	key    string
 	src    spec.Source
 	exists bool
-	old    *ObjectState
+	old    *state.Object
 	before Attrs
 	after  Attrs
-	ns     *ObjectState
+	ns     *state.Object
 
 	drift, changed, notInState, replace []string
 	createReason                        string
@@ -364,7 +366,7 @@ type obj struct {
 
 func (p *planner) newObj(k Kind, key string, src spec.Source, exists bool) *obj {
 	o := &obj{p: p, kind: k, key: key, src: src, exists: exists, old: p.state(k, key),
-		after: Attrs{}, ns: &ObjectState{}}
+		after: Attrs{}, ns: &state.Object{}}
 	if exists {
 		o.before = Attrs{}
 	}
@@ -403,12 +405,12 @@ const maxReasonValue = 48
 
 // readable compares a desired value with the live one.
 func (o *obj) readable(name string, desired, live any) {
-	d := Canonical(desired)
+	d := canon.JSON(desired)
 	o.after[name] = d
 	if !o.exists {
 		return
 	}
-	l := Canonical(live)
+	l := canon.JSON(live)
 	o.before[name] = l
 	if !bytes.Equal(d, l) {
 		// Neutral: the plan cannot tell whether the server or the files
@@ -431,19 +433,19 @@ func (o *obj) writeOnly(facet string, items []string, vals ...kv) {
 		o.after.Set(v.name, v.v)
 		m[v.name] = o.after[v.name]
 	}
-	h := fingerprintRaw(m)
-	f := Facet{Hash: h}
+	h := canon.FingerprintRaw(m)
+	f := state.Facet{Hash: h}
 	if items != nil {
 		f.Items = append([]string{}, items...)
 	}
 	if o.ns.Facets == nil {
-		o.ns.Facets = map[string]Facet{}
+		o.ns.Facets = map[string]state.Facet{}
 	}
 	o.ns.Facets[facet] = f
 	if !o.exists {
 		return
 	}
-	var old Facet
+	var old state.Facet
 	var ok bool
 	if o.old != nil {
 		old, ok = o.old.Facets[facet]

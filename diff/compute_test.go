@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/permsync/permsync/internal/canon"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
 func TestConvergedGivesNoChanges(t *testing.T) {
@@ -37,7 +39,7 @@ func TestLostStateReappliesWriteOnlyFacetsOnly(t *testing.T) {
 	live.SystemRoles["old"] = LiveSystemRole{ID: 11, Name: "old"}
 	live.Projects["P"].Roles["/other"] = &LiveRole{ID: 201, Name: "other"}
 	live.Projects["P"].Groups["H"] = &LiveGroup{ID: 51, Name: "H", Members: []string{"bob"}}
-	for _, st := range []*State{nil, NewState()} {
+	for _, st := range []*state.State{nil, state.New()} {
 		p := compute(t, d, live, st, Options{})
 		want := []string{
 			"update company company",
@@ -136,7 +138,7 @@ func TestChangedSinceLastApply(t *testing.T) {
 	if c.Before.Has("department") || c.After.String("department") != "Support" {
 		t.Errorf("before %s after %s", c.Before, c.After)
 	}
-	if c.NewState.Facets["department"].Hash != Fingerprint(map[string]any{"department": "Support"}) {
+	if c.NewState.Facets["department"].Hash != canon.Fingerprint(map[string]any{"department": "Support"}) {
 		t.Errorf("new state department facet = %+v", c.NewState.Facets["department"])
 	}
 	if len(p.Changes) != 1 {
@@ -166,7 +168,7 @@ type scenario struct {
 	name  string
 	yaml  string
 	live  func(*Live)
-	state map[string]*ObjectState
+	state map[string]*state.Object
 	opts  Options
 	want  []string
 	check func(t *testing.T, p *Plan)
@@ -197,7 +199,7 @@ func runScenarios(t *testing.T, cases []scenario) {
 			if tc.live != nil {
 				tc.live(live)
 			}
-			st := NewState()
+			st := state.New()
 			for k, v := range tc.state {
 				st.Objects[k] = v
 			}
@@ -212,7 +214,7 @@ func runScenarios(t *testing.T, cases []scenario) {
 	}
 }
 
-func created(id int64) *ObjectState { return &ObjectState{Created: true, ID: id} }
+func created(id int64) *state.Object { return &state.Object{Created: true, ID: id} }
 
 func TestSystemRolesAndDomain(t *testing.T) {
 	runScenarios(t, []scenario{
@@ -245,7 +247,7 @@ func TestSystemRolesAndDomain(t *testing.T) {
 				l.SystemRoles["mine"] = LiveSystemRole{ID: 10, Name: "mine"}
 				l.SystemRoles["theirs"] = LiveSystemRole{ID: 11, Name: "theirs"}
 			},
-			state: map[string]*ObjectState{"systemRole mine": created(10)},
+			state: map[string]*state.Object{"systemRole mine": created(10)},
 			want:  []string{"delete systemRole mine"},
 			check: func(t *testing.T, p *Plan) {
 				if c := p.Changes[0]; c.Before.Int("id") != 10 || c.NewState != nil || c.After != nil {
@@ -276,7 +278,7 @@ func TestSystemRolesAndDomain(t *testing.T) {
 		{
 			name:  "company unchanged",
 			yaml:  `orgs: {company: ACME}`,
-			state: map[string]*ObjectState{"company company": {Facets: map[string]Facet{"name": {Hash: Fingerprint(map[string]any{"name": "ACME"})}}}},
+			state: map[string]*state.Object{"company company": {Facets: map[string]state.Facet{"name": {Hash: canon.Fingerprint(map[string]any{"name": "ACME"})}}}},
 			want:  []string{},
 		},
 		{
@@ -293,8 +295,8 @@ func TestSystemRolesAndDomain(t *testing.T) {
 		{
 			name: "department renamed",
 			yaml: `orgs: {departments: [{code: A, name: New}]}`,
-			state: map[string]*ObjectState{"department A": {Created: true, Facets: map[string]Facet{
-				"department": {Hash: Fingerprint(map[string]any{"name": "Old", "parent": "", "admins": []string{}, "description": ""})}}}},
+			state: map[string]*state.Object{"department A": {Created: true, Facets: map[string]state.Facet{
+				"department": {Hash: canon.Fingerprint(map[string]any{"name": "Old", "parent": "", "admins": []string{}, "description": ""})}}}},
 			want: []string{"update department A"},
 			check: func(t *testing.T, p *Plan) {
 				c := p.Changes[0]
@@ -306,10 +308,10 @@ func TestSystemRolesAndDomain(t *testing.T) {
 		{
 			name: "departments deleted leaves first, only those known",
 			yaml: `{settings: {maxDeletes: 10}, orgs: {departments: []}}`,
-			state: map[string]*ObjectState{
+			state: map[string]*state.Object{
 				"department TOP":  {Created: true},
-				"department MID":  {Created: true, Facets: map[string]Facet{"parent": {Hash: "x", Items: []string{"TOP"}}}},
-				"department LEAF": {Created: true, Facets: map[string]Facet{"parent": {Hash: "x", Items: []string{"MID"}}}},
+				"department MID":  {Created: true, Facets: map[string]state.Facet{"parent": {Hash: "x", Items: []string{"TOP"}}}},
+				"department LEAF": {Created: true, Facets: map[string]state.Facet{"parent": {Hash: "x", Items: []string{"MID"}}}},
 				"department HAND": {},
 			},
 			want: []string{"delete department LEAF", "delete department MID", "delete department TOP"},
@@ -341,7 +343,7 @@ projects: [{name: P, members: [{user: bob}]}]`,
 		{
 			name: "users: delete created unreferenced, never the protected or token user",
 			yaml: `{settings: {protectedUsers: [carol], maxDeletes: "100%"}, users: [{uniqueId: alice}]}`,
-			state: map[string]*ObjectState{
+			state: map[string]*state.Object{
 				"user bob": created(2), "user carol": created(3), "user root": created(4),
 			},
 			want: []string{"delete user bob"},
@@ -354,7 +356,7 @@ projects: [{name: P, members: [{user: bob}]}]`,
 		{
 			name:  "users: prune spares the referenced",
 			yaml:  `{settings: {prune: {users: true}, maxDeletes: 10}, projects: [{name: P, roles: [{name: R, users: [bob]}]}]}`,
-			state: map[string]*ObjectState{},
+			state: map[string]*state.Object{},
 			want:  []string{"create role P//R", "delete user alice", "delete user carol"},
 			check: func(t *testing.T, p *Plan) {
 				if len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "root") {
@@ -414,7 +416,7 @@ func TestProjectsMembersGroups(t *testing.T) {
 				l.Projects["Gone"] = &LiveProject{ID: 101, Name: "Gone"}
 				l.Projects["Hand"] = &LiveProject{ID: 102, Name: "Hand"}
 			},
-			state: map[string]*ObjectState{"project Gone": created(101)},
+			state: map[string]*state.Object{"project Gone": created(101)},
 			want:  []string{"update project P", "delete project Gone"},
 		},
 		{
@@ -462,9 +464,9 @@ users: [{uniqueId: dave}]`,
 			live: func(l *Live) {
 				l.Projects["P"].Groups["G"] = &LiveGroup{ID: 51, Name: "G", Members: []string{"alice", "bob"}}
 			},
-			state: map[string]*ObjectState{"group P/E": {Created: true, ID: 50, Facets: map[string]Facet{
-				"description": {Hash: Fingerprint(map[string]any{"description": "old"})},
-				"folder":      {Hash: Fingerprint(""), Items: []string{""}}}}},
+			state: map[string]*state.Object{"group P/E": {Created: true, ID: 50, Facets: map[string]state.Facet{
+				"description": {Hash: canon.Fingerprint(map[string]any{"description": "old"})},
+				"folder":      {Hash: canon.Fingerprint(""), Items: []string{""}}}}},
 			want: []string{"update group P/E", "update group P/G", "create group P/NG"},
 			check: func(t *testing.T, p *Plan) {
 				e := find(t, p, KindGroup, "P/E")
@@ -487,8 +489,8 @@ users: [{uniqueId: dave}]`,
 				l.Projects["P"].Groups["G"] = &LiveGroup{ID: 51, Name: "G", Members: []string{"alice"}}
 				l.Projects["P"].Roles["/R"] = &LiveRole{ID: 200, Name: "R"}
 			},
-			state: map[string]*ObjectState{
-				"group P/G": {Created: true, ID: 51, Facets: map[string]Facet{"folder": {Hash: Fingerprint("A"), Items: []string{"A"}}}},
+			state: map[string]*state.Object{
+				"group P/G": {Created: true, ID: 51, Facets: map[string]state.Facet{"folder": {Hash: canon.Fingerprint("A"), Items: []string{"A"}}}},
 				"role P//R": bindingState([]string{"G"}, nil, nil, nil),
 			},
 			want: []string{"replace group P/G", "update role P//R"},
@@ -511,9 +513,9 @@ users: [{uniqueId: dave}]`,
 				l.Projects["P"].Groups["Theirs"] = &LiveGroup{ID: 52, Name: "Theirs", Members: []string{"a"}}
 				l.Projects["Q"] = &LiveProject{ID: 101, Name: "Q", Read: true, Groups: map[string]*LiveGroup{"X": {ID: 53, Name: "X"}}}
 			},
-			state: map[string]*ObjectState{
+			state: map[string]*state.Object{
 				"group P/Mine":      created(51),
-				"group P/Invisible": {Created: true, ID: 54, Facets: map[string]Facet{"folder": {Hash: "h", Items: []string{"F"}}}},
+				"group P/Invisible": {Created: true, ID: 54, Facets: map[string]state.Facet{"folder": {Hash: "h", Items: []string{"F"}}}},
 				"group Q/X":         created(53),
 			},
 			want: []string{"delete group P/Invisible", "delete group P/Mine"},
@@ -530,9 +532,9 @@ users: [{uniqueId: dave}]`,
   {type: DATA_MODEL, id: 1, members: [{user: bob, permissions: [view, edit]}, {user: alice, permissions: [view]}]},
   {type: NEW_REPORT, id: 2, members: []},
   {type: NEW_REPORT, id: 3, members: [{user: bob, permissions: [view]}]}]}]`,
-			state: map[string]*ObjectState{
-				"resourceMembers P/NEW_REPORT/2": {Created: true, Facets: map[string]Facet{"members": {Hash: "old"}}},
-				"resourceMembers P/NEW_REPORT/3": {Created: true, Facets: map[string]Facet{"members": {Hash: Fingerprint(map[string]any{
+			state: map[string]*state.Object{
+				"resourceMembers P/NEW_REPORT/2": {Created: true, Facets: map[string]state.Facet{"members": {Hash: "old"}}},
+				"resourceMembers P/NEW_REPORT/3": {Created: true, Facets: map[string]state.Facet{"members": {Hash: canon.Fingerprint(map[string]any{
 					"members": []resourceMember{{User: "bob", Permissions: []string{"view"}}}})}}},
 			},
 			want: []string{"create resourceMembers P/DATA_MODEL/1", "update resourceMembers P/NEW_REPORT/2"},
@@ -661,7 +663,7 @@ projects:
 	live.Projects["P"].Roles["/oldrole"] = &LiveRole{ID: 5, Name: "oldrole"}
 	live.Projects["P"].DataPermissions["/olddp"] = &LiveRole{ID: 6, Name: "olddp", Type: 2}
 	live.Projects["P"].Groups["oldgroup"] = &LiveGroup{ID: 7, Name: "oldgroup"}
-	st := NewState()
+	st := state.New()
 	for _, k := range []string{"systemRole old", "role P//oldrole", "dataPermission P//olddp", "group P/oldgroup", "user carol", "department OLD"} {
 		st.Objects[k] = created(1)
 	}

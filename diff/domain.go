@@ -6,7 +6,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/permsync/permsync/internal/canon"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
 // planSystemRoles plans custom system roles.
@@ -45,7 +47,7 @@ func (p *planner) planSystemRoles() {
 
 // deleteWhy says why an object absent from the files is deleted, or ""
 // when it is not.
-func deleteWhy(old *ObjectState, prune bool, pruneName string) string {
+func deleteWhy(old *state.Object, prune bool, pruneName string) string {
 	switch {
 	case old != nil && old.Created:
 		return "not in the files; created by permsync"
@@ -99,7 +101,7 @@ func (p *planner) planOrgs() {
 		}
 		o.writeOnly("department", nil,
 			kv{"name", dep.Name}, kv{"parent", dep.Parent}, kv{"admins", admins}, kv{"description", dep.Description})
-		o.ns.Facets["parent"] = Facet{Hash: Fingerprint(dep.Parent), Items: parentItems}
+		o.ns.Facets["parent"] = state.Facet{Hash: canon.Fingerprint(dep.Parent), Items: parentItems}
 		o.finish(depth(code))
 	}
 	// Deletions: departments the state knows and the files no longer have.
@@ -161,7 +163,7 @@ func (p *planner) planUsers() {
 			o.readable("nick", *u.Nick, strings.TrimSpace(deref(lu.Nick)))
 		}
 		if u.CustomInfo != nil {
-			o.readable("customInfo", normCustomInfo(Canonical(u.CustomInfo)), normCustomInfo(lu.CustomInfo))
+			o.readable("customInfo", normCustomInfo(canon.JSON(u.CustomInfo)), normCustomInfo(lu.CustomInfo))
 		}
 		if u.Department != nil {
 			o.writeOnly("department", nil, kv{"department", *u.Department})
@@ -232,7 +234,7 @@ func normUserAttrs(in map[string]*[]string) map[string]json.RawMessage {
 		}
 		vals := append([]string{}, (*v)...)
 		sort.Strings(vals)
-		out[name] = Canonical(vals)
+		out[name] = canon.JSON(vals)
 	}
 	return out
 }
@@ -246,14 +248,14 @@ func normCustomInfo(raw json.RawMessage) json.RawMessage {
 	}
 	var str string
 	if err := json.Unmarshal(raw, &str); err == nil {
-		if c, err := canonicalBytes([]byte(str)); err == nil {
+		if c, err := canon.Bytes([]byte(str)); err == nil {
 			return c
 		}
-		return Canonical(str)
+		return canon.JSON(str)
 	}
-	c, err := canonicalBytes(raw)
+	c, err := canon.Bytes(raw)
 	if err != nil {
-		return Canonical(fmt.Sprintf("%s", raw))
+		return canon.JSON(fmt.Sprintf("%s", raw))
 	}
 	return c
 }

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/state"
 )
 
 // A role that only loses groups the plan deletes is an update: group/dels
@@ -27,10 +29,10 @@ func TestRoleLosingOnlyDeletedGroupsIsAnUpdate(t *testing.T) {
 			lp.Roles["/R"] = &LiveRole{ID: 200, Name: "R"}
 			lp.Groups["G1"] = &LiveGroup{ID: 31, Name: "G1", Members: []string{}}
 			lp.Groups["G2"] = &LiveGroup{ID: 32, Name: "G2", Members: []string{}}
-			st := NewState()
+			st := state.New()
 			st.Objects["role P//R"] = bindingState([]string{"G1", "G2"}, nil, map[string]string{"G1": t1}, nil)
-			st.Objects["group P/G1"] = &ObjectState{Created: true, ID: 31, Facets: map[string]Facet{"folder": {Hash: Fingerprint(""), Items: []string{""}}}}
-			st.Objects["group P/G2"] = &ObjectState{Created: true, ID: 32}
+			st.Objects["group P/G1"] = &state.Object{Created: true, ID: 31, Facets: map[string]state.Facet{"folder": {Hash: canon.Fingerprint(""), Items: []string{""}}}}
+			st.Objects["group P/G2"] = &state.Object{Created: true, ID: 32}
 
 			p := compute(t, d, live, st, Options{})
 			if g := find(t, p, KindGroup, "P/G2"); g.Action != Delete {

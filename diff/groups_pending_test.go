@@ -3,6 +3,9 @@ package diff
 import (
 	"strings"
 	"testing"
+
+	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/state"
 )
 
 // A group whose create permsync sent without recording the answer (the
@@ -20,9 +23,9 @@ func TestPendingGroupIsPlannedAsReplace(t *testing.T) {
 			d := desired(t, `projects: [{name: P, groups: [{name: G, folder: F, description: d, members: [alice]}], roles: [{name: R, groups: [G]}]}]`)
 			live := baseLive()
 			live.Projects["P"].Roles["/R"] = &LiveRole{ID: 200, Name: "R"}
-			st := NewState()
-			st.Objects["group P/G"] = &ObjectState{Created: true, Pending: true, Facets: map[string]Facet{
-				"folder": {Hash: Fingerprint(tc.pendingFolder), Items: []string{tc.pendingFolder}}}}
+			st := state.New()
+			st.Objects["group P/G"] = &state.Object{Created: true, Pending: true, Facets: map[string]state.Facet{
+				"folder": {Hash: canon.Fingerprint(tc.pendingFolder), Items: []string{tc.pendingFolder}}}}
 			st.Objects["role P//R"] = bindingState([]string{"G"}, nil, nil, nil)
 
 			p := compute(t, d, live, st, Options{})
@@ -55,8 +58,8 @@ func TestPendingGroupSeenOnServerIsRecorded(t *testing.T) {
 	d := desired(t, `projects: [{name: P, groups: [{name: G, members: [alice]}]}]`)
 	live := baseLive()
 	live.Projects["P"].Groups["G"] = &LiveGroup{ID: 77, Name: "G", Members: []string{"alice"}}
-	st := NewState()
-	st.Objects["group P/G"] = &ObjectState{Created: true, Pending: true, Facets: map[string]Facet{"folder": {Hash: Fingerprint(""), Items: []string{""}}}}
+	st := state.New()
+	st.Objects["group P/G"] = &state.Object{Created: true, Pending: true, Facets: map[string]state.Facet{"folder": {Hash: canon.Fingerprint(""), Items: []string{""}}}}
 	p := compute(t, d, live, st, Options{})
 	c := find(t, p, KindGroup, "P/G")
 	if c.Action != Update || c.NewState == nil || c.NewState.ID != 77 || c.NewState.Pending {
@@ -72,8 +75,8 @@ func TestPendingGroupSeenOnServerIsRecorded(t *testing.T) {
 func TestKnownInvisibleGroupIsNotCreated(t *testing.T) {
 	d := desired(t, `projects: [{name: P, groups: [{name: G, members: [alice]}]}]`)
 	live := baseLive()
-	st := NewState()
-	st.Objects["group P/G"] = &ObjectState{}
+	st := state.New()
+	st.Objects["group P/G"] = &state.Object{}
 	p := compute(t, d, live, st, Options{})
 	c := find(t, p, KindGroup, "P/G")
 	if c.Action != Update || c.Before.Has("id") {

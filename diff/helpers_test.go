@@ -7,6 +7,7 @@ import (
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 	"sigs.k8s.io/yaml"
 )
 
@@ -60,7 +61,7 @@ func desired(t testing.TB, doc string) *spec.Desired {
 func sp(s string) *string { return &s }
 
 // compute runs Compute and fails the test on an error.
-func compute(t testing.TB, d *spec.Desired, live *Live, st *State, opts Options) *Plan {
+func compute(t testing.TB, d *spec.Desired, live *Live, st *state.State, opts Options) *Plan {
 	t.Helper()
 	p, err := Compute(d, live, st, opts)
 	if err != nil {
@@ -92,8 +93,8 @@ func find(t testing.TB, p *Plan, k Kind, key string) Change {
 
 // applyAll records every change of a plan in a copy of st, as the executor
 // does, giving created objects an id.
-func applyAll(st *State, p *Plan) *State {
-	out := NewState()
+func applyAll(st *state.State, p *Plan) *state.State {
+	out := state.New()
 	if st != nil {
 		raw, _ := json.Marshal(st)
 		_ = json.Unmarshal(raw, out)
@@ -104,7 +105,7 @@ func applyAll(st *State, p *Plan) *State {
 			ns.ID = int64(9000 + i)
 			c.NewState = &ns
 		}
-		out.Apply(c)
+		c.Record(out)
 	}
 	return out
 }
@@ -215,7 +216,7 @@ func fullLive(t testing.TB) *Live {
 }
 
 // convergedState is the state after applying fullYAML to fullLive.
-func convergedState(t testing.TB) *State {
+func convergedState(t testing.TB) *state.State {
 	t.Helper()
 	d := desired(t, fullYAML)
 	p := compute(t, d, fullLive(t), nil, Options{})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/permsync/permsync/apiclient"
+	"github.com/permsync/permsync/internal/canon"
 	"github.com/permsync/permsync/spec"
 )
 
@@ -88,7 +89,7 @@ func detailKey(d spec.Detail) json.RawMessage {
 	if d.Type == "row" {
 		d.Type = ""
 	}
-	return Canonical(d)
+	return canon.JSON(d)
 }
 
 func normDetail(d spec.Detail) spec.Detail {
@@ -107,7 +108,7 @@ func normDetail(d spec.Detail) spec.Detail {
 			masks[i] = m
 		}
 		sort.SliceStable(masks, func(i, j int) bool {
-			return string(Canonical(masks[i])) < string(Canonical(masks[j]))
+			return string(canon.JSON(masks[i])) < string(canon.JSON(masks[j]))
 		})
 		d.DataMasks = masks
 	}
@@ -125,7 +126,7 @@ func normConds(in []spec.TreeCond) []spec.TreeCond {
 		out[i] = c
 	}
 	sort.SliceStable(out, func(i, j int) bool {
-		return string(Canonical(out[i])) < string(Canonical(out[j]))
+		return string(canon.JSON(out[i])) < string(canon.JSON(out[j]))
 	})
 	return out
 }
@@ -233,7 +234,7 @@ func normResources(in []spec.Resource) []spec.Resource {
 		out[i] = r
 	}
 	sort.SliceStable(out, func(i, j int) bool {
-		return string(Canonical(out[i])) < string(Canonical(out[j]))
+		return string(canon.JSON(out[i])) < string(canon.JSON(out[j]))
 	})
 	return out
 }

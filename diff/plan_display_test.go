@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/permsync/permsync/apiclient"
+	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/state"
 )
 
 // A replace brings back what the files leave alone; Before holds the same
@@ -19,7 +21,7 @@ func TestReplaceShowsUnmanagedReadableFacetsUnchanged(t *testing.T) {
 			l.Projects["P"].Roles["/R"] = &LiveRole{ID: 200, Name: "R", Description: "kept",
 				Users: map[string]*string{"alice": sp("2030-01-01T00:00:00.000Z"), "bob": nil}}
 		},
-		state: map[string]*ObjectState{"role P//R": bindingState([]string{"G1", "G2"}, nil, nil, resourcesFacet(report7))},
+		state: map[string]*state.Object{"role P//R": bindingState([]string{"G1", "G2"}, nil, nil, resourcesFacet(report7))},
 		want:  []string{"replace role P//R"},
 		check: func(t *testing.T, p *Plan) {
 			c := p.Changes[0]
@@ -46,7 +48,7 @@ func TestDeletedRoleWithoutUsersHasEmptyList(t *testing.T) {
 		live: func(l *Live) {
 			l.Projects["P"].Roles["F/R"] = &LiveRole{ID: 1, Name: "R", Folder: "F", Users: map[string]*string{}}
 		},
-		state: map[string]*ObjectState{"role P/F/R": {Created: true}},
+		state: map[string]*state.Object{"role P/F/R": {Created: true}},
 		want:  []string{"delete role P/F/R"},
 		check: func(t *testing.T, p *Plan) {
 			if got := string(p.Changes[0].Before["users"]); got != "[]" {
@@ -105,7 +107,7 @@ func TestReplacedGroupKeepsMembersUnchanged(t *testing.T) {
 		live: func(l *Live) {
 			l.Projects["P"].Groups["G"] = &LiveGroup{ID: 50, Name: "G", Members: []string{"bob", "alice"}}
 		},
-		state: map[string]*ObjectState{"group P/G": {Facets: map[string]Facet{"folder": {Hash: Fingerprint("Old"), Items: []string{"Old"}}}}},
+		state: map[string]*state.Object{"group P/G": {Facets: map[string]state.Facet{"folder": {Hash: canon.Fingerprint("Old"), Items: []string{"Old"}}}}},
 		want:  []string{"replace group P/G"},
 		check: func(t *testing.T, p *Plan) {
 			c := p.Changes[0]

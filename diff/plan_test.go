@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/permsync/permsync/internal/canon"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
 // rebuild copies a live state into fresh maps, inserting keys in a
@@ -106,30 +108,30 @@ func TestStateApplyAndConvergence(t *testing.T) {
 	d := desired(t, fullYAML)
 	live := fullLive(t)
 	p := compute(t, d, live, nil, Options{})
-	st := NewState()
+	st := state.New()
 	for _, c := range p.Changes {
-		st.Apply(c)
+		c.Record(st)
 	}
 	if len(st.Objects) != len(p.Changes) {
 		t.Errorf("state has %d objects after %d changes", len(st.Objects), len(p.Changes))
 	}
 	// The state holds copies: changing the plan afterwards leaves it alone.
-	p.Changes[0].NewState.Facets["name"] = Facet{Hash: "tampered"}
+	p.Changes[0].NewState.Facets["name"] = state.Facet{Hash: "tampered"}
 	if st.Objects["company company"].Facets["name"].Hash == "tampered" {
 		t.Errorf("Apply did not copy the new state")
 	}
 	// A delete removes the object.
-	st.Apply(Change{Action: Delete, Kind: KindCompany, Key: "company"})
+	Change{Action: Delete, Kind: KindCompany, Key: "company"}.Record(st)
 	if _, ok := st.Objects["company company"]; ok {
 		t.Errorf("delete left the object in the state")
 	}
 	// A no-op leaves it.
-	st.Apply(Change{Action: NoOp, Kind: KindUser, Key: "alice"})
+	Change{Action: NoOp, Kind: KindUser, Key: "alice"}.Record(st)
 	if _, ok := st.Objects["user alice"]; !ok {
 		t.Errorf("no-op removed the object")
 	}
-	var nilObjects State
-	nilObjects.Apply(Change{Action: Create, Kind: KindUser, Key: "x", NewState: &ObjectState{Created: true}})
+	var nilObjects state.State
+	Change{Action: Create, Kind: KindUser, Key: "x", NewState: &state.Object{Created: true}}.Record(&nilObjects)
 	if !nilObjects.Objects["user x"].Created {
 		t.Errorf("Apply on an empty state")
 	}
@@ -160,20 +162,20 @@ func TestAttrsAccessors(t *testing.T) {
 	if err := a.Decode("absent", &v); err == nil {
 		t.Errorf("Decode of an absent attribute succeeded")
 	}
-	if Fingerprint(map[string]int{"a": 1, "b": 2}) != Fingerprint(json.RawMessage(`{ "b":2, "a":1 }`)) {
+	if canon.Fingerprint(map[string]int{"a": 1, "b": 2}) != canon.Fingerprint(json.RawMessage(`{ "b":2, "a":1 }`)) {
 		t.Errorf("Fingerprint depends on key order or spacing")
 	}
-	if Fingerprint([]string{"a"}) == Fingerprint([]string{}) || Fingerprint(nil) == Fingerprint([]string{}) {
+	if canon.Fingerprint([]string{"a"}) == canon.Fingerprint([]string{}) || canon.Fingerprint(nil) == canon.Fingerprint([]string{}) {
 		t.Errorf("Fingerprint confuses values")
 	}
 	for _, v := range []any{"x<y&z", []string{"b", "a"}, map[string]string{"b": "1", "a": "<"}, true, int64(-3), nil} {
 		raw, _ := json.Marshal(v)
-		if Fingerprint(v) != Fingerprint(json.RawMessage(raw)) {
-			t.Errorf("Fingerprint(%v) differs from the fingerprint of its JSON", v)
+		if canon.Fingerprint(v) != canon.Fingerprint(json.RawMessage(raw)) {
+			t.Errorf("canon.Fingerprint(%v) differs from the fingerprint of its JSON", v)
 		}
 	}
-	if !strings.HasPrefix(Fingerprint(1), "sha256:") {
-		t.Errorf("Fingerprint = %s", Fingerprint(1))
+	if !strings.HasPrefix(canon.Fingerprint(1), "sha256:") {
+		t.Errorf("Fingerprint = %s", canon.Fingerprint(1))
 	}
 }
 

@@ -6,7 +6,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/permsync/permsync/internal/canon"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
 // findProject is the live project a desired one refers to: by its pinned
@@ -289,7 +291,7 @@ func (c *projectCtx) planGroups() {
 		}
 		// folder: set on create; the API cannot move a group.
 		o.after.Set("folder", g.Folder)
-		folderFacet := Facet{Hash: Fingerprint(g.Folder), Items: []string{g.Folder}}
+		folderFacet := state.Facet{Hash: canon.Fingerprint(g.Folder), Items: []string{g.Folder}}
 		switch {
 		case lost:
 			at := g.Folder
@@ -312,7 +314,7 @@ func (c *projectCtx) planGroups() {
 			o.writeOnly("description", nil, kv{"description", *g.Description})
 		}
 		if o.ns.Facets == nil {
-			o.ns.Facets = map[string]Facet{}
+			o.ns.Facets = map[string]state.Facet{}
 		}
 		o.ns.Facets["folder"] = folderFacet
 		if g.Members != nil {

@@ -5,7 +5,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/permsync/permsync/internal/canon"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
 // roleIn is a desired role or data permission, as the planner needs it.
@@ -166,9 +168,9 @@ func (c *projectCtx) planRole(r roleIn, lr *LiveRole) {
 		if rulesKnown {
 			o.readable("rules", want, alignLiveRules(want, liveRules))
 			if o.ns.Facets == nil {
-				o.ns.Facets = map[string]Facet{}
+				o.ns.Facets = map[string]state.Facet{}
 			}
-			o.ns.Facets["rules"] = Facet{Hash: Fingerprint(map[string]any{"rules": want})}
+			o.ns.Facets["rules"] = state.Facet{Hash: canon.Fingerprint(map[string]any{"rules": want})}
 		} else {
 			o.writeOnly("rules", nil, kv{"rules", want})
 		}
@@ -226,7 +228,7 @@ func (c *projectCtx) bindingFacet(o *obj, name, expName string, want []string, e
 		// deleted ones, the expiries of the groups kept are unchanged:
 		// Before says so, and the executor binds none of them again.
 		all := uniqSorted(append(append([]string{}, items...), deleted...))
-		if Fingerprint(map[string]any{name: all, expName: expiresFor(all, expires)}) == o.old.Facets[name].Hash {
+		if canon.Fingerprint(map[string]any{name: all, expName: expiresFor(all, expires)}) == o.old.Facets[name].Hash {
 			o.before.Set(expName, expiresFor(items, expires))
 		}
 	}
@@ -275,14 +277,14 @@ func (c *projectCtx) completeReplace(o *obj, r roleIn, lr *LiveRole, liveUsers [
 		o.after.Set(f.exp, none)
 		// Record what the re-create applies, so that expiries written in
 		// the files later are applied again.
-		h := Fingerprint(map[string]any{f.name: items, f.exp: none})
+		h := canon.Fingerprint(map[string]any{f.name: items, f.exp: none})
 		if h != o.old.Facets[f.name].Hash {
 			p.warn("%s %s is re-created with the %s the state records (%s) but without their expiries, which the state does not keep", r.kind, o.key, f.name, strings.Join(items, ", "))
 		}
 		if o.ns.Facets == nil {
-			o.ns.Facets = map[string]Facet{}
+			o.ns.Facets = map[string]state.Facet{}
 		}
-		o.ns.Facets[f.name] = Facet{Hash: h, Items: items}
+		o.ns.Facets[f.name] = state.Facet{Hash: h, Items: items}
 	}
 	if len(unknown) > 0 {
 		p.warn("%s %s is re-created: %s bound to it that neither the files nor the state record are lost, as the API cannot read them back; list them under %s: to keep them",

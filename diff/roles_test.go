@@ -7,28 +7,30 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/permsync/permsync/apiclient"
+	"github.com/permsync/permsync/internal/canon"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
-func bindingState(groups, orgs []string, groupExp map[string]string, extra map[string]Facet) *ObjectState {
+func bindingState(groups, orgs []string, groupExp map[string]string, extra map[string]state.Facet) *state.Object {
 	if groupExp == nil {
 		groupExp = map[string]string{}
 	}
-	f := map[string]Facet{}
+	f := map[string]state.Facet{}
 	if groups != nil {
-		f["groups"] = Facet{Hash: Fingerprint(map[string]any{"groups": groups, "group_expires": groupExp}), Items: groups}
+		f["groups"] = state.Facet{Hash: canon.Fingerprint(map[string]any{"groups": groups, "group_expires": groupExp}), Items: groups}
 	}
 	if orgs != nil {
-		f["orgs"] = Facet{Hash: Fingerprint(map[string]any{"orgs": orgs, "org_expires": map[string]string{}}), Items: orgs}
+		f["orgs"] = state.Facet{Hash: canon.Fingerprint(map[string]any{"orgs": orgs, "org_expires": map[string]string{}}), Items: orgs}
 	}
 	for k, v := range extra {
 		f[k] = v
 	}
-	return &ObjectState{Created: true, ID: 200, Facets: f}
+	return &state.Object{Created: true, ID: 200, Facets: f}
 }
 
-func resourcesFacet(rs ...spec.Resource) map[string]Facet {
-	return map[string]Facet{"resources": {Hash: Fingerprint(map[string]any{"resources": normResources(rs)})}}
+func resourcesFacet(rs ...spec.Resource) map[string]state.Facet {
+	return map[string]state.Facet{"resources": {Hash: canon.Fingerprint(map[string]any{"resources": normResources(rs)})}}
 }
 
 var report7 = spec.Resource{Type: "NEW_REPORT", ID: 7, Permissions: []string{"view"}}
@@ -109,7 +111,7 @@ projects: [{name: P, roles: [{name: R, users: [alice]}]}]`,
 			name:  "group unbinding is a replace with the full desired bindings",
 			yaml:  `projects: [{name: P, roles: [{name: R, groups: [G1], orgs: [D], resources: [{type: NEW_REPORT, id: 7, permissions: [view]}]}]}]`,
 			live:  withRole(&LiveRole{ID: 200, Name: "R", Description: "kept", Users: map[string]*string{"alice": sp("2030-01-01T00:00:00.000Z")}}),
-			state: map[string]*ObjectState{"role P//R": bindingState([]string{"G1", "G2"}, []string{"D"}, nil, resourcesFacet(report7))},
+			state: map[string]*state.Object{"role P//R": bindingState([]string{"G1", "G2"}, []string{"D"}, nil, resourcesFacet(report7))},
 			want:  []string{"replace role P//R"},
 			check: func(t *testing.T, p *Plan) {
 				c := p.Changes[0]
@@ -132,7 +134,7 @@ projects: [{name: P, roles: [{name: R, users: [alice]}]}]`,
 			name:  "org unbinding is a replace",
 			yaml:  `projects: [{name: P, roles: [{name: R, orgs: [], resources: [{type: NEW_REPORT, id: 7, permissions: [view]}]}]}]`,
 			live:  withRole(&LiveRole{ID: 200, Name: "R"}),
-			state: map[string]*ObjectState{"role P//R": bindingState(nil, []string{"D1", "D2"}, nil, resourcesFacet(report7))},
+			state: map[string]*state.Object{"role P//R": bindingState(nil, []string{"D1", "D2"}, nil, resourcesFacet(report7))},
 			want:  []string{"replace role P//R"},
 			check: func(t *testing.T, p *Plan) {
 				if r := p.Changes[0].Reason; !strings.HasPrefix(r, "the API cannot unbind department D1, D2 from a role") {
@@ -144,7 +146,7 @@ projects: [{name: P, roles: [{name: R, users: [alice]}]}]`,
 			name:  "a group expiry change is an update, not a replace",
 			yaml:  `projects: [{name: P, roles: [{name: R, groups: [G], expires: {G: "2031-01-01 00:00:00"}}]}]`,
 			live:  withRole(&LiveRole{ID: 200, Name: "R"}),
-			state: map[string]*ObjectState{"role P//R": bindingState([]string{"G"}, nil, nil, nil)},
+			state: map[string]*state.Object{"role P//R": bindingState([]string{"G"}, nil, nil, nil)},
 			want:  []string{"update role P//R"},
 			check: func(t *testing.T, p *Plan) {
 				if got := p.Changes[0].Changed(); !cmp.Equal(got, []string{"group_expires"}) {
@@ -156,7 +158,7 @@ projects: [{name: P, roles: [{name: R, users: [alice]}]}]`,
 			name:  "a replace that would lose unreadable resources is refused",
 			yaml:  `projects: [{name: P, roles: [{name: R, groups: []}]}]`,
 			live:  withRole(&LiveRole{ID: 200, Name: "R"}),
-			state: map[string]*ObjectState{"role P//R": bindingState([]string{"G"}, nil, nil, nil)},
+			state: map[string]*state.Object{"role P//R": bindingState([]string{"G"}, nil, nil, nil)},
 			want:  []string{"replace role P//R"},
 			check: func(t *testing.T, p *Plan) {
 				if len(p.Refusals) != 1 || !strings.Contains(p.Refusals[0], "its resources are not in the files") {
@@ -179,7 +181,7 @@ projects: [{name: P, roles: [{name: R, users: [alice]}]}]`,
 				l.Projects["P"].DataPermissions["F/dp"] = &LiveRole{ID: 3, Name: "dp", Folder: "F", Type: 2}
 				l.Projects["Q"] = &LiveProject{ID: 101, Name: "Q", Read: true, Roles: map[string]*LiveRole{"/x": {ID: 4, Name: "x"}}}
 			},
-			state: map[string]*ObjectState{"role P//mine": created(1), "role Q//x": created(4)},
+			state: map[string]*state.Object{"role P//mine": created(1), "role Q//x": created(4)},
 			want:  []string{"delete role P//mine", "delete dataPermission P/F/dp"},
 			check: func(t *testing.T, p *Plan) {
 				c := find(t, p, KindDataPermission, "P/F/dp")
@@ -229,7 +231,7 @@ projects: [{name: P, roles: [{name: R, users: [alice]}]}]`,
 			live: func(l *Live) {
 				l.Projects["P"].DataPermissions["/DP"] = &LiveRole{ID: 3, Name: "DP", Type: 2}
 			},
-			state: map[string]*ObjectState{"dataPermission P//DP": {Facets: map[string]Facet{"rules": {Hash: "old"}}}},
+			state: map[string]*state.Object{"dataPermission P//DP": {Facets: map[string]state.Facet{"rules": {Hash: "old"}}}},
 			want:  []string{"update dataPermission P//DP"},
 			check: func(t *testing.T, p *Plan) {
 				c := p.Changes[0]
@@ -290,8 +292,8 @@ func TestRuleNormalisation(t *testing.T) {
 			}
 			d := normRules(want)
 			l := alignLiveRules(d, normRules(lr))
-			if got := string(Canonical(d)) == string(Canonical(l)); got != tc.equal {
-				t.Errorf("equal = %v, want %v\ndesired %s\nlive    %s", got, tc.equal, Canonical(d), Canonical(l))
+			if got := string(canon.JSON(d)) == string(canon.JSON(l)); got != tc.equal {
+				t.Errorf("equal = %v, want %v\ndesired %s\nlive    %s", got, tc.equal, canon.JSON(d), canon.JSON(l))
 			}
 		})
 	}

@@ -5,7 +5,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/permsync/permsync/internal/canon"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
 func TestMaxDeletesDecimalShare(t *testing.T) {
@@ -27,9 +29,9 @@ func TestGroupsOfAProjectWhoseNameExtendsAnother(t *testing.T) {
 	// Project "P/x" has a group G that permsync created: its state key,
 	// "group P/x/G", also starts with "P/". Planning project P must not
 	// take it for a group "x/G" of P and delete it.
-	st := map[string]*ObjectState{
-		"group P/x/G": {Created: true, ID: 77, Facets: map[string]Facet{"folder": {Hash: Fingerprint(""), Items: []string{""}}}},
-		"group P/H":   {Created: true, ID: 78, Facets: map[string]Facet{"folder": {Hash: Fingerprint(""), Items: []string{""}}}},
+	st := map[string]*state.Object{
+		"group P/x/G": {Created: true, ID: 77, Facets: map[string]state.Facet{"folder": {Hash: canon.Fingerprint(""), Items: []string{""}}}},
+		"group P/H":   {Created: true, ID: 78, Facets: map[string]state.Facet{"folder": {Hash: canon.Fingerprint(""), Items: []string{""}}}},
 	}
 	runScenarios(t, []scenario{
 		{
@@ -44,7 +46,7 @@ func TestGroupsOfAProjectWhoseNameExtendsAnother(t *testing.T) {
 		{
 			name:  "the other project known only from the state",
 			yaml:  `projects: [{name: P, groups: []}]`,
-			state: map[string]*ObjectState{"project P/x": {Created: true, ID: 101}, "group P/x/G": st["group P/x/G"], "group P/H": st["group P/H"]},
+			state: map[string]*state.Object{"project P/x": {Created: true, ID: 101}, "group P/x/G": st["group P/x/G"], "group P/H": st["group P/H"]},
 			want:  []string{"delete group P/H"},
 		},
 	})
@@ -72,8 +74,8 @@ func TestDepartmentsAreNotRecordedAsCreated(t *testing.T) {
 		t.Errorf("with prune.orgs (-want +got):\n%s", diff)
 	}
 	// A state that records a department as created keeps it so.
-	created := NewState()
-	created.Objects["department HQ"] = &ObjectState{Created: true}
+	created := state.New()
+	created.Objects["department HQ"] = &state.Object{Created: true}
 	p = compute(t, d, baseLive(), created, Options{})
 	if c := find(t, p, KindDepartment, "HQ"); !c.NewState.Created {
 		t.Errorf("HQ new state %+v, want created kept", c.NewState)
@@ -89,7 +91,7 @@ func TestReplaceWarnsOfBindingsItCannotBringBack(t *testing.T) {
 			name:  "orgs known neither in the files nor in the state",
 			yaml:  `projects: [{name: P, groups: [{name: G1}, {name: G2}], roles: [{name: R, groups: [G1], resources: [{type: NEW_REPORT, id: 7, permissions: [view]}]}]}]`,
 			live:  withRole,
-			state: map[string]*ObjectState{"role P//R": bindingState([]string{"G1", "G2"}, nil, nil, resourcesFacet(report7))},
+			state: map[string]*state.Object{"role P//R": bindingState([]string{"G1", "G2"}, nil, nil, resourcesFacet(report7))},
 			want:  []string{"create group P/G1", "create group P/G2", "replace role P//R"},
 			check: func(t *testing.T, p *Plan) {
 				if !strings.Contains(joined(p.Warnings), "role P//R is re-created: orgs bound to it that neither the files nor the state record are lost") {
@@ -101,7 +103,7 @@ func TestReplaceWarnsOfBindingsItCannotBringBack(t *testing.T) {
 			name: "groups from the state lose their expiries",
 			yaml: `projects: [{name: P, roles: [{name: R, orgs: [D1], resources: [{type: NEW_REPORT, id: 7, permissions: [view]}]}]}]`,
 			live: withRole,
-			state: map[string]*ObjectState{"role P//R": bindingState([]string{"G1"}, []string{"D1", "D2"},
+			state: map[string]*state.Object{"role P//R": bindingState([]string{"G1"}, []string{"D1", "D2"},
 				map[string]string{"G1": "2030-01-01 00:00:00"}, resourcesFacet(report7))},
 			want: []string{"replace role P//R"},
 			check: func(t *testing.T, p *Plan) {
@@ -112,7 +114,7 @@ func TestReplaceWarnsOfBindingsItCannotBringBack(t *testing.T) {
 				// The state records what the re-create applies: G1
 				// without an expiry, so the files' expiry is applied
 				// again once they list G1.
-				want := Facet{Hash: Fingerprint(map[string]any{"groups": []string{"G1"}, "group_expires": map[string]string{}}), Items: []string{"G1"}}
+				want := state.Facet{Hash: canon.Fingerprint(map[string]any{"groups": []string{"G1"}, "group_expires": map[string]string{}}), Items: []string{"G1"}}
 				if diff := cmp.Diff(want, c.NewState.Facets["groups"]); diff != "" {
 					t.Errorf("groups facet (-want +got):\n%s", diff)
 				}
@@ -128,8 +130,8 @@ func TestReplaceWarnsOfBindingsItCannotBringBack(t *testing.T) {
 				l.Projects["P"].Groups["G"] = &LiveGroup{ID: 50, Name: "G", Members: []string{"alice"}}
 				withRole(l)
 			},
-			state: map[string]*ObjectState{
-				"group P/G": {ID: 50, Facets: map[string]Facet{"folder": {Hash: Fingerprint("A"), Items: []string{"A"}}}},
+			state: map[string]*state.Object{
+				"group P/G": {ID: 50, Facets: map[string]state.Facet{"folder": {Hash: canon.Fingerprint("A"), Items: []string{"A"}}}},
 				"role P//R": bindingState([]string{"G"}, nil, nil, nil),
 			},
 			want: []string{"replace group P/G", "update role P//R"},

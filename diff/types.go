@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 
 	"github.com/permsync/permsync/apiclient"
+	"github.com/permsync/permsync/state"
 )
 
 // Action is what a change does to an object.
@@ -65,7 +66,7 @@ type Change struct {
 	// NewState is what the state records for this object once the change
 	// is applied (nil: the object leaves the state). The executor stores
 	// it as is; it never computes fingerprints itself.
-	NewState *ObjectState `json:"new_state,omitempty"`
+	NewState *state.Object `json:"new_state,omitempty"`
 }
 
 // Plan is the value produced by Compute and executed by reconcile. Changes
@@ -167,50 +168,5 @@ type LiveGroup struct {
 	Members []string // sorted uniqueIds
 }
 
-// StateVersion is the version of the state format.
-const StateVersion = 1
-
-// State is the record of what permsync created and last applied, for the
-// facets the API cannot read back. It is JSON with sorted keys.
-type State struct {
-	Version int `json:"version"`
-	// Serial increases with every write.
-	Serial int64 `json:"serial"`
-	// Server is the server the state belongs to (URL, no credentials).
-	Server string `json:"server,omitempty"`
-	// Objects by "kind key", e.g. "role 销售分析/通用/报告阅览".
-	Objects map[string]*ObjectState `json:"objects"`
-}
-
-// ObjectState is what is known of one object.
-type ObjectState struct {
-	// Created is true when permsync created the object; such objects are
-	// deleted when they leave the files, without prune. A group group/add
-	// found existing (the name taken) is recorded with Created false: it
-	// is known, so no plan creates it again, but not permsync's own.
-	Created bool `json:"created,omitempty"`
-	// ID is the server id learned for it (group, role, system role).
-	ID int64 `json:"id,omitempty"`
-	// Pending is true while a group/add permsync sent for the object has
-	// no recorded answer (a timeout, a killed process): a group it made
-	// has no members, which no read shows, and its id is not known. The
-	// next plan replaces such a group, saying so: group/add is sent
-	// again, and only if the name is taken is the group deleted by the
-	// path that create named (the folder facet) and created again. A
-	// definite answer that the name is taken is never left pending: the
-	// group is recorded as existing, not Created, and never deleted for it.
-	Pending bool `json:"pending,omitempty"`
-	// Facets maps a facet name to what was last applied.
-	Facets map[string]Facet `json:"facets,omitempty"`
-}
-
-// Facet is what was last applied of one write-only facet: a fingerprint,
-// and for sets whose removals need a replace (a role's groups and orgs)
-// the items themselves.
-type Facet struct {
-	Hash  string   `json:"hash"`
-	Items []string `json:"items,omitempty"`
-}
-
-// StateKey is the key of an object in State.Objects.
+// StateKey is the key of an object in the state's Objects.
 func StateKey(k Kind, key string) string { return string(k) + " " + key }

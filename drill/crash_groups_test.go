@@ -18,7 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/permsync/permsync/apiclient/youdatatest"
-	"github.com/permsync/permsync/reconcile"
+	"github.com/permsync/permsync/state"
 )
 
 // groupChange is a change of group memberships across several projects,
@@ -394,7 +394,7 @@ func TestDrill2CrashGroupChange(t *testing.T) {
 			n, runs := 1, 1
 			defer func() { kills, applies = kills+n, applies+runs }()
 			for attempt := 0; attempt < 4; attempt++ {
-				if _, _, err := reconcile.LoadState(s.state); err != nil {
+				if _, _, err := state.Load(s.state); err != nil {
 					t.Fatalf("after a kill the state does not parse: %v", err)
 				}
 				if attempt == 0 && tr.again > 0 {

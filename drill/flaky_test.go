@@ -13,6 +13,7 @@ import (
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
 // setFlaky makes share of the calls to every endpoint fail. Writes fail
@@ -49,11 +50,11 @@ func TestDrill1FlakyServer(t *testing.T) {
 	ref := newSim(t, c.seed, youdatatest.Options{})
 	before := grants(ref.Snapshot())
 	refPlanner := &planner{t: t, api: newClient(t, ref, 5*time.Second, nil), desired: desired, user: ref.TokenUser()}
-	refPlan, err := refPlanner.plan(ctx, diff.NewState())
+	refPlan, err := refPlanner.plan(ctx, state.New())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := reconcile.Apply(ctx, refPlanner.api, refPlan, diff.NewState(), reconcile.ApplyOptions{TokenUser: ref.TokenUser(), BatchSize: 10}); err != nil {
+	if _, err := reconcile.Apply(ctx, refPlanner.api, refPlan, state.New(), reconcile.ApplyOptions{TokenUser: ref.TokenUser(), BatchSize: 10}); err != nil {
 		t.Fatal(err)
 	}
 	want := grants(ref.Snapshot())
@@ -73,7 +74,7 @@ func TestDrill1FlakyServer(t *testing.T) {
 			cnt := &counters{}
 			api := newClientAt(t, ts.URL, sim.Token(), 300*time.Millisecond, cnt)
 			pl := &planner{t: t, api: api, desired: desired, user: sim.TokenUser()}
-			st := diff.NewState()
+			st := state.New()
 
 			var p *diff.Plan
 			var perr error

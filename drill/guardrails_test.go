@@ -51,9 +51,9 @@ func TestDrill8GuardRails(t *testing.T) {
 		full := genCompany(t, 60)
 		smaller := genCompany(t, 42) // the same company without its last 30% of users
 		sim := newSim(t, full.seed, youdatatest.Options{Token: "drill-token"})
-		state := filepath.Join(t.TempDir(), "state.json")
+		stPath := filepath.Join(t.TempDir(), "state.json")
 		env := []string{"PERMSYNC_TOKEN=drill-token"}
-		srv := []string{"--server", sim.URL(), "--state", state, "--rps", "0"}
+		srv := []string{"--server", sim.URL(), "--state", stPath, "--rps", "0"}
 		if r := runBin(t, env, append([]string{"apply", "-f", full.desired, "--auto-approve"}, srv...)...); r.code != 0 {
 			t.Fatalf("first apply: %s", r)
 		}
@@ -91,9 +91,9 @@ func TestDrill8GuardRails(t *testing.T) {
 			copyDir(t, quickDesired, dir)
 			editFile(t, filepath.Join(dir, "settings.yaml"), "protectedUsers: [bi.admin@example.com]", "protectedUsers: [bi.admin@example.com, li.na@example.com]")
 			sim := newSim(t, quickSeed, youdatatest.Options{Token: "drill-token"})
-			state := filepath.Join(t.TempDir(), "state.json")
+			stPath := filepath.Join(t.TempDir(), "state.json")
 			env := []string{"PERMSYNC_TOKEN=drill-token", "PERMSYNC_TOKEN_USER=bi.admin@example.com"}
-			srv := []string{"--server", sim.URL(), "--state", state, "--rps", "0"}
+			srv := []string{"--server", sim.URL(), "--state", stPath, "--rps", "0"}
 			if r := runBin(t, env, append([]string{"apply", "-f", dir, "--auto-approve"}, srv...)...); r.code != 0 {
 				t.Fatalf("first apply: %s", r)
 			}

@@ -20,6 +20,7 @@ import (
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
 // binPath is the permsync binary built once for the drills that run it as
@@ -331,7 +332,7 @@ type planner struct {
 	user    string
 }
 
-func (p *planner) plan(ctx context.Context, st *diff.State) (*diff.Plan, error) {
+func (p *planner) plan(ctx context.Context, st *state.State) (*diff.Plan, error) {
 	var refs []reconcile.ProjectRef
 	for _, pr := range p.desired.Projects {
 		refs = append(refs, reconcile.ProjectRef{Name: pr.Name, ID: pr.ID})

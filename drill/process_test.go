@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/permsync/permsync/apiclient/youdatatest"
-	"github.com/permsync/permsync/reconcile"
+	"github.com/permsync/permsync/state"
 )
 
 var (
@@ -61,9 +61,9 @@ func TestDrill2CrashAtEveryPoint(t *testing.T) {
 	h := &killer{next: sim.Handler()}
 	ts := httptest.NewServer(h)
 	defer ts.Close()
-	state := filepath.Join(t.TempDir(), "state.json")
+	stPath := filepath.Join(t.TempDir(), "state.json")
 	env := []string{"PERMSYNC_TOKEN=drill-token"}
-	args := []string{"apply", "-f", quickDesired, "--auto-approve", "--server", ts.URL, "--state", state, "--rps", "0"}
+	args := []string{"apply", "-f", quickDesired, "--auto-approve", "--server", ts.URL, "--state", stPath, "--rps", "0"}
 	if r := runBin(t, env, args...); r.code != 0 {
 		t.Fatalf("clean apply: %s", r)
 	}
@@ -83,8 +83,8 @@ func TestDrill2CrashAtEveryPoint(t *testing.T) {
 			h := &killer{next: sim.Handler(), k: k}
 			ts := httptest.NewServer(h)
 			defer ts.Close()
-			state := filepath.Join(t.TempDir(), "state.json")
-			args := []string{"apply", "-f", quickDesired, "--auto-approve", "--server", ts.URL, "--state", state, "--rps", "0"}
+			stPath := filepath.Join(t.TempDir(), "state.json")
+			args := []string{"apply", "-f", quickDesired, "--auto-approve", "--server", ts.URL, "--state", stPath, "--rps", "0"}
 			cmd := binCmd([]string{"PERMSYNC_TOKEN=drill-token"}, args...)
 			var out bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &out
@@ -100,7 +100,7 @@ func TestDrill2CrashAtEveryPoint(t *testing.T) {
 				t.Fatalf("the apply was not killed after write %d: %v\n%s", k, werr, out.String())
 			}
 			killedTotal++
-			if _, _, err := reconcile.LoadState(state); err != nil {
+			if _, _, err := state.Load(stPath); err != nil {
 				t.Fatalf("after a kill at write %d the state does not parse: %v", k, err)
 			}
 			// The lock of the dead process is reported stale.
@@ -116,7 +116,7 @@ func TestDrill2CrashAtEveryPoint(t *testing.T) {
 				t.Fatalf("apply after the kill at write %d: %s", k, r)
 			}
 			resumed++
-			r = runBin(t, []string{"PERMSYNC_TOKEN=drill-token"}, "plan", "-f", quickDesired, "--server", ts.URL, "--state", state, "--detailed-exitcode", "--rps", "0")
+			r = runBin(t, []string{"PERMSYNC_TOKEN=drill-token"}, "plan", "-f", quickDesired, "--server", ts.URL, "--state", stPath, "--detailed-exitcode", "--rps", "0")
 			if r.code != 0 {
 				t.Fatalf("plan after the resumed apply: want no changes, got %s", r)
 			}
@@ -168,8 +168,8 @@ func TestDrill3ConcurrentApplies(t *testing.T) {
 	var releaseOnce sync.Once
 	release := func() { releaseOnce.Do(func() { close(g.released) }) }
 	defer release()
-	state := filepath.Join(t.TempDir(), "state.json")
-	args := []string{"apply", "-f", quickDesired, "--auto-approve", "--server", ts.URL, "--state", state, "--rps", "0"}
+	stPath := filepath.Join(t.TempDir(), "state.json")
+	args := []string{"apply", "-f", quickDesired, "--auto-approve", "--server", ts.URL, "--state", stPath, "--rps", "0"}
 	env := []string{"PERMSYNC_TOKEN=drill-token"}
 
 	first := startChild(t, env, args...)
@@ -201,13 +201,13 @@ func TestDrill3ConcurrentApplies(t *testing.T) {
 	default:
 		t.Errorf("the second apply, started while the first held its lock, neither refused with the lock error nor waited for it (exit %d)\n%s", code, second)
 	}
-	if _, _, err := reconcile.LoadState(state); err != nil {
+	if _, _, err := state.Load(stPath); err != nil {
 		t.Fatalf("state after two concurrent applies: %v", err)
 	}
 	if r := runBin(t, env, args...); r.code != 0 {
 		t.Fatalf("re-running the second apply: %s", r)
 	}
-	if r := runBin(t, env, "plan", "-f", quickDesired, "--server", ts.URL, "--state", state, "--detailed-exitcode", "--rps", "0"); r.code != 0 {
+	if r := runBin(t, env, "plan", "-f", quickDesired, "--server", ts.URL, "--state", stPath, "--detailed-exitcode", "--rps", "0"); r.code != 0 {
 		t.Fatalf("plan after both: want no changes, got %s", r)
 	}
 	outcome := "refused with the lock error"
@@ -223,12 +223,12 @@ func TestDrill4ExpiredTokenMidRun(t *testing.T) {
 	needBinary(t)
 	sim := youdatatest.New(youdatatest.Options{Seed: mustSeed(t, quickSeed), TokenKey: "drill-key"})
 	defer sim.Close()
-	state := filepath.Join(t.TempDir(), "state.json")
+	stPath := filepath.Join(t.TempDir(), "state.json")
 	env := []string{"PERMSYNC_TOKEN_KEY=drill-key"}
 	// The first genToken issues a token; it expires 30 calls later, in
 	// the middle of the read or the apply.
 	sim.ExpireTokenAfter(30)
-	r := runBin(t, env, "apply", "-f", quickDesired, "--auto-approve", "--server", sim.URL(), "--state", state, "--rps", "0")
+	r := runBin(t, env, "apply", "-f", quickDesired, "--auto-approve", "--server", sim.URL(), "--state", stPath, "--rps", "0")
 	if r.code != 0 {
 		t.Fatalf("apply with a token expiring mid-run: %s", r)
 	}
@@ -236,7 +236,7 @@ func TestDrill4ExpiredTokenMidRun(t *testing.T) {
 	if gen < 2 {
 		t.Errorf("util/genToken called %d times: the token was never renewed", gen)
 	}
-	if r := runBin(t, env, "plan", "-f", quickDesired, "--server", sim.URL(), "--state", state, "--detailed-exitcode", "--rps", "0"); r.code != 0 {
+	if r := runBin(t, env, "plan", "-f", quickDesired, "--server", sim.URL(), "--state", stPath, "--detailed-exitcode", "--rps", "0"); r.code != 0 {
 		t.Fatalf("plan after: %s", r)
 	}
 	t.Logf("expired token: %d calls, %d genToken (1 login, %d renewal), apply exit 0, next plan empty", sim.TotalCalls(), gen, gen-1)

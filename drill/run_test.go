@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/permsync/permsync/apiclient/youdatatest"
-	"github.com/permsync/permsync/reconcile"
+	"github.com/permsync/permsync/state"
 )
 
 // waitLimit bounds every wait on a child process, so that a drill that
@@ -191,9 +191,9 @@ func (c *child) terminate(t *testing.T) int {
 
 // runArgs are the arguments of a 'permsync run' of the drills: one run at
 // start-up (the next is an hour away), metrics on a free port, JSON logs.
-func runArgs(desired, server, state string, extra ...string) []string {
+func runArgs(desired, server, stPath string, extra ...string) []string {
 	args := []string{"run", "-f", desired, "--schedule", "@every 1h", "--jitter", "0", "--listen", "127.0.0.1:0",
-		"--log-format", "json", "--rps", "0", "--state", state}
+		"--log-format", "json", "--rps", "0", "--state", stPath}
 	if server != "" {
 		args = append(args, "--server", server)
 	}
@@ -266,16 +266,16 @@ func TestDrill8RunGuardRails(t *testing.T) {
 		full := genCompany(t, 60)
 		smaller := genCompany(t, 42)
 		sim := newSim(t, full.seed, youdatatest.Options{Token: "drill-token"})
-		state := filepath.Join(t.TempDir(), "state.json")
+		stPath := filepath.Join(t.TempDir(), "state.json")
 		env := []string{"PERMSYNC_TOKEN=drill-token"}
-		if r := runBin(t, env, "apply", "-f", full.desired, "--auto-approve", "--server", sim.URL(), "--state", state, "--rps", "0"); r.code != 0 {
+		if r := runBin(t, env, "apply", "-f", full.desired, "--auto-approve", "--server", sim.URL(), "--state", stPath, "--rps", "0"); r.code != 0 {
 			t.Fatalf("first apply: %s", r)
 		}
 		editFile(t, filepath.Join(smaller.desired, "company.yaml"), "maxDeletes: 50%", "maxDeletes: 10%")
 		before := sim.Snapshot()
 		sim.ResetCalls()
 
-		c := startChild(t, env, runArgs(smaller.desired, sim.URL(), state)...)
+		c := startChild(t, env, runArgs(smaller.desired, sim.URL(), stPath)...)
 		addr, _ := c.waitRecord(t, "serving /healthz, /readyz and /metrics", 1)["addr"].(string)
 		rec := c.waitRecord(t, "run finished", 1)
 		if rec["result"] != "refused" || num(rec, "refusals") == 0 || num(rec, "changes_applied") != 0 {
@@ -320,15 +320,15 @@ func TestDrill8RunGuardRails(t *testing.T) {
 			copyDir(t, quickDesired, dir)
 			editFile(t, filepath.Join(dir, "settings.yaml"), "protectedUsers: [bi.admin@example.com]", "protectedUsers: [bi.admin@example.com, li.na@example.com]")
 			sim := newSim(t, quickSeed, youdatatest.Options{Token: "drill-token"})
-			state := filepath.Join(t.TempDir(), "state.json")
+			stPath := filepath.Join(t.TempDir(), "state.json")
 			env := []string{"PERMSYNC_TOKEN=drill-token", "PERMSYNC_TOKEN_USER=bi.admin@example.com"}
-			if r := runBin(t, env, "apply", "-f", dir, "--auto-approve", "--server", sim.URL(), "--state", state, "--rps", "0"); r.code != 0 {
+			if r := runBin(t, env, "apply", "-f", dir, "--auto-approve", "--server", sim.URL(), "--state", stPath, "--rps", "0"); r.code != 0 {
 				t.Fatalf("first apply: %s", r)
 			}
 			want := grants(sim.Snapshot())
 			editFile(t, filepath.Join(dir, tc.file), tc.old, tc.new)
 
-			c := startChild(t, env, runArgs(dir, sim.URL(), state)...)
+			c := startChild(t, env, runArgs(dir, sim.URL(), stPath)...)
 			addr, _ := c.waitRecord(t, "serving /healthz, /readyz and /metrics", 1)["addr"].(string)
 			rec := c.waitRecord(t, "run finished", 1)
 			if rec["result"] != "success" && rec["result"] != "refused" {
@@ -400,9 +400,9 @@ func TestDrill1RunFlakyServer(t *testing.T) {
 		q := share / 5
 		sim.SetFaults(ep, youdatatest.Fault{Share5xx: q, Share429: q, ShareAPIError: q, ShareTimeout: q, ShareReset: q, AfterApply: i%2 == 0})
 	}
-	state := filepath.Join(t.TempDir(), "state.json")
+	stPath := filepath.Join(t.TempDir(), "state.json")
 	env := []string{"PERMSYNC_TOKEN=drill-token"}
-	ch := startChild(t, env, runArgs(c.desired, sim.URL(), state, "--timeout", "300ms", "--batch-size", "10")...)
+	ch := startChild(t, env, runArgs(c.desired, sim.URL(), stPath, "--timeout", "300ms", "--batch-size", "10")...)
 	rec := ch.waitRecord(t, "run finished", 1)
 	rounds := 1 + len(ch.records("some changes failed; read the server again"))
 	if code := ch.terminate(t); code != 0 {
@@ -425,7 +425,7 @@ func TestDrill1RunFlakyServer(t *testing.T) {
 	if total == 0 {
 		t.Error("no fault was injected: the drill tested nothing")
 	}
-	r := runBin(t, env, "plan", "-f", c.desired, "--server", sim.URL(), "--state", state, "--detailed-exitcode", "--rps", "0")
+	r := runBin(t, env, "plan", "-f", c.desired, "--server", sim.URL(), "--state", stPath, "--detailed-exitcode", "--rps", "0")
 	if r.code != 0 {
 		t.Errorf("plan after the run on the healthy server: want no changes, got %s", r)
 	}
@@ -482,7 +482,7 @@ func TestDrill7RunSecrets(t *testing.T) {
 		return fmt.Sprint(rec["result"]), bodies
 	}
 
-	state := filepath.Join(dir, "state", "state.json")
+	stPath := filepath.Join(dir, "state", "state.json")
 	for _, tc := range []struct {
 		name string
 		env  []string
@@ -490,7 +490,7 @@ func TestDrill7RunSecrets(t *testing.T) {
 		{"token", []string{"PERMSYNC_TOKEN=" + secretToken}},
 		{"password", []string{"PERMSYNC_EMAIL=bi.admin@example.com", "PERMSYNC_PASSWORD=" + secretPassword}},
 	} {
-		c := startChild(t, tc.env, runArgs(quickDesired, sim.URL(), state, "--debug-http")...)
+		c := startChild(t, tc.env, runArgs(quickDesired, sim.URL(), stPath, "--debug-http")...)
 		result, bodies := serve(c)
 		if result != "success" {
 			t.Errorf("%s run: result %s\n%s", tc.name, result, c)
@@ -623,11 +623,11 @@ func TestDrill2RunSIGTERMDuringApply(t *testing.T) {
 	h := &onWrite{next: sim.Handler(), k: k}
 	ts := httptest.NewServer(h)
 	defer ts.Close()
-	state := filepath.Join(t.TempDir(), "state.json")
+	stPath := filepath.Join(t.TempDir(), "state.json")
 	env := []string{"PERMSYNC_TOKEN=drill-token"}
 	var c *child
 	h.mu.Lock()
-	c = startChild(t, env, runArgs(quickDesired, ts.URL, state)...)
+	c = startChild(t, env, runArgs(quickDesired, ts.URL, stPath)...)
 	h.fn = func() { _ = c.cmd.Process.Signal(syscall.SIGTERM) }
 	h.mu.Unlock()
 
@@ -640,17 +640,17 @@ func TestDrill2RunSIGTERMDuringApply(t *testing.T) {
 		t.Errorf("want one run, interrupted with changes skipped, got %v\n%s", recs, c)
 	}
 	interruptedWrites := h.writes()
-	if _, _, err := reconcile.LoadState(state); err != nil {
+	if _, _, err := state.Load(stPath); err != nil {
 		t.Errorf("the state does not parse after SIGTERM: %v", err)
 	}
-	if _, err := os.Stat(reconcile.LockPath(state)); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(state.LockPath(stPath)); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the lock is left after SIGTERM: %v", err)
 	}
-	r := runBin(t, env, "apply", "-f", quickDesired, "--auto-approve", "--server", ts.URL, "--state", state, "--rps", "0")
+	r := runBin(t, env, "apply", "-f", quickDesired, "--auto-approve", "--server", ts.URL, "--state", stPath, "--rps", "0")
 	if r.code != 0 {
 		t.Fatalf("apply after the interrupted run: %s", r)
 	}
-	r = runBin(t, env, "plan", "-f", quickDesired, "--server", ts.URL, "--state", state, "--detailed-exitcode", "--rps", "0")
+	r = runBin(t, env, "plan", "-f", quickDesired, "--server", ts.URL, "--state", stPath, "--detailed-exitcode", "--rps", "0")
 	if r.code != 0 {
 		t.Fatalf("plan after: want no changes, got %s", r)
 	}

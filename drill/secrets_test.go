@@ -14,7 +14,7 @@ import (
 
 	"github.com/permsync/permsync/apiclient/youdatatest"
 	"github.com/permsync/permsync/internal/textsafe"
-	"github.com/permsync/permsync/reconcile"
+	"github.com/permsync/permsync/state"
 )
 
 // Known secrets of the secrets drill: distinctive, so any copy is found.
@@ -47,7 +47,7 @@ func TestDrill7Secrets(t *testing.T) {
 	sim := youdatatest.New(youdatatest.Options{Seed: mustSeed(t, quickSeed), Token: secretToken, TokenKey: secretKey,
 		Email: "bi.admin@example.com", Password: secretPassword})
 	defer sim.Close()
-	state := filepath.Join(dir, "state", "state.json")
+	stPath := filepath.Join(dir, "state", "state.json")
 	credSets := map[string][]string{
 		"token":    {"PERMSYNC_TOKEN=" + secretToken},
 		"password": {"PERMSYNC_EMAIL=bi.admin@example.com", "PERMSYNC_PASSWORD=" + secretPassword},
@@ -63,7 +63,7 @@ func TestDrill7Secrets(t *testing.T) {
 			t.Errorf("%s: --debug-http traced nothing:\n%s", name, r)
 		}
 	}
-	srv := []string{"--server", sim.URL(), "--state", state, "--debug-http", "--rps", "0"}
+	srv := []string{"--server", sim.URL(), "--state", stPath, "--debug-http", "--rps", "0"}
 	for cname, env := range credSets {
 		r := runBin(t, env, "validate", "-f", quickDesired)
 		check(cname+" validate", r)
@@ -143,7 +143,7 @@ func TestDrill7Secrets(t *testing.T) {
 		_ = cmd.Wait()
 		commands++
 		found = append(found, leaks("killed apply output", out.String())...)
-		if _, err := os.Stat(reconcile.LockPath(lstate)); err != nil {
+		if _, err := os.Stat(state.LockPath(lstate)); err != nil {
 			t.Errorf("the killed apply left no lock file to search: %v\n%s", err, out.String())
 		}
 		r := runBin(t, credSets["token"], args...)
@@ -266,10 +266,10 @@ func TestDrill7HostileServerText(t *testing.T) {
 		}
 	}
 	const name, message = `old\u001b[2J`, "forged by the server"
-	state := func(n string) []string { return []string{"--state", filepath.Join(dir, n, "state.json"), "--rps", "0"} }
+	stPath := func(n string) []string { return []string{"--state", filepath.Join(dir, n, "state.json"), "--rps", "0"} }
 
 	for _, o := range []string{"text", "json", "markdown"} {
-		r := runBin(t, env, append([]string{"plan", "-f", quickDesired, "--server", names, "-o", o, "--markdown-dir", filepath.Join(dir, "md")}, state("plan")...)...)
+		r := runBin(t, env, append([]string{"plan", "-f", quickDesired, "--server", names, "-o", o, "--markdown-dir", filepath.Join(dir, "md")}, stPath("plan")...)...)
 		want := name
 		if o == "json" {
 			want = `old\u001b[2J` // JSON's own escape
@@ -281,12 +281,12 @@ func TestDrill7HostileServerText(t *testing.T) {
 		b, _ := os.ReadFile(md)
 		check(md, string(b), name)
 	}
-	r := runBin(t, env, append([]string{"plan", "-f", quickDesired, "--server", readFails}, state("plan-fails")...)...)
+	r := runBin(t, env, append([]string{"plan", "-f", quickDesired, "--server", readFails}, stPath("plan-fails")...)...)
 	if r.code != 1 {
 		t.Errorf("plan against a failing read: %s", r)
 	}
 	check("plan, a read fails", r.stdout+r.stderr, message)
-	r = runBin(t, env, append([]string{"apply", "-f", quickDesired, "--server", names, "--auto-approve"}, state("apply")...)...)
+	r = runBin(t, env, append([]string{"apply", "-f", quickDesired, "--server", names, "--auto-approve"}, stPath("apply")...)...)
 	if r.code != 1 || !strings.Contains(r.stdout, "  failed ") {
 		t.Errorf("apply against a failing write: %s", r)
 	}

@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/permsync/permsync/apiclient/youdatatest"
-	"github.com/permsync/permsync/reconcile"
+	"github.com/permsync/permsync/state"
 )
 
 // namedPipe makes a FIFO at path. At the end of the test it is given a
@@ -72,8 +72,8 @@ func TestDrill9RunStaysResponsive(t *testing.T) {
 			close(release)
 			ts.Close()
 		}()
-		state := filepath.Join(t.TempDir(), "state.json")
-		c := startChild(t, env, runArgs(quickDesired, ts.URL, state, append(limits, "--timeout", "1h")...)...)
+		stPath := filepath.Join(t.TempDir(), "state.json")
+		c := startChild(t, env, runArgs(quickDesired, ts.URL, stPath, append(limits, "--timeout", "1h")...)...)
 		addr, _ := c.waitRecord(t, "serving /healthz, /readyz and /metrics", 1)["addr"].(string)
 		rec := c.waitRecord(t, "run finished", 1)
 		if rec["result"] != "timed_out" || !strings.Contains(rec["error"].(string), "reading the server") {
@@ -96,8 +96,8 @@ func TestDrill9RunStaysResponsive(t *testing.T) {
 
 	t.Run("a .yaml that is a FIFO", func(t *testing.T) {
 		sim := newSim(t, quickSeed, youdatatest.Options{Token: "drill-token"})
-		state := filepath.Join(t.TempDir(), "state.json")
-		c := startChild(t, env, runArgs(pipeDesired(t), sim.URL(), state, limits...)...)
+		stPath := filepath.Join(t.TempDir(), "state.json")
+		c := startChild(t, env, runArgs(pipeDesired(t), sim.URL(), stPath, limits...)...)
 		addr, _ := c.waitRecord(t, "serving /healthz, /readyz and /metrics", 1)["addr"].(string)
 		rec := c.waitRecord(t, "run finished", 1)
 		errText, _ := rec["error"].(string)
@@ -127,9 +127,9 @@ func TestDrill9RunStaysResponsive(t *testing.T) {
 
 	t.Run("a lock file that is a FIFO", func(t *testing.T) {
 		sim := newSim(t, quickSeed, youdatatest.Options{Token: "drill-token"})
-		state := filepath.Join(t.TempDir(), "state.json")
-		namedPipe(t, reconcile.LockPath(state))
-		c := startChild(t, env, runArgs(quickDesired, sim.URL(), state, limits...)...)
+		stPath := filepath.Join(t.TempDir(), "state.json")
+		namedPipe(t, state.LockPath(stPath))
+		c := startChild(t, env, runArgs(quickDesired, sim.URL(), stPath, limits...)...)
 		addr, _ := c.waitRecord(t, "serving /healthz, /readyz and /metrics", 1)["addr"].(string)
 		rec := c.waitRecord(t, "run finished", 1)
 		if rec["result"] == "failed" && strings.Contains(rec["error"].(string), "lock") {
@@ -169,7 +169,7 @@ func TestDrill9OneShotCommandsEndOnSIGTERM(t *testing.T) {
 	sim := newSim(t, quickSeed, youdatatest.Options{Token: "drill-token"})
 	env := []string{"PERMSYNC_TOKEN=drill-token"}
 	lockState := filepath.Join(t.TempDir(), "state.json")
-	namedPipe(t, reconcile.LockPath(lockState))
+	namedPipe(t, state.LockPath(lockState))
 	for _, tc := range []struct {
 		name  string
 		args  []string

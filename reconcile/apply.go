@@ -14,6 +14,7 @@ import (
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/state"
 )
 
 // ReasonInterrupted is the reason of the changes skipped because the apply
@@ -47,12 +48,12 @@ const maxDeletesRefusal = "settings.maxDeletes:"
 // returns the Result with an error wrapping ctx.Err(). A plan with
 // refusals, or one that would remove o.ProtectedUsers or o.TokenUser, is
 // refused before anything is written (nil Result).
-func Apply(ctx context.Context, api apiclient.API, p *diff.Plan, st *diff.State, o ApplyOptions) (*Result, error) {
+func Apply(ctx context.Context, api apiclient.API, p *diff.Plan, st *state.State, o ApplyOptions) (*Result, error) {
 	if p == nil {
 		return nil, errors.New("apply: no plan")
 	}
 	if st == nil {
-		st = diff.NewState()
+		st = state.New()
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 500
@@ -99,7 +100,7 @@ func (s *changeStatus) exists() bool {
 type applier struct {
 	api  *countingAPI
 	plan *diff.Plan
-	st   *diff.State
+	st   *state.State
 	o    ApplyOptions
 	res  *Result
 
@@ -138,7 +139,7 @@ type applier struct {
 	lostGroups map[int]bool
 }
 
-func newApplier(api apiclient.API, p *diff.Plan, st *diff.State, o ApplyOptions) *applier {
+func newApplier(api apiclient.API, p *diff.Plan, st *state.State, o ApplyOptions) *applier {
 	a := &applier{
 		api:        newCountingAPI(api),
 		plan:       p,
@@ -328,7 +329,7 @@ func (a *applier) keepGroupBoundLocked(c diff.Change, group string) {
 		return
 	}
 	o := *old
-	o.Facets = make(map[string]diff.Facet, len(old.Facets))
+	o.Facets = make(map[string]state.Facet, len(old.Facets))
 	for name, f := range old.Facets {
 		o.Facets[name] = f
 	}
@@ -377,7 +378,7 @@ func (a *applier) save() error {
 func (a *applier) applyStateLocked(c diff.Change) {
 	key := diff.StateKey(c.Kind, c.Key)
 	before := a.st.Objects[key]
-	a.st.Apply(c)
+	c.Record(a.st)
 	if !reflect.DeepEqual(before, a.st.Objects[key]) {
 		a.stateDirty = true
 	}
@@ -437,7 +438,7 @@ func (a *applier) recordPartialLocked(c diff.Change, s *changeStatus) {
 		// Found existing: known from now on, so that no plan creates it
 		// again, or deletes it as permsync's own.
 		if a.st.Objects == nil {
-			a.st.Objects = map[string]*diff.ObjectState{}
+			a.st.Objects = map[string]*state.Object{}
 		}
 		a.st.Objects[diff.StateKey(c.Kind, c.Key)] = adoptedGroup(c, s)
 		a.stateDirty = true

@@ -12,6 +12,7 @@ import (
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/apiclient/youdatatest"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/internal/canon"
 	"github.com/permsync/permsync/spec"
 )
 
@@ -106,7 +107,7 @@ func checkServer(t reporter, d *spec.Desired, s *youdatatest.State, protected ma
 				raw = json.RawMessage(str)
 			}
 			_ = json.Unmarshal(raw, &got)
-			eq("user "+u.UniqueID+" customInfo", string(diff.Canonical(u.CustomInfo)), string(diff.Canonical(got)))
+			eq("user "+u.UniqueID+" customInfo", string(canon.JSON(u.CustomInfo)), string(canon.JSON(got)))
 		}
 	}
 	for _, r := range d.SystemRoles {
@@ -214,11 +215,11 @@ func checkProject(t reporter, pr spec.Project, p *youdatatest.Project, s *youdat
 		if r.Resources != nil {
 			var want, got []string
 			for _, res := range r.Resources {
-				want = append(want, string(diff.Canonical(youdatatest.ResourcePermission{Type: res.Type, ID: res.ID, Path: res.Path, IsFolder: res.Folder, Permissions: sortedCopy(res.Permissions)})))
+				want = append(want, string(canon.JSON(youdatatest.ResourcePermission{Type: res.Type, ID: res.ID, Path: res.Path, IsFolder: res.Folder, Permissions: sortedCopy(res.Permissions)})))
 			}
 			for _, res := range sr.Resources {
 				res.Permissions = sortedCopy(res.Permissions)
-				got = append(got, string(diff.Canonical(res)))
+				got = append(got, string(canon.JSON(res)))
 			}
 			sort.Strings(want)
 			sort.Strings(got)
@@ -249,7 +250,7 @@ func checkProject(t reporter, pr spec.Project, p *youdatatest.Project, s *youdat
 				for _, det := range rule.Details {
 					dp.Details = append(dp.Details, normDetail(det))
 				}
-				want = append(want, string(diff.Canonical(dp)))
+				want = append(want, string(canon.JSON(dp)))
 			}
 			for _, dp := range sr.DataPermissions {
 				dets := dp.Details
@@ -261,7 +262,7 @@ func checkProject(t reporter, pr spec.Project, p *youdatatest.Project, s *youdat
 					}
 					dp.Details = append(dp.Details, normDetail(det))
 				}
-				got = append(got, string(diff.Canonical(dp)))
+				got = append(got, string(canon.JSON(dp)))
 			}
 			sort.Strings(want)
 			sort.Strings(got)
@@ -292,7 +293,7 @@ func normDetail(d spec.Detail) json.RawMessage {
 	for i := range d.DataMasks {
 		d.DataMasks[i].ApplyRange = sortedCopy(d.DataMasks[i].ApplyRange)
 	}
-	return diff.Canonical(d)
+	return canon.JSON(d)
 }
 
 // checkRole compares a role's description and holders with the files.

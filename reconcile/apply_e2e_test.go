@@ -21,6 +21,7 @@ import (
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
 var update = flag.Bool("update", false, "rewrite the write-call counts of testdata/apply/*/want.yaml")
@@ -119,9 +120,9 @@ func projectRefs(d *spec.Desired) []reconcile.ProjectRef {
 }
 
 // plan reads the server and plans against the state file.
-func (e *env) plan(ctx context.Context) (*diff.Plan, *diff.State) {
+func (e *env) plan(ctx context.Context) (*diff.Plan, *state.State) {
 	e.t.Helper()
-	st, _, err := reconcile.LoadState(e.statePath)
+	st, _, err := state.Load(e.statePath)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ func (e *env) apply(ctx context.Context) (*reconcile.Result, error) {
 		BatchSize:      500,
 		ProtectedUsers: e.desired.Settings.ProtectedUsers,
 		TokenUser:      e.sim.TokenUser(),
-		SaveState:      func(st *diff.State) error { return reconcile.SaveState(e.statePath, st) },
+		SaveState:      func(st *state.State) error { return state.Save(e.statePath, st) },
 	})
 }
 
@@ -378,7 +379,7 @@ func TestApplyInterruptedThenConverges(t *testing.T) {
 			if n := e.writes.count(); n < after || n > after+4 {
 				t.Errorf("%d write requests, want %d plus at most the calls in flight", n, after)
 			}
-			st, ok, err := reconcile.LoadState(e.statePath)
+			st, ok, err := state.Load(e.statePath)
 			if err != nil || !ok {
 				t.Fatalf("state not saved: %v", err)
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
 // editedQuickstart copies the quickstart's desired files to a temporary
@@ -133,7 +134,7 @@ func TestApplyGroupCreateAnswerLost(t *testing.T) {
 	if !found {
 		t.Fatal("the simulator did not make the group whose answer it dropped")
 	}
-	st, _, err := reconcile.LoadState(e.statePath)
+	st, _, err := state.Load(e.statePath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +152,7 @@ func TestApplyGroupCreateAnswerLost(t *testing.T) {
 	if n := e.sim.Calls()["group/dels"]; n == 0 {
 		t.Error("the group left by the lost create was not deleted before the create")
 	}
-	st, _, err = reconcile.LoadState(e.statePath)
+	st, _, err = state.Load(e.statePath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +181,7 @@ func TestApplyGroupReplaceAnswerLost(t *testing.T) {
 	if _, err := e.apply(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	st, _, err := reconcile.LoadState(e.statePath)
+	st, _, err := state.Load(e.statePath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +229,7 @@ func TestApplyGroupCreateAnswerLostThenRemoved(t *testing.T) {
 	if g := e.sim.Snapshot().ProjectByName("销售分析").GroupByName("华东销售组"); g != nil {
 		t.Errorf("the group left by the lost create is still on the server: %+v", g)
 	}
-	st, _, err := reconcile.LoadState(e.statePath)
+	st, _, err := state.Load(e.statePath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
 // handMadeSeed is a server where a group was made by hand, with no
@@ -120,7 +121,7 @@ func TestApplyAdoptsGroupThatExistsWithoutMembers(t *testing.T) {
 	if cr == nil || cr.Status != reconcile.StatusFailed || !strings.Contains(cr.Err.Error(), "web console") {
 		t.Fatalf("first apply, group %s: %+v, want failed with what to do", key, cr)
 	}
-	st, _, err := reconcile.LoadState(e.statePath)
+	st, _, err := state.Load(e.statePath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +175,7 @@ func TestApplyAdoptsGroupThatExistsWithoutMembers(t *testing.T) {
 	if n := e.sim.Calls()["group/add"]; n != 1 {
 		t.Errorf("%d group/add calls, want 1", n)
 	}
-	st, _, err = reconcile.LoadState(e.statePath)
+	st, _, err = state.Load(e.statePath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,7 +356,7 @@ func TestApplyEmptiedGroupStaysKnown(t *testing.T) {
 	if g := e.sim.Snapshot().ProjectByName("销售分析").GroupByName("华北销售组"); g == nil || len(g.Members) != 0 {
 		t.Fatalf("group after the lost delUsers answer = %+v, want it emptied", g)
 	}
-	st, _, err := reconcile.LoadState(e.statePath)
+	st, _, err := state.Load(e.statePath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -407,7 +408,7 @@ func TestApplyLostGroupCreateRecoveredWhenDeleteRetried(t *testing.T) {
 	if g := e.sim.Snapshot().ProjectByName("销售分析").GroupByName("华东销售组"); g == nil || len(g.Members) != 2 {
 		t.Errorf("group = %+v, want it made again with its members", g)
 	}
-	st, _, err := reconcile.LoadState(e.statePath)
+	st, _, err := state.Load(e.statePath)
 	if err != nil {
 		t.Fatal(err)
 	}

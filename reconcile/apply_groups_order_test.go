@@ -9,6 +9,7 @@ import (
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/state"
 )
 
 var (
@@ -33,7 +34,7 @@ func groupUpdate(before, after []string) diff.Change {
 	return diff.Change{Action: diff.Update, Kind: diff.KindGroup, Key: "P/G",
 		Before:   attrs("id", 56, "project_id", 7, "name", "G", "folder", "", "members", before),
 		After:    attrs("id", 56, "project_id", 7, "name", "G", "folder", "", "members", after),
-		NewState: &diff.ObjectState{ID: 56}}
+		NewState: &state.Object{ID: 56}}
 }
 
 // Members join before anyone leaves, in a step of its own: the group is
@@ -41,7 +42,7 @@ func groupUpdate(before, after []string) diff.Change {
 func TestApplyGroupJoinsBeforeLeaves(t *testing.T) {
 	p := &diff.Plan{Changes: []diff.Change{groupUpdate([]string{"a"}, []string{"b"})}}
 	f := &fakeAPI{}
-	res, err := Apply(context.Background(), f, p, diff.NewState(), ApplyOptions{Concurrency: 8})
+	res, err := Apply(context.Background(), f, p, state.New(), ApplyOptions{Concurrency: 8})
 	if err != nil || res.Applied() != 1 {
 		t.Fatalf("err %v, applied %d", err, res.Applied())
 	}
@@ -60,7 +61,7 @@ func TestApplyGroupJoinFailedKeepsMembers(t *testing.T) {
 		}
 		return nil
 	}}
-	res, err := Apply(context.Background(), f, p, diff.NewState(), ApplyOptions{})
+	res, err := Apply(context.Background(), f, p, state.New(), ApplyOptions{})
 	if err != nil || res.Failed() != 1 {
 		t.Fatalf("err %v, failed %d", err, res.Failed())
 	}
@@ -74,7 +75,7 @@ func TestApplyGroupJoinFailedKeepsMembers(t *testing.T) {
 func TestApplySavesGroupBeforeMembersLeave(t *testing.T) {
 	p := &diff.Plan{Changes: []diff.Change{groupUpdate([]string{"a"}, []string{})}}
 	var sv saved
-	var known *diff.ObjectState
+	var known *state.Object
 	f := &fakeAPI{fail: func(endpoint string, _ any) error {
 		if endpoint == epDeleteGroupUser {
 			sv.mu.Lock()
@@ -85,7 +86,7 @@ func TestApplySavesGroupBeforeMembersLeave(t *testing.T) {
 		}
 		return nil
 	}}
-	if _, err := Apply(context.Background(), f, p, diff.NewState(), ApplyOptions{SaveState: sv.save}); err != nil {
+	if _, err := Apply(context.Background(), f, p, state.New(), ApplyOptions{SaveState: sv.save}); err != nil {
 		t.Fatal(err)
 	}
 	if known == nil || known.ID != 56 || known.Pending || known.Created {
@@ -95,13 +96,13 @@ func TestApplySavesGroupBeforeMembersLeave(t *testing.T) {
 
 // lostGroupPlan is the replace of group P/G whose earlier create lost its
 // answer, in folder pending; the group goes to folder F.
-func lostGroupPlan(pending string, members []string) (*diff.Plan, *diff.State) {
+func lostGroupPlan(pending string, members []string) (*diff.Plan, *state.State) {
 	c := diff.Change{Action: diff.Replace, Kind: diff.KindGroup, Key: "P/G",
 		Before:   attrs("project_id", 7, "name", "G", "folder", pending, "members", []string{}),
 		After:    attrs("project_id", 7, "name", "G", "folder", "F", "description", "d", "members", members),
-		NewState: &diff.ObjectState{Created: true, Facets: map[string]diff.Facet{"folder": folderFacet("F")}}}
-	st := diff.NewState()
-	st.Objects["group P/G"] = &diff.ObjectState{Created: true, Pending: true, Facets: map[string]diff.Facet{"folder": folderFacet(pending)}}
+		NewState: &state.Object{Created: true, Facets: map[string]state.Facet{"folder": folderFacet("F")}}}
+	st := state.New()
+	st.Objects["group P/G"] = &state.Object{Created: true, Pending: true, Facets: map[string]state.Facet{"folder": folderFacet(pending)}}
 	return &diff.Plan{Changes: []diff.Change{c}}, st
 }
 
@@ -245,14 +246,14 @@ func TestApplyLostGroupCreateInAnotherFolder(t *testing.T) {
 func TestApplyGroupNameTakenAdopts(t *testing.T) {
 	p := &diff.Plan{Changes: []diff.Change{{Action: diff.Create, Kind: diff.KindGroup, Key: "P/G",
 		After:    attrs("project_id", 7, "name", "G", "folder", "F", "description", "d"),
-		NewState: &diff.ObjectState{Created: true, Facets: map[string]diff.Facet{"folder": folderFacet("F"), "description": {Hash: "hd"}}}}}}
+		NewState: &state.Object{Created: true, Facets: map[string]state.Facet{"folder": folderFacet("F"), "description": {Hash: "hd"}}}}}}
 	f := &fakeAPI{fail: func(endpoint string, _ any) error {
 		if endpoint == epAddGroup {
 			return errTaken
 		}
 		return nil
 	}}
-	st := diff.NewState()
+	st := state.New()
 	res, err := Apply(context.Background(), f, p, st, ApplyOptions{})
 	if err != nil || res.Applied() != 1 {
 		t.Fatalf("err %v, applied %d: %+v", err, res.Applied(), res.Changes)
@@ -284,7 +285,7 @@ func TestApplySavesGroupBeforeItsMembersLeaveTheDomain(t *testing.T) {
 	user := diff.Change{Action: diff.Delete, Kind: diff.KindUser, Key: "a", Before: attrs("uniqueId", "a")}
 	p := &diff.Plan{Changes: []diff.Change{groupUpdate([]string{"a"}, []string{}), user}}
 	var sv saved
-	var known *diff.ObjectState
+	var known *state.Object
 	f := &fakeAPI{fail: func(endpoint string, _ any) error {
 		if endpoint == epDelDomainUsers {
 			sv.mu.Lock()
@@ -295,7 +296,7 @@ func TestApplySavesGroupBeforeItsMembersLeaveTheDomain(t *testing.T) {
 		}
 		return nil
 	}}
-	res, err := Apply(context.Background(), f, p, diff.NewState(), ApplyOptions{SaveState: sv.save})
+	res, err := Apply(context.Background(), f, p, state.New(), ApplyOptions{SaveState: sv.save})
 	if err != nil || res.Applied() != 2 {
 		t.Fatalf("err %v, applied %d", err, res.Applied())
 	}

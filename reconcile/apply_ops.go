@@ -12,7 +12,9 @@ import (
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/internal/canon"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
 // runPhase makes the calls of one phase. Phases with inner dependencies
@@ -632,7 +634,7 @@ func (a *applier) markPendingGroups(idx []int) error {
 			continue
 		}
 		if a.st.Objects == nil {
-			a.st.Objects = map[string]*diff.ObjectState{}
+			a.st.Objects = map[string]*state.Object{}
 		}
 		a.st.Objects[diff.StateKey(c.Kind, c.Key)] = pendingGroup(c)
 		a.stateDirty = true
@@ -649,27 +651,27 @@ func (a *applier) markPendingGroups(idx []int) error {
 // answer is not known: in the folder the create named (so that removing
 // it from the files deletes it by its path, and the next plan replaces
 // it there), with no id.
-func pendingGroup(c diff.Change) *diff.ObjectState {
+func pendingGroup(c diff.Change) *state.Object {
 	folder := c.After.String("folder")
 	created := true
 	if c.NewState != nil && c.Action == diff.Replace {
 		created = c.NewState.Created
 	}
-	return &diff.ObjectState{Created: created, Pending: true, Facets: map[string]diff.Facet{
+	return &state.Object{Created: created, Pending: true, Facets: map[string]state.Facet{
 		"folder": folderFacet(folder),
 	}}
 }
 
-func folderFacet(folder string) diff.Facet {
-	return diff.Facet{Hash: diff.Fingerprint(folder), Items: []string{folder}}
+func folderFacet(folder string) state.Facet {
+	return state.Facet{Hash: canon.Fingerprint(folder), Items: []string{folder}}
 }
 
 // adoptedGroup is the state of a group that group/add found existing:
 // not created by permsync, its id unknown unless learned, its folder the
 // one the files name unless the server said otherwise, its description
 // recorded only when it was set.
-func adoptedGroup(c diff.Change, s *changeStatus) *diff.ObjectState {
-	o := &diff.ObjectState{ID: s.id, Facets: map[string]diff.Facet{}}
+func adoptedGroup(c diff.Change, s *changeStatus) *state.Object {
+	o := &state.Object{ID: s.id, Facets: map[string]state.Facet{}}
 	if !s.folderUnknown {
 		o.Facets["folder"] = folderFacet(c.After.String("folder"))
 	}
@@ -1028,12 +1030,12 @@ func (a *applier) recordGroupsKnown(idx []int) error {
 		if old != nil && !old.Pending && (gid == 0 || old.ID == gid) {
 			continue
 		}
-		o := &diff.ObjectState{ID: gid}
+		o := &state.Object{ID: gid}
 		switch {
 		case old != nil:
 			o.Created = old.Created
 			if old.Facets != nil {
-				o.Facets = make(map[string]diff.Facet, len(old.Facets))
+				o.Facets = make(map[string]state.Facet, len(old.Facets))
 				for k, f := range old.Facets {
 					o.Facets[k] = f
 				}
@@ -1042,7 +1044,7 @@ func (a *applier) recordGroupsKnown(idx []int) error {
 			o.Created = c.NewState.Created
 		}
 		if a.st.Objects == nil {
-			a.st.Objects = map[string]*diff.ObjectState{}
+			a.st.Objects = map[string]*state.Object{}
 		}
 		a.st.Objects[key] = o
 		a.stateDirty = true

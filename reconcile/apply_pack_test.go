@@ -12,6 +12,7 @@ import (
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/state"
 )
 
 // bindModel is the direct user bindings of a project's roles, as
@@ -115,7 +116,7 @@ func TestApplyPackedDelRolesUnbindsOnlyWhatLeaves(t *testing.T) {
 			model.apply(endpoint, req)
 			return nil
 		}}
-		res, err := Apply(context.Background(), f, &diff.Plan{Changes: changes}, diff.NewState(), ApplyOptions{BatchSize: batch})
+		res, err := Apply(context.Background(), f, &diff.Plan{Changes: changes}, state.New(), ApplyOptions{BatchSize: batch})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +148,7 @@ func TestApplyDelRolesPacksAFolder(t *testing.T) {
 		roleUpdate("P", 7, 4, "", "D", 0, []string{"x"}, []string{}),
 	}}
 	f := &fakeAPI{}
-	if _, err := Apply(context.Background(), f, p, diff.NewState(), ApplyOptions{}); err != nil {
+	if _, err := Apply(context.Background(), f, p, state.New(), ApplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var got []string
@@ -173,7 +174,7 @@ func leaverPlan() *diff.Plan {
 	role := roleUpdate("P", 7, 11, "", "R", 0, []string{"gone", "stay"}, []string{"stay"})
 	group := diff.Change{Action: diff.Update, Kind: diff.KindGroup, Key: "P/G",
 		Before: attrs("id", 56, "project_id", 7, "name", "G", "folder", "", "members", []string{"gone", "x"}),
-		After:  attrs("id", 56, "project_id", 7, "name", "G", "folder", "", "members", []string{"x"}), NewState: &diff.ObjectState{ID: 56}}
+		After:  attrs("id", 56, "project_id", 7, "name", "G", "folder", "", "members", []string{"x"}), NewState: &state.Object{ID: 56}}
 	member := diff.Change{Action: diff.Delete, Kind: diff.KindMember, Key: "P/gone", Before: attrs("user", "gone", "project_id", 7, "id", 5)}
 	user := diff.Change{Action: diff.Delete, Kind: diff.KindUser, Key: "gone", Before: attrs("uniqueId", "gone")}
 	return &diff.Plan{Changes: []diff.Change{user, member, group, role}}
@@ -183,7 +184,7 @@ func leaverPlan() *diff.Plan {
 // from projects first: the deletion does it, in one call.
 func TestApplyLeaverLeavesWithItsDeletion(t *testing.T) {
 	f := &fakeAPI{}
-	res, err := Apply(context.Background(), f, leaverPlan(), diff.NewState(), ApplyOptions{})
+	res, err := Apply(context.Background(), f, leaverPlan(), state.New(), ApplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +221,7 @@ func TestApplyLeaverDeletionNotMadeFailsWhatReliedOnIt(t *testing.T) {
 				}
 				return nil
 			}}
-			st := diff.NewState()
+			st := state.New()
 			res, err := Apply(ctx, f, p, st, ApplyOptions{})
 			if tc == "interrupted" && err == nil {
 				t.Fatal("an interrupted apply returned no error")
@@ -267,10 +268,10 @@ func TestApplyGroupDelsPackedAndFallback(t *testing.T) {
 	groupDelete := func(id int64, name string) diff.Change {
 		return diff.Change{Action: diff.Delete, Kind: diff.KindGroup, Key: "P/" + name, Before: attrs("id", id, "project_id", 7, "name", name)}
 	}
-	plan := func() (*diff.Plan, *diff.State) {
-		st := diff.NewState()
+	plan := func() (*diff.Plan, *state.State) {
+		st := state.New()
 		for _, n := range []string{"A", "B", "C"} {
-			st.Objects["group P/"+n] = &diff.ObjectState{Created: true}
+			st.Objects["group P/"+n] = &state.Object{Created: true}
 		}
 		return &diff.Plan{Changes: []diff.Change{groupDelete(6, "A"), groupDelete(7, "B"), groupDelete(8, "C")}}, st
 	}
@@ -333,13 +334,13 @@ func TestApplyRoleRelyingOnGroupDeletion(t *testing.T) {
 	role.After.Set("groups", []string{"A"})
 	role.Before.Set("group_expires", map[string]string{})
 	role.After.Set("group_expires", map[string]string{})
-	role.NewState = &diff.ObjectState{ID: 11, Facets: map[string]diff.Facet{"groups": {Hash: "new", Items: []string{"A"}}}}
+	role.NewState = &state.Object{ID: 11, Facets: map[string]state.Facet{"groups": {Hash: "new", Items: []string{"A"}}}}
 	group := diff.Change{Action: diff.Delete, Kind: diff.KindGroup, Key: "P/X", Before: attrs("id", 9, "project_id", 7, "name", "X")}
 	p := &diff.Plan{Changes: []diff.Change{group, role}}
 
 	for _, fails := range []bool{false, true} {
-		st := diff.NewState()
-		st.Objects["role P//R"] = &diff.ObjectState{ID: 11, Facets: map[string]diff.Facet{"groups": {Hash: "old", Items: []string{"A", "X"}}}}
+		st := state.New()
+		st.Objects["role P//R"] = &state.Object{ID: 11, Facets: map[string]state.Facet{"groups": {Hash: "old", Items: []string{"A", "X"}}}}
 		f := &fakeAPI{fail: func(endpoint string, req any) error {
 			if fails && endpoint == epDeleteGroups {
 				return &apiclient.APIError{HTTPStatus: 200, Code: 500, Message: "内部错误", Endpoint: endpoint}
@@ -364,7 +365,7 @@ func TestApplyRoleRelyingOnGroupDeletion(t *testing.T) {
 		if got["role P//R"] != StatusFailed {
 			t.Errorf("the role update is %s though group X is still bound to it", got["role P//R"])
 		}
-		if d := cmp.Diff(diff.Facet{Hash: "", Items: []string{"A", "X"}}, facet); d != "" {
+		if d := cmp.Diff(state.Facet{Hash: "", Items: []string{"A", "X"}}, facet); d != "" {
 			t.Errorf("state of the role's groups (-want +got):\n%s", d)
 		}
 		if p.Changes[1].NewState.Facets["groups"].Hash != "new" {

@@ -8,12 +8,13 @@ import (
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/state"
 )
 
 func groupCreate(name string, members []string) diff.Change {
 	return diff.Change{Action: diff.Create, Kind: diff.KindGroup, Key: "P/" + name,
 		After:    attrs("project_id", 7, "name", name, "folder", "", "members", members),
-		NewState: &diff.ObjectState{Created: true, Facets: map[string]diff.Facet{"folder": {Hash: "h", Items: []string{""}}}}}
+		NewState: &state.Object{Created: true, Facets: map[string]state.Facet{"folder": {Hash: "h", Items: []string{""}}}}}
 }
 
 // A group whose create succeeded but whose members could not join exists
@@ -27,7 +28,7 @@ func TestApplyRecordsGroupCreatedWhenJoinFails(t *testing.T) {
 		}
 		return nil
 	}}
-	st := diff.NewState()
+	st := state.New()
 	res, err := Apply(context.Background(), f, p, st, ApplyOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +51,7 @@ func TestApplyInterruptedAfterGroupCreate(t *testing.T) {
 	p := &diff.Plan{Changes: []diff.Change{groupCreate("G", []string{"u1"})}}
 	f := &fakeAPI{started: make(chan string, 10), gate: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
-	st := diff.NewState()
+	st := state.New()
 	var sv saved
 	done := make(chan error)
 	var res *Result
@@ -91,9 +92,9 @@ func TestApplyReplaceDeletedButNotCreated(t *testing.T) {
 		{Action: diff.Replace, Kind: diff.KindGroup, Key: "P/D", Before: before, After: after, NewState: ns()},
 		role,
 	}}
-	st := diff.NewState()
-	st.Objects["group P/D"] = &diff.ObjectState{ID: 56}
-	st.Objects["role P//R"] = &diff.ObjectState{ID: 900}
+	st := state.New()
+	st.Objects["group P/D"] = &state.Object{ID: 56}
+	st.Objects["role P//R"] = &state.Object{ID: 900}
 	f := &fakeAPI{fail: func(endpoint string, _ any) error {
 		if endpoint == epAddGroup || endpoint == epImportDataPerms {
 			return errors.New("boom")
@@ -125,7 +126,7 @@ func TestApplyLeavesFacetsAfterDoesNotHold(t *testing.T) {
 		Before: attrs("uniqueId", "u", "nick", "old", "orgs", []map[string]string{{"code": "HQ", "role": "normal"}}),
 		After:  attrs("uniqueId", "u", "nick", "new"), NewState: ns()}}}
 	f := &fakeAPI{}
-	if _, err := Apply(context.Background(), f, p, diff.NewState(), ApplyOptions{}); err != nil {
+	if _, err := Apply(context.Background(), f, p, state.New(), ApplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	calls := f.of(epBatchImport)
@@ -148,7 +149,7 @@ func TestApplyGroupJoinNeedsID(t *testing.T) {
 		Before: attrs("project_id", 7, "name", "G", "folder", "", "members", []string{}),
 		After:  attrs("project_id", 7, "name", "G", "folder", "", "members", []string{"u1"}), NewState: ns()}}}
 	f := &fakeAPI{}
-	res, err := Apply(context.Background(), f, p, diff.NewState(), ApplyOptions{})
+	res, err := Apply(context.Background(), f, p, state.New(), ApplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +179,7 @@ func TestApplySavesCreatedGroupBeforeMembersJoin(t *testing.T) {
 		}
 		return nil
 	}}
-	st := diff.NewState()
+	st := state.New()
 	res, err := Apply(context.Background(), f, p, st, ApplyOptions{SaveState: sv.save})
 	if err != nil || res.Applied() != 1 {
 		t.Fatalf("err %v, applied %d", err, res.Applied())

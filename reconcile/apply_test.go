@@ -13,6 +13,7 @@ import (
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/state"
 )
 
 // attrs builds attributes from name/value pairs.
@@ -24,11 +25,11 @@ func attrs(kv ...any) diff.Attrs {
 	return a
 }
 
-func ns() *diff.ObjectState { return &diff.ObjectState{} }
+func ns() *state.Object { return &state.Object{} }
 
 func userCreate(uid string) diff.Change {
 	return diff.Change{Action: diff.Create, Kind: diff.KindUser, Key: uid,
-		After: attrs("uniqueId", uid, "nick", "N "+uid), NewState: &diff.ObjectState{Created: true}}
+		After: attrs("uniqueId", uid, "nick", "N "+uid), NewState: &state.Object{Created: true}}
 }
 
 func memberChange(action diff.Action, project string, pid int64, user string, before, after []string) diff.Change {
@@ -52,7 +53,7 @@ func roleCreate(project string, pid int64, folder, name string, users []string) 
 	if pid != 0 {
 		a.Set("project_id", pid)
 	}
-	return diff.Change{Action: diff.Create, Kind: diff.KindRole, Key: project + "/" + folder + "/" + name, After: a, NewState: &diff.ObjectState{Created: true}}
+	return diff.Change{Action: diff.Create, Kind: diff.KindRole, Key: project + "/" + folder + "/" + name, After: a, NewState: &state.Object{Created: true}}
 }
 
 func roleUpdate(project string, pid, id int64, folder, name string, typ int, before, after []string) diff.Change {
@@ -62,7 +63,7 @@ func roleUpdate(project string, pid, id int64, folder, name string, typ int, bef
 	}
 	b := attrs("id", id, "project_id", pid, "name", name, "folder", folder, "type", typ, "users", before, "user_expires", map[string]string{})
 	a := attrs("id", id, "project_id", pid, "name", name, "folder", folder, "type", typ, "users", after, "user_expires", map[string]string{})
-	return diff.Change{Action: diff.Update, Kind: kind, Key: project + "/" + folder + "/" + name, Before: b, After: a, NewState: &diff.ObjectState{ID: id}}
+	return diff.Change{Action: diff.Update, Kind: kind, Key: project + "/" + folder + "/" + name, Before: b, After: a, NewState: &state.Object{ID: id}}
 }
 
 func users(prefix string, n int) []string {
@@ -77,14 +78,14 @@ func users(prefix string, n int) []string {
 // run applies p with a fake and a recording SaveState.
 type saved struct {
 	mu     sync.Mutex
-	states []*diff.State
+	states []*state.State
 }
 
-func (s *saved) save(st *diff.State) error {
+func (s *saved) save(st *state.State) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st.Serial++
-	cp := &diff.State{Version: st.Version, Serial: st.Serial, Objects: map[string]*diff.ObjectState{}}
+	cp := &state.State{Version: st.Version, Serial: st.Serial, Objects: map[string]*state.Object{}}
 	for k, v := range st.Objects {
 		o := *v
 		cp.Objects[k] = &o
@@ -107,7 +108,7 @@ func TestApplyBatchesUsers(t *testing.T) {
 		p.Changes = append(p.Changes, userCreate(u))
 	}
 	f := &fakeAPI{}
-	st := diff.NewState()
+	st := state.New()
 	res, err := Apply(context.Background(), f, &p, st, ApplyOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +149,7 @@ func TestApplyUserFacets(t *testing.T) {
 		}
 		return []apiclient.OrgFailedUser{{UniqueID: "u2", Message: "GONE dosen't exist!"}}
 	}}
-	res, err := Apply(context.Background(), f, &diff.Plan{Changes: []diff.Change{c, c2}}, diff.NewState(), ApplyOptions{})
+	res, err := Apply(context.Background(), f, &diff.Plan{Changes: []diff.Change{c, c2}}, state.New(), ApplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +190,7 @@ func TestApplyMembersGroupedByOptions(t *testing.T) {
 		memberChange(diff.Create, "Q", 8, "a", nil, []string{"viewer"}),
 	}}
 	f := &fakeAPI{}
-	res, err := Apply(context.Background(), f, p, diff.NewState(), ApplyOptions{})
+	res, err := Apply(context.Background(), f, p, state.New(), ApplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +231,7 @@ func TestApplyRoleBindsManyUsersInOneCall(t *testing.T) {
 		roleUpdate("P", 7, 302, "F", "Other", 0, many[:3], many[2:4]),
 	}}
 	f := &fakeAPI{}
-	st := diff.NewState()
+	st := state.New()
 	res, err := Apply(context.Background(), f, p, st, ApplyOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -288,7 +289,7 @@ func TestApplyOneSyncOrgPerPhase(t *testing.T) {
 	}}
 	f := &fakeAPI{}
 	var sv saved
-	res, err := Apply(context.Background(), f, p, diff.NewState(), ApplyOptions{SaveState: sv.save})
+	res, err := Apply(context.Background(), f, p, state.New(), ApplyOptions{SaveState: sv.save})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,7 +369,7 @@ func TestApplyFailureKeepsAPIErrorAndSkipsDependents(t *testing.T) {
 		}
 		return nil
 	}}
-	res, err := Apply(context.Background(), f, p, diff.NewState(), ApplyOptions{})
+	res, err := Apply(context.Background(), f, p, state.New(), ApplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -439,7 +440,7 @@ func TestApplyInterrupted(t *testing.T) {
 	}
 	done := make(chan out)
 	go func() {
-		res, err := Apply(ctx, f, p, diff.NewState(), ApplyOptions{Concurrency: 2, SaveState: sv.save})
+		res, err := Apply(ctx, f, p, state.New(), ApplyOptions{Concurrency: 2, SaveState: sv.save})
 		done <- out{res, err}
 	}()
 	<-f.started
@@ -496,7 +497,7 @@ func TestApplyGuardRails(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &fakeAPI{}
-			res, err := Apply(context.Background(), f, &tc.plan, diff.NewState(), tc.o)
+			res, err := Apply(context.Background(), f, &tc.plan, state.New(), tc.o)
 			if tc.refused == "" {
 				if err != nil || res.Failed() != 0 {
 					t.Fatalf("err = %v, res = %+v", err, res)
@@ -520,7 +521,7 @@ func TestApplySaveStateFailureStops(t *testing.T) {
 	p := &diff.Plan{Changes: []diff.Change{userCreate("a"), memberChange(diff.Create, "P", 7, "a", nil, []string{"viewer"})}}
 	f := &fakeAPI{}
 	calls := 0
-	res, err := Apply(context.Background(), f, p, diff.NewState(), ApplyOptions{SaveState: func(*diff.State) error {
+	res, err := Apply(context.Background(), f, p, state.New(), ApplyOptions{SaveState: func(*state.State) error {
 		calls++
 		return errors.New("disk full")
 	}})
@@ -544,13 +545,13 @@ func TestApplyGroups(t *testing.T) {
 		{Action: diff.Create, Kind: diff.KindGroup, Key: "P/B", After: attrs("project_id", 7, "name", "B", "folder", "", "members", []string{"u1", "u2", "u3"}), NewState: ns()},
 		{Action: diff.Update, Kind: diff.KindGroup, Key: "P/C",
 			Before: attrs("id", 55, "project_id", 7, "name", "C", "folder", "", "members", []string{"u1", "x"}),
-			After:  attrs("id", 55, "project_id", 7, "name", "C", "folder", "", "description", "new", "members", []string{"u1", "u3"}), NewState: &diff.ObjectState{ID: 55}},
+			After:  attrs("id", 55, "project_id", 7, "name", "C", "folder", "", "description", "new", "members", []string{"u1", "u3"}), NewState: &state.Object{ID: 55}},
 		{Action: diff.Replace, Kind: diff.KindGroup, Key: "P/D",
 			Before: attrs("id", 56, "project_id", 7, "name", "D", "folder", "Old", "members", []string{"u4"}),
 			After:  attrs("id", 56, "project_id", 7, "name", "D", "folder", "New", "members", []string{"u4"}), NewState: ns()},
 	}}
 	f := &fakeAPI{}
-	st := diff.NewState()
+	st := state.New()
 	res, err := Apply(context.Background(), f, p, st, ApplyOptions{})
 	if err != nil || res.Applied() != 4 {
 		t.Fatalf("err %v, applied %d: %+v", err, res.Applied(), res.Changes)
@@ -616,9 +617,9 @@ func TestApplyDeleteOfSomethingGone(t *testing.T) {
 		{Action: diff.Delete, Kind: diff.KindRole, Key: "P//R", Before: attrs("id", 77, "project_id", 7, "name", "R", "folder", "", "type", 0)},
 		{Action: diff.Delete, Kind: diff.KindRole, Key: "P//S", Before: attrs("id", 78, "project_id", 7, "name", "S", "folder", "", "type", 0)},
 	}}
-	st := diff.NewState()
+	st := state.New()
 	for _, k := range []string{"group P/G", "role P//R", "role P//S"} {
-		st.Objects[k] = &diff.ObjectState{Created: true}
+		st.Objects[k] = &state.Object{Created: true}
 	}
 	f := &fakeAPI{fail: func(endpoint string, req any) error {
 		switch endpoint {
@@ -662,8 +663,8 @@ func TestApplyDeleteNotGoneOnEndpointErrors(t *testing.T) {
 		p := &diff.Plan{Changes: []diff.Change{
 			{Action: diff.Delete, Kind: diff.KindGroup, Key: "P/G", Before: attrs("id", 56, "project_id", 7, "name", "G", "folder", "")},
 		}}
-		st := diff.NewState()
-		st.Objects["group P/G"] = &diff.ObjectState{Created: true, ID: 56}
+		st := state.New()
+		st.Objects["group P/G"] = &state.Object{Created: true, ID: 56}
 		f := &fakeAPI{fail: func(endpoint string, _ any) error {
 			if endpoint == epDeleteGroups {
 				return ae
@@ -696,7 +697,7 @@ func TestApplyReplaceOfSomethingGone(t *testing.T) {
 		}
 		return nil
 	}}
-	st := diff.NewState()
+	st := state.New()
 	res, err := Apply(context.Background(), f, p, st, ApplyOptions{})
 	if err != nil || res.Applied() != 1 {
 		t.Fatalf("err %v, applied %d: %+v", err, res.Applied(), res.Changes)
@@ -725,7 +726,7 @@ func TestApplySkipNamesFailedReplace(t *testing.T) {
 		}
 		return nil
 	}}
-	res, err := Apply(context.Background(), f, p, diff.NewState(), ApplyOptions{})
+	res, err := Apply(context.Background(), f, p, state.New(), ApplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -750,7 +751,7 @@ func TestApplyGroupNameTakenSaysWhatToDo(t *testing.T) {
 		}
 		return nil
 	}}
-	res, err := Apply(context.Background(), f, p, diff.NewState(), ApplyOptions{})
+	res, err := Apply(context.Background(), f, p, state.New(), ApplyOptions{})
 	if err != nil || res.Failed() != 1 {
 		t.Fatalf("err %v, failed %d", err, res.Failed())
 	}

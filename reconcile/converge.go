@@ -11,6 +11,7 @@ import (
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/state"
 )
 
 // DefaultMaxRounds is how many rounds Converge runs at most, the first
@@ -57,7 +58,7 @@ type ConvergeOptions struct {
 // applied when a round applied it or when the server, read again, already
 // matched it; otherwise it carries the failure of the last round that
 // tried it. Calls sum the write calls of every round.
-func Converge(ctx context.Context, api apiclient.API, p *diff.Plan, st *diff.State, o ApplyOptions, co ConvergeOptions) (*Result, error) {
+func Converge(ctx context.Context, api apiclient.API, p *diff.Plan, st *state.State, o ApplyOptions, co ConvergeOptions) (*Result, error) {
 	res, err := Apply(ctx, api, p, st, o)
 	if res == nil || co.Replan == nil {
 		return res, err
@@ -183,7 +184,7 @@ func mergeRound(merged, r *Result) {
 
 // outsidePlan lists the changes of next that the approved plan does not
 // allow. st is the state next was planned against.
-func outsidePlan(approved, next *diff.Plan, st *diff.State) []string {
+func outsidePlan(approved, next *diff.Plan, st *state.State) []string {
 	byID := map[string][]diff.Change{}
 	for _, c := range approved.Changes {
 		byID[changeID(c)] = append(byID[changeID(c)], c)
@@ -257,7 +258,7 @@ func allows(a, c diff.Change) bool {
 // (the state marks it pending): the replace deletes only what that
 // create may have left, by the path it named, and creates the group as
 // a does.
-func retriesLostCreate(a, c diff.Change, st *diff.State) bool {
+func retriesLostCreate(a, c diff.Change, st *state.State) bool {
 	if c.Kind != diff.KindGroup || c.Action != diff.Replace || c.Before.Has("id") || st == nil {
 		return false
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/permsync/permsync/apiclient/youdatatest"
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/reconcile"
+	"github.com/permsync/permsync/state"
 )
 
 // converge plans and applies with Converge, replanning through the env.
@@ -21,7 +22,7 @@ func (e *env) converge(ctx context.Context, onRound func(int, *diff.Plan)) (*dif
 		BatchSize:      500,
 		ProtectedUsers: e.desired.Settings.ProtectedUsers,
 		TokenUser:      e.sim.TokenUser(),
-		SaveState:      func(st *diff.State) error { return reconcile.SaveState(e.statePath, st) },
+		SaveState:      func(st *state.State) error { return state.Save(e.statePath, st) },
 	}, reconcile.ConvergeOptions{
 		Replan: func(ctx context.Context) (*diff.Plan, error) {
 			np, _ := e.planWith(ctx, st)
@@ -33,7 +34,7 @@ func (e *env) converge(ctx context.Context, onRound func(int, *diff.Plan)) (*dif
 }
 
 // planWith plans against st as it is in memory.
-func (e *env) planWith(ctx context.Context, st *diff.State) (*diff.Plan, *diff.State) {
+func (e *env) planWith(ctx context.Context, st *state.State) (*diff.Plan, *state.State) {
 	e.t.Helper()
 	live, err := reconcile.ReadLive(ctx, e.api, projectRefs(e.desired), reconcile.ReadOptions{TokenUser: e.sim.TokenUser()})
 	if err != nil {

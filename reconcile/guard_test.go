@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/state"
 )
 
 // Right before the first write, a plan that demotes or removes an admin is
@@ -30,7 +31,7 @@ func TestApplyRefusesAdminChangesWithoutTokenUser(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &fakeAPI{}
-			res, err := Apply(context.Background(), f, &diff.Plan{Changes: []diff.Change{tc.c}}, diff.NewState(), tc.o)
+			res, err := Apply(context.Background(), f, &diff.Plan{Changes: []diff.Change{tc.c}}, state.New(), tc.o)
 			if tc.refused == "" {
 				if err != nil || res.Failed() != 0 || f.total() == 0 {
 					t.Fatalf("err = %v, res = %+v, %d calls", err, res, f.total())

@@ -21,6 +21,7 @@ import (
 	"github.com/permsync/permsync/diff/render"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
 // The golden plan cases live in testdata/plan/<case>/:
@@ -98,7 +99,7 @@ func goldenProjectRefs(d *spec.Desired) []reconcile.ProjectRef {
 
 // planAgainst reads the server and computes the plan, as permsync plan
 // does. A failed read returns the read's error and no plan.
-func planAgainst(ctx context.Context, r apiclient.Reader, d *spec.Desired, tokenUser string, st *diff.State, opts diff.Options) (*diff.Live, *diff.Plan, error) {
+func planAgainst(ctx context.Context, r apiclient.Reader, d *spec.Desired, tokenUser string, st *state.State, opts diff.Options) (*diff.Live, *diff.Plan, error) {
 	// Small pages, so that every case also pages.
 	live, err := reconcile.ReadLive(ctx, r, goldenProjectRefs(d), reconcile.ReadOptions{TokenUser: tokenUser, PageSize: 3})
 	if err != nil {
@@ -150,9 +151,9 @@ func runPlanCase(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatalf("desired: %v", err)
 	}
-	var st *diff.State
+	var st *state.State
 	if _, err := os.Stat(filepath.Join(dir, "state.json")); err == nil {
-		st, _, err = reconcile.LoadState(filepath.Join(dir, "state.json"))
+		st, _, err = state.Load(filepath.Join(dir, "state.json"))
 		if err != nil {
 			t.Fatal(err)
 		}

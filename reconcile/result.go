@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/state"
 )
 
 // ApplyOptions tune Apply. The zero value is usable except for SaveState,
@@ -24,7 +25,7 @@ type ApplyOptions struct {
 	// SaveState is called with the state after every phase that wrote
 	// something, and once more at the end, also after failures and
 	// interruptions.
-	SaveState func(*diff.State) error
+	SaveState func(*state.State) error
 	// Progress, if set, is told of every change as it ends.
 	Progress func(ChangeResult)
 	// InterruptGrace is how long the calls in flight when the context is

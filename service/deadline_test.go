@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/permsync/permsync/diff"
-	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
 const (
@@ -341,7 +341,7 @@ func TestReconcilerDoesNotWaitForABlockedStateRead(t *testing.T) {
 	unblock := make(chan struct{})
 	defer close(unblock)
 	started := make(chan struct{}, 1)
-	e.rec.loadStateFile = func() (*diff.State, error) {
+	e.rec.loadStateFile = func() (*state.State, error) {
 		started <- struct{}{}
 		<-unblock
 		return e.rec.loadState()
@@ -355,7 +355,7 @@ func TestReconcilerDoesNotWaitForABlockedStateRead(t *testing.T) {
 	if rep.Result != ResultInterrupted || !strings.Contains(rep.Err.Error(), "reading the state") {
 		t.Fatalf("run: %s: %v", rep.Result, rep.Err)
 	}
-	if _, err := os.Stat(reconcile.LockPath(e.statePath)); err == nil {
+	if _, err := os.Stat(state.LockPath(e.statePath)); err == nil {
 		t.Errorf("the lock is left after the run returned")
 	}
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/apiclient/youdatatest"
 	"github.com/permsync/permsync/diff"
-	"github.com/permsync/permsync/reconcile"
+	"github.com/permsync/permsync/state"
 )
 
 const (
@@ -245,14 +245,14 @@ func TestServiceRepairsDriftInjectedBetweenRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	st, exists, err := reconcile.LoadState(e.statePath)
+	st, exists, err := state.Load(e.statePath)
 	if err != nil || !exists {
 		t.Fatalf("state: exists %v, %v", exists, err)
 	}
 	if st.Server != simServerURL || st.Serial < 2 || len(st.Objects) == 0 {
 		t.Errorf("state: server %q, serial %d, %d objects", st.Server, st.Serial, len(st.Objects))
 	}
-	if _, err := os.Stat(reconcile.LockPath(e.statePath)); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(state.LockPath(e.statePath)); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the lock is left behind: %v", err)
 	}
 }
@@ -401,7 +401,7 @@ func TestMassDeleteIsRefusedNotApplied(t *testing.T) {
 
 func TestHeldLockSkipsTheRun(t *testing.T) {
 	e := newSimEnv(t, []string{quickstartDesired}, nil)
-	lock, err := reconcile.AcquireLock(e.statePath)
+	lock, err := state.AcquireLock(e.statePath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -409,7 +409,7 @@ func TestHeldLockSkipsTheRun(t *testing.T) {
 	h.start()
 	rep := <-e.reports
 	h.waitIdle()
-	if rep.Result != ResultLocked || !errors.Is(rep.Err, reconcile.ErrLocked) {
+	if rep.Result != ResultLocked || !errors.Is(rep.Err, state.ErrLocked) {
 		t.Fatalf("run under a held lock: %s: %v", rep.Result, rep.Err)
 	}
 	if e.sim.TotalCalls() != 0 {
@@ -451,11 +451,11 @@ func TestStopDuringApplyRecordsTheState(t *testing.T) {
 	if rep.Apply.Applied() == 0 || rep.Apply.Applied() == len(rep.Plan.Changes) {
 		t.Errorf("applied %d of %d changes: the stop did not land during the apply", rep.Apply.Applied(), len(rep.Plan.Changes))
 	}
-	st, exists, err := reconcile.LoadState(e.statePath)
+	st, exists, err := state.Load(e.statePath)
 	if err != nil || !exists || st.Serial == 0 {
 		t.Fatalf("state after the stop: exists %v, %v", exists, err)
 	}
-	if _, err := os.Stat(reconcile.LockPath(e.statePath)); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(state.LockPath(e.statePath)); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the lock is left behind: %v", err)
 	}
 }
@@ -470,7 +470,7 @@ func TestStaleLockIsRemoved(t *testing.T) {
 		t.Skipf("no process to take a dead pid from: %v", err)
 	}
 	host, _ := os.Hostname()
-	writeLock := func(t *testing.T, path string, holder reconcile.LockInfo) {
+	writeLock := func(t *testing.T, path string, holder state.LockInfo) {
 		t.Helper()
 		b, err := json.Marshal(holder)
 		if err != nil {
@@ -479,14 +479,14 @@ func TestStaleLockIsRemoved(t *testing.T) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(reconcile.LockPath(path), b, 0o600); err != nil {
+		if err := os.WriteFile(state.LockPath(path), b, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
 
 	t.Run("this host", func(t *testing.T) {
 		e := newSimEnv(t, []string{quickstartDesired}, nil)
-		writeLock(t, e.statePath, reconcile.LockInfo{PID: dead.Process.Pid, Host: host, Created: time.Now().Add(-time.Hour)})
+		writeLock(t, e.statePath, state.LockInfo{PID: dead.Process.Pid, Host: host, Created: time.Now().Add(-time.Hour)})
 		h := e.harness(t)
 		h.start()
 		rep := <-e.reports
@@ -494,13 +494,13 @@ func TestStaleLockIsRemoved(t *testing.T) {
 		if rep.Result != ResultSuccess {
 			t.Fatalf("run after a stale lock: %s: %v", rep.Result, rep.Err)
 		}
-		if _, err := os.Stat(reconcile.LockPath(e.statePath)); !errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(state.LockPath(e.statePath)); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("lock after the run: %v", err)
 		}
 	})
 	t.Run("another host", func(t *testing.T) {
 		e := newSimEnv(t, []string{quickstartDesired}, nil)
-		writeLock(t, e.statePath, reconcile.LockInfo{PID: dead.Process.Pid, Host: host + "-elsewhere", Created: time.Now()})
+		writeLock(t, e.statePath, state.LockInfo{PID: dead.Process.Pid, Host: host + "-elsewhere", Created: time.Now()})
 		h := e.harness(t)
 		h.start()
 		rep := <-e.reports

@@ -13,6 +13,7 @@ import (
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
 // Mode is what a run does with the drift it finds.
@@ -144,7 +145,7 @@ type Reconciler struct {
 	// loadFiles and loadStateFile read the files and the state; tests
 	// replace them with reads that block.
 	loadFiles     func(paths []string) (*spec.Desired, error)
-	loadStateFile func() (*diff.State, error)
+	loadStateFile func() (*state.State, error)
 
 	mu sync.Mutex
 	// blocked holds the file reads a run gave up waiting for (what →
@@ -253,18 +254,18 @@ func NewReconciler(o ReconcilerOptions) (*Reconciler, error) {
 // removed with a warning: nobody is left to remove it in an unattended
 // service, and the run that follows reads the server afresh. A lock whose
 // holder runs, or runs on another host, is left alone.
-func (r *Reconciler) acquireLock() (*reconcile.Lock, error) {
-	lock, err := reconcile.AcquireLock(r.o.StatePath)
-	var le *reconcile.LockedError
+func (r *Reconciler) acquireLock() (*state.Lock, error) {
+	lock, err := state.AcquireLock(r.o.StatePath)
+	var le *state.LockedError
 	if !errors.As(err, &le) || !le.Stale {
 		return lock, err
 	}
-	if _, ferr := reconcile.ForceUnlock(r.o.StatePath); ferr != nil {
+	if _, ferr := state.ForceUnlock(r.o.StatePath); ferr != nil {
 		return nil, err
 	}
 	r.o.Logger.Warn("removed a stale state lock: the process that held it is gone; its apply may have stopped half-way, this run reads the server afresh",
 		"lock", le.Path, "pid", le.Holder.PID, "host", le.Holder.Host, "since", le.Holder.Created)
-	return reconcile.AcquireLock(r.o.StatePath)
+	return state.AcquireLock(r.o.StatePath)
 }
 
 // Run does one run: load the files, (in apply mode) take the lock, load
@@ -297,7 +298,7 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 		r.setPhase(PhaseLock)
 		lock, err := r.acquireLock()
 		if err != nil {
-			if errors.Is(err, reconcile.ErrLocked) {
+			if errors.Is(err, state.ErrLocked) {
 				return fail(ResultLocked, fmt.Errorf("run skipped, nothing was changed: %w", err))
 			}
 			return fail(ResultFailed, err)
@@ -309,7 +310,7 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 		}()
 	}
 	r.setPhase(PhaseLoadState)
-	var st *diff.State
+	var st *state.State
 	var stErr error
 	if err := r.readFiles(ctx, PhaseLoadState, func() { st, stErr = r.loadStateFile() }); err != nil {
 		return fail(ResultFailed, fmt.Errorf("%w (nothing was changed)", err))
@@ -340,13 +341,13 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 	// As apply does: after failures that may pass, read the server again
 	// and apply what is still missing, within this run's plan.
 	r.setPhase(PhaseApply)
-	stateFile := reconcile.NewStateWriter(r.o.StatePath)
+	stateFile := state.NewWriter(r.o.StatePath)
 	res, applyErr := reconcile.Converge(ctx, r.o.API, p, st, reconcile.ApplyOptions{
 		InterruptGrace: r.o.InterruptGrace,
 		BatchSize:      r.o.BatchSize,
 		ProtectedUsers: desired.Settings.ProtectedUsers,
 		TokenUser:      tokenUser,
-		SaveState: func(s *diff.State) error {
+		SaveState: func(s *state.State) error {
 			s.Server = r.o.ServerURL
 			return stateFile.Save(s)
 		},
@@ -393,8 +394,8 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 }
 
 // loadState reads the state and checks that it belongs to this server.
-func (r *Reconciler) loadState() (*diff.State, error) {
-	st, exists, err := reconcile.LoadState(r.o.StatePath)
+func (r *Reconciler) loadState() (*state.State, error) {
+	st, exists, err := state.Load(r.o.StatePath)
 	if err != nil {
 		return nil, err
 	}
@@ -410,7 +411,7 @@ func (r *Reconciler) loadState() (*diff.State, error) {
 //
 // tokenUser is the token's user as the read resolved it (an email turned
 // into the uniqueId), for apply's guard rails.
-func (r *Reconciler) plan(ctx context.Context, desired *spec.Desired, st *diff.State) (p *diff.Plan, tokenUser string, err error) {
+func (r *Reconciler) plan(ctx context.Context, desired *spec.Desired, st *state.State) (p *diff.Plan, tokenUser string, err error) {
 	refs := make([]reconcile.ProjectRef, 0, len(desired.Projects))
 	for _, p := range desired.Projects {
 		refs = append(refs, reconcile.ProjectRef{Name: p.Name, ID: p.ID})

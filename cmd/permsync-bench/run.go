@@ -24,6 +24,7 @@ import (
 	"github.com/permsync/permsync/internal/benchgen"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
 // batchSize is permsync apply's default --batch-size.
@@ -242,20 +243,20 @@ func projectRefs(d *spec.Desired) []reconcile.ProjectRef {
 
 // stateFromPlan is the state an apply of p would record, without applying
 // it: the setup's "before" is already on the server.
-func stateFromPlan(p *diff.Plan) *diff.State {
-	st := diff.NewState()
+func stateFromPlan(p *diff.Plan) *state.State {
+	st := state.New()
 	for _, c := range p.Changes {
-		st.Apply(c)
+		c.Record(st)
 	}
 	return st
 }
 
-func cloneState(st *diff.State) (*diff.State, error) {
+func cloneState(st *state.State) (*state.State, error) {
 	data, err := json.Marshal(st)
 	if err != nil {
 		return nil, err
 	}
-	out := diff.NewState()
+	out := state.New()
 	return out, json.Unmarshal(data, out)
 }
 
@@ -372,13 +373,13 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	stateFile := reconcile.NewStateWriter(filepath.Join(dir, "state.json"))
+	stateFile := state.NewWriter(filepath.Join(dir, "state.json"))
 	applyOpts := reconcile.ApplyOptions{
 		BatchSize:      batchSize,
 		Concurrency:    o.concurrency,
 		ProtectedUsers: wantAfter.Settings.ProtectedUsers,
 		TokenUser:      benchgen.Admin,
-		SaveState: func(s *diff.State) error {
+		SaveState: func(s *state.State) error {
 			return stateFile.Save(s)
 		},
 	}
@@ -460,7 +461,7 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 // group/dels). Calls that are per object already stay as they are: one
 // importDataPermissions per role with all its new bindings, and a
 // user/delRoles may still name several roles of a folder for its user.
-func naiveApply(ctx context.Context, api apiclient.API, p *diff.Plan, st *diff.State, o reconcile.ApplyOptions) (*reconcile.Result, error) {
+func naiveApply(ctx context.Context, api apiclient.API, p *diff.Plan, st *state.State, o reconcile.ApplyOptions) (*reconcile.Result, error) {
 	return reconcile.Apply(ctx, api, p, st, o)
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/permsync/permsync/internal/textsafe"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/reconcile/planfile"
+	"github.com/permsync/permsync/state"
 )
 
 func init() {
@@ -108,7 +109,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		return exitError
 	}
 
-	lockLeft := fmt.Sprintf("The lock %s is left: once sure that no apply runs, remove it with 'permsync apply --force-unlock'.", reconcile.LockPath(s.statePath))
+	lockLeft := fmt.Sprintf("The lock %s is left: once sure that no apply runs, remove it with 'permsync apply --force-unlock'.", state.LockPath(s.statePath))
 	env.setPhase("taking the state's lock", nothingChanged+" If it had been taken, "+strings.ToLower(lockLeft[:1])+lockLeft[1:])
 	unlock, err := s.lock(env, *forceUnlock)
 	if err != nil {
@@ -173,7 +174,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	// Changes that failed for a reason that may pass are not sent again
 	// blindly: Converge reads the server again and applies only what is
 	// still missing, within the plan shown above.
-	stateFile := reconcile.NewStateWriter(s.statePath)
+	stateFile := state.NewWriter(s.statePath)
 	s.writing = true
 	env.setPhase("applying the changes", fmt.Sprintf("Changes may have been applied: the state at %s records those whose calls had returned. %s Then run 'permsync plan' to see what is left.", s.statePath, lockLeft))
 	res, applyErr := reconcile.Converge(ctx, s.api, p, s.state, reconcile.ApplyOptions{
@@ -181,7 +182,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		ProtectedUsers:  s.desired.Settings.ProtectedUsers,
 		TokenUser:       s.tokenUser,
 		AllowMassDelete: pf.allowMassDelete,
-		SaveState: func(st *diff.State) error {
+		SaveState: func(st *state.State) error {
 			st.Server = s.serverURL
 			return stateFile.Save(st)
 		},
@@ -237,7 +238,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 // returned func releases the lock.
 func (s *session) lock(env *cmdEnv, forceUnlock bool) (func(), error) {
 	if forceUnlock {
-		held, err := reconcile.ForceUnlock(s.statePath)
+		held, err := state.ForceUnlock(s.statePath)
 		if err != nil {
 			return nil, err
 		}
@@ -245,7 +246,7 @@ func (s *session) lock(env *cmdEnv, forceUnlock bool) (func(), error) {
 			fmt.Fprintf(env.stderr, "Removed the lock of pid %d on %s (since %s).\n", held.PID, held.Host, held.Created.Format("2006-01-02 15:04:05 MST"))
 		}
 	}
-	lock, err := reconcile.AcquireLock(s.statePath)
+	lock, err := state.AcquireLock(s.statePath)
 	if err != nil {
 		return nil, err
 	}

@@ -14,9 +14,8 @@ import (
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/apiclient/youdatatest"
-	"github.com/permsync/permsync/diff"
-	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/reconcile/planfile"
+	"github.com/permsync/permsync/state"
 )
 
 // quickstartServer starts a simulator seeded with the quickstart's
@@ -69,7 +68,7 @@ func TestApplyConvergesAndSecondApplyOnlyReads(t *testing.T) {
 	if code != exitOK || !strings.HasSuffix(stdout, "No changes. The server matches the desired state.\n") {
 		t.Fatalf("apply: exit %d\n%s%s", code, stdout, stderr)
 	}
-	st, exists, err := reconcile.LoadState(filepath.Join(filepath.Dir(desired), ".permsync", "state.json"))
+	st, exists, err := state.Load(filepath.Join(filepath.Dir(desired), ".permsync", "state.json"))
 	if err != nil || !exists || st.Serial == 0 || st.Server != strings.TrimRight(sim.URL(), "/") {
 		t.Fatalf("state after apply: exists %v serial %v server %q err %v", exists, st.Serial, st.Server, err)
 	}
@@ -131,13 +130,13 @@ func TestApplySavedPlan(t *testing.T) {
 
 func TestApplyLock(t *testing.T) {
 	sim, vars, desired := quickstartServer(t)
-	state := filepath.Join(t.TempDir(), "state.json")
-	lock, err := reconcile.AcquireLock(state)
+	stPath := filepath.Join(t.TempDir(), "state.json")
+	lock, err := state.AcquireLock(stPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer lock.Release()
-	code, _, stderr := runCmd(t, vars, "apply", "-f", desired, "--server", sim.URL(), "--state", state, "--auto-approve")
+	code, _, stderr := runCmd(t, vars, "apply", "-f", desired, "--server", sim.URL(), "--state", stPath, "--auto-approve")
 	if code != exitError || !strings.Contains(stderr, "locked") {
 		t.Fatalf("apply under a held lock: exit %d\n%s", code, stderr)
 	}
@@ -145,7 +144,7 @@ func TestApplyLock(t *testing.T) {
 		t.Errorf("%d write calls under a held lock", n)
 	}
 	// The holder (this test) still runs: --force-unlock keeps the lock.
-	code, _, stderr = runCmd(t, vars, "apply", "-f", desired, "--server", sim.URL(), "--state", state, "--auto-approve", "--force-unlock")
+	code, _, stderr = runCmd(t, vars, "apply", "-f", desired, "--server", sim.URL(), "--state", stPath, "--auto-approve", "--force-unlock")
 	if code != exitError || !strings.Contains(stderr, "still running") || writes(sim) != 0 {
 		t.Fatalf("apply --force-unlock of a live holder: exit %d\n%s", code, stderr)
 	}
@@ -159,14 +158,14 @@ func TestApplyLock(t *testing.T) {
 	}
 	host, _ := os.Hostname()
 	stale := fmt.Sprintf(`{"pid": %d, "host": %q, "created": "2026-01-01T00:00:00Z"}`, dead.Process.Pid, host)
-	if err := os.WriteFile(reconcile.LockPath(state), []byte(stale), 0o600); err != nil {
+	if err := os.WriteFile(state.LockPath(stPath), []byte(stale), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr = runCmd(t, vars, "apply", "-f", desired, "--server", sim.URL(), "--state", state, "--auto-approve")
+	code, _, stderr = runCmd(t, vars, "apply", "-f", desired, "--server", sim.URL(), "--state", stPath, "--auto-approve")
 	if code != exitError || !strings.Contains(stderr, "no longer running") {
 		t.Fatalf("apply under a stale lock: exit %d\n%s", code, stderr)
 	}
-	code, stdout, stderr := runCmd(t, vars, "apply", "-f", desired, "--server", sim.URL(), "--state", state, "--auto-approve", "--force-unlock")
+	code, stdout, stderr := runCmd(t, vars, "apply", "-f", desired, "--server", sim.URL(), "--state", stPath, "--auto-approve", "--force-unlock")
 	if code != exitOK || !strings.Contains(stderr, "Removed the lock") {
 		t.Fatalf("apply --force-unlock: exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -228,14 +227,14 @@ func TestIsTerminalNotDevNull(t *testing.T) {
 // The state is read again once the lock is held: an apply that held the
 // lock while this one loaded its files may have written it since.
 func TestLockRereadsState(t *testing.T) {
-	state := filepath.Join(t.TempDir(), "state.json")
-	st := diff.NewState()
-	if err := reconcile.SaveState(state, st); err != nil {
+	stPath := filepath.Join(t.TempDir(), "state.json")
+	st := state.New()
+	if err := state.Save(stPath, st); err != nil {
 		t.Fatal(err)
 	}
 	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
 	pf := addPlanFlags(fs)
-	if err := fs.Parse([]string{"-f", planQuickstartDesired, "--simulator", quickstartBefore, "--state", state}); err != nil {
+	if err := fs.Parse([]string{"-f", planQuickstartDesired, "--simulator", quickstartBefore, "--state", stPath}); err != nil {
 		t.Fatal(err)
 	}
 	env := &cmdEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }}
@@ -245,8 +244,8 @@ func TestLockRereadsState(t *testing.T) {
 	}
 	defer s.close()
 	// Another apply records an object meanwhile.
-	st.Objects["group 销售分析/x"] = &diff.ObjectState{Created: true, ID: 9}
-	if err := reconcile.SaveState(state, st); err != nil {
+	st.Objects["group 销售分析/x"] = &state.Object{Created: true, ID: 9}
+	if err := state.Save(stPath, st); err != nil {
 		t.Fatal(err)
 	}
 	unlock, err := s.lock(env, false)
@@ -263,9 +262,9 @@ func TestLockRereadsState(t *testing.T) {
 // state, not a throwaway one.
 func TestApplySavedSimulatorPlanKeepsItsState(t *testing.T) {
 	dir := t.TempDir()
-	state := filepath.Join(dir, "state.json")
+	stPath := filepath.Join(dir, "state.json")
 	planFile := filepath.Join(dir, "sim.plan")
-	code, _, stderr := runCmd(t, nil, "plan", "-f", planQuickstartDesired, "--simulator", quickstartBefore, "--state", state, "--out", planFile)
+	code, _, stderr := runCmd(t, nil, "plan", "-f", planQuickstartDesired, "--simulator", quickstartBefore, "--state", stPath, "--out", planFile)
 	if code != exitOK {
 		t.Fatalf("plan: exit %d\n%s", code, stderr)
 	}
@@ -273,9 +272,9 @@ func TestApplySavedSimulatorPlanKeepsItsState(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("apply: exit %d\n%s%s", code, stdout, stderr)
 	}
-	st, exists, err := reconcile.LoadState(state)
+	st, exists, err := state.Load(stPath)
 	if err != nil || !exists || st.Serial == 0 {
-		t.Errorf("state %s after apply: exists %v, serial %d, err %v", state, exists, st.Serial, err)
+		t.Errorf("state %s after apply: exists %v, serial %d, err %v", stPath, exists, st.Serial, err)
 	}
 }
 

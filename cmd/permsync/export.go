@@ -14,6 +14,7 @@ import (
 	"github.com/permsync/permsync/apiclient/youdatatest"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/reconcile/export"
+	"github.com/permsync/permsync/state"
 )
 
 func init() {
@@ -59,16 +60,16 @@ func runExport(ctx context.Context, env *cmdEnv, args []string) int {
 		printErr(env, "export", errors.New("--out must name a directory"))
 		return exitError
 	}
-	state := *statePath
-	if state == "" {
-		state = reconcile.DefaultStatePath(*out)
+	stPath := *statePath
+	if stPath == "" {
+		stPath = state.DefaultPath(*out)
 	}
 	if !*force {
-		if _, err := os.Stat(state); err == nil {
-			printErr(env, "export", fmt.Errorf("state %s already exists and may record what permsync created: pass --state to write elsewhere, or --force to replace it", state))
+		if _, err := os.Stat(stPath); err == nil {
+			printErr(env, "export", fmt.Errorf("state %s already exists and may record what permsync created: pass --state to write elsewhere, or --force to replace it", stPath))
 			return exitError
 		} else if !errors.Is(err, fs.ErrNotExist) {
-			printErr(env, "export", fmt.Errorf("state %s: %w", state, err))
+			printErr(env, "export", fmt.Errorf("state %s: %w", stPath, err))
 			return exitError
 		}
 		// Refuse now rather than after reading the whole server.
@@ -112,7 +113,7 @@ func runExport(ctx context.Context, env *cmdEnv, args []string) int {
 		printErr(env, "export", err)
 		return exitError
 	}
-	if err := reconcile.SaveState(state, export.State(live, server)); err != nil {
+	if err := state.Save(stPath, export.State(live, server)); err != nil {
 		printErr(env, "export", err)
 		return exitError
 	}
@@ -122,7 +123,7 @@ func runExport(ctx context.Context, env *cmdEnv, args []string) int {
 		plural(c.Users, "user"), plural(c.SystemRoles, "custom system role"), plural(c.Projects, "project"),
 		plural(c.Members, "member"), plural(c.Groups, "group"), plural(c.Roles, "role"), plural(c.DataPermissions, "data permission"),
 		*out, plural(len(res.Files), "file"))
-	fmt.Fprintf(env.stdout, "Wrote the state to %s.\n", state)
+	fmt.Fprintf(env.stdout, "Wrote the state to %s.\n", stPath)
 	if c.RulesUnknown > 0 {
 		fmt.Fprintf(env.stdout, "%s without rules in the files: their rules cannot be read back (see the comments).\n", plural(c.RulesUnknown, "data permission"))
 	}
@@ -137,9 +138,9 @@ func runExport(ctx context.Context, env *cmdEnv, args []string) int {
 	switch {
 	case *simulator != "":
 		// plan gives a simulator a fresh state unless told otherwise.
-		next += " --simulator " + *simulator + " --state " + state
+		next += " --simulator " + *simulator + " --state " + stPath
 	case *statePath != "":
-		next += " --state " + state
+		next += " --state " + stPath
 	}
 	fmt.Fprintf(env.stdout, "Next: %s (it should show no changes).\n", next)
 	return exitOK

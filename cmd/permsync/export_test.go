@@ -10,7 +10,7 @@ import (
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/apiclient/youdatatest"
-	"github.com/permsync/permsync/reconcile"
+	"github.com/permsync/permsync/state"
 )
 
 const quickstartBefore = "../../examples/quickstart/server-before.yaml"
@@ -27,14 +27,14 @@ func TestExportThenPlanIsEmpty(t *testing.T) {
 	if !strings.Contains(stdout, "Exported 9 users, 1 custom system role, 2 projects") {
 		t.Errorf("export summary:\n%s", stdout)
 	}
-	defaultState := reconcile.DefaultStatePath(dir)
+	defaultState := state.DefaultPath(dir)
 	if _, err := os.Stat(defaultState); err != nil {
 		t.Errorf("the state is not where 'plan -f %s' looks: %v", dir, err)
 	}
-	for _, state := range []string{filepath.Join(dir, ".permsync", "state.json"), defaultState} {
-		code, stdout, stderr = runCmd(t, nil, "plan", "-f", dir, "--simulator", quickstartBefore, "--state", state, "--detailed-exitcode")
+	for _, stPath := range []string{filepath.Join(dir, ".permsync", "state.json"), defaultState} {
+		code, stdout, stderr = runCmd(t, nil, "plan", "-f", dir, "--simulator", quickstartBefore, "--state", stPath, "--detailed-exitcode")
 		if code != exitOK || !strings.Contains(stdout, "No changes.") {
-			t.Errorf("plan with --state %s: exit %d\n%s%s", state, code, stdout, stderr)
+			t.Errorf("plan with --state %s: exit %d\n%s%s", stPath, code, stdout, stderr)
 		}
 	}
 
@@ -79,7 +79,7 @@ func TestExportServerDefaultState(t *testing.T) {
 	if !strings.Contains(string(text), "name: 财务分析") || strings.Contains(string(text), "name: 销售分析") {
 		t.Errorf("--project 财务分析 exported:\n%s", text)
 	}
-	st, exists, err := reconcile.LoadState(filepath.Join(root, ".permsync", "state.json"))
+	st, exists, err := state.Load(filepath.Join(root, ".permsync", "state.json"))
 	if err != nil || !exists {
 		t.Fatalf("state: exists %v, %v", exists, err)
 	}

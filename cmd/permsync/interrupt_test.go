@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/permsync/permsync/reconcile"
+	"github.com/permsync/permsync/state"
 )
 
 // interrupted runs 'permsync args...' in-process, cancels its context
@@ -143,10 +143,10 @@ func TestRunCommandBoundsTheStop(t *testing.T) {
 // lets an apply finish its calls, saying it was taking the lock and that
 // nothing was changed.
 func TestApplyBlockedOnTheLockEndsOnSignal(t *testing.T) {
-	state := filepath.Join(t.TempDir(), "state.json")
-	fifo(t, reconcile.LockPath(state))
+	stPath := filepath.Join(t.TempDir(), "state.json")
+	fifo(t, state.LockPath(stPath))
 	code, stderr, grace := interrupted(t, "taking the state's lock", "apply", "-f", "../../examples/quickstart/desired",
-		"--simulator", quickstartBefore, "--state", state, "--auto-approve", "--rps", "0")
+		"--simulator", quickstartBefore, "--state", stPath, "--auto-approve", "--rps", "0")
 	if code != exitError {
 		t.Fatalf("exit %d, want 1\n%s", code, stderr)
 	}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"time"
+
 	// Time zones for --timezone and CRON_TZ= even in an image without
 	// /usr/share/zoneinfo.
 	_ "time/tzdata"

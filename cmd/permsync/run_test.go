@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/permsync/permsync/apiclient/youdatatest"
-	"github.com/permsync/permsync/reconcile"
+	"github.com/permsync/permsync/state"
 )
 
 // logLines is a writer that keeps what is written and sends every JSON log
@@ -144,7 +144,7 @@ func TestRunAgainstServer(t *testing.T) {
 	if c := stop(); c != exitOK {
 		t.Errorf("exit code after the stop = %d, want 0\n%s", c, logs)
 	}
-	st, exists, err := reconcile.LoadState(statePath)
+	st, exists, err := state.Load(statePath)
 	if err != nil || !exists || st.Server != sim.URL() {
 		t.Errorf("state: exists %v, server %q, %v", exists, st.Server, err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
 // planFlags are the flags of every command that plans: plan, apply, run.
@@ -47,7 +48,7 @@ func addPlanFlags(fs *flag.FlagSet) *planFlags {
 type session struct {
 	desired     *spec.Desired
 	statePath   string
-	state       *diff.State
+	state       *state.State
 	stateExists bool
 	api         apiclient.API
 	serverURL   string
@@ -161,7 +162,7 @@ func (f *planFlags) connect(ctx context.Context, env *cmdEnv) (*session, error) 
 			s.tempDir = dir
 			s.statePath = filepath.Join(dir, "state.json")
 		} else {
-			s.statePath = reconcile.DefaultStatePath(f.files[0])
+			s.statePath = state.DefaultPath(f.files[0])
 		}
 	}
 	return s, nil
@@ -185,7 +186,7 @@ func loginUser(env *cmdEnv) string {
 // the lock, so that it plans and records on top of what an apply that
 // held the lock before it wrote.
 func (s *session) loadState() error {
-	st, exists, err := reconcile.LoadState(s.statePath)
+	st, exists, err := state.Load(s.statePath)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
 var tiny = Shape{Name: "T", Users: 120, Departments: 12, Projects: 3, Members: 40, Groups: 6, Roles: 20, DataPermissions: 6}
@@ -171,7 +172,7 @@ func TestApplyMeetsTheBound(t *testing.T) {
 		return out
 	}
 	ro := reconcile.ReadOptions{TokenUser: Admin}
-	plan := func(d *spec.Desired, st *diff.State) (*diff.Plan, *diff.Live) {
+	plan := func(d *spec.Desired, st *state.State) (*diff.Plan, *diff.Live) {
 		t.Helper()
 		live, err := reconcile.ReadLive(ctx, client, refs(d), ro)
 		if err != nil {
@@ -184,9 +185,9 @@ func TestApplyMeetsTheBound(t *testing.T) {
 		return p, live
 	}
 	p0, _ := plan(wantBefore, nil)
-	st := diff.NewState()
+	st := state.New()
 	for _, c := range p0.Changes {
-		st.Apply(c)
+		c.Record(st)
 	}
 	if p, _ := plan(wantBefore, st); len(p.Changes) != 0 {
 		t.Fatalf("the simulator does not hold the generated before: %d changes, first %+v", len(p.Changes), p.Changes[0])

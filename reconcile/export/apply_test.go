@@ -14,6 +14,7 @@ import (
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
 // serverIDs matches what differs between two servers holding the same
@@ -56,7 +57,7 @@ func TestRoundTripThroughApply(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			st := diff.NewState()
+			st := state.New()
 			plan, err := diff.Compute(d, live, st, diff.Options{})
 			if err != nil {
 				t.Fatal(err)

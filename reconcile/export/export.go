@@ -28,6 +28,7 @@ import (
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/reconcile"
+	"github.com/permsync/permsync/state"
 )
 
 // Split says how an export is spread over files.
@@ -303,26 +304,26 @@ func errHoldsYAML(dir string, existing []string) error {
 // of the projects read in full, none marked as created by permsync (so
 // nothing is deleted without prune). server names the server (no
 // credentials). Objects the export leaves out are not recorded.
-func State(live *diff.Live, server string) *diff.State {
-	st := diff.NewState()
+func State(live *diff.Live, server string) *state.State {
+	st := state.New()
 	st.Server = server
 	for name, sr := range live.SystemRoles {
-		st.Objects[diff.StateKey(diff.KindSystemRole, name)] = &diff.ObjectState{ID: sr.ID}
+		st.Objects[diff.StateKey(diff.KindSystemRole, name)] = &state.Object{ID: sr.ID}
 	}
 	for _, lp := range exported(live) {
 		for name, lg := range lp.Groups {
-			st.Objects[diff.StateKey(diff.KindGroup, lp.Name+"/"+name)] = &diff.ObjectState{ID: lg.ID}
+			st.Objects[diff.StateKey(diff.KindGroup, lp.Name+"/"+name)] = &state.Object{ID: lg.ID}
 		}
 		roleNames := map[string]string{}
 		for _, key := range sortedKeys(lp.Roles) {
 			if lr := lp.Roles[key]; unrepresentable(lr, roleNames) == "" {
-				st.Objects[diff.StateKey(diff.KindRole, lp.Name+"/"+key)] = &diff.ObjectState{ID: lr.ID}
+				st.Objects[diff.StateKey(diff.KindRole, lp.Name+"/"+key)] = &state.Object{ID: lr.ID}
 			}
 		}
 		dpNames := map[string]string{}
 		for _, key := range sortedKeys(lp.DataPermissions) {
 			if lr := lp.DataPermissions[key]; unrepresentable(lr, dpNames) == "" {
-				st.Objects[diff.StateKey(diff.KindDataPermission, lp.Name+"/"+key)] = &diff.ObjectState{ID: lr.ID}
+				st.Objects[diff.StateKey(diff.KindDataPermission, lp.Name+"/"+key)] = &state.Object{ID: lr.ID}
 			}
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/export")
@@ -65,7 +66,7 @@ func exportTo(t *testing.T, c apiclient.Reader, split Split) (string, *diff.Live
 
 // planAgainst loads the files under dir and plans them against a fresh
 // read of the server.
-func planAgainst(t *testing.T, c apiclient.Reader, dir string, st *diff.State) *diff.Plan {
+func planAgainst(t *testing.T, c apiclient.Reader, dir string, st *state.State) *diff.Plan {
 	t.Helper()
 	d, err := spec.Load([]string{dir})
 	if err != nil {
@@ -109,7 +110,7 @@ func TestRoundTripPlanIsEmpty(t *testing.T) {
 				if res.Counts.Users == 0 || res.Counts.Projects == 0 || res.Counts.Roles == 0 {
 					t.Fatalf("exported too little: %+v", res.Counts)
 				}
-				for name, st := range map[string]*diff.State{"exported state": State(live, "test"), "no state": nil} {
+				for name, st := range map[string]*state.State{"exported state": State(live, "test"), "no state": nil} {
 					p := planAgainst(t, c, dir, st)
 					if len(p.Changes) > 0 || len(p.Refusals) > 0 {
 						t.Errorf("%s: the first plan of the export is not empty:\n%s", name, describe(p))
@@ -160,7 +161,7 @@ func TestGolden(t *testing.T) {
 			if _, err := Write(live, dir, Options{Split: tc.split, Header: "Exported from the test server."}); err != nil {
 				t.Fatal(err)
 			}
-			if err := reconcile.SaveState(filepath.Join(dir, ".permsync", "state.json"), State(live, "simulator:test")); err != nil {
+			if err := state.Save(filepath.Join(dir, ".permsync", "state.json"), State(live, "simulator:test")); err != nil {
 				t.Fatal(err)
 			}
 			got := readTree(t, dir)
@@ -331,7 +332,7 @@ func TestState(t *testing.T) {
 	if o := st.Objects["role 销售分析/旧/数据编辑"]; o != nil {
 		t.Errorf("a skipped role is in the state: %+v", o)
 	}
-	if st.Server != "https://bi.example.com" || st.Version != diff.StateVersion {
+	if st.Server != "https://bi.example.com" || st.Version != state.Version {
 		t.Errorf("state header: %+v", st)
 	}
 	b, err := json.Marshal(st)

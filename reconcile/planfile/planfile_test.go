@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/state"
 )
 
 func samplePlan() *diff.Plan {
@@ -21,10 +22,10 @@ func samplePlan() *diff.Plan {
 		Changes: []diff.Change{
 			{Action: diff.Create, Kind: diff.KindUser, Key: "alice@corp.com", Reason: "not on the server",
 				Source: "desired/users.yaml:3", After: diff.Attrs{"nick": json.RawMessage(`"Alice"`)},
-				NewState: &diff.ObjectState{Created: true, Facets: map[string]diff.Facet{"departments": {Hash: "abc"}}}},
+				NewState: &state.Object{Created: true, Facets: map[string]state.Facet{"departments": {Hash: "abc"}}}},
 			{Action: diff.Replace, Kind: diff.KindRole, Key: "销售分析/通用/报告阅览",
 				Before: diff.Attrs{"groups": json.RawMessage(`["a","b"]`)}, After: diff.Attrs{"groups": json.RawMessage(`["a"]`)},
-				NewState: &diff.ObjectState{ID: 42, Facets: map[string]diff.Facet{"groups": {Hash: "h", Items: []string{"a"}}}}},
+				NewState: &state.Object{ID: 42, Facets: map[string]state.Facet{"groups": {Hash: "h", Items: []string{"a"}}}}},
 		},
 		NoOps:    map[diff.Kind]int{diff.KindUser: 3},
 		Warnings: []string{"a warning"},

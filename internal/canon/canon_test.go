@@ -1,4 +1,4 @@
-package diff
+package canon
 
 import (
 	"crypto/sha256"
@@ -19,7 +19,7 @@ func TestFingerprintOfObjectsUnchanged(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := canonicalBytes(raw)
+		c, err := Bytes(raw)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,10 +46,10 @@ func TestFingerprintOfObjectsUnchanged(t *testing.T) {
 		}
 		raw := map[string]json.RawMessage{}
 		for k, x := range v {
-			raw[k] = Canonical(x)
+			raw[k] = JSON(x)
 		}
-		if got, want := fingerprintRaw(raw), whole(v); got != want {
-			t.Errorf("fingerprintRaw(%v) = %s, want %s", v, got, want)
+		if got, want := FingerprintRaw(raw), whole(v); got != want {
+			t.Errorf("FingerprintRaw(%v) = %s, want %s", v, got, want)
 		}
 	}
 }
@@ -77,8 +77,8 @@ func TestCanonicalFastPathsMatchTheEncoder(t *testing.T) {
 		values = append(values, list)
 	}
 	for _, v := range values {
-		if got, want := string(Canonical(v)), string(canonicalEncoded(v)); got != want {
-			t.Errorf("Canonical(%#v) = %s, want %s", v, got, want)
+		if got, want := string(JSON(v)), string(encoded(v)); got != want {
+			t.Errorf("JSON(%#v) = %s, want %s", v, got, want)
 		}
 	}
 }

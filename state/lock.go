@@ -1,4 +1,4 @@
-package reconcile
+package state
 
 import (
 	"encoding/json"

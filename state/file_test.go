@@ -1,4 +1,4 @@
-package reconcile
+package state
 
 import (
 	"bytes"
@@ -14,8 +14,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/permsync/permsync/diff"
 )
 
 func TestDefaultStatePath(t *testing.T) {
@@ -25,31 +23,31 @@ func TestDefaultStatePath(t *testing.T) {
 		"perms.yaml":                   ".permsync/state.json",
 		"/srv/perms/a.yaml":            "/srv/perms/.permsync/state.json",
 	} {
-		if got := DefaultStatePath(in); got != filepath.FromSlash(want) {
-			t.Errorf("DefaultStatePath(%q) = %q, want %q", in, got, want)
+		if got := DefaultPath(in); got != filepath.FromSlash(want) {
+			t.Errorf("DefaultPath(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
 
 func TestStateRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), ".permsync", "state.json")
-	st, exists, err := LoadState(path)
+	st, exists, err := Load(path)
 	if err != nil || exists {
 		t.Fatalf("missing state: exists=%v err=%v", exists, err)
 	}
-	if st.Version != diff.StateVersion || st.Objects == nil || len(st.Objects) != 0 {
+	if st.Version != Version || st.Objects == nil || len(st.Objects) != 0 {
 		t.Fatalf("missing state must load as empty: %+v", st)
 	}
-	st.Objects[diff.StateKey(diff.KindGroup, "销售分析/华北分析师")] = &diff.ObjectState{
-		Created: true, ID: 50, Facets: map[string]diff.Facet{"description": {Hash: "abc"}},
+	st.Objects[Key("group", "销售分析/华北分析师")] = &Object{
+		Created: true, ID: 50, Facets: map[string]Facet{"description": {Hash: "abc"}},
 	}
-	if err := SaveState(path, st); err != nil {
+	if err := Save(path, st); err != nil {
 		t.Fatal(err)
 	}
-	if err := SaveState(path, st); err != nil {
+	if err := Save(path, st); err != nil {
 		t.Fatal(err)
 	}
-	got, exists, err := LoadState(path)
+	got, exists, err := Load(path)
 	if err != nil || !exists {
 		t.Fatalf("exists=%v err=%v", exists, err)
 	}
@@ -73,9 +71,9 @@ func TestStateRoundTrip(t *testing.T) {
 // state, one object per line in key order, so a change to one object is
 // a one-line diff in git.
 func TestStateOneObjectPerLine(t *testing.T) {
-	st := &diff.State{Version: diff.StateVersion, Server: "https://bi.example.com/<a&b>", Objects: map[string]*diff.ObjectState{
-		"user b@example.com":    {ID: 2, Facets: map[string]diff.Facet{"attrs": {Hash: "sha256:2"}, "department": {Hash: "sha256:d"}}},
-		"group 销售分析/华北分析师":      {Created: true, ID: 50, Facets: map[string]diff.Facet{"folder": {Hash: "sha256:f", Items: []string{"区域组"}}}},
+	st := &State{Version: Version, Server: "https://bi.example.com/<a&b>", Objects: map[string]*Object{
+		"user b@example.com":    {ID: 2, Facets: map[string]Facet{"attrs": {Hash: "sha256:2"}, "department": {Hash: "sha256:d"}}},
+		"group 销售分析/华北分析师":      {Created: true, ID: 50, Facets: map[string]Facet{"folder": {Hash: "sha256:f", Items: []string{"区域组"}}}},
 		"user a@example.com":    {ID: 1},
 		"role 销售分析/通用/报告\"阅览\"": {ID: 7},
 	}}
@@ -83,7 +81,7 @@ func TestStateOneObjectPerLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got diff.State
+	var got State
 	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, b)
 	}
@@ -106,7 +104,7 @@ func TestStateOneObjectPerLine(t *testing.T) {
 			t.Errorf("line %d = %s, want it to start with %s", i, objLines[i], w)
 		}
 	}
-	empty, err := encodeState(&diff.State{Version: 1})
+	empty, err := encodeState(&State{Version: 1})
 	if err != nil || !json.Valid(empty) {
 		t.Errorf("empty state: %v\n%s", err, empty)
 	}
@@ -116,23 +114,23 @@ func TestStateBadVersionAndGarbage(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "v9.json")
 	os.WriteFile(bad, []byte(`{"version": 9, "serial": 1, "objects": {}}`), 0o600)
-	if _, _, err := LoadState(bad); err == nil || !strings.Contains(err.Error(), "version 9") {
+	if _, _, err := Load(bad); err == nil || !strings.Contains(err.Error(), "version 9") {
 		t.Errorf("version 9: %v", err)
 	}
 	garbage := filepath.Join(dir, "g.json")
 	os.WriteFile(garbage, []byte(`{"version": 1, "objects": {}, "extra": true}`), 0o600)
-	if _, _, err := LoadState(garbage); err == nil || !strings.Contains(err.Error(), garbage) {
+	if _, _, err := Load(garbage); err == nil || !strings.Contains(err.Error(), garbage) {
 		t.Errorf("unknown field: %v", err)
 	}
 }
 
 func TestLock(t *testing.T) {
-	state := filepath.Join(t.TempDir(), "state.json")
-	l, err := AcquireLock(state)
+	stPath := filepath.Join(t.TempDir(), "state.json")
+	l, err := AcquireLock(stPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = AcquireLock(state)
+	_, err = AcquireLock(stPath)
 	le, ok := err.(*LockedError)
 	if !ok || le.Stale || le.Holder.PID != os.Getpid() {
 		t.Fatalf("second lock: %v", err)
@@ -140,7 +138,7 @@ func TestLock(t *testing.T) {
 	if err := l.Release(); err != nil {
 		t.Fatal(err)
 	}
-	l2, err := AcquireLock(state)
+	l2, err := AcquireLock(stPath)
 	if err != nil {
 		t.Fatalf("lock after release: %v", err)
 	}
@@ -148,15 +146,15 @@ func TestLock(t *testing.T) {
 }
 
 func TestStaleLock(t *testing.T) {
-	state := filepath.Join(t.TempDir(), "state.json")
+	stPath := filepath.Join(t.TempDir(), "state.json")
 	// The pid of a process that has exited.
 	cmd := exec.Command("true")
 	if err := cmd.Run(); err != nil {
 		t.Skip("no 'true' command:", err)
 	}
 	host, _ := os.Hostname()
-	os.WriteFile(LockPath(state), []byte(`{"pid": `+strconv.Itoa(cmd.Process.Pid)+`, "host": "`+host+`", "created": "2026-01-01T00:00:00Z"}`), 0o600)
-	_, err := AcquireLock(state)
+	os.WriteFile(LockPath(stPath), []byte(`{"pid": `+strconv.Itoa(cmd.Process.Pid)+`, "host": "`+host+`", "created": "2026-01-01T00:00:00Z"}`), 0o600)
+	_, err := AcquireLock(stPath)
 	le, ok := err.(*LockedError)
 	if !ok || !le.Stale {
 		t.Fatalf("want a stale lock error, got %v", err)
@@ -164,11 +162,11 @@ func TestStaleLock(t *testing.T) {
 	if !strings.Contains(err.Error(), "--force-unlock") {
 		t.Errorf("stale lock error does not say how to recover: %v", err)
 	}
-	held, err := ForceUnlock(state)
+	held, err := ForceUnlock(stPath)
 	if err != nil || held.PID != cmd.Process.Pid {
 		t.Fatalf("force unlock: %+v %v", held, err)
 	}
-	l, err := AcquireLock(state)
+	l, err := AcquireLock(stPath)
 	if err != nil {
 		t.Fatalf("lock after force unlock: %v", err)
 	}
@@ -178,16 +176,16 @@ func TestStaleLock(t *testing.T) {
 // A lock held by a process that still runs on this host is not stale, and
 // --force-unlock keeps it.
 func TestForceUnlockKeepsALiveHolder(t *testing.T) {
-	state := filepath.Join(t.TempDir(), "state.json")
-	l, err := AcquireLock(state)
+	stPath := filepath.Join(t.TempDir(), "state.json")
+	l, err := AcquireLock(stPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Release()
-	if _, err := ForceUnlock(state); err == nil || !strings.Contains(err.Error(), "still running") {
+	if _, err := ForceUnlock(stPath); err == nil || !strings.Contains(err.Error(), "still running") {
 		t.Fatalf("force-unlock of a live holder: %v", err)
 	}
-	if _, err := AcquireLock(state); err == nil {
+	if _, err := AcquireLock(stPath); err == nil {
 		t.Error("the lock was removed")
 	}
 }
@@ -196,20 +194,20 @@ func TestForceUnlockKeepsALiveHolder(t *testing.T) {
 // left by a killed apply whose pid came back (pid 1 in a container): it is
 // stale, and --force-unlock removes it.
 func TestLockOfThisPIDNotHeldIsStale(t *testing.T) {
-	state := filepath.Join(t.TempDir(), "state.json")
+	stPath := filepath.Join(t.TempDir(), "state.json")
 	host, _ := os.Hostname()
 	left := fmt.Sprintf(`{"pid": %d, "host": %q, "created": "2026-01-01T00:00:00Z"}`, os.Getpid(), host)
-	if err := os.WriteFile(LockPath(state), []byte(left), 0o600); err != nil {
+	if err := os.WriteFile(LockPath(stPath), []byte(left), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	var le *LockedError
-	if _, err := AcquireLock(state); !errors.As(err, &le) || !le.Stale {
+	if _, err := AcquireLock(stPath); !errors.As(err, &le) || !le.Stale {
 		t.Fatalf("acquire under a lock left with this pid: %v", err)
 	}
-	if _, err := ForceUnlock(state); err != nil {
+	if _, err := ForceUnlock(stPath); err != nil {
 		t.Fatalf("force-unlock: %v", err)
 	}
-	l, err := AcquireLock(state)
+	l, err := AcquireLock(stPath)
 	if err != nil {
 		t.Fatalf("acquire after force-unlock: %v", err)
 	}
@@ -246,17 +244,17 @@ func TestEncodeStateMatchesEncodingJSON(t *testing.T) {
 		return sb.String()
 	}
 	for i := 0; i < 300; i++ {
-		st := &diff.State{Version: 1, Serial: rnd.Int63n(1000), Server: str(), Objects: map[string]*diff.ObjectState{}}
+		st := &State{Version: 1, Serial: rnd.Int63n(1000), Server: str(), Objects: map[string]*Object{}}
 		for n := rnd.Intn(8); n > 0; n-- {
-			o := &diff.ObjectState{Created: rnd.Intn(2) == 0, ID: rnd.Int63n(3) * 100000, Pending: rnd.Intn(3) == 0}
+			o := &Object{Created: rnd.Intn(2) == 0, ID: rnd.Int63n(3) * 100000, Pending: rnd.Intn(3) == 0}
 			switch rnd.Intn(3) {
 			case 0:
 			case 1:
-				o.Facets = map[string]diff.Facet{}
+				o.Facets = map[string]Facet{}
 			default:
-				o.Facets = map[string]diff.Facet{}
+				o.Facets = map[string]Facet{}
 				for m := rnd.Intn(4); m > 0; m-- {
-					f := diff.Facet{Hash: str()}
+					f := Facet{Hash: str()}
 					if rnd.Intn(2) == 0 {
 						f.Items = []string{}
 						for k := rnd.Intn(3); k > 0; k-- {
@@ -284,7 +282,7 @@ func TestEncodeStateMatchesEncodingJSON(t *testing.T) {
 				t.Fatalf("object %q is not written as encoding/json writes it (%s):\n%s", k, line, b)
 			}
 		}
-		var got diff.State
+		var got State
 		if err := json.Unmarshal(b, &got); err != nil {
 			t.Fatal(err)
 		}
@@ -299,10 +297,10 @@ func TestEncodeStateMatchesEncodingJSON(t *testing.T) {
 // added and removed.
 func TestStateWriterReusesUnchangedLines(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json")
-	w := NewStateWriter(path)
-	st := diff.NewState()
+	w := NewWriter(path)
+	st := New()
 	for i := 0; i < 50; i++ {
-		st.Objects[fmt.Sprintf("user u%02d", i)] = &diff.ObjectState{ID: int64(i), Facets: map[string]diff.Facet{"attrs": {Hash: fmt.Sprint("h", i)}}}
+		st.Objects[fmt.Sprintf("user u%02d", i)] = &Object{ID: int64(i), Facets: map[string]Facet{"attrs": {Hash: fmt.Sprint("h", i)}}}
 	}
 	check := func(step string) {
 		t.Helper()
@@ -322,12 +320,12 @@ func TestStateWriterReusesUnchangedLines(t *testing.T) {
 		}
 	}
 	check("first save")
-	st.Apply(diff.Change{Action: diff.Update, Kind: diff.KindUser, Key: "u07", NewState: &diff.ObjectState{ID: 7, Facets: map[string]diff.Facet{"attrs": {Hash: "changed"}}}})
-	st.Apply(diff.Change{Action: diff.Delete, Kind: diff.KindUser, Key: "u08"})
-	st.Apply(diff.Change{Action: diff.Create, Kind: diff.KindUser, Key: "u99", NewState: &diff.ObjectState{Created: true}})
+	st.Record(Key("user", "u07"), &Object{ID: 7, Facets: map[string]Facet{"attrs": {Hash: "changed"}}})
+	st.Record(Key("user", "u08"), nil)
+	st.Record(Key("user", "u99"), &Object{Created: true})
 	check("after replacing, removing and adding objects")
 	check("unchanged")
-	st.Apply(diff.Change{Action: diff.Update, Kind: diff.KindUser, Key: "u03", NewState: &diff.ObjectState{ID: 3, Pending: true}})
+	st.Record(Key("user", "u03"), &Object{ID: 3, Pending: true})
 	check("after replacing an object, the keys the same")
 	if len(w.lines) != len(st.Objects) {
 		t.Errorf("the writer keeps %d lines for %d objects", len(w.lines), len(st.Objects))
@@ -356,7 +354,7 @@ func TestStateEmptyFile(t *testing.T) {
 		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		st, exists, err := LoadState(path)
+		st, exists, err := Load(path)
 		if err == nil {
 			t.Fatalf("%q: loaded as a state (exists %v, %d objects)", content, exists, len(st.Objects))
 		}

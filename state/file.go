@@ -1,4 +1,4 @@
-package reconcile
+package state
 
 import (
 	"bytes"
@@ -12,19 +12,19 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/internal/canon"
 )
 
-// DefaultStatePath is where the state lives when --state is not given:
+// DefaultPath is where the state lives when --state is not given:
 // .permsync/state.json beside the first path given with -f.
-func DefaultStatePath(firstPath string) string {
+func DefaultPath(firstPath string) string {
 	return filepath.Join(filepath.Dir(filepath.Clean(firstPath)), ".permsync", "state.json")
 }
 
-// LoadState reads the state at path. A missing file is an empty state
+// Load reads the state at path. A missing file is an empty state
 // (exists is false): losing the state costs a redundant re-apply, never a
 // wrong deletion.
-func LoadState(path string) (st *diff.State, exists bool, err error) {
+func Load(path string) (st *State, exists bool, err error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return emptyState(), false, nil
@@ -37,20 +37,20 @@ func LoadState(path string) (st *diff.State, exists bool, err error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	st = &diff.State{}
+	st = &State{}
 	if err := dec.Decode(st); err != nil {
 		return nil, false, fmt.Errorf("read state %s: %w", path, err)
 	}
-	if st.Version != diff.StateVersion {
-		return nil, false, fmt.Errorf("read state %s: version %d is not supported (this permsync reads version %d)", path, st.Version, diff.StateVersion)
+	if st.Version != Version {
+		return nil, false, fmt.Errorf("read state %s: version %d is not supported (this permsync reads version %d)", path, st.Version, Version)
 	}
 	if st.Objects == nil {
-		st.Objects = map[string]*diff.ObjectState{}
+		st.Objects = map[string]*Object{}
 	}
 	return st, true, nil
 }
 
-// errEmptyState is what LoadState's error wraps when the state file holds
+// errEmptyState is what Load's error wraps when the state file holds
 // nothing.
 var errEmptyState = errors.New("the state file is empty")
 
@@ -69,25 +69,25 @@ func emptyStateError(path string, size int) error {
 		"created stays on the server when it leaves the files, unless prune is on", path, errEmptyState, what)
 }
 
-func emptyState() *diff.State {
-	return &diff.State{Version: diff.StateVersion, Objects: map[string]*diff.ObjectState{}}
+func emptyState() *State {
+	return &State{Version: Version, Objects: map[string]*Object{}}
 }
 
-// SaveState increments the state's serial and writes it atomically: a temp
+// Save increments the state's serial and writes it atomically: a temp
 // file in the same directory, fsync, rename, fsync of the directory. A
 // crash leaves either the old or the new state, never a torn one.
-func SaveState(path string, st *diff.State) error {
-	return NewStateWriter(path).Save(st)
+func Save(path string, st *State) error {
+	return NewWriter(path).Save(st)
 }
 
-// StateWriter writes the state of one apply to its file, again and again:
+// Writer writes the state of one apply to its file, again and again:
 // after every phase that changes it. It keeps the encoded line of every
 // object and encodes again only the objects replaced since the last save.
 // The objects of a state are replaced, never changed in place, between
-// saves (diff.State.Apply stores a copy, and so does everything in this
+// saves (State.Apply stores a copy, and so does everything in this
 // package that records in the state); an object at the same address is
 // taken as unchanged.
-type StateWriter struct {
+type Writer struct {
 	path  string
 	mu    sync.Mutex
 	lines map[string]cachedLine
@@ -96,21 +96,21 @@ type StateWriter struct {
 }
 
 type cachedLine struct {
-	obj  *diff.ObjectState
+	obj  *Object
 	line []byte
 }
 
-// NewStateWriter returns a writer of the state file at path.
-func NewStateWriter(path string) *StateWriter {
-	return &StateWriter{path: path, lines: map[string]cachedLine{}}
+// NewWriter returns a writer of the state file at path.
+func NewWriter(path string) *Writer {
+	return &Writer{path: path, lines: map[string]cachedLine{}}
 }
 
 // Save writes st atomically, with its version set and its serial
 // increased.
-func (w *StateWriter) Save(st *diff.State) error {
+func (w *Writer) Save(st *State) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	st.Version = diff.StateVersion
+	st.Version = Version
 	st.Serial++
 	b, err := w.encode(st)
 	if err != nil {
@@ -129,13 +129,13 @@ func (w *StateWriter) Save(st *diff.State) error {
 // in git, and large states are written in one pass (indenting every
 // nested value of a 50,000-user state was most of an apply's CPU, spent
 // between phases while no call runs).
-func encodeState(st *diff.State) ([]byte, error) {
-	return (&StateWriter{}).encode(st)
+func encodeState(st *State) ([]byte, error) {
+	return (&Writer{}).encode(st)
 }
 
 // encode is encodeState with w's lines of unchanged objects reused (w.lines
 // nil: none).
-func (w *StateWriter) encode(st *diff.State) ([]byte, error) {
+func (w *Writer) encode(st *State) ([]byte, error) {
 	keys := w.keys
 	same := len(keys) == len(st.Objects)
 	for i := 0; same && i < len(keys); i++ {
@@ -159,7 +159,7 @@ func (w *StateWriter) encode(st *diff.State) ([]byte, error) {
 	b = append(b, ",\n"...)
 	if st.Server != "" {
 		b = append(b, "  \"server\": "...)
-		b = diff.AppendJSONString(b, st.Server)
+		b = canon.AppendString(b, st.Server)
 		b = append(b, ",\n"...)
 	}
 	b = append(b, `  "objects": {`...)
@@ -174,7 +174,7 @@ func (w *StateWriter) encode(st *diff.State) ([]byte, error) {
 		}
 		start := len(b)
 		b = append(b, "\n    "...)
-		b = diff.AppendJSONString(b, k)
+		b = canon.AppendString(b, k)
 		b = append(b, ": "...)
 		b = appendObjectState(b, o)
 		if w.lines != nil {
@@ -202,10 +202,10 @@ func (w *StateWriter) encode(st *diff.State) ([]byte, error) {
 }
 
 // appendObjectState appends o as encoding/json would encode it (the
-// field tags of diff.ObjectState and diff.Facet), without reflection: the
+// field tags of Object and Facet), without reflection: the
 // state of a large company has tens of thousands of objects and is
 // written after every phase that changes it.
-func appendObjectState(b []byte, o *diff.ObjectState) []byte {
+func appendObjectState(b []byte, o *Object) []byte {
 	if o == nil {
 		return append(b, "null"...)
 	}
@@ -245,16 +245,16 @@ func appendObjectState(b []byte, o *diff.ObjectState) []byte {
 				b = append(b, ',')
 			}
 			f := o.Facets[n]
-			b = diff.AppendJSONString(b, n)
+			b = canon.AppendString(b, n)
 			b = append(b, `:{"hash":`...)
-			b = diff.AppendJSONString(b, f.Hash)
+			b = canon.AppendString(b, f.Hash)
 			if len(f.Items) > 0 {
 				b = append(b, `,"items":[`...)
 				for j, it := range f.Items {
 					if j > 0 {
 						b = append(b, ',')
 					}
-					b = diff.AppendJSONString(b, it)
+					b = canon.AppendString(b, it)
 				}
 				b = append(b, ']')
 			}

@@ -1,0 +1,89 @@
+// Package state is the record of what permsync created on a server and
+// last applied of the facets the server cannot read back: the state file
+// (written atomically, one object per line), and the lock that keeps two
+// applies of one state apart.
+package state
+
+// Version is the version of the state format.
+const Version = 1
+
+// State is the record of what permsync created and last applied, for the
+// facets the API cannot read back. It is JSON with sorted keys.
+type State struct {
+	Version int `json:"version"`
+	// Serial increases with every write.
+	Serial int64 `json:"serial"`
+	// Server is the server the state belongs to (URL, no credentials).
+	Server string `json:"server,omitempty"`
+	// Objects by "kind key", e.g. "role 销售分析/通用/报告阅览".
+	Objects map[string]*Object `json:"objects"`
+}
+
+// Object is what is known of one object.
+type Object struct {
+	// Created is true when permsync created the object; such objects are
+	// deleted when they leave the files, without prune. A group group/add
+	// found existing (the name taken) is recorded with Created false: it
+	// is known, so no plan creates it again, but not permsync's own.
+	Created bool `json:"created,omitempty"`
+	// ID is the server id learned for it (group, role, system role).
+	ID int64 `json:"id,omitempty"`
+	// Pending is true while a group/add permsync sent for the object has
+	// no recorded answer (a timeout, a killed process): a group it made
+	// has no members, which no read shows, and its id is not known. The
+	// next plan replaces such a group, saying so: group/add is sent
+	// again, and only if the name is taken is the group deleted by the
+	// path that create named (the folder facet) and created again. A
+	// definite answer that the name is taken is never left pending: the
+	// group is recorded as existing, not Created, and never deleted for it.
+	Pending bool `json:"pending,omitempty"`
+	// Facets maps a facet name to what was last applied.
+	Facets map[string]Facet `json:"facets,omitempty"`
+}
+
+// Facet is what was last applied of one write-only facet: a fingerprint,
+// and for sets whose removals need a replace (a role's groups and orgs)
+// the items themselves.
+type Facet struct {
+	Hash  string   `json:"hash"`
+	Items []string `json:"items,omitempty"`
+}
+
+// Key is the key of an object in State.Objects: "kind key".
+func Key(kind, key string) string { return kind + " " + key }
+
+// New returns an empty state of the current version.
+func New() *State {
+	return &State{Version: Version, Objects: map[string]*Object{}}
+}
+
+// Record stores what a change leaves of the object at key: a copy of ns,
+// or the object's removal when ns is nil.
+func (s *State) Record(key string, ns *Object) {
+	if s.Objects == nil {
+		s.Objects = map[string]*Object{}
+	}
+	if ns == nil {
+		delete(s.Objects, key)
+		return
+	}
+	s.Objects[key] = ns.Clone()
+}
+
+// Clone returns a deep copy of o (nil for nil).
+func (o *Object) Clone() *Object {
+	if o == nil {
+		return nil
+	}
+	out := &Object{Created: o.Created, ID: o.ID, Pending: o.Pending}
+	if o.Facets != nil {
+		out.Facets = make(map[string]Facet, len(o.Facets))
+		for k, f := range o.Facets {
+			if f.Items != nil {
+				f.Items = append([]string(nil), f.Items...)
+			}
+			out.Facets[k] = f
+		}
+	}
+	return out
+}
