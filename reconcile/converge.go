@@ -40,7 +40,7 @@ type ConvergeOptions struct {
 // that may pass (the server answered 5xx, 429 or code >= 500, a timeout, a
 // broken connection), reads the server again, plans again and applies what
 // is still missing: at most MaxRounds rounds, and only while the rounds
-// make progress (two rounds in a row that apply nothing end it). It never sends a failed call again blindly: each
+// make progress (two rounds in a row that apply nothing and fail the same way end it). It never sends a failed call again blindly: each
 // round works from what the server now holds, so a write whose answer was
 // lost but which the server made is not made twice.
 //
@@ -67,6 +67,11 @@ func Converge(ctx context.Context, api apiclient.API, p *diff.Plan, st *state.St
 		co.MaxRounds = DefaultMaxRounds
 	}
 	merged := cloneResult(res)
+	// Two rounds in a row that apply nothing and fail the same way end
+	// it: the failures persist. Rounds that fail otherwise (a timeout
+	// where a 503 was, another step of a group's recovery) may still be
+	// getting somewhere, up to MaxRounds.
+	lastFailures := failures(res)
 	idle := false // the last round applied nothing
 	for round := 2; round <= co.MaxRounds; round++ {
 		if err != nil || res.Interrupted || ctx.Err() != nil || !worthAnotherRound(res) {
@@ -94,13 +99,28 @@ func Converge(ctx context.Context, api apiclient.API, p *diff.Plan, st *state.St
 			return merged, fmt.Errorf("round %d: %w", round, err)
 		}
 		mergeRound(merged, res)
-		if res.Applied() == 0 && idle {
+		now := failures(res)
+		same := now == lastFailures
+		lastFailures = now
+		if res.Applied() == 0 && idle && same {
 			// Two rounds in a row without progress: the failures persist.
 			return merged, err
 		}
 		idle = res.Applied() == 0
 	}
 	return merged, err
+}
+
+// failures is a signature of how a round failed: each failed change and
+// its error, in plan order.
+func failures(r *Result) string {
+	var b strings.Builder
+	for _, c := range r.Changes {
+		if c.Status == StatusFailed {
+			fmt.Fprintf(&b, "%s %s %s: %v\n", c.Change.Action, c.Change.Kind, c.Change.Key, c.Err)
+		}
+	}
+	return b.String()
 }
 
 // worthAnotherRound reports whether a round failed only where trying again

@@ -108,6 +108,39 @@ func TestConvergeStopsOnPersistentFailure(t *testing.T) {
 	e.converged()
 }
 
+// TestConvergeGoesOnWhileFailuresChange: rounds that apply nothing but
+// fail otherwise than the round before (an internal error, then a 503,
+// then a rate limit) are not taken for persistent failures: the rounds go
+// on until the server recovers, within MaxRounds.
+func TestConvergeGoesOnWhileFailuresChange(t *testing.T) {
+	e := quickstart(t)
+	const ep = "role/importDataPermissions"
+	e.sim.SetFaults(ep, youdatatest.Fault{ShareAPIError: 1})
+	var rounds []int
+	_, res, err := e.converge(context.Background(), func(n int, _ *diff.Plan) {
+		rounds = append(rounds, n)
+		switch n {
+		case 2:
+			e.sim.SetFaults(ep, youdatatest.Fault{Share5xx: 1})
+		case 3:
+			e.sim.SetFaults(ep, youdatatest.Fault{Share429: 1})
+		default:
+			e.sim.ClearFaults()
+		}
+	})
+	if err != nil {
+		t.Fatalf("converge: %v", err)
+	}
+	if res.Failed() != 0 {
+		reportFailures(t, res)
+		t.Fatalf("rounds %v: %d changes failed, want the apply to get through once the faults pass", rounds, res.Failed())
+	}
+	if len(rounds) != 3 || rounds[2] != 4 {
+		t.Errorf("rounds after the first = %v, want [2 3 4]", rounds)
+	}
+	e.converged()
+}
+
 // TestConvergeRefusesChangesOutsidePlan: a change the approved plan does
 // not hold stops the next round before it writes.
 func TestConvergeRefusesChangesOutsidePlan(t *testing.T) {
