@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
 )
 
@@ -59,7 +60,7 @@ func (p *planner) checkAdmins() {
 			continue
 		}
 		switch c.Action {
-		case Create:
+		case plan.Create:
 			// project/add makes its receivers admins (see the executor).
 			pa := &projectAdmins{admins: map[string]bool{}, created: true}
 			for _, u := range c.After.Strings("receivers") {
@@ -71,14 +72,14 @@ func (p *planner) checkAdmins() {
 				}
 			}
 			projects[c.Key] = pa
-		case Delete:
+		case plan.Delete:
 			delete(projects, c.Key)
 		}
 	}
 
 	unknown := p.tokenUserUnknown()
 	var refusals []string
-	take := func(project, user, what string, c Change) {
+	take := func(project, user, what string, c plan.Change) {
 		pa := projects[project]
 		if pa == nil || !pa.admins[user] {
 			return
@@ -104,7 +105,7 @@ func (p *planner) checkAdmins() {
 				continue
 			}
 			switch {
-			case c.Action == Delete:
+			case c.Action == plan.Delete:
 				take(project, user, "removes admin "+user+" from the project", c)
 			case c.After.Has("systemRoles"):
 				if contains(c.After.Strings("systemRoles"), "admin") {
@@ -116,7 +117,7 @@ func (p *planner) checkAdmins() {
 			// A member that joins without system roles is a viewer, but for
 			// a receiver of the project's create, who stays an admin.
 		case KindUser:
-			if c.Action != Delete {
+			if c.Action != plan.Delete {
 				continue
 			}
 			var of []string

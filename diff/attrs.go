@@ -1,7 +1,7 @@
 // # The change model
 //
-// A Plan is a list of Changes; the executor works from nothing else. Each
-// Change names the object (Kind, Key), what to do (Action), the object's
+// A plan.Plan is a list of Changes; the executor works from nothing else. Each
+// plan.Change names the object (plan.Kind, Key), what to do (plan.Action), the object's
 // attributes before and after (Before, After) and the state to record once
 // applied (NewState). Every attribute value is canonical JSON: sets are
 // sorted lists, maps have sorted keys, times are "2006-01-02 15:04:05" in
@@ -14,7 +14,7 @@
 // says it was applied as is, the last applied items (a role's groups and
 // orgs) when the state knows them, and nothing otherwise. A facet changed
 // when its name is in After and Before lacks it or holds other bytes, or
-// when it is only in Before; Change.Changed lists them. Identity attributes
+// when it is only in Before; plan.Change.Changed lists them. Identity attributes
 // ("id", "project_id", names) are in both and never differ, except a
 // project's "name" on a rename.
 //
@@ -76,98 +76,5 @@
 // created, since syncOrg upserts and the server does not show which
 // departments exist), ID, and the fingerprints of the
 // write-only facets as applied. It is nil for deletes. Objects with nothing
-// to do are counted in Plan.NoOps and keep their state as it is.
+// to do are counted in plan.Plan.NoOps and keep their state as it is.
 package diff
-
-import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"sort"
-
-	"github.com/permsync/permsync/internal/canon"
-	"github.com/permsync/permsync/state"
-)
-
-// Strings decodes a list-of-strings attribute; nil when absent or not a list.
-func (a Attrs) Strings(name string) []string {
-	var out []string
-	if err := a.Decode(name, &out); err != nil {
-		return nil
-	}
-	return out
-}
-
-// String decodes a string attribute; "" when absent or not a string.
-func (a Attrs) String(name string) string {
-	var out string
-	if err := a.Decode(name, &out); err != nil {
-		return ""
-	}
-	return out
-}
-
-// Int decodes an integer attribute; 0 when absent or not a number.
-func (a Attrs) Int(name string) int64 {
-	var out int64
-	if err := a.Decode(name, &out); err != nil {
-		return 0
-	}
-	return out
-}
-
-// Has reports whether the attribute is present.
-func (a Attrs) Has(name string) bool {
-	_, ok := a[name]
-	return ok
-}
-
-// Decode unmarshals the attribute into v. An absent attribute is an error.
-func (a Attrs) Decode(name string, v any) error {
-	raw, ok := a[name]
-	if !ok {
-		return fmt.Errorf("decode attribute %q: absent", name)
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("decode attribute %q: %w", name, err)
-	}
-	return nil
-}
-
-// Set stores v, as canonical JSON, under name. It allocates the map when nil.
-func (a *Attrs) Set(name string, v any) {
-	if *a == nil {
-		*a = Attrs{}
-	}
-	(*a)[name] = canon.JSON(v)
-}
-
-// Changed lists, sorted, the attributes that differ between Before and
-// After (see the change model above): every attribute of a create, none
-// of a delete.
-func (c Change) Changed() []string {
-	var out []string
-	for name, after := range c.After {
-		if before, ok := c.Before[name]; !ok || !bytes.Equal(before, after) {
-			out = append(out, name)
-		}
-	}
-	for name := range c.Before {
-		if _, ok := c.After[name]; !ok && c.After != nil {
-			out = append(out, name)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// Record records in the state what the change leaves: its NewState, or
-// the object's removal when NewState is nil; a NoOp records nothing. It
-// copies NewState; the caller sets NewState.ID beforehand where it learned
-// the id.
-func (c Change) Record(st *state.State) {
-	if c.Action == NoOp {
-		return
-	}
-	st.Record(StateKey(c.Kind, c.Key), c.NewState)
-}

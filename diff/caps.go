@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
 )
 
@@ -36,7 +37,7 @@ type capCounts struct {
 }
 
 // projectKinds are the kinds whose keys start with their project's name.
-var projectKinds = map[Kind]bool{KindMember: true, KindGroup: true, KindRole: true,
+var projectKinds = map[plan.Kind]bool{KindMember: true, KindGroup: true, KindRole: true,
 	KindDataPermission: true, KindResourceMembers: true}
 
 // projectOf is the project a project-scoped key belongs to: the longest
@@ -62,7 +63,7 @@ func (p *planner) bucket(project, what string) *capCounts {
 }
 
 // deletionsOf names the bucket of the deletions of a kind.
-func deletionsOf(k Kind) string { return string(k) + " deletions" }
+func deletionsOf(k plan.Kind) string { return string(k) + " deletions" }
 
 // Binding buckets.
 const (
@@ -73,7 +74,7 @@ const (
 
 // bindingsOf names the bucket of one binding facet of a role or a data
 // permission ("role user bindings removed").
-func bindingsOf(k Kind, facet string) string {
+func bindingsOf(k plan.Kind, facet string) string {
 	what := map[string]string{"users": "user", "groups": "group", "orgs": "department"}[facet]
 	return fmt.Sprintf("%s %s bindings removed", k, what)
 }
@@ -87,7 +88,7 @@ func (p *planner) countExisting() {
 	// come from one place each, where they are unique: counts.
 	seen := map[capBucket]map[string]bool{}
 	bindings := map[capBucket]int{}
-	object := func(project string, k Kind, key string) {
+	object := func(project string, k plan.Kind, key string) {
 		b := capBucket{project: project, what: deletionsOf(k)}
 		if seen[b] == nil {
 			seen[b] = map[string]bool{}
@@ -99,7 +100,7 @@ func (p *planner) countExisting() {
 		if i <= 0 {
 			continue
 		}
-		k, key := Kind(sk[:i]), sk[i+1:]
+		k, key := plan.Kind(sk[:i]), sk[i+1:]
 		project := ""
 		if projectKinds[k] {
 			project = p.projectOf(key)
@@ -186,7 +187,7 @@ func (p *planner) countRemovals() {
 	}
 	for _, pl := range p.changes {
 		c := pl.c
-		if c.Action == Delete {
+		if c.Action == plan.Delete {
 			continue
 		}
 		project := p.projectOf(c.Key)
@@ -225,7 +226,7 @@ func (p *planner) countRemovals() {
 // emptied lists, sorted, the items a change removes from a list attribute
 // the files empty (nil when the list keeps an item that is not a
 // protected user, or when the change leaves the attribute alone).
-func (p *planner) emptied(c Change, attr string) []string {
+func (p *planner) emptied(c plan.Change, attr string) []string {
 	if c.Before == nil || !c.After.Has(attr) || !c.Before.Has(attr) {
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/state"
 )
 
@@ -150,7 +151,7 @@ func TestMaxDeletesMembersPerProject(t *testing.T) {
 	p := compute(t, desired(t, b.String()), live, nil, Options{})
 	n := 0
 	for _, c := range p.Changes {
-		if c.Action == Delete && c.Kind == KindMember {
+		if c.Action == plan.Delete && c.Kind == KindMember {
 			n++
 		}
 	}
@@ -176,7 +177,7 @@ func TestMaxDeletesCountsRoleGroupBindings(t *testing.T) {
 	}
 	p := compute(t, desired(t, b.String()), live, st, Options{})
 	for _, r := range []string{"R1", "R2", "R3"} {
-		if c := find(t, p, KindRole, "P//"+r); c.Action != Replace {
+		if c := find(t, p, KindRole, "P//"+r); c.Action != plan.Replace {
 			t.Fatalf("role %s: %s, want replace", r, c.Action)
 		}
 	}

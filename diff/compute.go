@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 )
@@ -38,7 +39,7 @@ func (e *PlanError) Error() string {
 // (nil: no state yet). It is pure and deterministic. Problems that make a
 // plan impossible (users referenced but known nowhere, ...) come back
 // together as one *PlanError.
-func Compute(d *spec.Desired, live *Live, st *state.State, opts Options) (*Plan, error) {
+func Compute(d *spec.Desired, live *Live, st *state.State, opts Options) (*plan.Plan, error) {
 	if d == nil {
 		return nil, errors.New("plan: no desired state")
 	}
@@ -50,11 +51,11 @@ func Compute(d *spec.Desired, live *Live, st *state.State, opts Options) (*Plan,
 	}
 	p := &planner{
 		d: d, live: live, st: st, opts: opts,
-		noops:     map[Kind]int{},
+		noops:     map[plan.Kind]int{},
 		warnings:  map[string]bool{},
 		protected: map[string]bool{},
 		caps:      map[capBucket]*capCounts{},
-		deletes:   map[Kind][]planned{},
+		deletes:   map[plan.Kind][]planned{},
 		projects:  projectNames(d, live, st),
 	}
 	for _, u := range d.Settings.ProtectedUsers {
@@ -76,25 +77,25 @@ func Compute(d *spec.Desired, live *Live, st *state.State, opts Options) (*Plan,
 	p.checkDeletes()
 	p.checkAdmins()
 
-	plan := &Plan{Changes: sortPlanned(p.changes), NoOps: map[Kind]int{}}
+	pl := &plan.Plan{Changes: sortPlanned(p.changes), NoOps: map[plan.Kind]int{}}
 	for k, n := range p.noops {
 		if n > 0 {
-			plan.NoOps[k] = n
+			pl.NoOps[k] = n
 		}
 	}
-	if len(plan.NoOps) == 0 {
-		plan.NoOps = nil
+	if len(pl.NoOps) == 0 {
+		pl.NoOps = nil
 	}
-	if plan.Changes == nil {
-		plan.Changes = []Change{}
+	if pl.Changes == nil {
+		pl.Changes = []plan.Change{}
 	}
-	if live.TokenUser == "" && removesUsers(plan.Changes) {
+	if live.TokenUser == "" && removesUsers(pl.Changes) {
 		p.warn("the user behind the token is not known, so nothing keeps this plan from removing or unbinding it: set PERMSYNC_TOKEN_USER (or --token-user) to its uniqueId")
 	}
-	plan.Warnings = sortedKeys(p.warnings)
+	pl.Warnings = sortedKeys(p.warnings)
 	sort.Strings(p.refusals)
-	plan.Refusals = p.refusals
-	return plan, nil
+	pl.Refusals = p.refusals
+	return pl, nil
 }
 
 type planner struct {
@@ -104,8 +105,8 @@ type planner struct {
 	opts Options
 
 	changes   []planned
-	deletes   map[Kind][]planned
-	noops     map[Kind]int
+	deletes   map[plan.Kind][]planned
+	noops     map[plan.Kind]int
 	warnings  map[string]bool
 	refusals  []string
 	problems  []string
@@ -120,9 +121,9 @@ type planner struct {
 
 // removesUsers reports whether a change takes a user out of the domain, a
 // project, a role, a data permission or a group.
-func removesUsers(changes []Change) bool {
+func removesUsers(changes []plan.Change) bool {
 	for _, c := range changes {
-		if c.Action == Delete && (c.Kind == KindUser || c.Kind == KindMember) {
+		if c.Action == plan.Delete && (c.Kind == KindUser || c.Kind == KindMember) {
 			return true
 		}
 		for _, attr := range []string{"users", "members"} {
@@ -144,8 +145,8 @@ func (p *planner) warn(format string, args ...any) {
 	p.warnings[fmt.Sprintf(format, args...)] = true
 }
 
-func (p *planner) state(k Kind, key string) *state.Object {
-	return p.st.Objects[StateKey(k, key)]
+func (p *planner) state(k plan.Kind, key string) *state.Object {
+	return p.st.Objects[plan.StateKey(k, key)]
 }
 
 // projectStateKeys lists, sorted and without the "project/" prefix, the
@@ -153,7 +154,7 @@ func (p *planner) state(k Kind, key string) *state.Object {
 // Keys are "project/rest" and names may hold "/": a key of project "a/b"
 // also starts with "a/", so keys under a longer project name that is
 // known (files, server or state) belong to that project, not this one.
-func (p *planner) projectStateKeys(k Kind, project string) []string {
+func (p *planner) projectStateKeys(k plan.Kind, project string) []string {
 	var out []string
 	for _, key := range p.stateKeys(k, project+"/") {
 		mine := true
@@ -191,7 +192,7 @@ func projectNames(d *spec.Desired, live *Live, st *state.State) []string {
 
 // stateKeys lists, sorted, the keys of the state's objects of one kind
 // that start with prefix.
-func (p *planner) stateKeys(k Kind, prefix string) []string {
+func (p *planner) stateKeys(k plan.Kind, prefix string) []string {
 	var out []string
 	full := string(k) + " " + prefix
 	for sk := range p.st.Objects {
@@ -203,12 +204,12 @@ func (p *planner) stateKeys(k Kind, prefix string) []string {
 	return out
 }
 
-func (p *planner) add(c Change, depth int) {
+func (p *planner) add(c plan.Change, depth int) {
 	p.changes = append(p.changes, planned{c: c, depth: depth})
 }
 
-func (p *planner) addDelete(c Change, depth int) {
-	c.Action = Delete
+func (p *planner) addDelete(c plan.Change, depth int) {
+	c.Action = plan.Delete
 	c.NewState = nil
 	p.deletes[c.Kind] = append(p.deletes[c.Kind], planned{c: c, depth: depth})
 }
@@ -350,13 +351,13 @@ type kv struct {
 // obj builds the change of one object facet by facet.
 type obj struct {
 	p      *planner
-	kind   Kind
+	kind   plan.Kind
 	key    string
 	src    spec.Source
 	exists bool
 	old    *state.Object
-	before Attrs
-	after  Attrs
+	before plan.Attrs
+	after  plan.Attrs
 	ns     *state.Object
 
 	drift, changed, notInState, replace []string
@@ -364,11 +365,11 @@ type obj struct {
 	forceUpdate                         []string
 }
 
-func (p *planner) newObj(k Kind, key string, src spec.Source, exists bool) *obj {
+func (p *planner) newObj(k plan.Kind, key string, src spec.Source, exists bool) *obj {
 	o := &obj{p: p, kind: k, key: key, src: src, exists: exists, old: p.state(k, key),
-		after: Attrs{}, ns: &state.Object{}}
+		after: plan.Attrs{}, ns: &state.Object{}}
 	if exists {
-		o.before = Attrs{}
+		o.before = plan.Attrs{}
 	}
 	if o.old != nil {
 		o.ns.Created = o.old.Created
@@ -501,22 +502,22 @@ func (o *obj) reason() string {
 
 // finish adds the object's change to the plan, or counts it as a no-op.
 func (o *obj) finish(depth int) {
-	c := Change{Kind: o.kind, Key: o.key, Source: srcString(o.src), After: o.after, NewState: o.ns}
+	c := plan.Change{Kind: o.kind, Key: o.key, Source: srcString(o.src), After: o.after, NewState: o.ns}
 	switch {
 	case !o.exists:
-		c.Action = Create
+		c.Action = plan.Create
 		c.NewState.ID = 0
 		c.Reason = o.createReason
 		if c.Reason == "" {
 			c.Reason = "not on the server"
 		}
 	case len(o.replace) > 0:
-		c.Action = Replace
+		c.Action = plan.Replace
 		c.Before = o.before
 		c.Reason = o.reason()
 		c.NewState.ID = 0
 	case len(o.drift)+len(o.changed)+len(o.notInState)+len(o.forceUpdate) > 0:
-		c.Action = Update
+		c.Action = plan.Update
 		c.Before = o.before
 		c.Reason = o.reason()
 	default:

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 )
@@ -22,7 +23,7 @@ func TestConvergedGivesNoChanges(t *testing.T) {
 	if len(p.Warnings) != 0 || len(p.Refusals) != 0 {
 		t.Errorf("warnings %v refusals %v, want none", p.Warnings, p.Refusals)
 	}
-	want := map[Kind]int{KindSystemRole: 1, KindCompany: 1, KindDepartment: 2, KindUser: 2, KindProject: 1,
+	want := map[plan.Kind]int{KindSystemRole: 1, KindCompany: 1, KindDepartment: 2, KindUser: 2, KindProject: 1,
 		KindMember: 2, KindGroup: 1, KindRole: 1, KindDataPermission: 1, KindResourceMembers: 1}
 	if diff := cmp.Diff(want, p.NoOps); diff != "" {
 		t.Errorf("NoOps (-want +got):\n%s", diff)
@@ -132,7 +133,7 @@ func TestChangedSinceLastApply(t *testing.T) {
 	d := desired(t, strings.Replace(fullYAML, "department: Sales", "department: Support", 1))
 	p := compute(t, d, fullLive(t), st, Options{})
 	c := find(t, p, KindUser, "alice")
-	if c.Action != Update || c.Reason != "changed since last apply: department" {
+	if c.Action != plan.Update || c.Reason != "changed since last apply: department" {
 		t.Fatalf("change = %s %q", c.Action, c.Reason)
 	}
 	if c.Before.Has("department") || c.After.String("department") != "Support" {
@@ -171,7 +172,7 @@ type scenario struct {
 	state map[string]*state.Object
 	opts  Options
 	want  []string
-	check func(t *testing.T, p *Plan)
+	check func(t *testing.T, p *plan.Plan)
 }
 
 func baseLive() *Live {
@@ -222,7 +223,7 @@ func TestSystemRolesAndDomain(t *testing.T) {
 			name: "system role create",
 			yaml: `systemRoles: [{name: auditor, description: Audits}]`,
 			want: []string{"create systemRole auditor"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				c := p.Changes[0]
 				if c.Before != nil || c.After.String("description") != "Audits" || !c.NewState.Created {
 					t.Errorf("change = %+v", c)
@@ -234,7 +235,7 @@ func TestSystemRolesAndDomain(t *testing.T) {
 			yaml: `systemRoles: [{name: auditor, description: Audits}]`,
 			live: func(l *Live) { l.SystemRoles["auditor"] = LiveSystemRole{ID: 10, Name: "auditor", Description: "x"} },
 			want: []string{"update systemRole auditor"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				if p.Changes[0].Before.Int("id") != 10 {
 					t.Errorf("before = %s", p.Changes[0].Before)
 				}
@@ -249,7 +250,7 @@ func TestSystemRolesAndDomain(t *testing.T) {
 			},
 			state: map[string]*state.Object{"systemRole mine": created(10)},
 			want:  []string{"delete systemRole mine"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				if c := p.Changes[0]; c.Before.Int("id") != 10 || c.NewState != nil || c.After != nil {
 					t.Errorf("change = %+v", c)
 				}
@@ -268,7 +269,7 @@ func TestSystemRolesAndDomain(t *testing.T) {
 			name: "company not in state, then applied",
 			yaml: `orgs: {company: ACME}`,
 			want: []string{"update company company"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				c := p.Changes[0]
 				if c.Reason != "not in state: name" || c.After.String("name") != "ACME" {
 					t.Errorf("change = %+v", c)
@@ -285,7 +286,7 @@ func TestSystemRolesAndDomain(t *testing.T) {
 			name: "departments created parents first",
 			yaml: `orgs: {departments: [{code: A, name: leaf, parent: M}, {code: M, name: mid, parent: Z}, {code: Z, name: root}]}`,
 			want: []string{"create department Z", "create department M", "create department A"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				c := p.Changes[2]
 				if !strings.HasPrefix(c.Reason, "not in state") || c.After.String("parent") != "M" || c.NewState.Facets["parent"].Items[0] != "M" {
 					t.Errorf("change = %+v", c)
@@ -298,7 +299,7 @@ func TestSystemRolesAndDomain(t *testing.T) {
 			state: map[string]*state.Object{"department A": {Created: true, Facets: map[string]state.Facet{
 				"department": {Hash: canon.Fingerprint(map[string]any{"name": "Old", "parent": "", "admins": []string{}, "description": ""})}}}},
 			want: []string{"update department A"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				c := p.Changes[0]
 				if c.Reason != "changed since last apply: department" || !c.NewState.Created {
 					t.Errorf("change = %+v", c)
@@ -327,7 +328,7 @@ projects: [{name: P, members: [{user: bob}]}]`,
 				l.Users["alice"] = LiveUser{ID: 1, UniqueID: "alice", Nick: sp("Alice"), Phone: sp("999")}
 			},
 			want: []string{"update user alice", "create user dave", "create member P/bob"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				dave := find(t, p, KindUser, "dave")
 				if got := string(dave.After["orgs"]); got != `[{"code":"A0","role":"normal"},{"code":"D1","role":"leader"}]` {
 					t.Errorf("orgs = %s", got)
@@ -347,7 +348,7 @@ projects: [{name: P, members: [{user: bob}]}]`,
 				"user bob": created(2), "user carol": created(3), "user root": created(4),
 			},
 			want: []string{"delete user bob"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				if len(p.Warnings) != 2 || !strings.Contains(p.Warnings[0], "carol") || !strings.Contains(p.Warnings[1], "root") {
 					t.Errorf("warnings = %v", p.Warnings)
 				}
@@ -358,7 +359,7 @@ projects: [{name: P, members: [{user: bob}]}]`,
 			yaml:  `{settings: {prune: {users: true}, maxDeletes: 10}, projects: [{name: P, roles: [{name: R, users: [bob]}]}]}`,
 			state: map[string]*state.Object{},
 			want:  []string{"create role P//R", "delete user alice", "delete user carol"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				if len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "root") {
 					t.Errorf("warnings = %v", p.Warnings)
 				}
@@ -373,7 +374,7 @@ func TestProjectsMembersGroups(t *testing.T) {
 			name: "project create with receivers, contents created",
 			yaml: `projects: [{name: NP, description: d, members: [{user: alice, systemRoles: [admin]}, {user: bob}], groups: [{name: G, members: [bob]}]}]`,
 			want: []string{"create project NP", "create member NP/alice", "create member NP/bob", "create group NP/G"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				c := find(t, p, KindProject, "NP")
 				if got := c.After.Strings("receivers"); !cmp.Equal(got, []string{"alice"}) {
 					t.Errorf("receivers = %v", got)
@@ -387,7 +388,7 @@ func TestProjectsMembersGroups(t *testing.T) {
 			name: "pinned id renames",
 			yaml: `projects: [{name: New, id: 100}]`,
 			want: []string{"update project New"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				c := p.Changes[0]
 				if c.Before.String("name") != "P" || c.After.String("name") != "New" || c.After.Int("id") != 100 {
 					t.Errorf("change = %+v", c)
@@ -436,7 +437,7 @@ users: [{uniqueId: dave}]`,
 				}
 			},
 			want: []string{"create user dave", "update member P/alice", "create member P/dave", "update member P/root", "delete member P/bob"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				want := []string{
 					"user carol is protected (settings.protectedUsers or the token's user): not removed from project P",
 					"user root is protected (settings.protectedUsers or the token's user): keeps the admin system role in project P",
@@ -468,7 +469,7 @@ users: [{uniqueId: dave}]`,
 				"description": {Hash: canon.Fingerprint(map[string]any{"description": "old"})},
 				"folder":      {Hash: canon.Fingerprint(""), Items: []string{""}}}}},
 			want: []string{"update group P/E", "update group P/G", "create group P/NG"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				e := find(t, p, KindGroup, "P/E")
 				if e.Before.Int("id") != 50 || e.Reason != "changed since last apply: description" {
 					t.Errorf("E = %+v", e)
@@ -494,7 +495,7 @@ users: [{uniqueId: dave}]`,
 				"role P//R": bindingState([]string{"G"}, nil, nil, nil),
 			},
 			want: []string{"replace group P/G", "update role P//R"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				g := p.Changes[0]
 				if got := g.After.Strings("members"); !cmp.Equal(got, []string{"alice"}) || g.Before.String("folder") != "A" {
 					t.Errorf("group = %+v", g)
@@ -519,7 +520,7 @@ users: [{uniqueId: dave}]`,
 				"group Q/X":         created(53),
 			},
 			want: []string{"delete group P/Invisible", "delete group P/Mine"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				c := find(t, p, KindGroup, "P/Invisible")
 				if c.Before.Int("id") != 54 || c.Before.String("folder") != "F" || c.Before.Int("project_id") != 100 {
 					t.Errorf("before = %s", c.Before)
@@ -538,7 +539,7 @@ users: [{uniqueId: dave}]`,
 					"members": []resourceMember{{User: "bob", Permissions: []string{"view"}}}})}}},
 			},
 			want: []string{"create resourceMembers P/DATA_MODEL/1", "update resourceMembers P/NEW_REPORT/2"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				c := p.Changes[0]
 				if got := string(c.After["members"]); got != `[{"permissions":["view"],"user":"alice"},{"permissions":["edit","view"],"user":"bob"}]` {
 					t.Errorf("members = %s", got)
@@ -615,7 +616,7 @@ func TestMaxDeletes(t *testing.T) {
 			p := compute(t, desired(t, tc.yaml), live, nil, tc.opts)
 			n := 0
 			for _, c := range p.Changes {
-				if c.Action == Delete {
+				if c.Action == plan.Delete {
 					n++
 				}
 			}

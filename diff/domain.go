@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 )
@@ -37,11 +38,11 @@ func (p *planner) planSystemRoles() {
 			continue
 		}
 		lr := p.live.SystemRoles[name]
-		var before Attrs
+		var before plan.Attrs
 		before.Set("name", name)
 		before.Set("id", lr.ID)
 		before.Set("description", lr.Description)
-		p.addDelete(Change{Kind: KindSystemRole, Key: name, Before: before, Reason: why}, 0)
+		p.addDelete(plan.Change{Kind: KindSystemRole, Key: name, Before: before, Reason: why}, 0)
 	}
 }
 
@@ -128,10 +129,10 @@ func (p *planner) planOrgs() {
 		if why == "" {
 			continue
 		}
-		var before Attrs
+		var before plan.Attrs
 		before.Set("code", code)
 		before.Set("parent", stateParent[code])
-		p.addDelete(Change{Kind: KindDepartment, Key: code, Before: before, Reason: why}, stateDepth(code))
+		p.addDelete(plan.Change{Kind: KindDepartment, Key: code, Before: before, Reason: why}, stateDepth(code))
 	}
 }
 
@@ -211,7 +212,7 @@ func (p *planner) planUsers() {
 			continue
 		}
 		lu := p.live.Users[uid]
-		var before Attrs
+		var before plan.Attrs
 		before.Set("uniqueId", uid)
 		before.Set("id", lu.ID)
 		if lu.Nick != nil {
@@ -220,7 +221,7 @@ func (p *planner) planUsers() {
 		if lu.Email != nil {
 			before.Set("email", *lu.Email)
 		}
-		p.addDelete(Change{Kind: KindUser, Key: uid, Before: before, Reason: why}, 0)
+		p.addDelete(plan.Change{Kind: KindUser, Key: uid, Before: before, Reason: why}, 0)
 	}
 }
 

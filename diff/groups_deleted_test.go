@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/state"
 )
 
@@ -35,11 +36,11 @@ func TestRoleLosingOnlyDeletedGroupsIsAnUpdate(t *testing.T) {
 			st.Objects["group P/G2"] = &state.Object{Created: true, ID: 32}
 
 			p := compute(t, d, live, st, Options{})
-			if g := find(t, p, KindGroup, "P/G2"); g.Action != Delete {
+			if g := find(t, p, KindGroup, "P/G2"); g.Action != plan.Delete {
 				t.Fatalf("group P/G2: %s, want delete", g.Action)
 			}
 			c := find(t, p, KindRole, "P//R")
-			if c.Action != Update {
+			if c.Action != plan.Update {
 				t.Fatalf("role P//R: %s (%s), want update", c.Action, c.Reason)
 			}
 			if got := c.Before.Strings("groups"); !cmp.Equal(got, []string{"G1", "G2"}) {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/state"
 )
 
@@ -30,7 +31,7 @@ func TestPendingGroupIsPlannedAsReplace(t *testing.T) {
 
 			p := compute(t, d, live, st, Options{})
 			c := find(t, p, KindGroup, "P/G")
-			if c.Action != Replace {
+			if c.Action != plan.Replace {
 				t.Fatalf("group P/G: %s (%s), want replace", c.Action, c.Reason)
 			}
 			if !strings.Contains(c.Reason, "lost its answer") || !strings.Contains(c.Reason, "deleted by its path") || !strings.Contains(c.Reason, `"`+tc.pendingFolder+`"`) {
@@ -62,7 +63,7 @@ func TestPendingGroupSeenOnServerIsRecorded(t *testing.T) {
 	st.Objects["group P/G"] = &state.Object{Created: true, Pending: true, Facets: map[string]state.Facet{"folder": {Hash: canon.Fingerprint(""), Items: []string{""}}}}
 	p := compute(t, d, live, st, Options{})
 	c := find(t, p, KindGroup, "P/G")
-	if c.Action != Update || c.NewState == nil || c.NewState.ID != 77 || c.NewState.Pending {
+	if c.Action != plan.Update || c.NewState == nil || c.NewState.ID != 77 || c.NewState.Pending {
 		t.Fatalf("group P/G: %s (%s), new state %+v; want an update recording id 77", c.Action, c.Reason, c.NewState)
 	}
 	if next := compute(t, d, live, applyAll(st, p), Options{}); len(next.Changes) != 0 {
@@ -79,12 +80,12 @@ func TestKnownInvisibleGroupIsNotCreated(t *testing.T) {
 	st.Objects["group P/G"] = &state.Object{}
 	p := compute(t, d, live, st, Options{})
 	c := find(t, p, KindGroup, "P/G")
-	if c.Action != Update || c.Before.Has("id") {
+	if c.Action != plan.Update || c.Before.Has("id") {
 		t.Fatalf("group P/G: %s (%s), before %v; want an update without id", c.Action, c.Reason, c.Before)
 	}
 }
 
-func hasWarning(p *Plan, prefix string) bool {
+func hasWarning(p *plan.Plan, prefix string) bool {
 	for _, w := range p.Warnings {
 		if strings.HasPrefix(w, prefix) {
 			return true

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/permsync/permsync/apiclient"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 	"sigs.k8s.io/yaml"
@@ -61,7 +62,7 @@ func desired(t testing.TB, doc string) *spec.Desired {
 func sp(s string) *string { return &s }
 
 // compute runs Compute and fails the test on an error.
-func compute(t testing.TB, d *spec.Desired, live *Live, st *state.State, opts Options) *Plan {
+func compute(t testing.TB, d *spec.Desired, live *Live, st *state.State, opts Options) *plan.Plan {
 	t.Helper()
 	p, err := Compute(d, live, st, opts)
 	if err != nil {
@@ -71,7 +72,7 @@ func compute(t testing.TB, d *spec.Desired, live *Live, st *state.State, opts Op
 }
 
 // summary is "action kind key" per change, in plan order.
-func summary(p *Plan) []string {
+func summary(p *plan.Plan) []string {
 	out := []string{}
 	for _, c := range p.Changes {
 		out = append(out, string(c.Action)+" "+string(c.Kind)+" "+c.Key)
@@ -80,7 +81,7 @@ func summary(p *Plan) []string {
 }
 
 // find returns the change of an object, failing when there is none.
-func find(t testing.TB, p *Plan, k Kind, key string) Change {
+func find(t testing.TB, p *plan.Plan, k plan.Kind, key string) plan.Change {
 	t.Helper()
 	for _, c := range p.Changes {
 		if c.Kind == k && c.Key == key {
@@ -88,12 +89,12 @@ func find(t testing.TB, p *Plan, k Kind, key string) Change {
 		}
 	}
 	t.Fatalf("no change for %s %s in %v", k, key, summary(p))
-	return Change{}
+	return plan.Change{}
 }
 
 // applyAll records every change of a plan in a copy of st, as the executor
 // does, giving created objects an id.
-func applyAll(st *state.State, p *Plan) *state.State {
+func applyAll(st *state.State, p *plan.Plan) *state.State {
 	out := state.New()
 	if st != nil {
 		raw, _ := json.Marshal(st)

@@ -1,6 +1,10 @@
 package diff
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/permsync/permsync/plan"
+)
 
 // Phases, in apply order. Within a phase, changes are independent of each
 // other except departments (parents first on create, leaves first on
@@ -44,8 +48,8 @@ var PhaseNames = []string{
 
 // Phase is the phase a change is applied in. Unbinding users from roles and
 // removing group members are part of the role and group updates.
-func Phase(c Change) int {
-	if c.Action == Delete {
+func Phase(c plan.Change) int {
+	if c.Action == plan.Delete {
 		switch c.Kind {
 		case KindRole, KindDataPermission:
 			return PhaseDeleteRoles
@@ -84,7 +88,7 @@ func Phase(c Change) int {
 }
 
 // KindIndex is the position of a kind in Kinds (len(Kinds) if unknown).
-func KindIndex(k Kind) int {
+func KindIndex(k plan.Kind) int {
 	for i, x := range Kinds {
 		if x == k {
 			return i
@@ -95,13 +99,13 @@ func KindIndex(k Kind) int {
 
 // planned is a change with what orders it within its phase.
 type planned struct {
-	c     Change
+	c     plan.Change
 	depth int // departments: depth in the tree
 }
 
 // sortPlanned orders changes by phase, then kind, then (departments) depth
 // (parents first, leaves first on delete), then key.
-func sortPlanned(ps []planned) []Change {
+func sortPlanned(ps []planned) []plan.Change {
 	sort.SliceStable(ps, func(i, j int) bool {
 		a, b := ps[i], ps[j]
 		if pa, pb := Phase(a.c), Phase(b.c); pa != pb {
@@ -111,14 +115,14 @@ func sortPlanned(ps []planned) []Change {
 			return ka < kb
 		}
 		if a.depth != b.depth {
-			if a.c.Action == Delete {
+			if a.c.Action == plan.Delete {
 				return a.depth > b.depth
 			}
 			return a.depth < b.depth
 		}
 		return a.c.Key < b.c.Key
 	})
-	out := make([]Change, len(ps))
+	out := make([]plan.Change, len(ps))
 	for i, p := range ps {
 		out[i] = p.c
 	}

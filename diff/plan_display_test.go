@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/state"
 )
 
@@ -23,7 +24,7 @@ func TestReplaceShowsUnmanagedReadableFacetsUnchanged(t *testing.T) {
 		},
 		state: map[string]*state.Object{"role P//R": bindingState([]string{"G1", "G2"}, nil, nil, resourcesFacet(report7))},
 		want:  []string{"replace role P//R"},
-		check: func(t *testing.T, p *Plan) {
+		check: func(t *testing.T, p *plan.Plan) {
 			c := p.Changes[0]
 			if got := c.Changed(); !cmp.Equal(got, []string{"group_expires", "groups"}) {
 				t.Errorf("changed = %v, want only the group binding", got)
@@ -50,7 +51,7 @@ func TestDeletedRoleWithoutUsersHasEmptyList(t *testing.T) {
 		},
 		state: map[string]*state.Object{"role P/F/R": {Created: true}},
 		want:  []string{"delete role P/F/R"},
-		check: func(t *testing.T, p *Plan) {
+		check: func(t *testing.T, p *plan.Plan) {
 			if got := string(p.Changes[0].Before["users"]); got != "[]" {
 				t.Errorf("before users = %s, want []", got)
 			}
@@ -86,7 +87,7 @@ func TestDifferingLiveRuleHidesServerDefaults(t *testing.T) {
 				}}}
 		},
 		want: []string{"update dataPermission P//DP"},
-		check: func(t *testing.T, p *Plan) {
+		check: func(t *testing.T, p *plan.Plan) {
 			before := string(p.Changes[0].Before["rules"])
 			want := `[{"connection":11,"details":[{"filter":{"dim":{"dataType":"String","field":"r"},"select":["a","b"]},"filterType":"listFilter","selectType":"select","tableName":"T"}],"mode":"fixed","rule":"or","type":"row"}]`
 			if before != want {
@@ -109,7 +110,7 @@ func TestReplacedGroupKeepsMembersUnchanged(t *testing.T) {
 		},
 		state: map[string]*state.Object{"group P/G": {Facets: map[string]state.Facet{"folder": {Hash: canon.Fingerprint("Old"), Items: []string{"Old"}}}}},
 		want:  []string{"replace group P/G"},
-		check: func(t *testing.T, p *Plan) {
+		check: func(t *testing.T, p *plan.Plan) {
 			c := p.Changes[0]
 			if got := c.Changed(); !cmp.Equal(got, []string{"folder"}) {
 				t.Errorf("changed = %v, want only folder", got)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 )
@@ -121,24 +122,24 @@ func TestStateApplyAndConvergence(t *testing.T) {
 		t.Errorf("Apply did not copy the new state")
 	}
 	// A delete removes the object.
-	Change{Action: Delete, Kind: KindCompany, Key: "company"}.Record(st)
+	plan.Change{Action: plan.Delete, Kind: KindCompany, Key: "company"}.Record(st)
 	if _, ok := st.Objects["company company"]; ok {
 		t.Errorf("delete left the object in the state")
 	}
 	// A no-op leaves it.
-	Change{Action: NoOp, Kind: KindUser, Key: "alice"}.Record(st)
+	plan.Change{Action: plan.NoOp, Kind: KindUser, Key: "alice"}.Record(st)
 	if _, ok := st.Objects["user alice"]; !ok {
 		t.Errorf("no-op removed the object")
 	}
 	var nilObjects state.State
-	Change{Action: Create, Kind: KindUser, Key: "x", NewState: &state.Object{Created: true}}.Record(&nilObjects)
+	plan.Change{Action: plan.Create, Kind: KindUser, Key: "x", NewState: &state.Object{Created: true}}.Record(&nilObjects)
 	if !nilObjects.Objects["user x"].Created {
 		t.Errorf("Apply on an empty state")
 	}
 }
 
 func TestAttrsAccessors(t *testing.T) {
-	var a Attrs
+	var a plan.Attrs
 	a.Set("list", []string{"b", "a"})
 	a.Set("s", "x<y")
 	a.Set("n", int64(9007199254740993))
@@ -187,14 +188,14 @@ func TestEqualAndDiff(t *testing.T) {
 		b.Changes[i].Reason = "another reason"
 		b.Changes[i].Source = "elsewhere:1"
 	}
-	if !Equal(a, b) {
-		t.Fatalf("plans differing only in reasons and sources are not Equal: %v", Diff(a, b))
+	if !plan.Equal(a, b) {
+		t.Fatalf("plans differing only in reasons and sources are not Equal: %v", plan.Diff(a, b))
 	}
 	live := fullLive(t)
 	live.Users["alice"] = LiveUser{ID: 1, UniqueID: "alice", Nick: sp("Al"), Email: sp("alice@example.com"), CustomInfo: json.RawMessage(`{"a":"x","b":1}`)}
 	delete(live.Projects["P"].Groups, "G")
 	c := compute(t, d, live, nil, Options{})
-	if Equal(a, c) {
+	if plan.Equal(a, c) {
 		t.Fatalf("different plans are Equal")
 	}
 	want := []string{
@@ -208,7 +209,7 @@ func TestEqualAndDiff(t *testing.T) {
 		"group P/G: new state",
 		`user alice: before.nick "Alice" becomes "Al"`,
 	}
-	got := Diff(a, c)
+	got := plan.Diff(a, c)
 	// The new-state line is checked by its start.
 	for i := range got {
 		if strings.HasPrefix(got[i], `group P/G: new state {"facets":`) && strings.Contains(got[i], `"created":true`) {
@@ -218,7 +219,7 @@ func TestEqualAndDiff(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Diff (-want +got):\n%s", diff)
 	}
-	if got := Diff(a, &Plan{}); len(got) != len(a.Changes) || !strings.HasSuffix(got[0], "is no longer planned") {
+	if got := plan.Diff(a, &plan.Plan{}); len(got) != len(a.Changes) || !strings.HasSuffix(got[0], "is no longer planned") {
 		t.Errorf("Diff against an empty plan = %v", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 )
@@ -81,10 +82,10 @@ func (p *planner) planProjects() {
 			continue
 		}
 		lp := p.live.Projects[name]
-		var before Attrs
+		var before plan.Attrs
 		before.Set("name", name)
 		before.Set("id", lp.ID)
-		p.addDelete(Change{Kind: KindProject, Key: name, Before: before, Reason: "not in the files; created by permsync"}, 0)
+		p.addDelete(plan.Change{Kind: KindProject, Key: name, Before: before, Reason: "not in the files; created by permsync"}, 0)
 	}
 }
 
@@ -132,7 +133,7 @@ func (c *projectCtx) key(parts ...string) string {
 	return c.pr.Name + "/" + strings.Join(parts, "/")
 }
 
-func (c *projectCtx) newObj(k Kind, key string, src spec.Source, exists bool) *obj {
+func (c *projectCtx) newObj(k plan.Kind, key string, src spec.Source, exists bool) *obj {
 	o := c.p.newObj(k, key, src, exists)
 	if c.pid != 0 {
 		o.ident("project_id", c.pid)
@@ -242,12 +243,12 @@ func (c *projectCtx) planMembers() {
 			continue
 		}
 		lm := live[u]
-		var before Attrs
+		var before plan.Attrs
 		before.Set("user", u)
 		before.Set("project_id", c.pid)
 		before.Set("id", lm.UserID)
 		before.Set("systemRoles", p.systemRoleNames(lm.SystemRoleIDs))
-		p.addDelete(Change{Kind: KindMember, Key: c.key(u), Before: before, Reason: "not in the project's members"}, 0)
+		p.addDelete(plan.Change{Kind: KindMember, Key: c.key(u), Before: before, Reason: "not in the project's members"}, 0)
 	}
 }
 
@@ -355,7 +356,7 @@ func (c *projectCtx) planGroups() {
 		if why == "" {
 			continue
 		}
-		var before Attrs
+		var before plan.Attrs
 		before.Set("name", name)
 		before.Set("project_id", c.pid)
 		if lg := liveGroups[name]; lg != nil {
@@ -370,7 +371,7 @@ func (c *projectCtx) planGroups() {
 			}
 		}
 		c.deletedGroups[name] = true
-		p.addDelete(Change{Kind: KindGroup, Key: key, Before: before, Reason: why}, 0)
+		p.addDelete(plan.Change{Kind: KindGroup, Key: key, Before: before, Reason: why}, 0)
 	}
 }
 

@@ -6,13 +6,14 @@ import (
 	"strings"
 
 	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 )
 
 // roleIn is a desired role or data permission, as the planner needs it.
 type roleIn struct {
-	kind        Kind
+	kind        plan.Kind
 	src         spec.Source
 	name        string
 	folder      string
@@ -51,7 +52,7 @@ func (c *projectCtx) planRoles() {
 	c.planRoleKind(KindDataPermission, dps, liveDPs, c.p.d.Settings.Prune.DataPermissions, "prune.dataPermissions")
 }
 
-func (c *projectCtx) planRoleKind(k Kind, in []roleIn, live map[string]*LiveRole, prune bool, pruneName string) {
+func (c *projectCtx) planRoleKind(k plan.Kind, in []roleIn, live map[string]*LiveRole, prune bool, pruneName string) {
 	want := map[string]roleIn{}
 	for _, r := range in {
 		want[r.folder+"/"+r.name] = r
@@ -69,7 +70,7 @@ func (c *projectCtx) planRoleKind(k Kind, in []roleIn, live map[string]*LiveRole
 			continue
 		}
 		lr := live[lk]
-		var before Attrs
+		var before plan.Attrs
 		before.Set("id", lr.ID)
 		before.Set("project_id", c.pid)
 		before.Set("name", lr.Name)
@@ -77,7 +78,7 @@ func (c *projectCtx) planRoleKind(k Kind, in []roleIn, live map[string]*LiveRole
 		before.Set("type", lr.Type)
 		users, _ := liveExpires(lr) // [] when nobody holds it, never null
 		before.Set("users", users)
-		c.p.addDelete(Change{Kind: k, Key: key, Before: before, Reason: why}, 0)
+		c.p.addDelete(plan.Change{Kind: k, Key: key, Before: before, Reason: why}, 0)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 )
@@ -46,7 +47,7 @@ func TestRolesAndDataPermissions(t *testing.T) {
   expires: {alice: "2030-01-01 08:00:00", G: "2030-02-01 00:00:00", D: "2030-03-01 00:00:00"},
   resources: [{type: NEW_REPORT, id: 7, permissions: [view, edit]}]}]}]`,
 			want: []string{"create role P/F/R"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				c := p.Changes[0]
 				want := map[string]string{
 					"name": `"R"`, "folder": `"F"`, "type": `3`, "level": `2`, "description": `"d"`, "project_id": `100`,
@@ -73,7 +74,7 @@ func TestRolesAndDataPermissions(t *testing.T) {
 			live: withRole(&LiveRole{ID: 200, Name: "R", Users: map[string]*string{
 				"alice": sp("2025-07-24T16:00:00.000Z"), "bob": sp("2025-12-31T16:00:00.000Z"), "carol": nil}}),
 			want: []string{"update role P//R"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				c := p.Changes[0]
 				if !cmp.Equal(c.Changed(), []string{"users"}) {
 					t.Errorf("changed = %v (%s)", c.Changed(), c.Reason)
@@ -88,7 +89,7 @@ func TestRolesAndDataPermissions(t *testing.T) {
 			yaml: `projects: [{name: P, roles: [{name: R, users: [alice], expires: {alice: "2025-08-01 00:00:00"}}]}]`,
 			live: withRole(&LiveRole{ID: 200, Name: "R", Users: map[string]*string{"alice": sp("2025-07-24T16:00:00.000Z")}}),
 			want: []string{"update role P//R"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				c := p.Changes[0]
 				if c.Reason != `the server has user_expires {"alice":"2025-07-25 00:00:00"}` {
 					t.Errorf("reason = %q", c.Reason)
@@ -101,7 +102,7 @@ func TestRolesAndDataPermissions(t *testing.T) {
 projects: [{name: P, roles: [{name: R, users: [alice]}]}]`,
 			live: withRole(&LiveRole{ID: 200, Name: "R", Users: map[string]*string{"alice": nil, "carol": nil, "root": sp("2030-01-01T00:00:00.000Z")}}),
 			want: []string{},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				if len(p.Warnings) != 2 || !strings.Contains(p.Warnings[0], "carol") || !strings.Contains(p.Warnings[1], "root is protected") {
 					t.Errorf("warnings = %v", p.Warnings)
 				}
@@ -113,7 +114,7 @@ projects: [{name: P, roles: [{name: R, users: [alice]}]}]`,
 			live:  withRole(&LiveRole{ID: 200, Name: "R", Description: "kept", Users: map[string]*string{"alice": sp("2030-01-01T00:00:00.000Z")}}),
 			state: map[string]*state.Object{"role P//R": bindingState([]string{"G1", "G2"}, []string{"D"}, nil, resourcesFacet(report7))},
 			want:  []string{"replace role P//R"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				c := p.Changes[0]
 				if c.Reason != "the API cannot unbind group G2 from a role: delete it and create it again with the desired bindings; changed since last apply: groups" {
 					t.Errorf("reason = %q", c.Reason)
@@ -136,7 +137,7 @@ projects: [{name: P, roles: [{name: R, users: [alice]}]}]`,
 			live:  withRole(&LiveRole{ID: 200, Name: "R"}),
 			state: map[string]*state.Object{"role P//R": bindingState(nil, []string{"D1", "D2"}, nil, resourcesFacet(report7))},
 			want:  []string{"replace role P//R"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				if r := p.Changes[0].Reason; !strings.HasPrefix(r, "the API cannot unbind department D1, D2 from a role") {
 					t.Errorf("reason = %q", r)
 				}
@@ -148,7 +149,7 @@ projects: [{name: P, roles: [{name: R, users: [alice]}]}]`,
 			live:  withRole(&LiveRole{ID: 200, Name: "R"}),
 			state: map[string]*state.Object{"role P//R": bindingState([]string{"G"}, nil, nil, nil)},
 			want:  []string{"update role P//R"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				if got := p.Changes[0].Changed(); !cmp.Equal(got, []string{"group_expires"}) {
 					t.Errorf("changed = %v", got)
 				}
@@ -160,7 +161,7 @@ projects: [{name: P, roles: [{name: R, users: [alice]}]}]`,
 			live:  withRole(&LiveRole{ID: 200, Name: "R"}),
 			state: map[string]*state.Object{"role P//R": bindingState([]string{"G"}, nil, nil, nil)},
 			want:  []string{"replace role P//R"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				if len(p.Refusals) != 1 || !strings.Contains(p.Refusals[0], "its resources are not in the files") {
 					t.Errorf("refusals = %v", p.Refusals)
 				}
@@ -183,7 +184,7 @@ projects: [{name: P, roles: [{name: R, users: [alice]}]}]`,
 			},
 			state: map[string]*state.Object{"role P//mine": created(1), "role Q//x": created(4)},
 			want:  []string{"delete role P//mine", "delete dataPermission P/F/dp"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				c := find(t, p, KindDataPermission, "P/F/dp")
 				if c.Before.Int("id") != 3 || c.Before.String("folder") != "F" || c.Before.Int("type") != 2 || c.Reason != "not in the files; prune.dataPermissions is on" {
 					t.Errorf("change = %+v", c)
@@ -200,7 +201,7 @@ projects: [{name: P, roles: [{name: R, users: [alice]}]}]`,
 				}}}
 			},
 			want: []string{"update dataPermission P//DP"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				c := p.Changes[0]
 				if !strings.HasPrefix(c.Reason, "the server has different rules") || c.NewState.Facets["rules"].Hash == "" {
 					t.Errorf("change = %+v", c)
@@ -217,7 +218,7 @@ projects: [{name: P, roles: [{name: R, users: [alice]}]}]`,
 				}}}
 			},
 			want: []string{"update dataPermission P//DP"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				c := p.Changes[0]
 				before := strings.Replace(string(c.Before["rules"]), `"select":["a","b"]`, `"select":["a"]`, 1)
 				if before != string(c.After["rules"]) {
@@ -233,7 +234,7 @@ projects: [{name: P, roles: [{name: R, users: [alice]}]}]`,
 			},
 			state: map[string]*state.Object{"dataPermission P//DP": {Facets: map[string]state.Facet{"rules": {Hash: "old"}}}},
 			want:  []string{"update dataPermission P//DP"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				c := p.Changes[0]
 				if c.Reason != "changed since last apply: rules" || string(c.After["rules"]) != `[{"connection":11,"details":[],"mode":"fixed","rule":"or","type":"row"}]` {
 					t.Errorf("change = %+v", c)

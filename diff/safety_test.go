@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 )
@@ -59,7 +60,7 @@ func TestDepartmentsAreNotRecordedAsCreated(t *testing.T) {
 	p := compute(t, d, baseLive(), nil, Options{})
 	st := applyAll(nil, p)
 	for _, code := range []string{"HQ", "OLD"} {
-		o := st.Objects[StateKey(KindDepartment, code)]
+		o := st.Objects[plan.StateKey(KindDepartment, code)]
 		if o == nil || o.Created {
 			t.Fatalf("department %s in the state: %+v, want recorded and not created", code, o)
 		}
@@ -93,7 +94,7 @@ func TestReplaceWarnsOfBindingsItCannotBringBack(t *testing.T) {
 			live:  withRole,
 			state: map[string]*state.Object{"role P//R": bindingState([]string{"G1", "G2"}, nil, nil, resourcesFacet(report7))},
 			want:  []string{"create group P/G1", "create group P/G2", "replace role P//R"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				if !strings.Contains(joined(p.Warnings), "role P//R is re-created: orgs bound to it that neither the files nor the state record are lost") {
 					t.Errorf("warnings %q", p.Warnings)
 				}
@@ -106,7 +107,7 @@ func TestReplaceWarnsOfBindingsItCannotBringBack(t *testing.T) {
 			state: map[string]*state.Object{"role P//R": bindingState([]string{"G1"}, []string{"D1", "D2"},
 				map[string]string{"G1": "2030-01-01 00:00:00"}, resourcesFacet(report7))},
 			want: []string{"replace role P//R"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				c := p.Changes[0]
 				if got := c.After.Strings("groups"); !cmp.Equal(got, []string{"G1"}) {
 					t.Errorf("after groups = %v", got)
@@ -135,7 +136,7 @@ func TestReplaceWarnsOfBindingsItCannotBringBack(t *testing.T) {
 				"role P//R": bindingState([]string{"G"}, nil, nil, nil),
 			},
 			want: []string{"replace group P/G", "update role P//R"},
-			check: func(t *testing.T, p *Plan) {
+			check: func(t *testing.T, p *plan.Plan) {
 				if !strings.Contains(joined(p.Warnings), "group P/G is re-created: only the roles and data permissions whose groups: list it bind it again (P//R)") {
 					t.Errorf("warnings %q", p.Warnings)
 				}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/permsync/permsync/plan"
 )
 
 // A plan that takes users out of something says so when it cannot protect
@@ -17,7 +18,7 @@ projects:
     members:
       - {user: alice, systemRoles: [viewer]}
 `)
-	hasWarning := func(p *Plan) bool {
+	hasWarning := func(p *plan.Plan) bool {
 		for _, w := range p.Warnings {
 			if strings.Contains(w, "PERMSYNC_TOKEN_USER") {
 				return true
@@ -34,7 +35,7 @@ projects:
 	unknown := fullLive(t)
 	unknown.TokenUser = ""
 	p := compute(t, d, unknown, convergedState(t), Options{})
-	if find(t, p, KindMember, "P/bob").Action != Delete {
+	if find(t, p, KindMember, "P/bob").Action != plan.Delete {
 		t.Fatal("the case does not remove bob")
 	}
 	if !hasWarning(p) {
@@ -55,22 +56,22 @@ projects:
 }
 
 func TestRemovesUsers(t *testing.T) {
-	var before, after Attrs
+	var before, after plan.Attrs
 	before.Set("users", []string{"a", "b"})
 	after.Set("users", []string{"a", "b", "c"})
-	if removesUsers([]Change{{Action: Update, Kind: KindRole, Before: before, After: after}}) {
+	if removesUsers([]plan.Change{{Action: plan.Update, Kind: KindRole, Before: before, After: after}}) {
 		t.Error("adding a user counts as removing one")
 	}
-	if !removesUsers([]Change{{Action: Update, Kind: KindRole, Before: after, After: before}}) {
+	if !removesUsers([]plan.Change{{Action: plan.Update, Kind: KindRole, Before: after, After: before}}) {
 		t.Error("unbinding c from a role does not count")
 	}
-	var gb, ga Attrs
+	var gb, ga plan.Attrs
 	gb.Set("members", []string{"x"})
 	ga.Set("members", []string{})
-	if !removesUsers([]Change{{Action: Update, Kind: KindGroup, Before: gb, After: ga}}) {
+	if !removesUsers([]plan.Change{{Action: plan.Update, Kind: KindGroup, Before: gb, After: ga}}) {
 		t.Error("emptying a group does not count")
 	}
-	if !removesUsers([]Change{{Action: Delete, Kind: KindUser, Key: "u"}}) {
+	if !removesUsers([]plan.Change{{Action: plan.Delete, Kind: KindUser, Key: "u"}}) {
 		t.Error("deleting a user does not count")
 	}
 }
@@ -78,12 +79,12 @@ func TestRemovesUsers(t *testing.T) {
 // A drift reason quotes a short server value and only names a long one,
 // which the attribute lines show in full.
 func TestDriftReasonLength(t *testing.T) {
-	short := &obj{exists: true, before: Attrs{}, after: Attrs{}}
+	short := &obj{exists: true, before: plan.Attrs{}, after: plan.Attrs{}}
 	short.readable("nick", "Alice", "Al")
 	if len(short.drift) != 1 || short.drift[0] != `the server has nick "Al"` {
 		t.Errorf("short drift: %q", short.drift)
 	}
-	long := &obj{exists: true, before: Attrs{}, after: Attrs{}}
+	long := &obj{exists: true, before: plan.Attrs{}, after: plan.Attrs{}}
 	members := []string{"liu.yang@example.com", "wang.fang@example.com", "wu.hao@example.com"}
 	long.readable("members", members[:2], members)
 	if len(long.drift) != 1 || long.drift[0] != "the server has different members" {
@@ -111,7 +112,7 @@ func adminLive(tokenUser string) *Live {
 	return l
 }
 
-func refusalsWith(p *Plan, s string) []string {
+func refusalsWith(p *plan.Plan, s string) []string {
 	var out []string
 	for _, r := range p.Refusals {
 		if strings.Contains(r, s) {

@@ -7,81 +7,26 @@ import (
 	"encoding/json"
 
 	"github.com/permsync/permsync/apiclient"
-	"github.com/permsync/permsync/state"
+	"github.com/permsync/permsync/plan"
 )
-
-// Action is what a change does to an object.
-type Action string
-
-// Actions, as Terraform's plans name them.
-const (
-	NoOp    Action = "no-op" // kept only for counting; never rendered or applied
-	Create  Action = "create"
-	Update  Action = "update"
-	Delete  Action = "delete"
-	Replace Action = "replace" // delete and re-create: the API cannot undo a binding
-)
-
-// Kind is the kind of object a change is about. The order of the constants
-// is the order in which kinds are rendered.
-type Kind string
 
 // Kinds and the form of their keys.
 const (
-	KindSystemRole      Kind = "systemRole"      // name
-	KindCompany         Kind = "company"         // "company"
-	KindDepartment      Kind = "department"      // code
-	KindUser            Kind = "user"            // uniqueId
-	KindProject         Kind = "project"         // project name
-	KindMember          Kind = "member"          // project/uniqueId
-	KindGroup           Kind = "group"           // project/group name
-	KindRole            Kind = "role"            // project/folder/name (project//name at the root)
-	KindDataPermission  Kind = "dataPermission"  // project/folder/name
-	KindResourceMembers Kind = "resourceMembers" // project/TYPE/id
+	KindSystemRole      plan.Kind = "systemRole"      // name
+	KindCompany         plan.Kind = "company"         // "company"
+	KindDepartment      plan.Kind = "department"      // code
+	KindUser            plan.Kind = "user"            // uniqueId
+	KindProject         plan.Kind = "project"         // project name
+	KindMember          plan.Kind = "member"          // project/uniqueId
+	KindGroup           plan.Kind = "group"           // project/group name
+	KindRole            plan.Kind = "role"            // project/folder/name (project//name at the root)
+	KindDataPermission  plan.Kind = "dataPermission"  // project/folder/name
+	KindResourceMembers plan.Kind = "resourceMembers" // project/TYPE/id
 )
 
 // Kinds lists every kind in rendering order.
-var Kinds = []Kind{KindSystemRole, KindCompany, KindDepartment, KindUser, KindProject,
+var Kinds = []plan.Kind{KindSystemRole, KindCompany, KindDepartment, KindUser, KindProject,
 	KindMember, KindGroup, KindRole, KindDataPermission, KindResourceMembers}
-
-// Attrs are an object's attributes, each a canonical JSON value (sorted
-// lists where order does not matter, no insignificant whitespace). Attrs
-// marshal with sorted keys, so plans are deterministic.
-type Attrs map[string]json.RawMessage
-
-// Change is one planned change of one object.
-type Change struct {
-	Action Action `json:"action"`
-	Kind   Kind   `json:"kind"`
-	Key    string `json:"key"`
-	// Before is what the server has (readable facets) or what was last
-	// applied (write-only facets, from the state); nil for a create.
-	Before Attrs `json:"before,omitempty"`
-	// After is what the change leaves; nil for a delete.
-	After Attrs `json:"after,omitempty"`
-	// Reason is display-only: why this change is in the plan.
-	Reason string `json:"reason,omitempty"`
-	// Source is where the desired object is written ("file:line").
-	Source string `json:"source,omitempty"`
-	// NewState is what the state records for this object once the change
-	// is applied (nil: the object leaves the state). The executor stores
-	// it as is; it never computes fingerprints itself.
-	NewState *state.Object `json:"new_state,omitempty"`
-}
-
-// Plan is the value produced by Compute and executed by reconcile. Changes
-// are in apply order (see Order) and never contain NoOp.
-type Plan struct {
-	Changes []Change `json:"changes"`
-	// NoOps counts unchanged objects per kind.
-	NoOps map[Kind]int `json:"no_ops,omitempty"`
-	// Warnings are shown with the plan (dropped changes to protected users,
-	// ...). Sorted.
-	Warnings []string `json:"warnings,omitempty"`
-	// Refusals, when not empty, make the plan not applicable (maxDeletes
-	// exceeded, ...). --allow-mass-delete clears the maxDeletes ones.
-	Refusals []string `json:"refusals,omitempty"`
-}
 
 // Live is what was read from the server. Maps are keyed as noted; the diff
 // never iterates them without sorting.
@@ -167,6 +112,3 @@ type LiveGroup struct {
 	Name    string
 	Members []string // sorted uniqueIds
 }
-
-// StateKey is the key of an object in the state's Objects.
-func StateKey(k Kind, key string) string { return string(k) + " " + key }

@@ -336,7 +336,7 @@ func TestDrill2CrashGroupChange(t *testing.T) {
 	apply := func(s *server, desired string, extra ...string) []string {
 		return append([]string{"apply", "-f", desired, "--auto-approve", "--server", s.url, "--state", s.state, "--rps", "0"}, extra...)
 	}
-	plan := func(s *server, desired string) []string {
+	pl := func(s *server, desired string) []string {
 		return []string{"plan", "-f", desired, "--server", s.url, "--state", s.state, "--detailed-exitcode", "--rps", "0"}
 	}
 	baseline := func(t *testing.T, s *server) {
@@ -344,7 +344,7 @@ func TestDrill2CrashGroupChange(t *testing.T) {
 		if r := runBin(t, env, apply(s, gc.baseline)...); r.code != 0 {
 			t.Fatalf("baseline apply: %s", r)
 		}
-		if r := runBin(t, env, plan(s, gc.baseline)...); r.code != 0 {
+		if r := runBin(t, env, pl(s, gc.baseline)...); r.code != 0 {
 			t.Fatalf("plan after the baseline: %s", r)
 		}
 	}
@@ -357,7 +357,7 @@ func TestDrill2CrashGroupChange(t *testing.T) {
 		t.Fatalf("kill-free apply of the change: %s", r)
 	}
 	total := ref.h.writes()
-	if r := runBin(t, env, plan(ref, gc.change)...); r.code != 0 {
+	if r := runBin(t, env, pl(ref, gc.change)...); r.code != 0 {
 		t.Fatalf("plan after the kill-free apply: %s", r)
 	}
 	want := serverImage(ref.sim.Snapshot())
@@ -413,7 +413,7 @@ func TestDrill2CrashGroupChange(t *testing.T) {
 				}
 				break
 			}
-			if r := runBin(t, env, plan(s, gc.change)...); r.code != 0 {
+			if r := runBin(t, env, pl(s, gc.change)...); r.code != 0 {
 				t.Fatalf("plan after the resumed applies: want no changes, got %s", r)
 			}
 			if d := cmp.Diff(want, serverImage(s.sim.Snapshot())); d != "" {

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/permsync/permsync/apiclient/youdatatest"
-	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
@@ -76,7 +76,7 @@ func TestDrill1FlakyServer(t *testing.T) {
 			pl := &planner{t: t, api: api, desired: desired, user: sim.TokenUser()}
 			st := state.New()
 
-			var p *diff.Plan
+			var p *plan.Plan
 			var perr error
 			for attempt := 0; attempt < 3 && p == nil; attempt++ {
 				// A failed read aborts the plan (never taken for "absent");
@@ -94,8 +94,8 @@ func TestDrill1FlakyServer(t *testing.T) {
 			} else {
 				res, aerr = reconcile.Converge(ctx, api, p, st, reconcile.ApplyOptions{TokenUser: sim.TokenUser(), BatchSize: 10},
 					reconcile.ConvergeOptions{
-						Replan:  func(ctx context.Context) (*diff.Plan, error) { return pl.plan(ctx, st) },
-						OnRound: func(int, *diff.Plan) { rounds++ },
+						Replan:  func(ctx context.Context) (*plan.Plan, error) { return pl.plan(ctx, st) },
+						OnRound: func(int, *plan.Plan) { rounds++ },
 					})
 			}
 			if unasked := unaskedGrants(grants(sim.Snapshot()), before, want); len(unasked) > 0 {
@@ -149,7 +149,7 @@ func TestDrill1FlakyServer(t *testing.T) {
 			if len(left.Changes) > 0 {
 				n := len(left.Changes)
 				if _, err := reconcile.Converge(ctx, healthy.api, left, st, reconcile.ApplyOptions{TokenUser: sim.TokenUser(), BatchSize: 10},
-					reconcile.ConvergeOptions{Replan: func(ctx context.Context) (*diff.Plan, error) { return healthy.plan(ctx, st) }}); err != nil {
+					reconcile.ConvergeOptions{Replan: func(ctx context.Context) (*plan.Plan, error) { return healthy.plan(ctx, st) }}); err != nil {
 					t.Fatalf("second apply: %v", err)
 				}
 				if left, err = healthy.plan(ctx, st); err != nil {
@@ -177,7 +177,7 @@ func TestDrill1FlakyServer(t *testing.T) {
 
 // checkReport: a change the report calls applied is not left to do on the
 // healthy server, and every change left to do is reported not applied.
-func checkReport(t *testing.T, res *reconcile.Result, left *diff.Plan) {
+func checkReport(t *testing.T, res *reconcile.Result, left *plan.Plan) {
 	t.Helper()
 	status := map[string]reconcile.Status{}
 	for _, cr := range res.Changes {

@@ -18,6 +18,7 @@ import (
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/apiclient/youdatatest"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
@@ -332,7 +333,7 @@ type planner struct {
 	user    string
 }
 
-func (p *planner) plan(ctx context.Context, st *state.State) (*diff.Plan, error) {
+func (p *planner) plan(ctx context.Context, st *state.State) (*plan.Plan, error) {
 	var refs []reconcile.ProjectRef
 	for _, pr := range p.desired.Projects {
 		refs = append(refs, reconcile.ProjectRef{Name: pr.Name, ID: pr.ID})

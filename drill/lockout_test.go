@@ -16,13 +16,13 @@ func refusedWithoutWrites(t *testing.T, sim *youdatatest.Server, env, srv []stri
 	t.Helper()
 	before := grants(sim.Snapshot())
 	sim.ResetCalls()
-	plan := runBin(t, env, append([]string{"plan", "-f", dir, "--detailed-exitcode", "--no-color"}, srv...)...)
-	if plan.code != 1 {
-		t.Errorf("plan: exit %d, want 1\n%s", plan.code, plan)
+	pl := runBin(t, env, append([]string{"plan", "-f", dir, "--detailed-exitcode", "--no-color"}, srv...)...)
+	if pl.code != 1 {
+		t.Errorf("plan: exit %d, want 1\n%s", pl.code, pl)
 	}
 	for _, w := range want {
-		if !strings.Contains(plan.stdout+plan.stderr, w) {
-			t.Errorf("plan does not say %q:\n%s", w, plan)
+		if !strings.Contains(pl.stdout+pl.stderr, w) {
+			t.Errorf("plan does not say %q:\n%s", w, pl)
 		}
 	}
 	apply := runBin(t, env, append([]string{"apply", "-f", dir, "--auto-approve", "--no-color"}, srv...)...)
@@ -40,7 +40,7 @@ func refusedWithoutWrites(t *testing.T, sim *youdatatest.Server, env, srv []stri
 			t.Errorf("grant lost despite the refusal: %s", g)
 		}
 	}
-	return plan.stdout + plan.stderr
+	return pl.stdout + pl.stderr
 }
 
 // TestDrill8Lockout: with only PERMSYNC_TOKEN, files that demote the

@@ -14,6 +14,7 @@ import (
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/state"
 )
 
@@ -48,7 +49,7 @@ const maxDeletesRefusal = "settings.maxDeletes:"
 // returns the Result with an error wrapping ctx.Err(). A plan with
 // refusals, or one that would remove o.ProtectedUsers or o.TokenUser, is
 // refused before anything is written (nil Result).
-func Apply(ctx context.Context, api apiclient.API, p *diff.Plan, st *state.State, o ApplyOptions) (*Result, error) {
+func Apply(ctx context.Context, api apiclient.API, p *plan.Plan, st *state.State, o ApplyOptions) (*Result, error) {
 	if p == nil {
 		return nil, errors.New("apply: no plan")
 	}
@@ -99,7 +100,7 @@ func (s *changeStatus) exists() bool {
 // applier runs one apply.
 type applier struct {
 	api  *countingAPI
-	plan *diff.Plan
+	plan *plan.Plan
 	st   *state.State
 	o    ApplyOptions
 	res  *Result
@@ -139,7 +140,7 @@ type applier struct {
 	lostGroups map[int]bool
 }
 
-func newApplier(api apiclient.API, p *diff.Plan, st *state.State, o ApplyOptions) *applier {
+func newApplier(api apiclient.API, p *plan.Plan, st *state.State, o ApplyOptions) *applier {
 	a := &applier{
 		api:        newCountingAPI(api),
 		plan:       p,
@@ -158,12 +159,12 @@ func newApplier(api apiclient.API, p *diff.Plan, st *state.State, o ApplyOptions
 	a.groupDeletes = map[string]int{}
 	a.lostGroups = map[int]bool{}
 	for i, c := range p.Changes {
-		if c.Kind == diff.KindGroup && c.Action == diff.Replace && !c.Before.Has("id") {
-			if o := st.Objects[diff.StateKey(c.Kind, c.Key)]; o != nil && o.Pending {
+		if c.Kind == diff.KindGroup && c.Action == plan.Replace && !c.Before.Has("id") {
+			if o := st.Objects[plan.StateKey(c.Kind, c.Key)]; o != nil && o.Pending {
 				a.lostGroups[i] = true
 			}
 		}
-		if c.Action != diff.Delete {
+		if c.Action != plan.Delete {
 			continue
 		}
 		switch c.Kind {
@@ -193,7 +194,7 @@ func (a *applier) run(ctx context.Context) error {
 			a.record([]int{i})
 			continue
 		}
-		if c.Kind == diff.KindMember && c.Action == diff.Delete {
+		if c.Kind == diff.KindMember && c.Action == plan.Delete {
 			if _, ok := a.leaving[memberUser(c)]; ok {
 				// Leaves the project with its deletion from the domain.
 				ph = diff.PhaseDeleteUsers
@@ -261,8 +262,8 @@ func (a *applier) leavingUsers(users []string) (leaving, staying []string) {
 // relyOnGroupDeletes notes that the role update i leaves the unbinding of
 // the groups it drops to their deletion (the plan makes such an update
 // only for groups it deletes).
-func (a *applier) relyOnGroupDeletes(i int, c diff.Change) {
-	if c.Action != diff.Update || !c.After.Has("groups") {
+func (a *applier) relyOnGroupDeletes(i int, c plan.Change) {
+	if c.Action != plan.Update || !c.After.Has("groups") {
 		return
 	}
 	project := a.projectName(c.Key)
@@ -322,8 +323,8 @@ func (a *applier) checkRelied() {
 // the role of change c. The fingerprint is left unknown, so that the next
 // plan binds the role's groups again or, if the group stays, replaces the
 // role to unbind it.
-func (a *applier) keepGroupBoundLocked(c diff.Change, group string) {
-	k := diff.StateKey(c.Kind, c.Key)
+func (a *applier) keepGroupBoundLocked(c plan.Change, group string) {
+	k := plan.StateKey(c.Kind, c.Key)
 	old := a.st.Objects[k]
 	if old == nil {
 		return
@@ -345,7 +346,7 @@ func (a *applier) keepGroupBoundLocked(c diff.Change, group string) {
 }
 
 // memberUser is the user of a member change.
-func memberUser(c diff.Change) string {
+func memberUser(c plan.Change) string {
 	if u := c.Before.String("user"); u != "" {
 		return u
 	}
@@ -375,8 +376,8 @@ func (a *applier) save() error {
 
 // applyStateLocked records c in the state and notes whether that changed
 // it. a.mu is held.
-func (a *applier) applyStateLocked(c diff.Change) {
-	key := diff.StateKey(c.Kind, c.Key)
+func (a *applier) applyStateLocked(c plan.Change) {
+	key := plan.StateKey(c.Kind, c.Key)
 	before := a.st.Objects[key]
 	c.Record(a.st)
 	if !reflect.DeepEqual(before, a.st.Objects[key]) {
@@ -418,8 +419,8 @@ func (a *applier) finishLocked(i int) {
 	if s.status != StatusApplied {
 		a.recordPartialLocked(c, s)
 	}
-	if s.status != StatusApplied && (c.Action == diff.Create || c.Action == diff.Replace) && !s.exists() {
-		a.broken[diff.StateKey(c.Kind, c.Key)] = string(c.Action) + " " + string(s.status)
+	if s.status != StatusApplied && (c.Action == plan.Create || c.Action == plan.Replace) && !s.exists() {
+		a.broken[plan.StateKey(c.Kind, c.Key)] = string(c.Action) + " " + string(s.status)
 	}
 	cr := ChangeResult{Change: a.plan.Changes[i], Status: s.status, Err: s.err, Reason: s.reason}
 	a.res.Changes[i] = cr
@@ -432,7 +433,7 @@ func (a *applier) finishLocked(i int) {
 // complete left on the server: the object its create made (the calls left
 // undone only touch facets the plan reads back, such as a group's
 // members), or the absence of the object its replace deleted.
-func (a *applier) recordPartialLocked(c diff.Change, s *changeStatus) {
+func (a *applier) recordPartialLocked(c plan.Change, s *changeStatus) {
 	switch {
 	case s.adopted:
 		// Found existing: known from now on, so that no plan creates it
@@ -440,7 +441,7 @@ func (a *applier) recordPartialLocked(c diff.Change, s *changeStatus) {
 		if a.st.Objects == nil {
 			a.st.Objects = map[string]*state.Object{}
 		}
-		a.st.Objects[diff.StateKey(c.Kind, c.Key)] = adoptedGroup(c, s)
+		a.st.Objects[plan.StateKey(c.Kind, c.Key)] = adoptedGroup(c, s)
 		a.stateDirty = true
 	case s.created && c.NewState != nil:
 		ns := *c.NewState
@@ -448,7 +449,7 @@ func (a *applier) recordPartialLocked(c diff.Change, s *changeStatus) {
 		c.NewState = &ns
 		a.applyStateLocked(c)
 	case s.deleted:
-		key := diff.StateKey(c.Kind, c.Key)
+		key := plan.StateKey(c.Kind, c.Key)
 		if o := a.st.Objects[key]; o != nil && o.Pending {
 			// The re-create was sent, and its answer lost: what it may
 			// have left stays known, for the next apply to clear.
@@ -456,7 +457,7 @@ func (a *applier) recordPartialLocked(c diff.Change, s *changeStatus) {
 			a.stateDirty = true
 			return
 		}
-		a.applyStateLocked(diff.Change{Action: diff.Delete, Kind: c.Kind, Key: c.Key})
+		a.applyStateLocked(plan.Change{Action: plan.Delete, Kind: c.Kind, Key: c.Key})
 	}
 }
 
@@ -635,16 +636,16 @@ func (a *applier) skipDependents(idx []int) {
 }
 
 // dependency names the broken object c depends on, or "".
-func (a *applier) dependency(c diff.Change) string {
+func (a *applier) dependency(c plan.Change) string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	dep := func(k diff.Kind, key string) string {
-		if what, ok := a.broken[diff.StateKey(k, key)]; ok {
+	dep := func(k plan.Kind, key string) string {
+		if what, ok := a.broken[plan.StateKey(k, key)]; ok {
 			return fmt.Sprintf("depends on %s %s, whose %s", k, key, what)
 		}
 		return ""
 	}
-	if c.Action == diff.Delete {
+	if c.Action == plan.Delete {
 		return ""
 	}
 	attrs := c.After
@@ -727,7 +728,7 @@ func (a *applier) projectName(key string) string {
 }
 
 // projectID is the id of the project of a project-scoped change.
-func (a *applier) projectID(c diff.Change) int64 {
+func (a *applier) projectID(c plan.Change) int64 {
 	if id := c.After.Int("project_id"); id != 0 {
 		return id
 	}
@@ -740,7 +741,7 @@ func (a *applier) projectID(c diff.Change) int64 {
 }
 
 // errNoProjectID fails a change whose project id is unknown.
-func errNoProjectID(c diff.Change) error {
+func errNoProjectID(c plan.Change) error {
 	return fmt.Errorf("%s %s: the id of its project is not known", c.Kind, c.Key)
 }
 

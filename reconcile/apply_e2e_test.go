@@ -19,6 +19,7 @@ import (
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/apiclient/youdatatest"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
@@ -120,7 +121,7 @@ func projectRefs(d *spec.Desired) []reconcile.ProjectRef {
 }
 
 // plan reads the server and plans against the state file.
-func (e *env) plan(ctx context.Context) (*diff.Plan, *state.State) {
+func (e *env) plan(ctx context.Context) (*plan.Plan, *state.State) {
 	e.t.Helper()
 	st, _, err := state.Load(e.statePath)
 	if err != nil {
@@ -384,7 +385,7 @@ func TestApplyInterruptedThenConverges(t *testing.T) {
 				t.Fatalf("state not saved: %v", err)
 			}
 			for _, c := range res.Changes {
-				_, in := st.Objects[diff.StateKey(c.Change.Kind, c.Change.Key)]
+				_, in := st.Objects[plan.StateKey(c.Change.Kind, c.Change.Key)]
 				if c.Status == reconcile.StatusApplied && c.Change.NewState != nil && !in {
 					t.Errorf("%s %s applied but not in the state", c.Change.Kind, c.Change.Key)
 				}

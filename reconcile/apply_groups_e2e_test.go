@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/permsync/permsync/apiclient/youdatatest"
-	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
@@ -118,7 +118,7 @@ func TestApplyGroupCreateAnswerLost(t *testing.T) {
 	}
 	var status reconcile.Status
 	for _, cr := range res.Changes {
-		if diff.StateKey(cr.Change.Kind, cr.Change.Key) == key {
+		if plan.StateKey(cr.Change.Kind, cr.Change.Key) == key {
 			status = cr.Status
 		}
 	}

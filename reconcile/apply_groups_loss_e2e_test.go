@@ -15,6 +15,7 @@ import (
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/apiclient/youdatatest"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
@@ -79,7 +80,7 @@ func handMadeGroup(t *testing.T, e *env) (*youdatatest.Group, bool) {
 	return g, bound
 }
 
-func groupChange(p *diff.Plan, key string) *diff.Change {
+func groupChange(p *plan.Plan, key string) *plan.Change {
 	for i := range p.Changes {
 		if p.Changes[i].Kind == diff.KindGroup && p.Changes[i].Key == key {
 			return &p.Changes[i]
@@ -136,7 +137,7 @@ func TestApplyAdoptsGroupThatExistsWithoutMembers(t *testing.T) {
 	// deletion; its apply fails the same way, and deletes nothing.
 	p, _ := e.plan(ctx)
 	for _, c := range p.Changes {
-		if c.Kind == diff.KindGroup && c.Action != diff.Update {
+		if c.Kind == diff.KindGroup && c.Action != plan.Update {
 			t.Errorf("second plan: %s group %s (%s), want only an update", c.Action, c.Key, c.Reason)
 		}
 	}

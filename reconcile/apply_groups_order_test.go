@@ -9,6 +9,7 @@ import (
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/state"
 )
 
@@ -30,8 +31,8 @@ func (f *fakeAPI) endpoints() []string {
 
 // groupUpdate replaces the members of group P/G (id 56) from before to
 // after.
-func groupUpdate(before, after []string) diff.Change {
-	return diff.Change{Action: diff.Update, Kind: diff.KindGroup, Key: "P/G",
+func groupUpdate(before, after []string) plan.Change {
+	return plan.Change{Action: plan.Update, Kind: diff.KindGroup, Key: "P/G",
 		Before:   attrs("id", 56, "project_id", 7, "name", "G", "folder", "", "members", before),
 		After:    attrs("id", 56, "project_id", 7, "name", "G", "folder", "", "members", after),
 		NewState: &state.Object{ID: 56}}
@@ -40,7 +41,7 @@ func groupUpdate(before, after []string) diff.Change {
 // Members join before anyone leaves, in a step of its own: the group is
 // never emptier than both before and after.
 func TestApplyGroupJoinsBeforeLeaves(t *testing.T) {
-	p := &diff.Plan{Changes: []diff.Change{groupUpdate([]string{"a"}, []string{"b"})}}
+	p := &plan.Plan{Changes: []plan.Change{groupUpdate([]string{"a"}, []string{"b"})}}
 	f := &fakeAPI{}
 	res, err := Apply(context.Background(), f, p, state.New(), ApplyOptions{Concurrency: 8})
 	if err != nil || res.Applied() != 1 {
@@ -54,7 +55,7 @@ func TestApplyGroupJoinsBeforeLeaves(t *testing.T) {
 // A group change whose join failed does not run its leave; the state
 // knows the group.
 func TestApplyGroupJoinFailedKeepsMembers(t *testing.T) {
-	p := &diff.Plan{Changes: []diff.Change{groupUpdate([]string{"a"}, []string{"b"})}}
+	p := &plan.Plan{Changes: []plan.Change{groupUpdate([]string{"a"}, []string{"b"})}}
 	f := &fakeAPI{fail: func(endpoint string, _ any) error {
 		if endpoint == epBatchImport {
 			return &apiclient.APIError{HTTPStatus: 200, Code: 400, Message: "导入失败"}
@@ -73,7 +74,7 @@ func TestApplyGroupJoinFailedKeepsMembers(t *testing.T) {
 // Before members leave a group (which may empty it, and then no read
 // shows it), the saved state records the group with its id.
 func TestApplySavesGroupBeforeMembersLeave(t *testing.T) {
-	p := &diff.Plan{Changes: []diff.Change{groupUpdate([]string{"a"}, []string{})}}
+	p := &plan.Plan{Changes: []plan.Change{groupUpdate([]string{"a"}, []string{})}}
 	var sv saved
 	var known *state.Object
 	f := &fakeAPI{fail: func(endpoint string, _ any) error {
@@ -96,14 +97,14 @@ func TestApplySavesGroupBeforeMembersLeave(t *testing.T) {
 
 // lostGroupPlan is the replace of group P/G whose earlier create lost its
 // answer, in folder pending; the group goes to folder F.
-func lostGroupPlan(pending string, members []string) (*diff.Plan, *state.State) {
-	c := diff.Change{Action: diff.Replace, Kind: diff.KindGroup, Key: "P/G",
+func lostGroupPlan(pending string, members []string) (*plan.Plan, *state.State) {
+	c := plan.Change{Action: plan.Replace, Kind: diff.KindGroup, Key: "P/G",
 		Before:   attrs("project_id", 7, "name", "G", "folder", pending, "members", []string{}),
 		After:    attrs("project_id", 7, "name", "G", "folder", "F", "description", "d", "members", members),
 		NewState: &state.Object{Created: true, Facets: map[string]state.Facet{"folder": folderFacet("F")}}}
 	st := state.New()
 	st.Objects["group P/G"] = &state.Object{Created: true, Pending: true, Facets: map[string]state.Facet{"folder": folderFacet(pending)}}
-	return &diff.Plan{Changes: []diff.Change{c}}, st
+	return &plan.Plan{Changes: []plan.Change{c}}, st
 }
 
 // The replace of a group whose create lost its answer sends group/add
@@ -244,7 +245,7 @@ func TestApplyLostGroupCreateInAnotherFolder(t *testing.T) {
 // is set by its path, the change applied when no member must join, and
 // the state records it as existing and not created by permsync.
 func TestApplyGroupNameTakenAdopts(t *testing.T) {
-	p := &diff.Plan{Changes: []diff.Change{{Action: diff.Create, Kind: diff.KindGroup, Key: "P/G",
+	p := &plan.Plan{Changes: []plan.Change{{Action: plan.Create, Kind: diff.KindGroup, Key: "P/G",
 		After:    attrs("project_id", 7, "name", "G", "folder", "F", "description", "d"),
 		NewState: &state.Object{Created: true, Facets: map[string]state.Facet{"folder": folderFacet("F"), "description": {Hash: "hd"}}}}}}
 	f := &fakeAPI{fail: func(endpoint string, _ any) error {
@@ -282,8 +283,8 @@ func TestApplyGroupNameTakenAdopts(t *testing.T) {
 // emptied by that deletion, in a later phase: the state is saved with the
 // group, and its id, before it.
 func TestApplySavesGroupBeforeItsMembersLeaveTheDomain(t *testing.T) {
-	user := diff.Change{Action: diff.Delete, Kind: diff.KindUser, Key: "a", Before: attrs("uniqueId", "a")}
-	p := &diff.Plan{Changes: []diff.Change{groupUpdate([]string{"a"}, []string{}), user}}
+	user := plan.Change{Action: plan.Delete, Kind: diff.KindUser, Key: "a", Before: attrs("uniqueId", "a")}
+	p := &plan.Plan{Changes: []plan.Change{groupUpdate([]string{"a"}, []string{}), user}}
 	var sv saved
 	var known *state.Object
 	f := &fakeAPI{fail: func(endpoint string, _ any) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 )
@@ -45,17 +46,17 @@ func (a *applier) runPhase(ctx context.Context, ph int, idx []int) {
 	}
 }
 
-func (a *applier) change(i int) diff.Change { return a.plan.Changes[i] }
+func (a *applier) change(i int) plan.Change { return a.plan.Changes[i] }
 
 // changed reports whether a create, replace or update sets the attribute:
 // it is in After and, for an update, differs from Before. An attribute
 // After does not hold is left alone, whatever Before says.
-func changed(c diff.Change, name string) bool {
+func changed(c plan.Change, name string) bool {
 	after, ok := c.After[name]
 	if !ok {
 		return false
 	}
-	if c.Action == diff.Create || c.Action == diff.Replace {
+	if c.Action == plan.Create || c.Action == plan.Replace {
 		return true
 	}
 	before, ok := c.Before[name]
@@ -71,7 +72,7 @@ func (a *applier) systemRoleCalls(idx []int) []*call {
 	for _, i := range idx {
 		i, c := i, a.change(i)
 		switch c.Action {
-		case diff.Create:
+		case plan.Create:
 			calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error {
 				id, err := a.api.AddSystemRole(ctx, c.After.String("name"), c.After.String("description"))
 				if err != nil {
@@ -83,7 +84,7 @@ func (a *applier) systemRoleCalls(idx []int) []*call {
 				a.mu.Unlock()
 				return nil
 			}})
-		case diff.Update:
+		case plan.Update:
 			req := apiclient.SystemRoleUpdateRequest{ID: c.Before.Int("id")}
 			if changed(c, "description") {
 				req.Description = strPtr(c.After.String("description"))
@@ -139,7 +140,7 @@ type userOrg struct {
 	Role string `json:"role"`
 }
 
-func decodeUserOrgs(attrs diff.Attrs) []apiclient.UserOrg {
+func decodeUserOrgs(attrs plan.Attrs) []apiclient.UserOrg {
 	var orgs []userOrg
 	if attrs.Decode("orgs", &orgs) != nil {
 		return nil
@@ -153,7 +154,7 @@ func decodeUserOrgs(attrs diff.Attrs) []apiclient.UserOrg {
 
 // importUser is the batchImport entry of a user change: every facet of a
 // create, the changed facets of an update.
-func importUser(c diff.Change) (apiclient.ImportUser, error) {
+func importUser(c plan.Change) (apiclient.ImportUser, error) {
 	u := apiclient.ImportUser{UniqueID: c.Key}
 	for _, name := range []string{"email", "phone", "nick", "department", "company", "position"} {
 		if !changed(c, name) {
@@ -251,7 +252,7 @@ func (a *applier) userCalls(idx []int) []*call {
 	var keys []groupKey
 	for _, i := range idx {
 		c := a.change(i)
-		if c.Action != diff.Create && c.Action != diff.Update {
+		if c.Action != plan.Create && c.Action != plan.Update {
 			a.setFailed(i, fmt.Errorf("%s %s: action %s is not supported", c.Kind, c.Key, c.Action))
 			continue
 		}
@@ -323,7 +324,7 @@ func (a *applier) userCalls(idx []int) []*call {
 func (a *applier) foldableMembers() map[string]memberPlan {
 	out := map[string]memberPlan{}
 	for i, c := range a.plan.Changes {
-		if c.Kind != diff.KindMember || c.Action != diff.Create || c.After.Int("project_id") == 0 || !a.pending(i) {
+		if c.Kind != diff.KindMember || c.Action != plan.Create || c.After.Int("project_id") == 0 || !a.pending(i) {
 			continue
 		}
 		mp, err := a.memberPlan(i, nil)
@@ -353,7 +354,7 @@ func (a *applier) runProjects(ctx context.Context, idx []int) {
 	for _, i := range projects {
 		i, c := i, a.change(i)
 		switch c.Action {
-		case diff.Create:
+		case plan.Create:
 			req := apiclient.ProjectAddRequest{Name: c.After.String("name"), Description: c.After.String("description")}
 			for _, r := range c.After.Strings("receivers") {
 				req.ReceiverList = append(req.ReceiverList, apiclient.Receiver{Type: "user", Name: r})
@@ -366,7 +367,7 @@ func (a *applier) runProjects(ctx context.Context, idx []int) {
 				a.setCreated(i, 0)
 				return nil
 			}})
-		case diff.Update:
+		case plan.Update:
 			req := apiclient.ProjectUpdateRequest{ID: c.Before.Int("id")}
 			if changed(c, "name") {
 				req.Name = strPtr(c.After.String("name"))
@@ -412,7 +413,7 @@ func (a *applier) runProjects(ctx context.Context, idx []int) {
 		a.mu.Lock()
 		for _, i := range created {
 			if s := a.cs[i].status; s != "" {
-				a.broken[diff.StateKey(diff.KindProject, a.change(i).Key)] = string(diff.Create) + " " + string(s)
+				a.broken[plan.StateKey(diff.KindProject, a.change(i).Key)] = string(plan.Create) + " " + string(s)
 			}
 		}
 		a.mu.Unlock()
@@ -444,8 +445,8 @@ func (a *applier) memberPlan(i int, receivers map[string]map[string]bool) (membe
 	}
 	// A receiver of a project created by this plan is a member already.
 	receiver := receivers[a.projectName(c.Key)][mp.user]
-	mp.join = c.Action == diff.Create && !receiver
-	if !c.After.Has("systemRoles") || (c.Action == diff.Update && !changed(c, "systemRoles")) {
+	mp.join = c.Action == plan.Create && !receiver
+	if !c.After.Has("systemRoles") || (c.Action == plan.Update && !changed(c, "systemRoles")) {
 		return mp, nil
 	}
 	ids := func(names []string, known map[string]int64) (builtin, custom []int64, err error) {
@@ -475,7 +476,7 @@ func (a *applier) memberPlan(i int, receivers map[string]map[string]bool) (membe
 		return mp, err
 	}
 	var haveB, haveC []int64
-	if c.Action == diff.Create {
+	if c.Action == plan.Create {
 		// What joining gives: admin to the receivers of a project created
 		// by this plan, viewer to a member added without a built-in role.
 		if receiver {
@@ -510,7 +511,7 @@ func (a *applier) runMembers(ctx context.Context, idx []int) {
 	}
 	receivers := map[string]map[string]bool{}
 	for _, c := range a.plan.Changes {
-		if c.Kind == diff.KindProject && c.Action == diff.Create {
+		if c.Kind == diff.KindProject && c.Action == plan.Create {
 			m := map[string]bool{}
 			for _, r := range c.After.Strings("receivers") {
 				m[r] = true
@@ -521,7 +522,7 @@ func (a *applier) runMembers(ctx context.Context, idx []int) {
 	var plans []memberPlan
 	for _, i := range idx {
 		c := a.change(i)
-		if c.Action != diff.Create && c.Action != diff.Update {
+		if c.Action != plan.Create && c.Action != plan.Update {
 			a.setFailed(i, fmt.Errorf("%s %s: action %s is not supported", c.Kind, c.Key, c.Action))
 			continue
 		}
@@ -570,7 +571,7 @@ func (a *applier) runMembers(ctx context.Context, idx []int) {
 					return err
 				}
 				for _, i := range served {
-					if a.change(i).Action == diff.Create {
+					if a.change(i).Action == plan.Create {
 						a.setCreated(i, 0)
 					}
 				}
@@ -630,13 +631,13 @@ func (a *applier) markPendingGroups(idx []int) error {
 	n := 0
 	for _, i := range idx {
 		c := a.plan.Changes[i]
-		if a.done[i] || a.cs[i].status != "" || (c.Action != diff.Create && c.Action != diff.Replace) {
+		if a.done[i] || a.cs[i].status != "" || (c.Action != plan.Create && c.Action != plan.Replace) {
 			continue
 		}
 		if a.st.Objects == nil {
 			a.st.Objects = map[string]*state.Object{}
 		}
-		a.st.Objects[diff.StateKey(c.Kind, c.Key)] = pendingGroup(c)
+		a.st.Objects[plan.StateKey(c.Kind, c.Key)] = pendingGroup(c)
 		a.stateDirty = true
 		n++
 	}
@@ -651,10 +652,10 @@ func (a *applier) markPendingGroups(idx []int) error {
 // answer is not known: in the folder the create named (so that removing
 // it from the files deletes it by its path, and the next plan replaces
 // it there), with no id.
-func pendingGroup(c diff.Change) *state.Object {
+func pendingGroup(c plan.Change) *state.Object {
 	folder := c.After.String("folder")
 	created := true
-	if c.NewState != nil && c.Action == diff.Replace {
+	if c.NewState != nil && c.Action == plan.Replace {
 		created = c.NewState.Created
 	}
 	return &state.Object{Created: created, Pending: true, Facets: map[string]state.Facet{
@@ -670,7 +671,7 @@ func folderFacet(folder string) state.Facet {
 // not created by permsync, its id unknown unless learned, its folder the
 // one the files name unless the server said otherwise, its description
 // recorded only when it was set.
-func adoptedGroup(c diff.Change, s *changeStatus) *state.Object {
+func adoptedGroup(c plan.Change, s *changeStatus) *state.Object {
 	o := &state.Object{ID: s.id, Facets: map[string]state.Facet{}}
 	if !s.folderUnknown {
 		o.Facets["folder"] = folderFacet(c.After.String("folder"))
@@ -699,7 +700,7 @@ func (a *applier) deleteReplaced(ctx context.Context, idx []int) {
 	var calls []*call
 	for _, i := range idx {
 		i, c := i, a.change(i)
-		if c.Action != diff.Replace {
+		if c.Action != plan.Replace {
 			continue
 		}
 		cl, err := a.deleteCall(i, c)
@@ -726,7 +727,7 @@ const joinNeedsID = "the id of the group is not known, so members cannot join it
 
 // errGroupIDUnknown fails a change whose members must join a group whose
 // id is not known.
-func errGroupIDUnknown(c diff.Change) error {
+func errGroupIDUnknown(c plan.Change) error {
 	return fmt.Errorf("%s %s: %s", c.Kind, c.Key, joinNeedsID)
 }
 
@@ -753,7 +754,7 @@ func (a *applier) runGroups(ctx context.Context, idx []int) {
 	// (recorded as existing, not created), never deleted.
 	if err := a.markPendingGroups(idx); err != nil {
 		for _, i := range a.filter(idx) {
-			if c := a.change(i); c.Action == diff.Create || c.Action == diff.Replace {
+			if c := a.change(i); c.Action == plan.Create || c.Action == plan.Replace {
 				a.setFailed(i, err)
 			}
 		}
@@ -768,14 +769,14 @@ func (a *applier) runGroups(ctx context.Context, idx []int) {
 		}
 		name := c.After.String("name")
 		switch c.Action {
-		case diff.Create, diff.Replace:
+		case plan.Create, plan.Replace:
 			req := apiclient.GroupAddRequest{ProjectID: pid, Title: name, Description: c.After.String("description"),
 				Path: folderPath(c.After.String("folder")), Category: "editor"}
 			again := a.lostCreate(i) && c.Before.String("folder") == c.After.String("folder")
 			calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error {
 				return a.addGroup(ctx, i, c, req, again)
 			}})
-		case diff.Update:
+		case plan.Update:
 			if !changed(c, "description") {
 				continue
 			}
@@ -821,15 +822,15 @@ func (a *applier) runGroups(ctx context.Context, idx []int) {
 		gid := a.groupID(i)
 		after := c.After.Strings("members")
 		var before []string
-		if c.Action == diff.Update {
+		if c.Action == plan.Update {
 			before = c.Before.Strings("members")
 		}
-		if c.Action == diff.Update && !changed(c, "members") {
+		if c.Action == plan.Update && !changed(c, "members") {
 			continue
 		}
 		add := minusStrings(after, before)
 		remove := minusStrings(before, after)
-		if c.Action == diff.Update && !c.After.Has("members") {
+		if c.Action == plan.Update && !c.After.Has("members") {
 			remove = nil
 		}
 		leaving, remove := a.leavingUsers(remove)
@@ -942,7 +943,7 @@ func (a *applier) runGroups(ctx context.Context, idx []int) {
 // create in this apply, else the one the plan knows.
 func (a *applier) groupID(i int) int64 {
 	c := a.change(i)
-	if c.Action == diff.Create || c.Action == diff.Replace {
+	if c.Action == plan.Create || c.Action == plan.Replace {
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		return a.cs[i].id
@@ -956,7 +957,7 @@ func (a *applier) groupID(i int) int64 {
 // is deleted by its path and created again. Otherwise, or when the name
 // is still taken then (no group was at that path: another group holds
 // it), a taken name adopts the group that holds it.
-func (a *applier) addGroup(ctx context.Context, i int, c diff.Change, req apiclient.GroupAddRequest, again bool) error {
+func (a *applier) addGroup(ctx context.Context, i int, c plan.Change, req apiclient.GroupAddRequest, again bool) error {
 	id, err := a.api.AddGroup(ctx, req)
 	if again && isTaken(err) {
 		path := append(append([]string{}, req.Path...), req.Title)
@@ -985,7 +986,7 @@ func (a *applier) addGroup(ctx context.Context, i int, c diff.Change, req apicli
 // existing: it is recorded as existing and not created by permsync, and
 // never deleted for it. Its description is set by its path; its id cannot
 // be read while it has no members, so members cannot join it yet.
-func (a *applier) adoptGroup(ctx context.Context, i int, c diff.Change, add apiclient.GroupAddRequest, taken error) error {
+func (a *applier) adoptGroup(ctx context.Context, i int, c plan.Change, add apiclient.GroupAddRequest, taken error) error {
 	a.mu.Lock()
 	a.cs[i].adopted = true
 	a.mu.Unlock()
@@ -1021,9 +1022,9 @@ func (a *applier) recordGroupsKnown(idx []int) error {
 	a.mu.Lock()
 	for _, i := range idx {
 		c := a.plan.Changes[i]
-		key := diff.StateKey(c.Kind, c.Key)
+		key := plan.StateKey(c.Kind, c.Key)
 		gid := c.Before.Int("id")
-		if s := a.cs[i]; (c.Action == diff.Create || c.Action == diff.Replace) && s.id != 0 {
+		if s := a.cs[i]; (c.Action == plan.Create || c.Action == plan.Replace) && s.id != 0 {
 			gid = s.id
 		}
 		old := a.st.Objects[key]
@@ -1055,7 +1056,7 @@ func (a *applier) recordGroupsKnown(idx []int) error {
 
 // ---- roles and data permissions ----
 
-func decodeExpires(attrs diff.Attrs, name string) map[string]string {
+func decodeExpires(attrs plan.Attrs, name string) map[string]string {
 	var m map[string]string
 	_ = attrs.Decode(name, &m)
 	return m
@@ -1076,8 +1077,8 @@ func pick(m map[string]string, keys []string) map[string]string {
 
 // roleImport is the importDataPermissions request of a role change, or
 // nil when the change needs none.
-func (a *applier) roleImport(c diff.Change, pid int64) (*apiclient.ImportDataPermissionsRequest, error) {
-	full := c.Action == diff.Create || c.Action == diff.Replace
+func (a *applier) roleImport(c plan.Change, pid int64) (*apiclient.ImportDataPermissionsRequest, error) {
+	full := c.Action == plan.Create || c.Action == plan.Replace
 	req := &apiclient.ImportDataPermissionsRequest{
 		ProjectID: pid,
 		RoleName:  c.After.String("name"),
@@ -1193,7 +1194,7 @@ func (a *applier) runRoles(ctx context.Context, idx []int) {
 	var calls []*call
 	for _, i := range a.filter(idx) {
 		i, c := i, a.change(i)
-		if c.Action != diff.Create && c.Action != diff.Update && c.Action != diff.Replace {
+		if c.Action != plan.Create && c.Action != plan.Update && c.Action != plan.Replace {
 			a.setFailed(i, fmt.Errorf("%s %s: action %s is not supported", c.Kind, c.Key, c.Action))
 			continue
 		}
@@ -1211,7 +1212,7 @@ func (a *applier) runRoles(ctx context.Context, idx []int) {
 		if req == nil {
 			continue
 		}
-		full := c.Action != diff.Update
+		full := c.Action != plan.Update
 		calls = append(calls, &call{idx: []int{i}, run: func(ctx context.Context) error {
 			id, err := a.api.ImportDataPermissions(ctx, *req)
 			if err != nil {
@@ -1245,7 +1246,7 @@ func (a *applier) runRoles(ctx context.Context, idx []int) {
 	var order []*delCall
 	for _, i := range a.filter(idx) {
 		c := a.change(i)
-		if c.Action != diff.Update || !c.After.Has("users") || !changed(c, "users") {
+		if c.Action != plan.Update || !c.After.Has("users") || !changed(c, "users") {
 			continue
 		}
 		leaving, remove := a.leavingUsers(minusStrings(c.Before.Strings("users"), c.After.Strings("users")))
@@ -1313,7 +1314,7 @@ func (a *applier) runRoles(ctx context.Context, idx []int) {
 	a.runStep(ctx, calls)
 }
 
-func (a *applier) deleteRoleRequest(c diff.Change) (apiclient.DeleteRoleRequest, error) {
+func (a *applier) deleteRoleRequest(c plan.Change) (apiclient.DeleteRoleRequest, error) {
 	if id := c.Before.Int("id"); id != 0 {
 		return apiclient.DeleteRoleRequest{RoleID: id}, nil
 	}
@@ -1331,7 +1332,7 @@ type resourceMember struct {
 	Permissions []string `json:"permissions"`
 }
 
-func decodeResourceMembers(attrs diff.Attrs) []resourceMember {
+func decodeResourceMembers(attrs plan.Attrs) []resourceMember {
 	var ms []resourceMember
 	_ = attrs.Decode("members", &ms)
 	return ms
@@ -1347,12 +1348,12 @@ func (a *applier) resourceMemberCalls(idx []int) []*call {
 			continue
 		}
 		attrs := c.After
-		if c.Action == diff.Delete {
+		if c.Action == plan.Delete {
 			attrs = c.Before
 		}
 		req := apiclient.SyncMembersRequest{ProjectID: pid, ResourceName: attrs.String("type"),
 			ResourceID: attrs.Int("resource_id"), MemberInfos: []apiclient.MemberInfo{}, WholeCoverMembers: true}
-		if c.Action != diff.Delete {
+		if c.Action != plan.Delete {
 			for _, m := range decodeResourceMembers(c.After) {
 				perms := m.Permissions
 				if perms == nil {
@@ -1387,7 +1388,7 @@ func (a *applier) deleteCalls(idx []int) []*call {
 	withUser := map[string][]int{}
 	for _, i := range idx {
 		i, c := i, a.change(i)
-		if c.Action != diff.Delete {
+		if c.Action != plan.Delete {
 			a.setFailed(i, fmt.Errorf("%s %s: action %s in a deletion phase", c.Kind, c.Key, c.Action))
 			continue
 		}
@@ -1518,7 +1519,7 @@ func (a *applier) groupDelsCall(pid int64, ids []int64, idx []int) *call {
 // of change i, for a delete and for the first half of a replace. An object
 // already gone counts as deleted (goneIsDone), and the deletion is noted so
 // that a replace that stops before re-creating leaves the state right.
-func (a *applier) deleteCall(i int, c diff.Change) (*call, error) {
+func (a *applier) deleteCall(i int, c plan.Change) (*call, error) {
 	var del func(context.Context) error
 	switch c.Kind {
 	case diff.KindGroup:
@@ -1637,7 +1638,7 @@ func sortedInts(in []int64) []int64 {
 
 // groupDels deletes a group by its server id when the plan knows it, which
 // does not depend on the folder the state remembers, else by its path.
-func groupDels(projectID int64, c diff.Change) apiclient.GroupDelsRequest {
+func groupDels(projectID int64, c plan.Change) apiclient.GroupDelsRequest {
 	if id := c.Before.Int("id"); id != 0 {
 		return apiclient.GroupDelsRequest{ProjectID: projectID, IDs: []int64{id}}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/state"
 )
 
@@ -87,7 +88,7 @@ func TestApplyPackedDelRolesUnbindsOnlyWhatLeaves(t *testing.T) {
 		rnd := rand.New(rand.NewSource(seed))
 		model := bindModel{}
 		want := bindModel{}
-		var changes []diff.Change
+		var changes []plan.Change
 		removing := 0
 		for r := 0; r < 2+rnd.Intn(6); r++ {
 			folder := []string{"", "F", "G"}[rnd.Intn(3)]
@@ -116,7 +117,7 @@ func TestApplyPackedDelRolesUnbindsOnlyWhatLeaves(t *testing.T) {
 			model.apply(endpoint, req)
 			return nil
 		}}
-		res, err := Apply(context.Background(), f, &diff.Plan{Changes: changes}, state.New(), ApplyOptions{BatchSize: batch})
+		res, err := Apply(context.Background(), f, &plan.Plan{Changes: changes}, state.New(), ApplyOptions{BatchSize: batch})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,7 +142,7 @@ func TestApplyPackedDelRolesUnbindsOnlyWhatLeaves(t *testing.T) {
 // share one user/delRoles; a role in which one of those users stays gets a
 // call of its own.
 func TestApplyDelRolesPacksAFolder(t *testing.T) {
-	p := &diff.Plan{Changes: []diff.Change{
+	p := &plan.Plan{Changes: []plan.Change{
 		roleUpdate("P", 7, 1, "F", "A", 0, []string{"x", "y"}, []string{}),
 		roleUpdate("P", 7, 2, "F", "B", 2, []string{"x"}, []string{"z"}),
 		roleUpdate("P", 7, 3, "F", "C", 0, []string{"x", "y"}, []string{"y"}),
@@ -170,14 +171,14 @@ func TestApplyDelRolesPacksAFolder(t *testing.T) {
 
 // leaverPlan deletes user gone from the domain; gone also leaves role R,
 // group G and project P, which domain/user/delete does by itself.
-func leaverPlan() *diff.Plan {
+func leaverPlan() *plan.Plan {
 	role := roleUpdate("P", 7, 11, "", "R", 0, []string{"gone", "stay"}, []string{"stay"})
-	group := diff.Change{Action: diff.Update, Kind: diff.KindGroup, Key: "P/G",
+	group := plan.Change{Action: plan.Update, Kind: diff.KindGroup, Key: "P/G",
 		Before: attrs("id", 56, "project_id", 7, "name", "G", "folder", "", "members", []string{"gone", "x"}),
 		After:  attrs("id", 56, "project_id", 7, "name", "G", "folder", "", "members", []string{"x"}), NewState: &state.Object{ID: 56}}
-	member := diff.Change{Action: diff.Delete, Kind: diff.KindMember, Key: "P/gone", Before: attrs("user", "gone", "project_id", 7, "id", 5)}
-	user := diff.Change{Action: diff.Delete, Kind: diff.KindUser, Key: "gone", Before: attrs("uniqueId", "gone")}
-	return &diff.Plan{Changes: []diff.Change{user, member, group, role}}
+	member := plan.Change{Action: plan.Delete, Kind: diff.KindMember, Key: "P/gone", Before: attrs("user", "gone", "project_id", 7, "id", 5)}
+	user := plan.Change{Action: plan.Delete, Kind: diff.KindUser, Key: "gone", Before: attrs("uniqueId", "gone")}
+	return &plan.Plan{Changes: []plan.Change{user, member, group, role}}
 }
 
 // A user deleted from the domain is not unbound, removed from groups or
@@ -265,18 +266,18 @@ func goneErr(endpoint string) error {
 // it because one is gone already, each is deleted on its own, the one gone
 // counting as deleted and a failure failing only its own change.
 func TestApplyGroupDelsPackedAndFallback(t *testing.T) {
-	groupDelete := func(id int64, name string) diff.Change {
-		return diff.Change{Action: diff.Delete, Kind: diff.KindGroup, Key: "P/" + name, Before: attrs("id", id, "project_id", 7, "name", name)}
+	groupDelete := func(id int64, name string) plan.Change {
+		return plan.Change{Action: plan.Delete, Kind: diff.KindGroup, Key: "P/" + name, Before: attrs("id", id, "project_id", 7, "name", name)}
 	}
-	plan := func() (*diff.Plan, *state.State) {
+	pl := func() (*plan.Plan, *state.State) {
 		st := state.New()
 		for _, n := range []string{"A", "B", "C"} {
 			st.Objects["group P/"+n] = &state.Object{Created: true}
 		}
-		return &diff.Plan{Changes: []diff.Change{groupDelete(6, "A"), groupDelete(7, "B"), groupDelete(8, "C")}}, st
+		return &plan.Plan{Changes: []plan.Change{groupDelete(6, "A"), groupDelete(7, "B"), groupDelete(8, "C")}}, st
 	}
 
-	p, st := plan()
+	p, st := pl()
 	f := &fakeAPI{}
 	if _, err := Apply(context.Background(), f, p, st, ApplyOptions{}); err != nil {
 		t.Fatal(err)
@@ -285,7 +286,7 @@ func TestApplyGroupDelsPackedAndFallback(t *testing.T) {
 		t.Errorf("group/dels calls (-want +got):\n%s", d)
 	}
 
-	p, st = plan()
+	p, st = pl()
 	f = &fakeAPI{fail: func(endpoint string, req any) error {
 		if endpoint != epDeleteGroups {
 			return nil
@@ -335,8 +336,8 @@ func TestApplyRoleRelyingOnGroupDeletion(t *testing.T) {
 	role.Before.Set("group_expires", map[string]string{})
 	role.After.Set("group_expires", map[string]string{})
 	role.NewState = &state.Object{ID: 11, Facets: map[string]state.Facet{"groups": {Hash: "new", Items: []string{"A"}}}}
-	group := diff.Change{Action: diff.Delete, Kind: diff.KindGroup, Key: "P/X", Before: attrs("id", 9, "project_id", 7, "name", "X")}
-	p := &diff.Plan{Changes: []diff.Change{group, role}}
+	group := plan.Change{Action: plan.Delete, Kind: diff.KindGroup, Key: "P/X", Before: attrs("id", 9, "project_id", 7, "name", "X")}
+	p := &plan.Plan{Changes: []plan.Change{group, role}}
 
 	for _, fails := range []bool{false, true} {
 		st := state.New()

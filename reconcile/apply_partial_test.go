@@ -8,11 +8,12 @@ import (
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/state"
 )
 
-func groupCreate(name string, members []string) diff.Change {
-	return diff.Change{Action: diff.Create, Kind: diff.KindGroup, Key: "P/" + name,
+func groupCreate(name string, members []string) plan.Change {
+	return plan.Change{Action: plan.Create, Kind: diff.KindGroup, Key: "P/" + name,
 		After:    attrs("project_id", 7, "name", name, "folder", "", "members", members),
 		NewState: &state.Object{Created: true, Facets: map[string]state.Facet{"folder": {Hash: "h", Items: []string{""}}}}}
 }
@@ -21,7 +22,7 @@ func groupCreate(name string, members []string) diff.Change {
 // on the server without members, where no read shows it: the state must
 // record it, or the next plan creates it a second time.
 func TestApplyRecordsGroupCreatedWhenJoinFails(t *testing.T) {
-	p := &diff.Plan{Changes: []diff.Change{groupCreate("G", []string{"u1"})}}
+	p := &plan.Plan{Changes: []plan.Change{groupCreate("G", []string{"u1"})}}
 	f := &fakeAPI{fail: func(endpoint string, _ any) error {
 		if endpoint == epBatchImport {
 			return errors.New("batchImport: boom")
@@ -48,7 +49,7 @@ func TestApplyRecordsGroupCreatedWhenJoinFails(t *testing.T) {
 // Interrupted while the group is created: the call finishes, the members'
 // join does not start, and the state records the group.
 func TestApplyInterruptedAfterGroupCreate(t *testing.T) {
-	p := &diff.Plan{Changes: []diff.Change{groupCreate("G", []string{"u1"})}}
+	p := &plan.Plan{Changes: []plan.Change{groupCreate("G", []string{"u1"})}}
 	f := &fakeAPI{started: make(chan string, 10), gate: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	st := state.New()
@@ -87,9 +88,9 @@ func TestApplyReplaceDeletedButNotCreated(t *testing.T) {
 	before := attrs("id", 56, "project_id", 7, "name", "D", "folder", "Old", "members", []string{"u4"})
 	after := attrs("id", 56, "project_id", 7, "name", "D", "folder", "New", "members", []string{"u4"})
 	role := roleUpdate("P", 7, 900, "", "R", 0, []string{"u4"}, []string{"u4"})
-	role.Action = diff.Replace
-	p := &diff.Plan{Changes: []diff.Change{
-		{Action: diff.Replace, Kind: diff.KindGroup, Key: "P/D", Before: before, After: after, NewState: ns()},
+	role.Action = plan.Replace
+	p := &plan.Plan{Changes: []plan.Change{
+		{Action: plan.Replace, Kind: diff.KindGroup, Key: "P/D", Before: before, After: after, NewState: ns()},
 		role,
 	}}
 	st := state.New()
@@ -122,7 +123,7 @@ func TestApplyReplaceDeletedButNotCreated(t *testing.T) {
 // An update never touches a facet its After does not hold, even when
 // Before does: userOrgs [] would take the user out of every department.
 func TestApplyLeavesFacetsAfterDoesNotHold(t *testing.T) {
-	p := &diff.Plan{Changes: []diff.Change{{Action: diff.Update, Kind: diff.KindUser, Key: "u",
+	p := &plan.Plan{Changes: []plan.Change{{Action: plan.Update, Kind: diff.KindUser, Key: "u",
 		Before: attrs("uniqueId", "u", "nick", "old", "orgs", []map[string]string{{"code": "HQ", "role": "normal"}}),
 		After:  attrs("uniqueId", "u", "nick", "new"), NewState: ns()}}}
 	f := &fakeAPI{}
@@ -145,7 +146,7 @@ func TestApplyLeavesFacetsAfterDoesNotHold(t *testing.T) {
 // Members cannot join a group whose id is not known: batchImport names
 // groups by id, and groupIds [0] is no group.
 func TestApplyGroupJoinNeedsID(t *testing.T) {
-	p := &diff.Plan{Changes: []diff.Change{{Action: diff.Update, Kind: diff.KindGroup, Key: "P/G",
+	p := &plan.Plan{Changes: []plan.Change{{Action: plan.Update, Kind: diff.KindGroup, Key: "P/G",
 		Before: attrs("project_id", 7, "name", "G", "folder", "", "members", []string{}),
 		After:  attrs("project_id", 7, "name", "G", "folder", "", "members", []string{"u1"}), NewState: ns()}}}
 	f := &fakeAPI{}
@@ -165,7 +166,7 @@ func TestApplyGroupJoinNeedsID(t *testing.T) {
 // killed during the join leaves a state that knows the group, which no
 // read shows while it has no members.
 func TestApplySavesCreatedGroupBeforeMembersJoin(t *testing.T) {
-	p := &diff.Plan{Changes: []diff.Change{groupCreate("G", []string{"u1"})}}
+	p := &plan.Plan{Changes: []plan.Change{groupCreate("G", []string{"u1"})}}
 	var sv saved
 	known := false
 	f := &fakeAPI{fail: func(endpoint string, _ any) error {

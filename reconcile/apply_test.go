@@ -13,12 +13,13 @@ import (
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/state"
 )
 
 // attrs builds attributes from name/value pairs.
-func attrs(kv ...any) diff.Attrs {
-	var a diff.Attrs
+func attrs(kv ...any) plan.Attrs {
+	var a plan.Attrs
 	for i := 0; i < len(kv); i += 2 {
 		a.Set(kv[i].(string), kv[i+1])
 	}
@@ -27,12 +28,12 @@ func attrs(kv ...any) diff.Attrs {
 
 func ns() *state.Object { return &state.Object{} }
 
-func userCreate(uid string) diff.Change {
-	return diff.Change{Action: diff.Create, Kind: diff.KindUser, Key: uid,
+func userCreate(uid string) plan.Change {
+	return plan.Change{Action: plan.Create, Kind: diff.KindUser, Key: uid,
 		After: attrs("uniqueId", uid, "nick", "N "+uid), NewState: &state.Object{Created: true}}
 }
 
-func memberChange(action diff.Action, project string, pid int64, user string, before, after []string) diff.Change {
+func memberChange(action plan.Action, project string, pid int64, user string, before, after []string) plan.Change {
 	ids := func(names []string) map[string]int64 {
 		m := map[string]int64{}
 		for _, n := range names {
@@ -40,30 +41,30 @@ func memberChange(action diff.Action, project string, pid int64, user string, be
 		}
 		return m
 	}
-	c := diff.Change{Action: action, Kind: diff.KindMember, Key: project + "/" + user,
+	c := plan.Change{Action: action, Kind: diff.KindMember, Key: project + "/" + user,
 		After: attrs("project_id", pid, "user", user, "systemRoles", after, "system_role_ids", ids(after)), NewState: ns()}
-	if action == diff.Update {
+	if action == plan.Update {
 		c.Before = attrs("project_id", pid, "user", user, "systemRoles", before, "system_role_ids", ids(before))
 	}
 	return c
 }
 
-func roleCreate(project string, pid int64, folder, name string, users []string) diff.Change {
+func roleCreate(project string, pid int64, folder, name string, users []string) plan.Change {
 	a := attrs("name", name, "folder", folder, "type", 0, "level", 1, "users", users, "user_expires", map[string]string{})
 	if pid != 0 {
 		a.Set("project_id", pid)
 	}
-	return diff.Change{Action: diff.Create, Kind: diff.KindRole, Key: project + "/" + folder + "/" + name, After: a, NewState: &state.Object{Created: true}}
+	return plan.Change{Action: plan.Create, Kind: diff.KindRole, Key: project + "/" + folder + "/" + name, After: a, NewState: &state.Object{Created: true}}
 }
 
-func roleUpdate(project string, pid, id int64, folder, name string, typ int, before, after []string) diff.Change {
+func roleUpdate(project string, pid, id int64, folder, name string, typ int, before, after []string) plan.Change {
 	kind := diff.KindRole
 	if typ == 2 {
 		kind = diff.KindDataPermission
 	}
 	b := attrs("id", id, "project_id", pid, "name", name, "folder", folder, "type", typ, "users", before, "user_expires", map[string]string{})
 	a := attrs("id", id, "project_id", pid, "name", name, "folder", folder, "type", typ, "users", after, "user_expires", map[string]string{})
-	return diff.Change{Action: diff.Update, Kind: kind, Key: project + "/" + folder + "/" + name, Before: b, After: a, NewState: &state.Object{ID: id}}
+	return plan.Change{Action: plan.Update, Kind: kind, Key: project + "/" + folder + "/" + name, Before: b, After: a, NewState: &state.Object{ID: id}}
 }
 
 func users(prefix string, n int) []string {
@@ -103,7 +104,7 @@ func statuses(r *Result) map[string]Status {
 }
 
 func TestApplyBatchesUsers(t *testing.T) {
-	var p diff.Plan
+	var p plan.Plan
 	for _, u := range users("u", 1200) {
 		p.Changes = append(p.Changes, userCreate(u))
 	}
@@ -135,13 +136,13 @@ func TestApplyBatchesUsers(t *testing.T) {
 }
 
 func TestApplyUserFacets(t *testing.T) {
-	c := diff.Change{Action: diff.Update, Kind: diff.KindUser, Key: "u1",
+	c := plan.Change{Action: plan.Update, Kind: diff.KindUser, Key: "u1",
 		Before: attrs("id", 7, "uniqueId", "u1", "nick", "old", "email", "u1@x"),
 		After: attrs("id", 7, "uniqueId", "u1", "nick", "new", "email", "u1@x", "left", true, "allowExternal", false,
 			"orgs", []userOrg{{Code: "D1", Role: "leader"}},
 			"attrs", map[string]any{"region": nil, "level": []string{}, "7": []string{"a", "b"}}),
 		NewState: ns()}
-	c2 := diff.Change{Action: diff.Update, Kind: diff.KindUser, Key: "u2",
+	c2 := plan.Change{Action: plan.Update, Kind: diff.KindUser, Key: "u2",
 		Before: attrs("id", 8, "uniqueId", "u2"), After: attrs("id", 8, "uniqueId", "u2", "orgs", []userOrg{{Code: "GONE", Role: "normal"}}), NewState: ns()}
 	f := &fakeAPI{orgFails: func(req apiclient.BatchImportRequest) []apiclient.OrgFailedUser {
 		if !req.ReturnOrgFailedUsers {
@@ -149,7 +150,7 @@ func TestApplyUserFacets(t *testing.T) {
 		}
 		return []apiclient.OrgFailedUser{{UniqueID: "u2", Message: "GONE dosen't exist!"}}
 	}}
-	res, err := Apply(context.Background(), f, &diff.Plan{Changes: []diff.Change{c, c2}}, state.New(), ApplyOptions{})
+	res, err := Apply(context.Background(), f, &plan.Plan{Changes: []plan.Change{c, c2}}, state.New(), ApplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,13 +182,13 @@ func TestApplyUserFacets(t *testing.T) {
 }
 
 func TestApplyMembersGroupedByOptions(t *testing.T) {
-	p := &diff.Plan{Changes: []diff.Change{
-		memberChange(diff.Create, "P", 7, "a", nil, []string{"viewer"}),
-		memberChange(diff.Create, "P", 7, "b", nil, []string{"viewer"}),
-		memberChange(diff.Create, "P", 7, "c", nil, []string{"editor"}),
-		memberChange(diff.Update, "P", 7, "d", []string{"viewer"}, []string{"editor"}),
-		memberChange(diff.Update, "P", 7, "e", []string{"viewer"}, []string{"editor"}),
-		memberChange(diff.Create, "Q", 8, "a", nil, []string{"viewer"}),
+	p := &plan.Plan{Changes: []plan.Change{
+		memberChange(plan.Create, "P", 7, "a", nil, []string{"viewer"}),
+		memberChange(plan.Create, "P", 7, "b", nil, []string{"viewer"}),
+		memberChange(plan.Create, "P", 7, "c", nil, []string{"editor"}),
+		memberChange(plan.Update, "P", 7, "d", []string{"viewer"}, []string{"editor"}),
+		memberChange(plan.Update, "P", 7, "e", []string{"viewer"}, []string{"editor"}),
+		memberChange(plan.Create, "Q", 8, "a", nil, []string{"viewer"}),
 	}}
 	f := &fakeAPI{}
 	res, err := Apply(context.Background(), f, p, state.New(), ApplyOptions{})
@@ -224,7 +225,7 @@ func TestApplyMembersGroupedByOptions(t *testing.T) {
 
 func TestApplyRoleBindsManyUsersInOneCall(t *testing.T) {
 	many := users("u", 1500)
-	p := &diff.Plan{Changes: []diff.Change{
+	p := &plan.Plan{Changes: []plan.Change{
 		roleCreate("P", 7, "", "Readers", many),
 		roleUpdate("P", 7, 300, "F", "Old", 0, many[:3], many[:1]),
 		roleUpdate("P", 7, 301, "F", "Rows", 2, many[:3], many[:1]),
@@ -275,15 +276,15 @@ func TestApplyRoleBindsManyUsersInOneCall(t *testing.T) {
 }
 
 func TestApplyOneSyncOrgPerPhase(t *testing.T) {
-	dep := func(code, parent string) diff.Change {
-		return diff.Change{Action: diff.Create, Kind: diff.KindDepartment, Key: code,
+	dep := func(code, parent string) plan.Change {
+		return plan.Change{Action: plan.Create, Kind: diff.KindDepartment, Key: code,
 			After: attrs("code", code, "name", "N"+code, "parent", parent, "admins", []string{}, "description", ""), NewState: ns()}
 	}
-	del := func(code string) diff.Change {
-		return diff.Change{Action: diff.Delete, Kind: diff.KindDepartment, Key: code, Before: attrs("code", code)}
+	del := func(code string) plan.Change {
+		return plan.Change{Action: plan.Delete, Kind: diff.KindDepartment, Key: code, Before: attrs("code", code)}
 	}
-	p := &diff.Plan{Changes: []diff.Change{
-		{Action: diff.Update, Kind: diff.KindCompany, Key: "company", After: attrs("name", "ACME"), NewState: ns()},
+	p := &plan.Plan{Changes: []plan.Change{
+		{Action: plan.Update, Kind: diff.KindCompany, Key: "company", After: attrs("name", "ACME"), NewState: ns()},
 		dep("A", ""), dep("B", "A"), dep("C", "B"),
 		del("X2"), del("X1"),
 	}}
@@ -320,31 +321,31 @@ func TestApplyOneSyncOrgPerPhase(t *testing.T) {
 
 func TestApplyFailureKeepsAPIErrorAndSkipsDependents(t *testing.T) {
 	apiErr := &apiclient.APIError{Endpoint: epBatchImport, Code: 500, Message: "内部错误"}
-	groupChange := func(project, name string, members []string) diff.Change {
-		return diff.Change{Action: diff.Create, Kind: diff.KindGroup, Key: project + "/" + name,
+	groupChange := func(project, name string, members []string) plan.Change {
+		return plan.Change{Action: plan.Create, Kind: diff.KindGroup, Key: project + "/" + name,
 			After: attrs("name", name, "folder", "", "members", members), NewState: ns()}
 	}
-	p := &diff.Plan{Changes: []diff.Change{
+	p := &plan.Plan{Changes: []plan.Change{
 		userCreate("bad"), // fails: its batch is rejected
-		{Action: diff.Create, Kind: diff.KindProject, Key: "New", After: attrs("name", "New", "receivers", []string{"ok"}), NewState: ns()},
-		{Action: diff.Create, Kind: diff.KindProject, Key: "Broken", After: attrs("name", "Broken", "receivers", []string{"ok"}), NewState: ns()},
-		memberChange(diff.Create, "P", 7, "bad", nil, []string{"viewer"}),
-		memberChange(diff.Create, "P", 7, "ok", nil, []string{"viewer"}),
+		{Action: plan.Create, Kind: diff.KindProject, Key: "New", After: attrs("name", "New", "receivers", []string{"ok"}), NewState: ns()},
+		{Action: plan.Create, Kind: diff.KindProject, Key: "Broken", After: attrs("name", "Broken", "receivers", []string{"ok"}), NewState: ns()},
+		memberChange(plan.Create, "P", 7, "bad", nil, []string{"viewer"}),
+		memberChange(plan.Create, "P", 7, "ok", nil, []string{"viewer"}),
 		groupChange("Broken", "G", []string{"ok"}),
 		groupChange("New", "FailG", nil),
 		groupChange("New", "G2", []string{"ok"}),
 		roleCreate("P", 7, "", "BindsBad", []string{"bad", "ok"}),
 		roleCreate("P", 7, "", "Fine", []string{"ok"}),
 		roleCreate("New", 0, "", "InNew", []string{"ok"}),
-		func() diff.Change {
+		func() plan.Change {
 			c := roleCreate("New", 0, "", "BindsFailG", nil)
 			c.After.Set("groups", []string{"FailG"})
 			c.After.Set("group_expires", map[string]string{})
 			return c
 		}(),
-		func() diff.Change {
+		func() plan.Change {
 			c := roleUpdate("P", 7, 900, "", "Replaced", 0, nil, []string{"ok"})
-			c.Action = diff.Replace
+			c.Action = plan.Replace
 			return c
 		}(),
 	}}
@@ -424,12 +425,12 @@ func TestApplyFailureKeepsAPIErrorAndSkipsDependents(t *testing.T) {
 }
 
 func TestApplyInterrupted(t *testing.T) {
-	p := &diff.Plan{Changes: []diff.Change{
+	p := &plan.Plan{Changes: []plan.Change{
 		roleCreate("P", 7, "", "R1", []string{"a"}),
 		roleCreate("P", 7, "", "R2", []string{"a"}),
 		roleCreate("P", 7, "", "R3", []string{"a"}),
 		roleCreate("P", 7, "", "R4", []string{"a"}),
-		{Action: diff.Delete, Kind: diff.KindUser, Key: "gone", Before: attrs("uniqueId", "gone")},
+		{Action: plan.Delete, Kind: diff.KindUser, Key: "gone", Before: attrs("uniqueId", "gone")},
 	}}
 	f := &fakeAPI{started: make(chan string, 10), gate: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -478,21 +479,21 @@ func TestApplyInterrupted(t *testing.T) {
 }
 
 func TestApplyGuardRails(t *testing.T) {
-	del := diff.Change{Action: diff.Delete, Kind: diff.KindUser, Key: "x", Before: attrs("uniqueId", "x")}
+	del := plan.Change{Action: plan.Delete, Kind: diff.KindUser, Key: "x", Before: attrs("uniqueId", "x")}
 	cases := []struct {
 		name    string
-		plan    diff.Plan
+		plan    plan.Plan
 		o       ApplyOptions
 		refused string
 	}{
-		{"refusal", diff.Plan{Changes: []diff.Change{del}, Refusals: []string{"role P//R must be replaced"}}, ApplyOptions{AllowMassDelete: true}, "must be replaced"},
-		{"maxDeletes", diff.Plan{Changes: []diff.Change{del}, Refusals: []string{"settings.maxDeletes: 5 user deletions exceed"}}, ApplyOptions{}, "maxDeletes"},
-		{"maxDeletes lifted", diff.Plan{Changes: []diff.Change{del}, Refusals: []string{"settings.maxDeletes: 5 user deletions exceed"}}, ApplyOptions{AllowMassDelete: true}, ""},
-		{"protected user deleted", diff.Plan{Changes: []diff.Change{del}}, ApplyOptions{ProtectedUsers: []string{"x"}}, "protected user x"},
-		{"token user removed from project", diff.Plan{Changes: []diff.Change{{Action: diff.Delete, Kind: diff.KindMember, Key: "P/me", Before: attrs("user", "me", "project_id", 7)}}}, ApplyOptions{TokenUser: "me"}, "protected user me"},
-		{"token user unbound from role", diff.Plan{Changes: []diff.Change{roleUpdate("P", 7, 1, "", "R", 0, []string{"me", "x"}, []string{"x"})}}, ApplyOptions{TokenUser: "me"}, "unbind from the role"},
-		{"protected admin dropped", diff.Plan{Changes: []diff.Change{memberChange(diff.Update, "P", 7, "boss", []string{"admin"}, []string{"viewer"})}}, ApplyOptions{ProtectedUsers: []string{"boss"}}, "admin system role"},
-		{"protected user bound", diff.Plan{Changes: []diff.Change{roleUpdate("P", 7, 1, "", "R", 0, []string{"x"}, []string{"me", "x"})}}, ApplyOptions{TokenUser: "me"}, ""},
+		{"refusal", plan.Plan{Changes: []plan.Change{del}, Refusals: []string{"role P//R must be replaced"}}, ApplyOptions{AllowMassDelete: true}, "must be replaced"},
+		{"maxDeletes", plan.Plan{Changes: []plan.Change{del}, Refusals: []string{"settings.maxDeletes: 5 user deletions exceed"}}, ApplyOptions{}, "maxDeletes"},
+		{"maxDeletes lifted", plan.Plan{Changes: []plan.Change{del}, Refusals: []string{"settings.maxDeletes: 5 user deletions exceed"}}, ApplyOptions{AllowMassDelete: true}, ""},
+		{"protected user deleted", plan.Plan{Changes: []plan.Change{del}}, ApplyOptions{ProtectedUsers: []string{"x"}}, "protected user x"},
+		{"token user removed from project", plan.Plan{Changes: []plan.Change{{Action: plan.Delete, Kind: diff.KindMember, Key: "P/me", Before: attrs("user", "me", "project_id", 7)}}}, ApplyOptions{TokenUser: "me"}, "protected user me"},
+		{"token user unbound from role", plan.Plan{Changes: []plan.Change{roleUpdate("P", 7, 1, "", "R", 0, []string{"me", "x"}, []string{"x"})}}, ApplyOptions{TokenUser: "me"}, "unbind from the role"},
+		{"protected admin dropped", plan.Plan{Changes: []plan.Change{memberChange(plan.Update, "P", 7, "boss", []string{"admin"}, []string{"viewer"})}}, ApplyOptions{ProtectedUsers: []string{"boss"}}, "admin system role"},
+		{"protected user bound", plan.Plan{Changes: []plan.Change{roleUpdate("P", 7, 1, "", "R", 0, []string{"x"}, []string{"me", "x"})}}, ApplyOptions{TokenUser: "me"}, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -518,7 +519,7 @@ func TestApplyGuardRails(t *testing.T) {
 }
 
 func TestApplySaveStateFailureStops(t *testing.T) {
-	p := &diff.Plan{Changes: []diff.Change{userCreate("a"), memberChange(diff.Create, "P", 7, "a", nil, []string{"viewer"})}}
+	p := &plan.Plan{Changes: []plan.Change{userCreate("a"), memberChange(plan.Create, "P", 7, "a", nil, []string{"viewer"})}}
 	f := &fakeAPI{}
 	calls := 0
 	res, err := Apply(context.Background(), f, p, state.New(), ApplyOptions{SaveState: func(*state.State) error {
@@ -540,13 +541,13 @@ func TestApplySaveStateFailureStops(t *testing.T) {
 }
 
 func TestApplyGroups(t *testing.T) {
-	p := &diff.Plan{Changes: []diff.Change{
-		{Action: diff.Create, Kind: diff.KindGroup, Key: "P/A", After: attrs("project_id", 7, "name", "A", "folder", "F", "description", "d", "members", []string{"u1", "u2"}), NewState: ns()},
-		{Action: diff.Create, Kind: diff.KindGroup, Key: "P/B", After: attrs("project_id", 7, "name", "B", "folder", "", "members", []string{"u1", "u2", "u3"}), NewState: ns()},
-		{Action: diff.Update, Kind: diff.KindGroup, Key: "P/C",
+	p := &plan.Plan{Changes: []plan.Change{
+		{Action: plan.Create, Kind: diff.KindGroup, Key: "P/A", After: attrs("project_id", 7, "name", "A", "folder", "F", "description", "d", "members", []string{"u1", "u2"}), NewState: ns()},
+		{Action: plan.Create, Kind: diff.KindGroup, Key: "P/B", After: attrs("project_id", 7, "name", "B", "folder", "", "members", []string{"u1", "u2", "u3"}), NewState: ns()},
+		{Action: plan.Update, Kind: diff.KindGroup, Key: "P/C",
 			Before: attrs("id", 55, "project_id", 7, "name", "C", "folder", "", "members", []string{"u1", "x"}),
 			After:  attrs("id", 55, "project_id", 7, "name", "C", "folder", "", "description", "new", "members", []string{"u1", "u3"}), NewState: &state.Object{ID: 55}},
-		{Action: diff.Replace, Kind: diff.KindGroup, Key: "P/D",
+		{Action: plan.Replace, Kind: diff.KindGroup, Key: "P/D",
 			Before: attrs("id", 56, "project_id", 7, "name", "D", "folder", "Old", "members", []string{"u4"}),
 			After:  attrs("id", 56, "project_id", 7, "name", "D", "folder", "New", "members", []string{"u4"}), NewState: ns()},
 	}}
@@ -600,7 +601,7 @@ func TestApplyGroups(t *testing.T) {
 // Without an id (no state, never seen on the server) a group is deleted by
 // its path.
 func TestGroupDelsFallsBackToPath(t *testing.T) {
-	c := diff.Change{Action: diff.Delete, Kind: diff.KindGroup, Key: "P/G", Before: attrs("project_id", 7, "name", "G", "folder", "F")}
+	c := plan.Change{Action: plan.Delete, Kind: diff.KindGroup, Key: "P/G", Before: attrs("project_id", 7, "name", "G", "folder", "F")}
 	want := apiclient.GroupDelsRequest{ProjectID: 7, Path: []string{"F", "G"}}
 	if d := cmp.Diff(want, groupDels(7, c)); d != "" {
 		t.Errorf("group/dels (-want +got):\n%s", d)
@@ -612,10 +613,10 @@ func TestGroupDelsFallsBackToPath(t *testing.T) {
 // the state forgets it instead of failing every later apply. Other errors
 // still fail.
 func TestApplyDeleteOfSomethingGone(t *testing.T) {
-	p := &diff.Plan{Changes: []diff.Change{
-		{Action: diff.Delete, Kind: diff.KindGroup, Key: "P/G", Before: attrs("id", 56, "project_id", 7, "name", "G", "folder", "")},
-		{Action: diff.Delete, Kind: diff.KindRole, Key: "P//R", Before: attrs("id", 77, "project_id", 7, "name", "R", "folder", "", "type", 0)},
-		{Action: diff.Delete, Kind: diff.KindRole, Key: "P//S", Before: attrs("id", 78, "project_id", 7, "name", "S", "folder", "", "type", 0)},
+	p := &plan.Plan{Changes: []plan.Change{
+		{Action: plan.Delete, Kind: diff.KindGroup, Key: "P/G", Before: attrs("id", 56, "project_id", 7, "name", "G", "folder", "")},
+		{Action: plan.Delete, Kind: diff.KindRole, Key: "P//R", Before: attrs("id", 77, "project_id", 7, "name", "R", "folder", "", "type", 0)},
+		{Action: plan.Delete, Kind: diff.KindRole, Key: "P//S", Before: attrs("id", 78, "project_id", 7, "name", "S", "folder", "", "type", 0)},
 	}}
 	st := state.New()
 	for _, k := range []string{"group P/G", "role P//R", "role P//S"} {
@@ -660,8 +661,8 @@ func TestApplyDeleteNotGoneOnEndpointErrors(t *testing.T) {
 		{HTTPStatus: 404, Message: "对应的用户组不存在"},
 		{HTTPStatus: 200, Code: 404, Message: "接口不存在"},
 	} {
-		p := &diff.Plan{Changes: []diff.Change{
-			{Action: diff.Delete, Kind: diff.KindGroup, Key: "P/G", Before: attrs("id", 56, "project_id", 7, "name", "G", "folder", "")},
+		p := &plan.Plan{Changes: []plan.Change{
+			{Action: plan.Delete, Kind: diff.KindGroup, Key: "P/G", Before: attrs("id", 56, "project_id", 7, "name", "G", "folder", "")},
 		}}
 		st := state.New()
 		st.Objects["group P/G"] = &state.Object{Created: true, ID: 56}
@@ -686,8 +687,8 @@ func TestApplyDeleteNotGoneOnEndpointErrors(t *testing.T) {
 
 // A replace whose old object was deleted by hand still re-creates it.
 func TestApplyReplaceOfSomethingGone(t *testing.T) {
-	p := &diff.Plan{Changes: []diff.Change{
-		{Action: diff.Replace, Kind: diff.KindGroup, Key: "P/D",
+	p := &plan.Plan{Changes: []plan.Change{
+		{Action: plan.Replace, Kind: diff.KindGroup, Key: "P/D",
 			Before: attrs("id", 56, "project_id", 7, "name", "D", "folder", "Old", "members", []string{}),
 			After:  attrs("id", 56, "project_id", 7, "name", "D", "folder", "New", "members", []string{}), NewState: ns()},
 	}}
@@ -713,11 +714,11 @@ func TestApplyReplaceOfSomethingGone(t *testing.T) {
 // A role bound to a group whose replace failed is skipped, and the reason
 // names the replace, not a create the plan never had.
 func TestApplySkipNamesFailedReplace(t *testing.T) {
-	p := &diff.Plan{Changes: []diff.Change{
-		{Action: diff.Replace, Kind: diff.KindGroup, Key: "P/G",
+	p := &plan.Plan{Changes: []plan.Change{
+		{Action: plan.Replace, Kind: diff.KindGroup, Key: "P/G",
 			Before: attrs("id", 5, "project_id", 7, "name", "G", "folder", "Old", "members", []string{"u1"}),
 			After:  attrs("id", 5, "project_id", 7, "name", "G", "folder", "New", "members", []string{"u1"}), NewState: ns()},
-		{Action: diff.Create, Kind: diff.KindRole, Key: "P//R",
+		{Action: plan.Create, Kind: diff.KindRole, Key: "P//R",
 			After: attrs("project_id", 7, "name", "R", "folder", "", "level", 1, "type", 0, "groups", []string{"G"}), NewState: ns()},
 	}}
 	f := &fakeAPI{fail: func(endpoint string, _ any) error {
@@ -742,8 +743,8 @@ func TestApplySkipNamesFailedReplace(t *testing.T) {
 // meets the name taken, and its id cannot be learned: the members the
 // files give it cannot join; the error says why and what to do.
 func TestApplyGroupNameTakenSaysWhatToDo(t *testing.T) {
-	p := &diff.Plan{Changes: []diff.Change{
-		{Action: diff.Create, Kind: diff.KindGroup, Key: "P/G", After: attrs("project_id", 7, "name", "G", "folder", "", "members", []string{"u1"}), NewState: ns()},
+	p := &plan.Plan{Changes: []plan.Change{
+		{Action: plan.Create, Kind: diff.KindGroup, Key: "P/G", After: attrs("project_id", 7, "name", "G", "folder", "", "members", []string{"u1"}), NewState: ns()},
 	}}
 	f := &fakeAPI{fail: func(endpoint string, req any) error {
 		if endpoint == epAddGroup {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/state"
 )
 
@@ -27,13 +28,13 @@ var ErrOutsidePlan = errors.New("the server needs changes the approved plan does
 type ConvergeOptions struct {
 	// Replan reads the server again and plans against the state as Apply
 	// left it. Without it, Converge is Apply.
-	Replan func(ctx context.Context) (*diff.Plan, error)
+	Replan func(ctx context.Context) (*plan.Plan, error)
 	// MaxRounds bounds the rounds, the first included; default
 	// DefaultMaxRounds.
 	MaxRounds int
 	// OnRound, if set, is told before every round after the first: its
 	// number (2, 3, ...) and the changes it will apply.
-	OnRound func(round int, p *diff.Plan)
+	OnRound func(round int, p *plan.Plan)
 }
 
 // Converge applies p as Apply does and, when changes failed for a reason
@@ -58,7 +59,7 @@ type ConvergeOptions struct {
 // applied when a round applied it or when the server, read again, already
 // matched it; otherwise it carries the failure of the last round that
 // tried it. Calls sum the write calls of every round.
-func Converge(ctx context.Context, api apiclient.API, p *diff.Plan, st *state.State, o ApplyOptions, co ConvergeOptions) (*Result, error) {
+func Converge(ctx context.Context, api apiclient.API, p *plan.Plan, st *state.State, o ApplyOptions, co ConvergeOptions) (*Result, error) {
 	res, err := Apply(ctx, api, p, st, o)
 	if res == nil || co.Replan == nil {
 		return res, err
@@ -155,7 +156,7 @@ func mayPass(err error) bool {
 	return errors.As(err, &ae) && ae.Code >= 500
 }
 
-func changeID(c diff.Change) string { return string(c.Kind) + " " + c.Key }
+func changeID(c plan.Change) string { return string(c.Kind) + " " + c.Key }
 
 func cloneResult(r *Result) *Result {
 	m := &Result{Changes: append([]ChangeResult(nil), r.Changes...), Calls: map[string]int{}, Interrupted: r.Interrupted}
@@ -167,7 +168,7 @@ func cloneResult(r *Result) *Result {
 
 // markMatched marks applied the changes of merged that a fresh plan no
 // longer holds: the server matches them (a write whose answer was lost).
-func markMatched(merged *Result, next *diff.Plan) {
+func markMatched(merged *Result, next *plan.Plan) {
 	left := map[string]bool{}
 	for _, c := range next.Changes {
 		left[changeID(c)] = true
@@ -204,8 +205,8 @@ func mergeRound(merged, r *Result) {
 
 // outsidePlan lists the changes of next that the approved plan does not
 // allow. st is the state next was planned against.
-func outsidePlan(approved, next *diff.Plan, st *state.State) []string {
-	byID := map[string][]diff.Change{}
+func outsidePlan(approved, next *plan.Plan, st *state.State) []string {
+	byID := map[string][]plan.Change{}
 	for _, c := range approved.Changes {
 		byID[changeID(c)] = append(byID[changeID(c)], c)
 	}
@@ -240,18 +241,18 @@ func outsidePlan(approved, next *diff.Plan, st *state.State) []string {
 // object the approved plan created), the same object (sameObject), and,
 // between two updates, nothing taken away that the approved update leaves
 // (see unplannedRemovals).
-func allows(a, c diff.Change) bool {
+func allows(a, c plan.Change) bool {
 	switch c.Action {
-	case diff.Delete, diff.Replace:
+	case plan.Delete, plan.Replace:
 		if a.Action != c.Action {
 			return false
 		}
-	case diff.Create:
-		if a.Action != diff.Create && a.Action != diff.Replace {
+	case plan.Create:
+		if a.Action != plan.Create && a.Action != plan.Replace {
 			return false
 		}
-	case diff.Update:
-		if a.Action == diff.Delete {
+	case plan.Update:
+		if a.Action == plan.Delete {
 			return false
 		}
 	default:
@@ -278,20 +279,20 @@ func allows(a, c diff.Change) bool {
 // (the state marks it pending): the replace deletes only what that
 // create may have left, by the path it named, and creates the group as
 // a does.
-func retriesLostCreate(a, c diff.Change, st *state.State) bool {
-	if c.Kind != diff.KindGroup || c.Action != diff.Replace || c.Before.Has("id") || st == nil {
+func retriesLostCreate(a, c plan.Change, st *state.State) bool {
+	if c.Kind != diff.KindGroup || c.Action != plan.Replace || c.Before.Has("id") || st == nil {
 		return false
 	}
-	if a.Action != diff.Create && a.Action != diff.Replace {
+	if a.Action != plan.Create && a.Action != plan.Replace {
 		return false
 	}
-	if o := st.Objects[diff.StateKey(c.Kind, c.Key)]; o == nil || !o.Pending {
+	if o := st.Objects[plan.StateKey(c.Kind, c.Key)]; o == nil || !o.Pending {
 		return false
 	}
 	if c.Before.String("folder") != a.After.String("folder") {
 		return false
 	}
-	a.Action = diff.Replace
+	a.Action = plan.Replace
 	return allows(a, c)
 }
 
@@ -299,11 +300,11 @@ func retriesLostCreate(a, c diff.Change, st *state.State) bool {
 // approved one named: the same server id when both know it. An object the
 // approved plan made anew (a create, or a replace followed by a create or
 // an update) has a new id.
-func sameObject(a, c diff.Change) bool {
+func sameObject(a, c plan.Change) bool {
 	switch {
-	case a.Action == diff.Create:
+	case a.Action == plan.Create:
 		return true
-	case a.Action == diff.Replace && c.Action != diff.Replace:
+	case a.Action == plan.Replace && c.Action != plan.Replace:
 		return true
 	}
 	aid, cid := a.Before.Int("id"), c.Before.Int("id")
@@ -318,8 +319,8 @@ func sameObject(a, c diff.Change) bool {
 // since a was reviewed, and the reviewed plan never showed its removal.
 // A create or a replace leaves the object exactly as After says, so only
 // two updates are compared.
-func unplannedRemovals(a, c diff.Change) []string {
-	if a.Action != diff.Update || c.Action != diff.Update {
+func unplannedRemovals(a, c plan.Change) []string {
+	if a.Action != plan.Update || c.Action != plan.Update {
 		return nil
 	}
 	names := make([]string, 0, len(c.After))

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/permsync/permsync/apiclient/youdatatest"
-	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 )
 
 // A group/add whose answer is lost in the first round (the server made
@@ -17,9 +17,9 @@ func TestConvergeRecoversLostGroupCreate(t *testing.T) {
 	const key = "销售分析/华东销售组"
 	e.sim.SetFaults("group/add", youdatatest.Fault{Share5xx: 1, AfterApply: true})
 	var replaced bool
-	_, res, err := e.converge(context.Background(), func(_ int, next *diff.Plan) {
+	_, res, err := e.converge(context.Background(), func(_ int, next *plan.Plan) {
 		e.sim.ClearFaults()
-		if c := groupChange(next, key); c != nil && c.Action == diff.Replace {
+		if c := groupChange(next, key); c != nil && c.Action == plan.Replace {
 			replaced = true
 		}
 	})

@@ -10,12 +10,13 @@ import (
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/apiclient/youdatatest"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/state"
 )
 
 // converge plans and applies with Converge, replanning through the env.
-func (e *env) converge(ctx context.Context, onRound func(int, *diff.Plan)) (*diff.Plan, *reconcile.Result, error) {
+func (e *env) converge(ctx context.Context, onRound func(int, *plan.Plan)) (*plan.Plan, *reconcile.Result, error) {
 	e.t.Helper()
 	p, st := e.plan(ctx)
 	res, err := reconcile.Converge(ctx, e.api, p, st, reconcile.ApplyOptions{
@@ -24,7 +25,7 @@ func (e *env) converge(ctx context.Context, onRound func(int, *diff.Plan)) (*dif
 		TokenUser:      e.sim.TokenUser(),
 		SaveState:      func(st *state.State) error { return state.Save(e.statePath, st) },
 	}, reconcile.ConvergeOptions{
-		Replan: func(ctx context.Context) (*diff.Plan, error) {
+		Replan: func(ctx context.Context) (*plan.Plan, error) {
 			np, _ := e.planWith(ctx, st)
 			return np, nil
 		},
@@ -34,7 +35,7 @@ func (e *env) converge(ctx context.Context, onRound func(int, *diff.Plan)) (*dif
 }
 
 // planWith plans against st as it is in memory.
-func (e *env) planWith(ctx context.Context, st *state.State) (*diff.Plan, *state.State) {
+func (e *env) planWith(ctx context.Context, st *state.State) (*plan.Plan, *state.State) {
 	e.t.Helper()
 	live, err := reconcile.ReadLive(ctx, e.api, projectRefs(e.desired), reconcile.ReadOptions{TokenUser: e.sim.TokenUser()})
 	if err != nil {
@@ -58,7 +59,7 @@ func TestConvergeAfterLostAnswers(t *testing.T) {
 		e.sim.SetFaults(ep, youdatatest.Fault{Latency: time.Nanosecond})
 	}
 	var rounds, left []int
-	p, res, err := e.converge(context.Background(), func(n int, next *diff.Plan) {
+	p, res, err := e.converge(context.Background(), func(n int, next *plan.Plan) {
 		rounds = append(rounds, n)
 		left = append(left, len(next.Changes))
 		e.sim.ClearFaults()
@@ -117,7 +118,7 @@ func TestConvergeGoesOnWhileFailuresChange(t *testing.T) {
 	const ep = "role/importDataPermissions"
 	e.sim.SetFaults(ep, youdatatest.Fault{ShareAPIError: 1})
 	var rounds []int
-	_, res, err := e.converge(context.Background(), func(n int, _ *diff.Plan) {
+	_, res, err := e.converge(context.Background(), func(n int, _ *plan.Plan) {
 		rounds = append(rounds, n)
 		switch n {
 		case 2:
@@ -147,9 +148,9 @@ func TestConvergeRefusesChangesOutsidePlan(t *testing.T) {
 	e := quickstart(t)
 	p, st := e.plan(context.Background())
 	e.sim.SetFaults("user/batchImport", youdatatest.Fault{Permanent: true})
-	extra := diff.Change{Action: diff.Delete, Kind: diff.KindUser, Key: "someone@example.com"}
+	extra := plan.Change{Action: plan.Delete, Kind: diff.KindUser, Key: "someone@example.com"}
 	res, err := reconcile.Converge(context.Background(), e.api, p, st, reconcile.ApplyOptions{TokenUser: e.sim.TokenUser()},
-		reconcile.ConvergeOptions{Replan: func(ctx context.Context) (*diff.Plan, error) {
+		reconcile.ConvergeOptions{Replan: func(ctx context.Context) (*plan.Plan, error) {
 			// What a server changed by someone else would call for.
 			np, _ := e.planWith(ctx, st)
 			np.Changes = append(np.Changes, extra)
@@ -178,19 +179,19 @@ func TestConvergeKeepsBindingsAddedBetweenRounds(t *testing.T) {
 	const key, byHand = "财务分析//财务报表阅览", "zhou.min@example.com"
 	e := quickstart(t)
 	p, st := e.plan(context.Background())
-	var approved *diff.Change
+	var approved *plan.Change
 	for i, c := range p.Changes {
 		if c.Kind == diff.KindRole && c.Key == key {
 			approved = &p.Changes[i]
 		}
 	}
-	if approved == nil || approved.Action != diff.Update || contains(approved.Before.Strings("users"), byHand) {
+	if approved == nil || approved.Action != plan.Update || contains(approved.Before.Strings("users"), byHand) {
 		t.Fatalf("the quickstart plan no longer updates %s without %s: %+v", key, byHand, approved)
 	}
 	e.sim.FailObject("role/importDataPermissions", "财务报表阅览")
 	delRoles := -1
 	res, err := reconcile.Converge(context.Background(), e.api, p, st, reconcile.ApplyOptions{TokenUser: e.sim.TokenUser()},
-		reconcile.ConvergeOptions{Replan: func(ctx context.Context) (*diff.Plan, error) {
+		reconcile.ConvergeOptions{Replan: func(ctx context.Context) (*plan.Plan, error) {
 			e.sim.ClearFaults()
 			// A person binds zhou.min to the role in the console.
 			if _, err := e.api.ImportDataPermissions(ctx, apiclient.ImportDataPermissionsRequest{
@@ -240,16 +241,16 @@ func TestConvergeRefusesAnotherObjectOfTheSameName(t *testing.T) {
 	e.sim.FailObject("projectUser/delUsersByUniqueIds", "old.staff@example.com")
 	replanned := false
 	res, err := reconcile.Converge(context.Background(), e.api, p, st, reconcile.ApplyOptions{TokenUser: e.sim.TokenUser()},
-		reconcile.ConvergeOptions{Replan: func(ctx context.Context) (*diff.Plan, error) {
+		reconcile.ConvergeOptions{Replan: func(ctx context.Context) (*plan.Plan, error) {
 			replanned = true
 			e.sim.ClearFaults()
 			np, _ := e.planWith(ctx, st)
 			for i, c := range np.Changes {
 				if c.Kind == diff.KindMember && c.Key == key {
-					if c.Action != diff.Delete || c.Before.Int("id") == 0 {
+					if c.Action != plan.Delete || c.Before.Int("id") == 0 {
 						t.Fatalf("the quickstart plan no longer deletes member %s by id: %+v", key, c)
 					}
-					before := diff.Attrs{}
+					before := plan.Attrs{}
 					for k, v := range c.Before {
 						before[k] = v
 					}

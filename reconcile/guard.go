@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 )
 
 // checkGuardRails refuses a plan with refusals (maxDeletes ones are lifted
@@ -14,7 +15,7 @@ import (
 // role from a member or removes an admin from a project: that member may
 // be the token's user. The plan refuses them already; this is the check
 // right before the first write.
-func checkGuardRails(p *diff.Plan, o ApplyOptions) error {
+func checkGuardRails(p *plan.Plan, o ApplyOptions) error {
 	var problems []string
 	for _, r := range p.Refusals {
 		if o.AllowMassDelete && strings.HasPrefix(r, maxDeletesRefusal) {
@@ -52,11 +53,11 @@ type removal struct{ user, what string }
 
 // removedUsers lists the users a change removes from the domain, a
 // project, a role or the admin system role.
-func removedUsers(c diff.Change) []removal {
+func removedUsers(c plan.Change) []removal {
 	var out []removal
 	switch c.Kind {
 	case diff.KindUser:
-		if c.Action == diff.Delete {
+		if c.Action == plan.Delete {
 			out = append(out, removal{c.Key, "delete from the domain"})
 		}
 	case diff.KindMember:
@@ -65,15 +66,15 @@ func removedUsers(c diff.Change) []removal {
 			user = lastSegment(c.Key)
 		}
 		switch c.Action {
-		case diff.Delete:
+		case plan.Delete:
 			out = append(out, removal{user, "remove from the project"})
-		case diff.Update, diff.Replace:
+		case plan.Update, plan.Replace:
 			if c.After.Has("systemRoles") && contains(c.Before.Strings("systemRoles"), "admin") && !contains(c.After.Strings("systemRoles"), "admin") {
 				out = append(out, removal{user, "unbind from the admin system role"})
 			}
 		}
 	case diff.KindRole, diff.KindDataPermission:
-		if (c.Action == diff.Update || c.Action == diff.Replace) && c.After.Has("users") {
+		if (c.Action == plan.Update || c.Action == plan.Replace) && c.After.Has("users") {
 			after := c.After.Strings("users")
 			for _, u := range c.Before.Strings("users") {
 				if !contains(after, u) {
@@ -87,7 +88,7 @@ func removedUsers(c diff.Change) []removal {
 
 // removedAdmin says what a member change does to an admin it demotes or
 // removes ("" when it does neither).
-func removedAdmin(c diff.Change) string {
+func removedAdmin(c plan.Change) string {
 	if c.Kind != diff.KindMember || !contains(c.Before.Strings("systemRoles"), "admin") {
 		return ""
 	}
@@ -96,9 +97,9 @@ func removedAdmin(c diff.Change) string {
 		user = lastSegment(c.Key)
 	}
 	switch {
-	case c.Action == diff.Delete:
+	case c.Action == plan.Delete:
 		return "remove admin " + user + " from the project"
-	case (c.Action == diff.Update || c.Action == diff.Replace) && c.After.Has("systemRoles") && !contains(c.After.Strings("systemRoles"), "admin"):
+	case (c.Action == plan.Update || c.Action == plan.Replace) && c.After.Has("systemRoles") && !contains(c.After.Strings("systemRoles"), "admin"):
 		return "take the admin system role from " + user
 	}
 	return ""

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/state"
 )
 
@@ -13,14 +14,14 @@ import (
 // refused when the user behind the token is not known, whatever its
 // refusals say: that admin may be the token's user.
 func TestApplyRefusesAdminChangesWithoutTokenUser(t *testing.T) {
-	demote := memberChange(diff.Update, "P", 7, "boss", []string{"admin"}, []string{"viewer"})
-	remove := diff.Change{Action: diff.Delete, Kind: diff.KindMember, Key: "P/boss",
+	demote := memberChange(plan.Update, "P", 7, "boss", []string{"admin"}, []string{"viewer"})
+	remove := plan.Change{Action: plan.Delete, Kind: diff.KindMember, Key: "P/boss",
 		Before: attrs("user", "boss", "project_id", 7, "systemRoles", []string{"admin"})}
-	viewerGone := diff.Change{Action: diff.Delete, Kind: diff.KindMember, Key: "P/x",
+	viewerGone := plan.Change{Action: plan.Delete, Kind: diff.KindMember, Key: "P/x",
 		Before: attrs("user", "x", "project_id", 7, "systemRoles", []string{"viewer"})}
 	for _, tc := range []struct {
 		name    string
-		c       diff.Change
+		c       plan.Change
 		o       ApplyOptions
 		refused string
 	}{
@@ -31,7 +32,7 @@ func TestApplyRefusesAdminChangesWithoutTokenUser(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &fakeAPI{}
-			res, err := Apply(context.Background(), f, &diff.Plan{Changes: []diff.Change{tc.c}}, state.New(), tc.o)
+			res, err := Apply(context.Background(), f, &plan.Plan{Changes: []plan.Change{tc.c}}, state.New(), tc.o)
 			if tc.refused == "" {
 				if err != nil || res.Failed() != 0 || f.total() == 0 {
 					t.Fatalf("err = %v, res = %+v, %d calls", err, res, f.total())

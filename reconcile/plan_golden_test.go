@@ -18,7 +18,8 @@ import (
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/apiclient/youdatatest"
 	"github.com/permsync/permsync/diff"
-	"github.com/permsync/permsync/diff/render"
+	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/plan/render"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
@@ -99,7 +100,7 @@ func goldenProjectRefs(d *spec.Desired) []reconcile.ProjectRef {
 
 // planAgainst reads the server and computes the plan, as permsync plan
 // does. A failed read returns the read's error and no plan.
-func planAgainst(ctx context.Context, r apiclient.Reader, d *spec.Desired, tokenUser string, st *state.State, opts diff.Options) (*diff.Live, *diff.Plan, error) {
+func planAgainst(ctx context.Context, r apiclient.Reader, d *spec.Desired, tokenUser string, st *state.State, opts diff.Options) (*diff.Live, *plan.Plan, error) {
 	// Small pages, so that every case also pages.
 	live, err := reconcile.ReadLive(ctx, r, goldenProjectRefs(d), reconcile.ReadOptions{TokenUser: tokenUser, PageSize: 3})
 	if err != nil {
@@ -213,20 +214,20 @@ func runPlanCase(t *testing.T, dir string) {
 // checkPlanInvariants checks what holds for every plan: no no-ops among
 // the changes, After on everything but deletes, Before on everything but
 // creates, and no creates or updates without a new state.
-func checkPlanInvariants(t *testing.T, p *diff.Plan) {
+func checkPlanInvariants(t *testing.T, p *plan.Plan) {
 	t.Helper()
 	for _, c := range p.Changes {
 		id := fmt.Sprintf("%s %s %s", c.Action, c.Kind, c.Key)
 		switch c.Action {
-		case diff.Create:
+		case plan.Create:
 			if c.Before != nil || c.After == nil || c.NewState == nil {
 				t.Errorf("%s: before %v, after %v, new state %v", id, c.Before, c.After, c.NewState)
 			}
-		case diff.Update, diff.Replace:
-			if c.Before == nil || c.After == nil || c.NewState == nil || len(c.Changed()) == 0 && c.Action == diff.Update && c.Kind != diff.KindProject {
+		case plan.Update, plan.Replace:
+			if c.Before == nil || c.After == nil || c.NewState == nil || len(c.Changed()) == 0 && c.Action == plan.Update && c.Kind != diff.KindProject {
 				t.Errorf("%s: before %v, after %v, new state %v, changed %v", id, c.Before, c.After, c.NewState, c.Changed())
 			}
-		case diff.Delete:
+		case plan.Delete:
 			if c.Before == nil || c.After != nil || c.NewState != nil {
 				t.Errorf("%s: before %v, after %v, new state %v", id, c.Before, c.After, c.NewState)
 			}

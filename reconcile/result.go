@@ -3,7 +3,7 @@ package reconcile
 import (
 	"time"
 
-	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/state"
 )
 
@@ -45,7 +45,7 @@ const (
 
 // ChangeResult is what became of one change of the plan.
 type ChangeResult struct {
-	Change diff.Change
+	Change plan.Change
 	Status Status
 	// Err is the failure, with the server's code and message (an
 	// *apiclient.APIError where the server answered).

@@ -10,7 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/permsync/permsync/apiclient"
-	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/reconcile"
 )
 
@@ -171,7 +171,7 @@ func (m *Metrics) recordChanges(rep *Report) {
 }
 
 // countByKind counts changes by "kind action", for the summary line.
-func countByKind(cs []diff.Change) map[string]int {
+func countByKind(cs []plan.Change) map[string]int {
 	n := map[string]int{}
 	for _, c := range cs {
 		n[string(c.Kind)+" "+string(c.Action)]++

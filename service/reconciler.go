@@ -11,6 +11,7 @@ import (
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
@@ -78,7 +79,7 @@ type Report struct {
 	// refusals in Plan, on refused).
 	Err error
 	// Plan is the plan the run computed (nil when it failed before).
-	Plan *diff.Plan
+	Plan *plan.Plan
 	// Apply is the apply's report (nil when nothing was applied).
 	Apply *reconcile.Result
 	// Remaining counts the changes the verify plan still found after the
@@ -352,11 +353,11 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 			return stateFile.Save(s)
 		},
 	}, reconcile.ConvergeOptions{
-		Replan: func(ctx context.Context) (*diff.Plan, error) {
+		Replan: func(ctx context.Context) (*plan.Plan, error) {
 			p, _, err := r.plan(ctx, desired, st)
 			return p, err
 		},
-		OnRound: func(round int, next *diff.Plan) {
+		OnRound: func(round int, next *plan.Plan) {
 			r.o.Logger.Info("some changes failed; read the server again", "round", round, "changes", len(next.Changes))
 		},
 	})
@@ -411,7 +412,7 @@ func (r *Reconciler) loadState() (*state.State, error) {
 //
 // tokenUser is the token's user as the read resolved it (an email turned
 // into the uniqueId), for apply's guard rails.
-func (r *Reconciler) plan(ctx context.Context, desired *spec.Desired, st *state.State) (p *diff.Plan, tokenUser string, err error) {
+func (r *Reconciler) plan(ctx context.Context, desired *spec.Desired, st *state.State) (p *plan.Plan, tokenUser string, err error) {
 	refs := make([]reconcile.ProjectRef, 0, len(desired.Projects))
 	for _, p := range desired.Projects {
 		refs = append(refs, reconcile.ProjectRef{Name: p.Name, ID: p.ID})

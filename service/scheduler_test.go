@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/reconcile"
 )
 
@@ -174,11 +175,11 @@ func TestRefusedRunIsCountedAndStaysReady(t *testing.T) {
 	h := newHarness(t, job, nil)
 	h.start()
 	<-job.started
-	plan := &diff.Plan{
-		Changes:  []diff.Change{{Action: diff.Delete, Kind: diff.KindUser, Key: "a"}, {Action: diff.Delete, Kind: diff.KindUser, Key: "b"}},
+	pl := &plan.Plan{
+		Changes:  []plan.Change{{Action: plan.Delete, Kind: diff.KindUser, Key: "a"}, {Action: plan.Delete, Kind: diff.KindUser, Key: "b"}},
 		Refusals: []string{"2 deletions exceed settings.maxDeletes (1)"},
 	}
-	job.next <- &Report{Mode: ModeApply, Result: ResultRefused, Plan: plan, Remaining: -1}
+	job.next <- &Report{Mode: ModeApply, Result: ResultRefused, Plan: pl, Remaining: -1}
 	h.waitIdle()
 	if err := h.stop(); err != nil {
 		t.Fatal(err)
@@ -292,15 +293,15 @@ func TestSummaryLine(t *testing.T) {
 	<-job.started
 	h.s.Metrics().ObserveCall(callInfo("user/getAllUsers", "ok"))
 	h.s.Metrics().ObserveCall(callInfo("role/importDataPermissions", "api_error"))
-	plan := &diff.Plan{Changes: []diff.Change{
-		{Action: diff.Update, Kind: diff.KindRole, Key: "p//r"},
-		{Action: diff.Create, Kind: diff.KindGroup, Key: "p/g"},
+	pl := &plan.Plan{Changes: []plan.Change{
+		{Action: plan.Update, Kind: diff.KindRole, Key: "p//r"},
+		{Action: plan.Create, Kind: diff.KindGroup, Key: "p/g"},
 	}}
 	res := &reconcile.Result{Changes: []reconcile.ChangeResult{
-		{Change: plan.Changes[0], Status: reconcile.StatusApplied},
-		{Change: plan.Changes[1], Status: reconcile.StatusFailed, Err: errors.New("code 500")},
+		{Change: pl.Changes[0], Status: reconcile.StatusApplied},
+		{Change: pl.Changes[1], Status: reconcile.StatusFailed, Err: errors.New("code 500")},
 	}}
-	job.next <- &Report{Mode: ModeApply, Result: ResultFailed, Err: errors.New("1 change(s) failed"), Plan: plan, Apply: res, Remaining: -1}
+	job.next <- &Report{Mode: ModeApply, Result: ResultFailed, Err: errors.New("1 change(s) failed"), Plan: pl, Apply: res, Remaining: -1}
 	h.waitIdle()
 	if err := h.stop(); err != nil {
 		t.Fatal(err)

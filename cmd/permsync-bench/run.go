@@ -22,6 +22,7 @@ import (
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/internal/benchgen"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
@@ -243,7 +244,7 @@ func projectRefs(d *spec.Desired) []reconcile.ProjectRef {
 
 // stateFromPlan is the state an apply of p would record, without applying
 // it: the setup's "before" is already on the server.
-func stateFromPlan(p *diff.Plan) *state.State {
+func stateFromPlan(p *plan.Plan) *state.State {
 	st := state.New()
 	for _, c := range p.Changes {
 		c.Record(st)
@@ -260,7 +261,7 @@ func cloneState(st *state.State) (*state.State, error) {
 	return out, json.Unmarshal(data, out)
 }
 
-func countChanges(p *diff.Plan) map[string]int {
+func countChanges(p *plan.Plan) map[string]int {
 	out := map[string]int{}
 	for _, c := range p.Changes {
 		out[string(c.Action)+" "+string(c.Kind)]++
@@ -341,7 +342,7 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
 	c0 := cpuTime()
-	plan, err := diff.Compute(wantAfter, live, st, diff.Options{})
+	pl, err := diff.Compute(wantAfter, live, st, diff.Options{})
 	d.DiffCPUS = round3((cpuTime() - c0).Seconds())
 	runtime.ReadMemStats(&ms1)
 	d.DiffAllocMB = round3(float64(ms1.TotalAlloc-ms0.TotalAlloc) / (1 << 20))
@@ -361,11 +362,11 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 	d.PlanBound = benchgen.ReadBound(len(live.Users), members)
 	d.Plan.LowerBound = d.PlanBound.Total()
 	live = nil
-	d.Changes = countChanges(plan)
-	if len(plan.Refusals) > 0 {
-		return nil, fmt.Errorf("plan refused: %s", strings.Join(plan.Refusals, "; "))
+	d.Changes = countChanges(pl)
+	if len(pl.Refusals) > 0 {
+		return nil, fmt.Errorf("plan refused: %s", strings.Join(pl.Refusals, "; "))
 	}
-	fmt.Fprintf(log, "%s: plan %.1fs, %d calls, %d changes; applying\n", sh.Name, d.Plan.WallS, d.Plan.Calls, len(plan.Changes))
+	fmt.Fprintf(log, "%s: plan %.1fs, %d calls, %d changes; applying\n", sh.Name, d.Plan.WallS, d.Plan.Calls, len(pl.Changes))
 
 	// Apply.
 	dir, err := os.MkdirTemp("", "permsync-bench-")
@@ -387,14 +388,14 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 	if err != nil {
 		return nil, err
 	}
-	res, err := reconcile.Apply(ctx, client, plan, st, applyOpts)
+	res, err := reconcile.Apply(ctx, client, pl, st, applyOpts)
 	if err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
 	m.stop(&d.Apply)
 	d.ApplyCalls = cnt.take()
 	d.Apply.Calls = d.ApplyCalls.Total()
-	d.ApplyBound = benchgen.WriteBound(plan, batchSize)
+	d.ApplyBound = benchgen.WriteBound(pl, batchSize)
 	d.Apply.LowerBound = d.ApplyBound.Total()
 	d.Failed = res.Failed() + res.Skipped()
 	for _, cr := range res.Changes {
@@ -443,7 +444,7 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 	naiveOpts.BatchSize = 1
 	naiveOpts.SaveState = nil
 	start := time.Now()
-	nres, err := naiveApply(ctx, nclient, plan, naiveState, naiveOpts)
+	nres, err := naiveApply(ctx, nclient, pl, naiveState, naiveOpts)
 	if err != nil {
 		return nil, fmt.Errorf("naive apply: %w", err)
 	}
@@ -461,7 +462,7 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 // group/dels). Calls that are per object already stay as they are: one
 // importDataPermissions per role with all its new bindings, and a
 // user/delRoles may still name several roles of a folder for its user.
-func naiveApply(ctx context.Context, api apiclient.API, p *diff.Plan, st *state.State, o reconcile.ApplyOptions) (*reconcile.Result, error) {
+func naiveApply(ctx context.Context, api apiclient.API, p *plan.Plan, st *state.State, o reconcile.ApplyOptions) (*reconcile.Result, error) {
 	return reconcile.Apply(ctx, api, p, st, o)
 }
 

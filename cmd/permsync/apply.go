@@ -13,11 +13,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/permsync/permsync/diff"
-	"github.com/permsync/permsync/diff/render"
 	"github.com/permsync/permsync/internal/textsafe"
+	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/plan/planfile"
+	"github.com/permsync/permsync/plan/render"
 	"github.com/permsync/permsync/reconcile"
-	"github.com/permsync/permsync/reconcile/planfile"
 	"github.com/permsync/permsync/state"
 )
 
@@ -129,9 +129,9 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	// shown below lacks.
 	var newRefusals []string
 	if saved != nil {
-		if !diff.Equal(saved.Plan, p) {
+		if !plan.Equal(saved.Plan, p) {
 			fmt.Fprintln(env.stderr, "permsync apply: stale plan: the server or the files changed since the plan was saved. Differences:")
-			for _, d := range diff.Diff(saved.Plan, p) {
+			for _, d := range plan.Diff(saved.Plan, p) {
 				fmt.Fprintf(env.stderr, "  %s\n", textsafe.Line(d))
 			}
 			fmt.Fprintln(env.stderr, "Nothing was changed. Run 'permsync plan' again and review the new plan.")
@@ -187,8 +187,8 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 			return stateFile.Save(st)
 		},
 	}, reconcile.ConvergeOptions{
-		Replan: func(ctx context.Context) (*diff.Plan, error) { return s.plan(ctx, env, pf.allowMassDelete) },
-		OnRound: func(round int, next *diff.Plan) {
+		Replan: func(ctx context.Context) (*plan.Plan, error) { return s.plan(ctx, env, pf.allowMassDelete) },
+		OnRound: func(round int, next *plan.Plan) {
 			fmt.Fprintf(env.stdout, "Round %d: some changes failed; read the server again, %d change(s) of the plan still to apply.\n", round, len(next.Changes))
 		},
 	})

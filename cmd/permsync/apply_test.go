@@ -14,7 +14,7 @@ import (
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/apiclient/youdatatest"
-	"github.com/permsync/permsync/reconcile/planfile"
+	"github.com/permsync/permsync/plan/planfile"
 	"github.com/permsync/permsync/state"
 )
 

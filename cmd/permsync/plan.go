@@ -12,10 +12,10 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 
-	"github.com/permsync/permsync/diff"
-	"github.com/permsync/permsync/diff/render"
 	"github.com/permsync/permsync/internal/textsafe"
-	"github.com/permsync/permsync/reconcile/planfile"
+	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/plan/planfile"
+	"github.com/permsync/permsync/plan/render"
 	"github.com/permsync/permsync/spec"
 )
 
@@ -97,7 +97,7 @@ func runPlan(ctx context.Context, env *cmdEnv, args []string) int {
 }
 
 // writePlan renders a plan in one of the output formats.
-func writePlan(w io.Writer, p *diff.Plan, format string, color bool) error {
+func writePlan(w io.Writer, p *plan.Plan, format string, color bool) error {
 	switch format {
 	case "json":
 		return render.JSON(w, p, render.JSONOptions{})
@@ -123,7 +123,7 @@ func writePlan(w io.Writer, p *diff.Plan, format string, color bool) error {
 // writeMarkdownParts writes each comment-sized part of the Markdown plan
 // to dir as plan-N.md, and removes parts a previous, longer plan left, so
 // a pipeline can post exactly the files it finds.
-func writeMarkdownParts(dir string, p *diff.Plan) error {
+func writeMarkdownParts(dir string, p *plan.Plan) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("write markdown parts: %w", err)
 	}
@@ -152,7 +152,7 @@ func writeMarkdownParts(dir string, p *diff.Plan) error {
 
 // savePlan writes the plan file with what apply PLANFILE needs to re-plan
 // and compare.
-func savePlan(path string, s *session, pf *planFlags, p *diff.Plan) error {
+func savePlan(path string, s *session, pf *planFlags, p *plan.Plan) error {
 	statePath := s.statePath
 	if s.tempDir != "" {
 		// The simulator's throwaway state: apply starts afresh too.

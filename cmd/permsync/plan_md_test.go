@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 )
 
 // --markdown-dir writes one file per comment, and a shorter plan later
@@ -40,11 +41,11 @@ func TestPlanMarkdownDir(t *testing.T) {
 }
 
 func TestWriteMarkdownPartsSplits(t *testing.T) {
-	p := &diff.Plan{}
+	p := &plan.Plan{}
 	for i := 0; i < 3000; i++ {
-		var after diff.Attrs
+		var after plan.Attrs
 		after.Set("nick", strings.Repeat("名", 20))
-		p.Changes = append(p.Changes, diff.Change{Action: diff.Create, Kind: diff.KindUser, Key: fmt.Sprintf("user%04d@example.com", i), After: after})
+		p.Changes = append(p.Changes, plan.Change{Action: plan.Create, Kind: diff.KindUser, Key: fmt.Sprintf("user%04d@example.com", i), After: after})
 	}
 	dir := t.TempDir()
 	if err := writeMarkdownParts(dir, p); err != nil {
@@ -81,7 +82,7 @@ func TestWriteMarkdownPartsKeepsOtherFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := writeMarkdownParts(dir, &diff.Plan{}); err != nil {
+	if err := writeMarkdownParts(dir, &plan.Plan{}); err != nil {
 		t.Fatal(err)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.md"))

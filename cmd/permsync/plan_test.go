@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/permsync/permsync/diff"
-	"github.com/permsync/permsync/diff/render"
-	"github.com/permsync/permsync/reconcile/planfile"
+	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/plan/planfile"
+	"github.com/permsync/permsync/plan/render"
 )
 
 const (
@@ -172,7 +172,7 @@ func TestPlanOutWritesAPlanFile(t *testing.T) {
 	if shown.String() != stdout {
 		t.Errorf("the saved plan renders differently from the plan shown")
 	}
-	if len(f.Plan.Changes) == 0 || f.Plan.Changes[0].NewState == nil && f.Plan.Changes[0].Action != diff.Delete {
+	if len(f.Plan.Changes) == 0 || f.Plan.Changes[0].NewState == nil && f.Plan.Changes[0].Action != plan.Delete {
 		t.Errorf("the saved plan lost its changes or their new state")
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/apiclient/youdatatest"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
@@ -265,7 +266,7 @@ func (s *session) nothingChanged() string {
 }
 
 // plan reads the server and computes the plan.
-func (s *session) plan(ctx context.Context, env *cmdEnv, allowMassDelete bool) (*diff.Plan, error) {
+func (s *session) plan(ctx context.Context, env *cmdEnv, allowMassDelete bool) (*plan.Plan, error) {
 	live, err := s.readLive(ctx, env)
 	if err != nil {
 		return nil, err

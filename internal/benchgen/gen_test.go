@@ -12,6 +12,7 @@ import (
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/apiclient/youdatatest"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
@@ -101,8 +102,8 @@ func TestReadBound(t *testing.T) {
 	}
 }
 
-func attrs(kv ...any) diff.Attrs {
-	a := diff.Attrs{}
+func attrs(kv ...any) plan.Attrs {
+	a := plan.Attrs{}
 	for i := 0; i < len(kv); i += 2 {
 		a.Set(kv[i].(string), kv[i+1])
 	}
@@ -110,27 +111,27 @@ func attrs(kv ...any) diff.Attrs {
 }
 
 func TestWriteBound(t *testing.T) {
-	p := &diff.Plan{Changes: []diff.Change{
-		{Action: diff.Delete, Kind: diff.KindUser, Key: "gone@x"},
-		{Action: diff.Delete, Kind: diff.KindMember, Key: "P/gone@x", Before: attrs("user", "gone@x")},
-		{Action: diff.Delete, Kind: diff.KindMember, Key: "P/stays@x", Before: attrs("user", "stays@x")},
-		{Action: diff.Delete, Kind: diff.KindGroup, Key: "P/g1"},
-		{Action: diff.Delete, Kind: diff.KindGroup, Key: "P/g2"},
+	p := &plan.Plan{Changes: []plan.Change{
+		{Action: plan.Delete, Kind: diff.KindUser, Key: "gone@x"},
+		{Action: plan.Delete, Kind: diff.KindMember, Key: "P/gone@x", Before: attrs("user", "gone@x")},
+		{Action: plan.Delete, Kind: diff.KindMember, Key: "P/stays@x", Before: attrs("user", "stays@x")},
+		{Action: plan.Delete, Kind: diff.KindGroup, Key: "P/g1"},
+		{Action: plan.Delete, Kind: diff.KindGroup, Key: "P/g2"},
 		// r1 loses a and the leaver, r2 loses b but keeps a: a and b
 		// cannot share a call.
-		{Action: diff.Update, Kind: diff.KindRole, Key: "P/F/r1",
+		{Action: plan.Update, Kind: diff.KindRole, Key: "P/F/r1",
 			Before: attrs("name", "r1", "folder", "F", "users", []string{"a", "gone@x"}),
 			After:  attrs("name", "r1", "folder", "F", "users", []string{})},
-		{Action: diff.Update, Kind: diff.KindRole, Key: "P/F/r2",
+		{Action: plan.Update, Kind: diff.KindRole, Key: "P/F/r2",
 			Before: attrs("name", "r2", "folder", "F", "users", []string{"a", "b"}, "user_expires", map[string]string{}),
 			After:  attrs("name", "r2", "folder", "F", "users", []string{"a"}, "user_expires", map[string]string{})},
 		// r3 only loses c, who is bound to no role of the folder after:
 		// it may share the call of r1.
-		{Action: diff.Update, Kind: diff.KindRole, Key: "P/F/r3",
+		{Action: plan.Update, Kind: diff.KindRole, Key: "P/F/r3",
 			Before: attrs("name", "r3", "folder", "F", "users", []string{"c"}),
 			After:  attrs("name", "r3", "folder", "F", "users", []string{})},
-		{Action: diff.Create, Kind: diff.KindRole, Key: "P/F/r4", After: attrs("name", "r4", "folder", "F")},
-		{Action: diff.Update, Kind: diff.KindUser, Key: "moved@x", After: attrs("orgs", "[]")},
+		{Action: plan.Create, Kind: diff.KindRole, Key: "P/F/r4", After: attrs("name", "r4", "folder", "F")},
+		{Action: plan.Update, Kind: diff.KindUser, Key: "moved@x", After: attrs("orgs", "[]")},
 	}}
 	got := WriteBound(p, 500)
 	want := Calls{"domain/user/delete": 1, "projectUser/delUsersByUniqueIds": 1, "group/dels": 1,
@@ -172,7 +173,7 @@ func TestApplyMeetsTheBound(t *testing.T) {
 		return out
 	}
 	ro := reconcile.ReadOptions{TokenUser: Admin}
-	plan := func(d *spec.Desired, st *state.State) (*diff.Plan, *diff.Live) {
+	pl := func(d *spec.Desired, st *state.State) (*plan.Plan, *diff.Live) {
 		t.Helper()
 		live, err := reconcile.ReadLive(ctx, client, refs(d), ro)
 		if err != nil {
@@ -184,17 +185,17 @@ func TestApplyMeetsTheBound(t *testing.T) {
 		}
 		return p, live
 	}
-	p0, _ := plan(wantBefore, nil)
+	p0, _ := pl(wantBefore, nil)
 	st := state.New()
 	for _, c := range p0.Changes {
 		c.Record(st)
 	}
-	if p, _ := plan(wantBefore, st); len(p.Changes) != 0 {
+	if p, _ := pl(wantBefore, st); len(p.Changes) != 0 {
 		t.Fatalf("the simulator does not hold the generated before: %d changes, first %+v", len(p.Changes), p.Changes[0])
 	}
 
 	sim.ResetCalls()
-	p, live := plan(wantAfter, st)
+	p, live := pl(wantAfter, st)
 	var members []int
 	for _, ref := range refs(wantAfter) {
 		members = append(members, len(live.Projects[ref.Name].Members))
@@ -210,7 +211,7 @@ func TestApplyMeetsTheBound(t *testing.T) {
 		t.Fatalf("%d changes failed, %d skipped", res.Failed(), res.Skipped())
 	}
 	checkBound(t, "apply", sim.Calls(), WriteBound(p, 500))
-	if again, _ := plan(wantAfter, st); len(again.Changes) != 0 {
+	if again, _ := pl(wantAfter, st); len(again.Changes) != 0 {
 		t.Fatalf("not converged: %d changes left, first %s %s (%s)", len(again.Changes), again.Changes[0].Kind, again.Changes[0].Key, again.Changes[0].Reason)
 	}
 }

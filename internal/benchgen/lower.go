@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 )
 
 // MaxPage is the most items one page of user/getAllUsers or
@@ -44,15 +45,15 @@ func ReadBound(users int, members []int) Calls {
 // WriteBound is the fewest write calls that apply plan p with the API as
 // documented, batchImport calls holding at most chunk users. See
 // BENCHMARKS.md for the derivation.
-func WriteBound(p *diff.Plan, chunk int) Calls {
+func WriteBound(p *plan.Plan, chunk int) Calls {
 	c := Calls{}
 	leaving := map[string]bool{}
 	deletedGroups := map[string]bool{}
 	for _, ch := range p.Changes {
 		switch {
-		case ch.Kind == diff.KindUser && ch.Action == diff.Delete:
+		case ch.Kind == diff.KindUser && ch.Action == plan.Delete:
 			leaving[ch.Key] = true
-		case ch.Kind == diff.KindGroup && ch.Action == diff.Delete:
+		case ch.Kind == diff.KindGroup && ch.Action == plan.Delete:
 			deletedGroups[ch.Key] = true
 		}
 	}
@@ -75,7 +76,7 @@ func WriteBound(p *diff.Plan, chunk int) Calls {
 	for _, ch := range p.Changes {
 		switch ch.Kind {
 		case diff.KindUser:
-			if ch.Action == diff.Delete {
+			if ch.Action == plan.Delete {
 				leavers++
 			} else {
 				upserts[ch.Key] = true
@@ -85,13 +86,13 @@ func WriteBound(p *diff.Plan, chunk int) Calls {
 		case diff.KindMember:
 			k := joinKey{projectOf(ch.Key), ch.After.String("user")}
 			switch ch.Action {
-			case diff.Delete:
+			case plan.Delete:
 				if u := ch.Before.String("user"); !leaving[u] {
 					memberDels[projectOf(ch.Key)]++
 				}
-			case diff.Create:
+			case plan.Create:
 				sysRoles[k] = strings.Join(ch.After.Strings("systemRoles"), ",")
-			case diff.Update:
+			case plan.Update:
 				added := minus(ch.After.Strings("systemRoles"), ch.Before.Strings("systemRoles"))
 				if len(added) > 0 {
 					sysRoles[k] = strings.Join(added, ",")
@@ -107,17 +108,17 @@ func WriteBound(p *diff.Plan, chunk int) Calls {
 		case diff.KindGroup:
 			project := projectOf(ch.Key)
 			switch ch.Action {
-			case diff.Delete:
+			case plan.Delete:
 				groupDels[project] = true
 				continue
-			case diff.Replace:
+			case plan.Replace:
 				groupDels[project] = true
 				c["group/add"]++
-			case diff.Create:
+			case plan.Create:
 				c["group/add"]++
 			}
 			var before []string
-			if ch.Action == diff.Update {
+			if ch.Action == plan.Update {
 				before = ch.Before.Strings("members")
 			}
 			for _, u := range minus(ch.After.Strings("members"), before) {
@@ -135,10 +136,10 @@ func WriteBound(p *diff.Plan, chunk int) Calls {
 			}
 		case diff.KindRole, diff.KindDataPermission:
 			project := projectOf(ch.Key)
-			if ch.Action == diff.Delete || ch.Action == diff.Replace {
+			if ch.Action == plan.Delete || ch.Action == plan.Replace {
 				c["role/ext/delete"]++
 			}
-			if ch.Action == diff.Delete {
+			if ch.Action == plan.Delete {
 				continue
 			}
 			if roleNeedsImport(ch) {
@@ -148,7 +149,7 @@ func WriteBound(p *diff.Plan, chunk int) Calls {
 			for _, u := range minus(after, ch.Before.Strings("users")) {
 				roleBound[joinKey{project, u}] = true
 			}
-			if ch.Action == diff.Update && ch.After.Has("users") {
+			if ch.Action == plan.Update && ch.After.Has("users") {
 				folder := project + "/" + ch.After.String("folder")
 				role := ch.After.String("name") + "\x00" + string(ch.Kind)
 				for _, u := range minus(ch.Before.Strings("users"), after) {
@@ -164,21 +165,21 @@ func WriteBound(p *diff.Plan, chunk int) Calls {
 			}
 		case diff.KindProject:
 			switch ch.Action {
-			case diff.Create:
+			case plan.Create:
 				c["project/add"]++
 				c["project/list"] = 1
-			case diff.Update:
+			case plan.Update:
 				c["project/update"]++
-			case diff.Delete:
+			case plan.Delete:
 				c["project/del"]++
 			}
 		case diff.KindSystemRole:
 			switch ch.Action {
-			case diff.Create:
+			case plan.Create:
 				c["systemRole/add"]++
-			case diff.Update:
+			case plan.Update:
 				c["systemRole/update"]++
-			case diff.Delete:
+			case plan.Delete:
 				c["systemRole/dels"] = 1
 			}
 		case diff.KindResourceMembers:
@@ -259,8 +260,8 @@ func WriteBound(p *diff.Plan, chunk int) Calls {
 // users, groups or departments, changes an expiry of one kept, or
 // replaces the description, resources or rules. Unbinding a group the plan
 // deletes needs no call: group/dels drops its bindings.
-func roleNeedsImport(ch diff.Change) bool {
-	if ch.Action != diff.Update {
+func roleNeedsImport(ch plan.Change) bool {
+	if ch.Action != plan.Update {
 		return true
 	}
 	for _, attr := range []string{"description", "resources", "rules"} {

@@ -58,14 +58,14 @@ func TestRoundTripThroughApply(t *testing.T) {
 				t.Fatal(err)
 			}
 			st := state.New()
-			plan, err := diff.Compute(d, live, st, diff.Options{})
+			pl, err := diff.Compute(d, live, st, diff.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(plan.Refusals) > 0 {
-				t.Fatalf("the plan onto the empty server is refused: %v", plan.Refusals)
+			if len(pl.Refusals) > 0 {
+				t.Fatalf("the plan onto the empty server is refused: %v", pl.Refusals)
 			}
-			res, err := reconcile.Apply(ctx, dst, plan, st, reconcile.ApplyOptions{TokenUser: empty.TokenUser()})
+			res, err := reconcile.Apply(ctx, dst, pl, st, reconcile.ApplyOptions{TokenUser: empty.TokenUser()})
 			if err != nil {
 				t.Fatal(err)
 			}

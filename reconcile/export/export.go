@@ -27,6 +27,7 @@ import (
 
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/state"
 )
@@ -308,22 +309,22 @@ func State(live *diff.Live, server string) *state.State {
 	st := state.New()
 	st.Server = server
 	for name, sr := range live.SystemRoles {
-		st.Objects[diff.StateKey(diff.KindSystemRole, name)] = &state.Object{ID: sr.ID}
+		st.Objects[plan.StateKey(diff.KindSystemRole, name)] = &state.Object{ID: sr.ID}
 	}
 	for _, lp := range exported(live) {
 		for name, lg := range lp.Groups {
-			st.Objects[diff.StateKey(diff.KindGroup, lp.Name+"/"+name)] = &state.Object{ID: lg.ID}
+			st.Objects[plan.StateKey(diff.KindGroup, lp.Name+"/"+name)] = &state.Object{ID: lg.ID}
 		}
 		roleNames := map[string]string{}
 		for _, key := range sortedKeys(lp.Roles) {
 			if lr := lp.Roles[key]; unrepresentable(lr, roleNames) == "" {
-				st.Objects[diff.StateKey(diff.KindRole, lp.Name+"/"+key)] = &state.Object{ID: lr.ID}
+				st.Objects[plan.StateKey(diff.KindRole, lp.Name+"/"+key)] = &state.Object{ID: lr.ID}
 			}
 		}
 		dpNames := map[string]string{}
 		for _, key := range sortedKeys(lp.DataPermissions) {
 			if lr := lp.DataPermissions[key]; unrepresentable(lr, dpNames) == "" {
-				st.Objects[diff.StateKey(diff.KindDataPermission, lp.Name+"/"+key)] = &state.Object{ID: lr.ID}
+				st.Objects[plan.StateKey(diff.KindDataPermission, lp.Name+"/"+key)] = &state.Object{ID: lr.ID}
 			}
 		}
 	}

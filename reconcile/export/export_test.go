@@ -15,6 +15,7 @@ import (
 	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/apiclient/youdatatest"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
@@ -66,7 +67,7 @@ func exportTo(t *testing.T, c apiclient.Reader, split Split) (string, *diff.Live
 
 // planAgainst loads the files under dir and plans them against a fresh
 // read of the server.
-func planAgainst(t *testing.T, c apiclient.Reader, dir string, st *state.State) *diff.Plan {
+func planAgainst(t *testing.T, c apiclient.Reader, dir string, st *state.State) *plan.Plan {
 	t.Helper()
 	d, err := spec.Load([]string{dir})
 	if err != nil {
@@ -87,7 +88,7 @@ func planAgainst(t *testing.T, c apiclient.Reader, dir string, st *state.State) 
 	return p
 }
 
-func describe(p *diff.Plan) string {
+func describe(p *plan.Plan) string {
 	var b strings.Builder
 	for _, c := range p.Changes {
 		b.WriteString(string(c.Action) + " " + string(c.Kind) + " " + c.Key + ": " + c.Reason + "\n")

@@ -9,6 +9,7 @@ import (
 	"sort"
 
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 )
 
 // Tally counts changes the way Terraform's summary line does: a replace is
@@ -26,19 +27,19 @@ type Tally struct {
 // HasChanges reports whether anything would be added, changed or destroyed.
 func (t Tally) HasChanges() bool { return t.Add+t.Change+t.Destroy > 0 }
 
-func (t *Tally) count(a diff.Action) {
+func (t *Tally) count(a plan.Action) {
 	switch a {
-	case diff.Create:
+	case plan.Create:
 		t.Add++
-	case diff.Update:
+	case plan.Update:
 		t.Change++
-	case diff.Delete:
+	case plan.Delete:
 		t.Destroy++
-	case diff.Replace:
+	case plan.Replace:
 		t.Add++
 		t.Destroy++
 		t.Replace++
-	case diff.NoOp:
+	case plan.NoOp:
 		t.NoOp++
 	}
 }
@@ -49,7 +50,7 @@ type Summary struct {
 	Tally
 	// ByKind holds the tally of every kind that has at least one change or
 	// unchanged object.
-	ByKind map[diff.Kind]Tally
+	ByKind map[plan.Kind]Tally
 	// Warnings and Refusals are the numbers of each in the plan.
 	Warnings int
 	Refusals int
@@ -69,8 +70,8 @@ func (s Summary) Line() string {
 
 // Counts tallies a plan. A nil plan is an empty one. Changes with an action
 // the renderers do not know are not counted.
-func Counts(p *diff.Plan) Summary {
-	s := Summary{ByKind: map[diff.Kind]Tally{}}
+func Counts(p *plan.Plan) Summary {
+	s := Summary{ByKind: map[plan.Kind]Tally{}}
 	if p == nil {
 		return s
 	}
@@ -97,9 +98,9 @@ func Counts(p *diff.Plan) Summary {
 	return s
 }
 
-func knownAction(a diff.Action) bool {
+func knownAction(a plan.Action) bool {
 	switch a {
-	case diff.NoOp, diff.Create, diff.Update, diff.Delete, diff.Replace:
+	case plan.NoOp, plan.Create, plan.Update, plan.Delete, plan.Replace:
 		return true
 	}
 	return false
@@ -130,19 +131,19 @@ func kindPhrase(t Tally) string {
 
 // kindOrder returns the kinds of the given changes in rendering order:
 // diff.Kinds first, then kinds unknown to it by name.
-func kindOrder(changes []diff.Change) []diff.Kind {
-	present := map[diff.Kind]bool{}
+func kindOrder(changes []plan.Change) []plan.Kind {
+	present := map[plan.Kind]bool{}
 	for _, c := range changes {
 		present[c.Kind] = true
 	}
-	var out []diff.Kind
+	var out []plan.Kind
 	for _, k := range diff.Kinds {
 		if present[k] {
 			out = append(out, k)
 			delete(present, k)
 		}
 	}
-	var rest []diff.Kind
+	var rest []plan.Kind
 	for k := range present {
 		rest = append(rest, k)
 	}
@@ -152,15 +153,15 @@ func kindOrder(changes []diff.Change) []diff.Kind {
 
 // groups returns the rendered changes (no no-ops) by kind, each kind's
 // changes in plan order.
-func groups(p *diff.Plan) (kinds []diff.Kind, byKind map[diff.Kind][]*diff.Change) {
-	byKind = map[diff.Kind][]*diff.Change{}
+func groups(p *plan.Plan) (kinds []plan.Kind, byKind map[plan.Kind][]*plan.Change) {
+	byKind = map[plan.Kind][]*plan.Change{}
 	if p == nil {
 		return nil, byKind
 	}
-	var shown []diff.Change
+	var shown []plan.Change
 	for i := range p.Changes {
 		c := &p.Changes[i]
-		if c.Action == diff.NoOp {
+		if c.Action == plan.NoOp {
 			continue
 		}
 		shown = append(shown, *c)
@@ -171,7 +172,7 @@ func groups(p *diff.Plan) (kinds []diff.Kind, byKind map[diff.Kind][]*diff.Chang
 
 // checkActions returns an error for the first change whose action is
 // unknown: a plan the renderers cannot show faithfully.
-func checkActions(p *diff.Plan) error {
+func checkActions(p *plan.Plan) error {
 	if p == nil {
 		return nil
 	}

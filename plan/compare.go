@@ -1,4 +1,4 @@
-package diff
+package plan
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/internal/sets"
 	"github.com/permsync/permsync/state"
 )
 
@@ -49,7 +50,7 @@ func Diff(a, b *Plan) []string {
 	for _, id := range border {
 		ids[id] = true
 	}
-	for _, id := range sortedKeys(ids) {
+	for _, id := range sets.SortedKeys(ids) {
 		x, inA := am[id]
 		y, inB := bm[id]
 		switch {
@@ -96,7 +97,7 @@ func attrsDiff(id, side string, a, b Attrs) []string {
 		names[n] = true
 	}
 	var out []string
-	keys := sortedKeys(names)
+	keys := sets.SortedKeys(names)
 	sort.Strings(keys)
 	for _, n := range keys {
 		x, inA := a[n]

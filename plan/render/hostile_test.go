@@ -8,6 +8,7 @@ import (
 
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/internal/textsafe"
+	"github.com/permsync/permsync/plan"
 )
 
 // hostileText is server text meant to rewrite a terminal or a CI log.
@@ -15,18 +16,18 @@ const hostileText = "\x1b[2J\rApply complete: 0 failed\n::error::forged\n##vso[t
 
 // hostilePlan holds server-sourced names, descriptions and values, and
 // warnings and refusals quoting them.
-func hostilePlan() *diff.Plan {
+func hostilePlan() *plan.Plan {
 	q, _ := json.Marshal(hostileText)
 	long, _ := json.Marshal(strings.Repeat("x", 120) + "##vso[task.complete]")
 	obj, _ := json.Marshal(map[string]string{"name": hostileText})
 	list, _ := json.Marshal([]string{"##[group]bare", "::error::bare", hostileText})
-	return &diff.Plan{
-		Changes: []diff.Change{
-			{Action: diff.Delete, Kind: diff.KindUser, Key: "eve\n::error::x@corp.com", Reason: "not in the files\n##[warning]r",
-				Before: diff.Attrs{"nick": q, "customInfo": obj, "::tags": list}},
-			{Action: diff.Update, Kind: diff.KindGroup, Key: "P/g", Before: diff.Attrs{"description": q, "members": list, "note": long},
-				After: diff.Attrs{"description": json.RawMessage(`"plain"`), "members": json.RawMessage(`["a"]`), "note": json.RawMessage(`"y"`)}},
-			{Action: diff.Create, Kind: diff.KindRole, Key: "P/##vso[x]", After: diff.Attrs{"users": list}},
+	return &plan.Plan{
+		Changes: []plan.Change{
+			{Action: plan.Delete, Kind: diff.KindUser, Key: "eve\n::error::x@corp.com", Reason: "not in the files\n##[warning]r",
+				Before: plan.Attrs{"nick": q, "customInfo": obj, "::tags": list}},
+			{Action: plan.Update, Kind: diff.KindGroup, Key: "P/g", Before: plan.Attrs{"description": q, "members": list, "note": long},
+				After: plan.Attrs{"description": json.RawMessage(`"plain"`), "members": json.RawMessage(`["a"]`), "note": json.RawMessage(`"y"`)}},
+			{Action: plan.Create, Kind: diff.KindRole, Key: "P/##vso[x]", After: plan.Attrs{"users": list}},
 		},
 		Warnings: []string{"user " + hostileText + " is protected:\n::warning::kept"},
 		Refusals: []string{"2 deletions of " + hostileText, "second\n  ::error::r"},

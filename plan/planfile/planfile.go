@@ -21,7 +21,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 )
 
 // FormatVersion is the version of the plan file format this package reads
@@ -45,7 +45,7 @@ type File struct {
 	// Options are the options that shaped the plan.
 	Options Options `json:"options"`
 	// Plan is the plan itself.
-	Plan *diff.Plan `json:"plan"`
+	Plan *plan.Plan `json:"plan"`
 }
 
 // FileRef names a file and the SHA-256 of its contents, in hex.
@@ -229,7 +229,7 @@ func Read(path string) (*File, error) {
 	// The file is indented; attribute values are compact canonical JSON.
 	for i := range f.Plan.Changes {
 		c := &f.Plan.Changes[i]
-		for _, a := range []diff.Attrs{c.Before, c.After} {
+		for _, a := range []plan.Attrs{c.Before, c.After} {
 			for name, raw := range a {
 				var buf bytes.Buffer
 				if err := json.Compact(&buf, raw); err != nil {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 )
 
 // DefaultMaxChars is the default size of one Markdown part: under
@@ -38,7 +38,7 @@ type MarkdownOptions struct {
 // each one comment; a change is never split across parts, and every part
 // after the first says "(continued, part 2 of 3)". A single change larger
 // than a part is cut, saying how many lines were left out.
-func Markdown(p *diff.Plan, o MarkdownOptions) []string {
+func Markdown(p *plan.Plan, o MarkdownOptions) []string {
 	maxChars := o.MaxChars
 	if maxChars == 0 {
 		maxChars = DefaultMaxChars
@@ -91,7 +91,7 @@ func Markdown(p *diff.Plan, o MarkdownOptions) []string {
 
 // mdSection is one kind's changes, each a block of lines.
 type mdSection struct {
-	kind   diff.Kind
+	kind   plan.Kind
 	phrase string
 	fence  string
 	blocks [][]string
@@ -178,7 +178,7 @@ func packParts(intro []string, sections []mdSection, maxChars int, title string,
 }
 
 // markdownIntro is the summary line, the warnings and the refusals.
-func markdownIntro(p *diff.Plan, s Summary) []string {
+func markdownIntro(p *plan.Plan, s Summary) []string {
 	out := []string{"**" + s.Line() + "**"}
 	if p == nil {
 		return out
@@ -210,7 +210,7 @@ func quoteItem(s string) []string {
 
 // markdownLines lays out a change for a ```diff block: the line as Text
 // shows it, with the sign moved to the first column ("!" for "~").
-func markdownLines(c *diff.Change, maxLen int) []string {
+func markdownLines(c *plan.Change, maxLen int) []string {
 	ls := changeLines(c, maxLen)
 	out := make([]string, len(ls))
 	for i, l := range ls {

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/internal/textsafe"
+	"github.com/permsync/permsync/plan"
 )
 
 // DefaultMaxValueLen is how many terminal columns of a value are shown
@@ -53,15 +53,15 @@ func (l line) body() string {
 	return l.text
 }
 
-func actionSign(a diff.Action) string {
+func actionSign(a plan.Action) string {
 	switch a {
-	case diff.Create:
+	case plan.Create:
 		return "+"
-	case diff.Update:
+	case plan.Update:
 		return "~"
-	case diff.Delete:
+	case plan.Delete:
 		return "-"
-	case diff.Replace:
+	case plan.Replace:
 		return "-/+"
 	}
 	return "?"
@@ -70,20 +70,20 @@ func actionSign(a diff.Action) string {
 // changeLines lays out one change: a header, its reason, then its
 // attributes (all of them for a create or delete, only the changed ones for
 // an update or replace; lists as the items added and removed).
-func changeLines(c *diff.Change, maxLen int) []line {
+func changeLines(c *plan.Change, maxLen int) []line {
 	out := []line{{kind: lineHeader, sign: actionSign(c.Action), text: string(c.Kind) + " " + cleanLine(c.Key)}}
 	if c.Reason != "" {
 		out = append(out, line{kind: lineReason, sign: "#", text: "(" + cleanLine(c.Reason) + ")", level: 1})
 	}
 	switch c.Action {
-	case diff.Create:
+	case plan.Create:
 		for _, name := range sortedNames(c.After) {
 			if isEmpty(c.After[name]) {
 				continue // an empty value of a new object says nothing to a reviewer
 			}
 			out = append(out, whole("+", name, c.After[name], maxLen)...)
 		}
-	case diff.Delete:
+	case plan.Delete:
 		for _, name := range sortedNames(c.Before) {
 			out = append(out, whole("-", name, c.Before[name], maxLen)...)
 		}
@@ -95,7 +95,7 @@ func changeLines(c *diff.Change, maxLen int) []line {
 }
 
 // changed lays out the attributes that differ between before and after.
-func changed(before, after diff.Attrs, maxLen int) []line {
+func changed(before, after plan.Attrs, maxLen int) []line {
 	names := map[string]bool{}
 	for _, n := range sortedNames(before) {
 		names[n] = true
@@ -327,7 +327,7 @@ func isEmpty(raw json.RawMessage) bool {
 var internalAttrs = map[string]bool{"project_id": true, "system_role_ids": true}
 
 // sortedNames lists the attributes to show, sorted.
-func sortedNames(a diff.Attrs) []string {
+func sortedNames(a plan.Attrs) []string {
 	names := make([]string, 0, len(a))
 	for n := range a {
 		if internalAttrs[n] {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/internal/textsafe"
+	"github.com/permsync/permsync/plan"
 )
 
 // JSONFormatVersion is the version of the JSON plan schema described in
@@ -21,7 +22,7 @@ type JSONOptions struct{}
 type jsonPlan struct {
 	Applicable    bool                     `json:"applicable"`
 	Changes       []jsonChange             `json:"changes"`
-	CountsByKind  map[diff.Kind]jsonCounts `json:"counts_by_kind"`
+	CountsByKind  map[plan.Kind]jsonCounts `json:"counts_by_kind"`
 	FormatVersion string                   `json:"format_version"`
 	Refusals      []string                 `json:"refusals"`
 	Summary       jsonCounts               `json:"summary"`
@@ -30,11 +31,11 @@ type jsonPlan struct {
 
 // jsonChange fields are in alphabetical order, so output keys are sorted.
 type jsonChange struct {
-	Action diff.Action    `json:"action"`
+	Action plan.Action    `json:"action"`
 	After  map[string]any `json:"after"`
 	Before map[string]any `json:"before"`
 	Key    string         `json:"key"`
-	Kind   diff.Kind      `json:"kind"`
+	Kind   plan.Kind      `json:"kind"`
 	Reason string         `json:"reason"`
 	Source string         `json:"source"`
 }
@@ -55,7 +56,7 @@ func toJSONCounts(t Tally) jsonCounts {
 // docs/plan-json.md. Changes are in plan (apply) order; every kind of
 // diff.Kinds appears in counts_by_kind. The output is byte-stable: the same
 // plan gives the same bytes.
-func JSON(w io.Writer, p *diff.Plan, _ JSONOptions) error {
+func JSON(w io.Writer, p *plan.Plan, _ JSONOptions) error {
 	if err := checkActions(p); err != nil {
 		return err
 	}
@@ -63,7 +64,7 @@ func JSON(w io.Writer, p *diff.Plan, _ JSONOptions) error {
 	out := jsonPlan{
 		Applicable:    s.Applicable(),
 		Changes:       []jsonChange{},
-		CountsByKind:  map[diff.Kind]jsonCounts{},
+		CountsByKind:  map[plan.Kind]jsonCounts{},
 		FormatVersion: JSONFormatVersion,
 		Refusals:      []string{},
 		Summary:       toJSONCounts(s.Tally),
@@ -79,7 +80,7 @@ func JSON(w io.Writer, p *diff.Plan, _ JSONOptions) error {
 		out.Refusals = append(out.Refusals, p.Refusals...)
 		out.Warnings = append(out.Warnings, p.Warnings...)
 		for i, c := range p.Changes {
-			if c.Action == diff.NoOp {
+			if c.Action == plan.NoOp {
 				continue
 			}
 			before, err := jsonAttrs(c.Before)
@@ -111,7 +112,7 @@ func JSON(w io.Writer, p *diff.Plan, _ JSONOptions) error {
 
 // jsonAttrs decodes attribute values so that they are re-encoded with
 // sorted keys and the output's indentation; numbers keep their digits.
-func jsonAttrs(a diff.Attrs) (map[string]any, error) {
+func jsonAttrs(a plan.Attrs) (map[string]any, error) {
 	if a == nil {
 		return nil, nil
 	}

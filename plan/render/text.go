@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 )
 
 // TextOptions configure Text.
@@ -32,7 +32,7 @@ const (
 // order), each with its attributes, then the summary line, the warnings
 // and the reasons the plan cannot be applied. A plan with an action Text
 // does not know is an error, and nothing is written.
-func Text(w io.Writer, p *diff.Plan, o TextOptions) error {
+func Text(w io.Writer, p *plan.Plan, o TextOptions) error {
 	if err := checkActions(p); err != nil {
 		return err
 	}
@@ -144,8 +144,8 @@ func (t *textWriter) line(l line) {
 }
 
 // legend lists the symbols the plan uses, as Terraform's plans begin.
-func (t *textWriter) legend(byKind map[diff.Kind][]*diff.Change) {
-	used := map[diff.Action]bool{}
+func (t *textWriter) legend(byKind map[plan.Kind][]*plan.Change) {
+	used := map[plan.Action]bool{}
 	for _, cs := range byKind {
 		for _, c := range cs {
 			used[c.Action] = true
@@ -153,13 +153,13 @@ func (t *textWriter) legend(byKind map[diff.Kind][]*diff.Change) {
 	}
 	t.printf("Resource actions are indicated with the following symbols:\n")
 	for _, e := range []struct {
-		a    diff.Action
+		a    plan.Action
 		text string
 	}{
-		{diff.Create, "create"},
-		{diff.Update, "update in-place"},
-		{diff.Delete, "destroy"},
-		{diff.Replace, "destroy and then create replacement"},
+		{plan.Create, "create"},
+		{plan.Update, "update in-place"},
+		{plan.Delete, "destroy"},
+		{plan.Replace, "destroy and then create replacement"},
 	} {
 		if used[e.a] {
 			sign := actionSign(e.a)

@@ -6,17 +6,18 @@ import (
 	"testing"
 
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/plan"
 )
 
 // The text plan hides what only the executor needs; the JSON plan keeps
 // everything.
 func TestInternalAttrsHiddenFromText(t *testing.T) {
-	var after diff.Attrs
+	var after plan.Attrs
 	after.Set("project_id", 101)
 	after.Set("system_role_ids", map[string]int{"viewer": 3})
 	after.Set("systemRoles", []string{"viewer"})
 	after.Set("group_expires", map[string]string{})
-	p := &diff.Plan{Changes: []diff.Change{{Action: diff.Create, Kind: diff.KindMember, Key: "销售分析/chen.jing@example.com", After: after}}}
+	p := &plan.Plan{Changes: []plan.Change{{Action: plan.Create, Kind: diff.KindMember, Key: "销售分析/chen.jing@example.com", After: after}}}
 
 	var text bytes.Buffer
 	if err := Text(&text, p, TextOptions{}); err != nil {
@@ -33,15 +34,15 @@ func TestInternalAttrsHiddenFromText(t *testing.T) {
 
 	// An update adding an empty expiry map (none known before) is no news
 	// either.
-	var before diff.Attrs
+	var before plan.Attrs
 	before.Set("users", []string{"a@corp.com"})
-	upd := diff.Attrs{}
+	upd := plan.Attrs{}
 	for k, v := range after {
 		upd[k] = v
 	}
 	upd.Set("users", []string{"a@corp.com", "b@corp.com"})
 	text.Reset()
-	up := &diff.Plan{Changes: []diff.Change{{Action: diff.Update, Kind: diff.KindRole, Key: "销售分析//报告", Before: before, After: upd}}}
+	up := &plan.Plan{Changes: []plan.Change{{Action: plan.Update, Kind: diff.KindRole, Key: "销售分析//报告", Before: before, After: upd}}}
 	if err := Text(&text, up, TextOptions{}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,156 @@
+// Package plan is the plan as a value: what permsync would change on a
+// server, object by object, before anything is sent. It is what the diff
+// produces, what is rendered for a reviewer, saved to a plan file, and what
+// the engine applies; it knows no server.
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/state"
+)
+
+// Action is what a change does to an object.
+type Action string
+
+// Actions, as Terraform's plans name them.
+const (
+	NoOp    Action = "no-op" // kept only for counting; never rendered or applied
+	Create  Action = "create"
+	Update  Action = "update"
+	Delete  Action = "delete"
+	Replace Action = "replace" // delete and re-create: the API cannot undo a binding
+)
+
+// Kind is the kind of object a change is about; each provider names its
+// kinds (its registry lists them in rendering order).
+type Kind string
+
+// Attrs are an object's attributes, each a canonical JSON value (sorted
+// lists where order does not matter, no insignificant whitespace). Attrs
+// marshal with sorted keys, so plans are deterministic.
+type Attrs map[string]json.RawMessage
+
+// Change is one planned change of one object.
+type Change struct {
+	Action Action `json:"action"`
+	Kind   Kind   `json:"kind"`
+	Key    string `json:"key"`
+	// Before is what the server has (readable facets) or what was last
+	// applied (write-only facets, from the state); nil for a create.
+	Before Attrs `json:"before,omitempty"`
+	// After is what the change leaves; nil for a delete.
+	After Attrs `json:"after,omitempty"`
+	// Reason is display-only: why this change is in the plan.
+	Reason string `json:"reason,omitempty"`
+	// Source is where the desired object is written ("file:line").
+	Source string `json:"source,omitempty"`
+	// NewState is what the state records for this object once the change
+	// is applied (nil: the object leaves the state). The executor stores
+	// it as is; it never computes fingerprints itself.
+	NewState *state.Object `json:"new_state,omitempty"`
+}
+
+// Plan is the value produced by Compute and executed by reconcile. Changes
+// are in apply order (see Order) and never contain NoOp.
+type Plan struct {
+	Changes []Change `json:"changes"`
+	// NoOps counts unchanged objects per kind.
+	NoOps map[Kind]int `json:"no_ops,omitempty"`
+	// Warnings are shown with the plan (dropped changes to protected users,
+	// ...). Sorted.
+	Warnings []string `json:"warnings,omitempty"`
+	// Refusals, when not empty, make the plan not applicable (maxDeletes
+	// exceeded, ...). --allow-mass-delete clears the maxDeletes ones.
+	Refusals []string `json:"refusals,omitempty"`
+}
+
+// Strings decodes a list-of-strings attribute; nil when absent or not a list.
+func (a Attrs) Strings(name string) []string {
+	var out []string
+	if err := a.Decode(name, &out); err != nil {
+		return nil
+	}
+	return out
+}
+
+// String decodes a string attribute; "" when absent or not a string.
+func (a Attrs) String(name string) string {
+	var out string
+	if err := a.Decode(name, &out); err != nil {
+		return ""
+	}
+	return out
+}
+
+// Int decodes an integer attribute; 0 when absent or not a number.
+func (a Attrs) Int(name string) int64 {
+	var out int64
+	if err := a.Decode(name, &out); err != nil {
+		return 0
+	}
+	return out
+}
+
+// Has reports whether the attribute is present.
+func (a Attrs) Has(name string) bool {
+	_, ok := a[name]
+	return ok
+}
+
+// Decode unmarshals the attribute into v. An absent attribute is an error.
+func (a Attrs) Decode(name string, v any) error {
+	raw, ok := a[name]
+	if !ok {
+		return fmt.Errorf("decode attribute %q: absent", name)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("decode attribute %q: %w", name, err)
+	}
+	return nil
+}
+
+// Set stores v, as canonical JSON, under name. It allocates the map when nil.
+func (a *Attrs) Set(name string, v any) {
+	if *a == nil {
+		*a = Attrs{}
+	}
+	(*a)[name] = canon.JSON(v)
+}
+
+// Changed lists, sorted, the attributes that differ between Before and
+// After (see the change model above): every attribute of a create, none
+// of a delete.
+func (c Change) Changed() []string {
+	var out []string
+	for name, after := range c.After {
+		if before, ok := c.Before[name]; !ok || !bytes.Equal(before, after) {
+			out = append(out, name)
+		}
+	}
+	for name := range c.Before {
+		if _, ok := c.After[name]; !ok && c.After != nil {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Record records in the state what the change leaves: its NewState, or
+// the object's removal when NewState is nil; a NoOp records nothing. It
+// copies NewState; the caller sets NewState.ID beforehand where it learned
+// the id.
+func (c Change) Record(st *state.State) {
+	if c.Action == NoOp {
+		return
+	}
+	st.Record(StateKey(c.Kind, c.Key), c.NewState)
+}
+
+// StateKey is the key of an object in the state's Objects.
+func StateKey(k Kind, key string) string { return state.Key(string(k), key) }
