@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 	"sigs.k8s.io/yaml"

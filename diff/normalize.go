@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/spec"
 )
 

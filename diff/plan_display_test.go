@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/internal/canon"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/state"
 )
 

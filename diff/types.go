@@ -6,8 +6,8 @@ package diff
 import (
 	"encoding/json"
 
-	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata/apiclient"
 )
 
 // Kinds and the form of their keys.

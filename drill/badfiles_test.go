@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/permsync/permsync/apiclient/youdatatest"
+	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/spec"
 )
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/permsync/permsync/apiclient/youdatatest"
+	"github.com/permsync/permsync/provider/youdata/youdatatest"
 )
 
 // copyDir copies the files of src (recursively) into dst.

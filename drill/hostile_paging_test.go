@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/permsync/permsync/apiclient"
+	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/reconcile"
 )
 

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/permsync/permsync/apiclient"
+	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/reconcile"
 )
 

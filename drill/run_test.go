@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/permsync/permsync/apiclient/youdatatest"
+	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/state"
 )
 

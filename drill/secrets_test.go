@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/permsync/permsync/apiclient/youdatatest"
 	"github.com/permsync/permsync/internal/textsafe"
+	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/state"
 )
 

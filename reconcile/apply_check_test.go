@@ -9,10 +9,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/permsync/permsync/apiclient"
-	"github.com/permsync/permsync/apiclient/youdatatest"
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/provider/youdata/apiclient"
+	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/spec"
 )
 

@@ -4,7 +4,7 @@ import (
 	"context"
 	"sync"
 
-	"github.com/permsync/permsync/apiclient"
+	"github.com/permsync/permsync/provider/youdata/apiclient"
 )
 
 // countingAPI counts the write calls made through it, per endpoint. Reads

@@ -4,7 +4,7 @@ import (
 	"context"
 	"sync"
 
-	"github.com/permsync/permsync/apiclient"
+	"github.com/permsync/permsync/provider/youdata/apiclient"
 )
 
 // fakeCall is one write call the fake received.

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/permsync/permsync/apiclient/youdatatest"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"

@@ -10,10 +10,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/internal/canon"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 )

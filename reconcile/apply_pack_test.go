@@ -10,9 +10,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/state"
 )
 

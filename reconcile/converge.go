@@ -9,9 +9,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/state"
 )
 

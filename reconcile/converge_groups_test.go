@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"github.com/permsync/permsync/apiclient/youdatatest"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata/youdatatest"
 )
 
 // A group/add whose answer is lost in the first round (the server made

@@ -14,8 +14,8 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/provider/youdata/apiclient"
 )
 
 // ProjectRef names a project the files cover: by name, or pinned to an id.

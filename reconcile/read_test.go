@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/permsync/permsync/apiclient"
+	"github.com/permsync/permsync/provider/youdata/apiclient"
 )
 
 var errBadGateway = errors.New("bad gateway")

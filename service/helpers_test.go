@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/permsync/permsync/apiclient"
+	"github.com/permsync/permsync/provider/youdata/apiclient"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 )

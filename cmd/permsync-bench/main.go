@@ -26,7 +26,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/permsync/permsync/internal/benchgen"
+	"github.com/permsync/permsync/provider/youdata/benchgen"
 )
 
 type options struct {

@@ -19,10 +19,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
-	"github.com/permsync/permsync/internal/benchgen"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata/apiclient"
+	"github.com/permsync/permsync/provider/youdata/benchgen"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"

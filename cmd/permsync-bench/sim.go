@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/permsync/permsync/apiclient/youdatatest"
-	"github.com/permsync/permsync/internal/benchgen"
+	"github.com/permsync/permsync/provider/youdata/benchgen"
+	"github.com/permsync/permsync/provider/youdata/youdatatest"
 )
 
 // serveSim is the simulator process: it seeds a simulator with the

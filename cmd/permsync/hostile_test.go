@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/permsync/permsync/apiclient"
-	"github.com/permsync/permsync/apiclient/youdatatest"
 	"github.com/permsync/permsync/internal/textsafe"
+	"github.com/permsync/permsync/provider/youdata/apiclient"
+	"github.com/permsync/permsync/provider/youdata/youdatatest"
 )
 
 // Server text meant to rewrite a terminal or a CI log: a screen clear, a

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/permsync/permsync/apiclient/youdatatest"
+	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/state"
 )
 

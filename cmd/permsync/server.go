@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/internal/textsafe"
+	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/reconcile"
 )
 

@@ -12,10 +12,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/permsync/permsync/apiclient"
-	"github.com/permsync/permsync/apiclient/youdatatest"
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata/apiclient"
+	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"

@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/permsync/permsync/apiclient/youdatatest"
+	"github.com/permsync/permsync/provider/youdata/youdatatest"
 )
 
 func init() {

@@ -6,11 +6,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/permsync/permsync/apiclient"
-	"github.com/permsync/permsync/apiclient/youdatatest"
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/provider/youdata/apiclient"
+	"github.com/permsync/permsync/provider/youdata/export"
+	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/reconcile"
-	"github.com/permsync/permsync/reconcile/export"
 	"github.com/permsync/permsync/spec"
 )
 

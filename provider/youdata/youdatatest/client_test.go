@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/permsync/permsync/apiclient"
-	"github.com/permsync/permsync/apiclient/youdatatest"
+	"github.com/permsync/permsync/provider/youdata/apiclient"
+	"github.com/permsync/permsync/provider/youdata/youdatatest"
 )
 
 const clientSeed = `

@@ -3,7 +3,7 @@ package benchgen
 import (
 	"sort"
 
-	"github.com/permsync/permsync/apiclient/youdatatest"
+	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/spec"
 )
 

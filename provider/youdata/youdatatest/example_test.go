@@ -12,7 +12,7 @@ import (
 // speaks of the same company as the desired files: the same projects,
 // departments referenced by users and roles, and attributes.
 func TestQuickstartSeed(t *testing.T) {
-	dir := filepath.Join("..", "..", "examples", "quickstart")
+	dir := filepath.Join("..", "..", "..", "examples", "quickstart")
 	seed, err := LoadSeed(filepath.Join(dir, "server-before.yaml"))
 	if err != nil {
 		t.Fatal(err)

@@ -25,9 +25,9 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
-	"github.com/permsync/permsync/apiclient"
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/state"
 )

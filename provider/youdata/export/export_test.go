@@ -12,21 +12,21 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/permsync/permsync/apiclient"
-	"github.com/permsync/permsync/apiclient/youdatatest"
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata/apiclient"
+	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/export")
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 const (
-	quickstartSeed = "../../examples/quickstart/server-before.yaml"
-	fullSeed       = "../../testdata/export/full/server.yaml"
-	spacesSeed     = "../../testdata/export/spaces/server.yaml"
+	quickstartSeed = "../../../examples/quickstart/server-before.yaml"
+	fullSeed       = "testdata/full/server.yaml"
+	spacesSeed     = "testdata/spaces/server.yaml"
 )
 
 // newSim starts a simulator seeded from a file (empty: an empty domain)
@@ -143,7 +143,7 @@ func TestRoundTripSeesDrift(t *testing.T) {
 	}
 }
 
-// TestGolden compares an export of the full seed with testdata/export/full/want.
+// TestGolden compares an export of the full seed with testdata/full/want.
 func TestGolden(t *testing.T) {
 	for _, tc := range []struct {
 		name, seed string
@@ -166,7 +166,7 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := readTree(t, dir)
-			wantDir := filepath.Join("..", "..", "testdata", "export", tc.name, "want")
+			wantDir := filepath.Join("testdata", tc.name, "want")
 			if *update {
 				if err := os.RemoveAll(wantDir); err != nil {
 					t.Fatal(err)
