@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/reconcile"
@@ -342,7 +342,7 @@ func (p *planner) plan(ctx context.Context, st *state.State) (*plan.Plan, error)
 	if err != nil {
 		return nil, err
 	}
-	return diff.Compute(p.desired, live, st, diff.Options{})
+	return youdata.Compute(p.desired, live, st, youdata.Options{})
 }
 
 // grants lists every permission a server state gives: project members

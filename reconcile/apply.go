@@ -12,8 +12,8 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/state"
 )
@@ -159,7 +159,7 @@ func newApplier(api apiclient.API, p *plan.Plan, st *state.State, o ApplyOptions
 	a.groupDeletes = map[string]int{}
 	a.lostGroups = map[int]bool{}
 	for i, c := range p.Changes {
-		if c.Kind == diff.KindGroup && c.Action == plan.Replace && !c.Before.Has("id") {
+		if c.Kind == youdata.KindGroup && c.Action == plan.Replace && !c.Before.Has("id") {
 			if o := st.Objects[plan.StateKey(c.Kind, c.Key)]; o != nil && o.Pending {
 				a.lostGroups[i] = true
 			}
@@ -168,15 +168,15 @@ func newApplier(api apiclient.API, p *plan.Plan, st *state.State, o ApplyOptions
 			continue
 		}
 		switch c.Kind {
-		case diff.KindUser:
+		case youdata.KindUser:
 			a.leaving[c.Key] = i
-		case diff.KindGroup:
+		case youdata.KindGroup:
 			a.groupDeletes[c.Key] = i
 		}
 	}
 	seen := map[string]bool{}
 	for _, c := range p.Changes {
-		if c.Kind == diff.KindProject && !seen[c.Key] {
+		if c.Kind == youdata.KindProject && !seen[c.Key] {
 			seen[c.Key] = true
 			a.projectNames = append(a.projectNames, c.Key)
 		}
@@ -186,18 +186,18 @@ func newApplier(api apiclient.API, p *plan.Plan, st *state.State, o ApplyOptions
 
 // run executes the phases in order.
 func (a *applier) run(ctx context.Context) error {
-	byPhase := make([][]int, len(diff.PhaseNames))
+	byPhase := make([][]int, len(youdata.PhaseNames))
 	for i, c := range a.plan.Changes {
-		ph := diff.Phase(c)
+		ph := youdata.Phase(c)
 		if ph < 0 || ph >= len(byPhase) {
 			a.setFailed(i, fmt.Errorf("no phase for %s %s", c.Kind, c.Action))
 			a.record([]int{i})
 			continue
 		}
-		if c.Kind == diff.KindMember && c.Action == plan.Delete {
+		if c.Kind == youdata.KindMember && c.Action == plan.Delete {
 			if _, ok := a.leaving[memberUser(c)]; ok {
 				// Leaves the project with its deletion from the domain.
-				ph = diff.PhaseDeleteUsers
+				ph = youdata.PhaseDeleteUsers
 			}
 		}
 		byPhase[ph] = append(byPhase[ph], i)
@@ -216,7 +216,7 @@ func (a *applier) run(ctx context.Context) error {
 		// group whose members leave with their deletion from the domain
 		// is recorded, with its id, before that deletion may empty it.
 		if err := a.save(); err != nil {
-			a.skipRest(fmt.Sprintf("not started: the state could not be saved after phase %q", diff.PhaseNames[ph]))
+			a.skipRest(fmt.Sprintf("not started: the state could not be saved after phase %q", youdata.PhaseNames[ph]))
 			a.checkRelied()
 			return err
 		}
@@ -300,7 +300,7 @@ func (a *applier) checkRelied() {
 			}
 			dep := a.plan.Changes[j]
 			what := "unbinding user " + dep.Key + " was left to its deletion from the domain"
-			if dep.Kind == diff.KindGroup {
+			if dep.Kind == youdata.KindGroup {
 				what = "unbinding group " + dep.Before.String("name") + " was left to its deletion"
 				a.keepGroupBoundLocked(c, dep.Before.String("name"))
 			}
@@ -650,58 +650,58 @@ func (a *applier) dependency(c plan.Change) string {
 	}
 	attrs := c.After
 	switch c.Kind {
-	case diff.KindDepartment:
+	case youdata.KindDepartment:
 		if parent := attrs.String("parent"); parent != "" {
-			return dep(diff.KindDepartment, parent)
+			return dep(youdata.KindDepartment, parent)
 		}
-	case diff.KindUser:
+	case youdata.KindUser:
 		for _, o := range decodeUserOrgs(attrs) {
-			if r := dep(diff.KindDepartment, o.OrgCode); r != "" {
+			if r := dep(youdata.KindDepartment, o.OrgCode); r != "" {
 				return r
 			}
 		}
-	case diff.KindMember, diff.KindGroup, diff.KindRole, diff.KindDataPermission, diff.KindResourceMembers:
-		if r := dep(diff.KindProject, a.projectName(c.Key)); r != "" {
+	case youdata.KindMember, youdata.KindGroup, youdata.KindRole, youdata.KindDataPermission, youdata.KindResourceMembers:
+		if r := dep(youdata.KindProject, a.projectName(c.Key)); r != "" {
 			return r
 		}
 	}
 	switch c.Kind {
-	case diff.KindMember:
+	case youdata.KindMember:
 		user := attrs.String("user")
-		if r := dep(diff.KindUser, user); r != "" {
+		if r := dep(youdata.KindUser, user); r != "" {
 			return r
 		}
 		for _, sr := range attrs.Strings("systemRoles") {
-			if r := dep(diff.KindSystemRole, sr); r != "" {
+			if r := dep(youdata.KindSystemRole, sr); r != "" {
 				return r
 			}
 		}
-	case diff.KindGroup:
+	case youdata.KindGroup:
 		for _, u := range attrs.Strings("members") {
-			if r := dep(diff.KindUser, u); r != "" {
+			if r := dep(youdata.KindUser, u); r != "" {
 				return r
 			}
 		}
-	case diff.KindRole, diff.KindDataPermission:
+	case youdata.KindRole, youdata.KindDataPermission:
 		for _, u := range attrs.Strings("users") {
-			if r := dep(diff.KindUser, u); r != "" {
+			if r := dep(youdata.KindUser, u); r != "" {
 				return r
 			}
 		}
 		project := a.projectName(c.Key)
 		for _, g := range attrs.Strings("groups") {
-			if r := dep(diff.KindGroup, project+"/"+g); r != "" {
+			if r := dep(youdata.KindGroup, project+"/"+g); r != "" {
 				return r
 			}
 		}
 		for _, o := range attrs.Strings("orgs") {
-			if r := dep(diff.KindDepartment, o); r != "" {
+			if r := dep(youdata.KindDepartment, o); r != "" {
 				return r
 			}
 		}
-	case diff.KindResourceMembers:
+	case youdata.KindResourceMembers:
 		for _, m := range decodeResourceMembers(attrs) {
-			if r := dep(diff.KindUser, m.User); r != "" {
+			if r := dep(youdata.KindUser, m.User); r != "" {
 				return r
 			}
 		}

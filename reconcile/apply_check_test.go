@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/spec"
@@ -303,7 +303,7 @@ func checkRole(what string, desc *string, b spec.Bindings, sr *youdatatest.Role,
 	}
 	expiry := func(name string) string {
 		if t, ok := b.Expires[name]; ok {
-			return diff.ServerTime(t)
+			return youdata.ServerTime(t)
 		}
 		return ""
 	}

@@ -16,8 +16,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/reconcile"
@@ -131,7 +131,7 @@ func (e *env) plan(ctx context.Context) (*plan.Plan, *state.State) {
 	if err != nil {
 		e.t.Fatalf("read live: %v", err)
 	}
-	p, err := diff.Compute(e.desired, live, st, diff.Options{})
+	p, err := youdata.Compute(e.desired, live, st, youdata.Options{})
 	if err != nil {
 		e.t.Fatalf("plan: %v", err)
 	}

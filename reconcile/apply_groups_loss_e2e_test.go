@@ -12,8 +12,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/reconcile"
@@ -82,7 +82,7 @@ func handMadeGroup(t *testing.T, e *env) (*youdatatest.Group, bool) {
 
 func groupChange(p *plan.Plan, key string) *plan.Change {
 	for i := range p.Changes {
-		if p.Changes[i].Kind == diff.KindGroup && p.Changes[i].Key == key {
+		if p.Changes[i].Kind == youdata.KindGroup && p.Changes[i].Key == key {
 			return &p.Changes[i]
 		}
 	}
@@ -91,7 +91,7 @@ func groupChange(p *plan.Plan, key string) *plan.Change {
 
 func resultOf(res *reconcile.Result, key string) *reconcile.ChangeResult {
 	for i := range res.Changes {
-		if res.Changes[i].Change.Kind == diff.KindGroup && res.Changes[i].Change.Key == key {
+		if res.Changes[i].Change.Kind == youdata.KindGroup && res.Changes[i].Change.Key == key {
 			return &res.Changes[i]
 		}
 	}
@@ -137,7 +137,7 @@ func TestApplyAdoptsGroupThatExistsWithoutMembers(t *testing.T) {
 	// deletion; its apply fails the same way, and deletes nothing.
 	p, _ := e.plan(ctx)
 	for _, c := range p.Changes {
-		if c.Kind == diff.KindGroup && c.Action != plan.Update {
+		if c.Kind == youdata.KindGroup && c.Action != plan.Update {
 			t.Errorf("second plan: %s group %s (%s), want only an update", c.Action, c.Key, c.Reason)
 		}
 	}

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/state"
 )
@@ -32,7 +32,7 @@ func (f *fakeAPI) endpoints() []string {
 // groupUpdate replaces the members of group P/G (id 56) from before to
 // after.
 func groupUpdate(before, after []string) plan.Change {
-	return plan.Change{Action: plan.Update, Kind: diff.KindGroup, Key: "P/G",
+	return plan.Change{Action: plan.Update, Kind: youdata.KindGroup, Key: "P/G",
 		Before:   attrs("id", 56, "project_id", 7, "name", "G", "folder", "", "members", before),
 		After:    attrs("id", 56, "project_id", 7, "name", "G", "folder", "", "members", after),
 		NewState: &state.Object{ID: 56}}
@@ -98,7 +98,7 @@ func TestApplySavesGroupBeforeMembersLeave(t *testing.T) {
 // lostGroupPlan is the replace of group P/G whose earlier create lost its
 // answer, in folder pending; the group goes to folder F.
 func lostGroupPlan(pending string, members []string) (*plan.Plan, *state.State) {
-	c := plan.Change{Action: plan.Replace, Kind: diff.KindGroup, Key: "P/G",
+	c := plan.Change{Action: plan.Replace, Kind: youdata.KindGroup, Key: "P/G",
 		Before:   attrs("project_id", 7, "name", "G", "folder", pending, "members", []string{}),
 		After:    attrs("project_id", 7, "name", "G", "folder", "F", "description", "d", "members", members),
 		NewState: &state.Object{Created: true, Facets: map[string]state.Facet{"folder": folderFacet("F")}}}
@@ -245,7 +245,7 @@ func TestApplyLostGroupCreateInAnotherFolder(t *testing.T) {
 // is set by its path, the change applied when no member must join, and
 // the state records it as existing and not created by permsync.
 func TestApplyGroupNameTakenAdopts(t *testing.T) {
-	p := &plan.Plan{Changes: []plan.Change{{Action: plan.Create, Kind: diff.KindGroup, Key: "P/G",
+	p := &plan.Plan{Changes: []plan.Change{{Action: plan.Create, Kind: youdata.KindGroup, Key: "P/G",
 		After:    attrs("project_id", 7, "name", "G", "folder", "F", "description", "d"),
 		NewState: &state.Object{Created: true, Facets: map[string]state.Facet{"folder": folderFacet("F"), "description": {Hash: "hd"}}}}}}
 	f := &fakeAPI{fail: func(endpoint string, _ any) error {
@@ -283,7 +283,7 @@ func TestApplyGroupNameTakenAdopts(t *testing.T) {
 // emptied by that deletion, in a later phase: the state is saved with the
 // group, and its id, before it.
 func TestApplySavesGroupBeforeItsMembersLeaveTheDomain(t *testing.T) {
-	user := plan.Change{Action: plan.Delete, Kind: diff.KindUser, Key: "a", Before: attrs("uniqueId", "a")}
+	user := plan.Change{Action: plan.Delete, Kind: youdata.KindUser, Key: "a", Before: attrs("uniqueId", "a")}
 	p := &plan.Plan{Changes: []plan.Change{groupUpdate([]string{"a"}, []string{}), user}}
 	var sv saved
 	var known *state.Object

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 )
@@ -99,7 +99,7 @@ func TestApplyLeaverWhoseDeletionFails(t *testing.T) {
 	p, _ := e.plan(context.Background())
 	var found bool
 	for _, c := range p.Changes {
-		if c.Kind == diff.KindRole && c.Key == "销售分析//销售数据编辑" {
+		if c.Kind == youdata.KindRole && c.Key == "销售分析//销售数据编辑" {
 			found = contains(c.Before.Strings("users"), leaver) && !contains(c.After.Strings("users"), leaver)
 		}
 	}

@@ -10,9 +10,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/internal/canon"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
@@ -27,19 +27,19 @@ func (a *applier) runPhase(ctx context.Context, ph int, idx []int) {
 		return
 	}
 	switch ph {
-	case diff.PhaseSystemRoles:
+	case youdata.PhaseSystemRoles:
 		a.runStep(ctx, a.systemRoleCalls(idx))
-	case diff.PhaseDepartments:
+	case youdata.PhaseDepartments:
 		a.runStep(ctx, a.orgCalls(idx))
-	case diff.PhaseUsers:
+	case youdata.PhaseUsers:
 		a.runStep(ctx, a.userCalls(idx))
-	case diff.PhaseProjects:
+	case youdata.PhaseProjects:
 		a.runProjects(ctx, idx)
-	case diff.PhaseGroups:
+	case youdata.PhaseGroups:
 		a.runGroups(ctx, idx)
-	case diff.PhaseRoles:
+	case youdata.PhaseRoles:
 		a.runRoles(ctx, idx)
-	case diff.PhaseResourceMembers:
+	case youdata.PhaseResourceMembers:
 		a.runStep(ctx, a.resourceMemberCalls(idx))
 	default:
 		a.runStep(ctx, a.deleteCalls(idx))
@@ -112,9 +112,9 @@ func (a *applier) orgCalls(idx []int) []*call {
 	for _, i := range idx {
 		c := a.change(i)
 		switch c.Kind {
-		case diff.KindCompany:
+		case youdata.KindCompany:
 			req.CompanyName = c.After.String("name")
-		case diff.KindDepartment:
+		case youdata.KindDepartment:
 			admins := c.After.Strings("admins")
 			req.UpdatedOrgs = append(req.UpdatedOrgs, apiclient.Org{
 				OrgCode:           c.After.String("code"),
@@ -324,7 +324,7 @@ func (a *applier) userCalls(idx []int) []*call {
 func (a *applier) foldableMembers() map[string]memberPlan {
 	out := map[string]memberPlan{}
 	for i, c := range a.plan.Changes {
-		if c.Kind != diff.KindMember || c.Action != plan.Create || c.After.Int("project_id") == 0 || !a.pending(i) {
+		if c.Kind != youdata.KindMember || c.Action != plan.Create || c.After.Int("project_id") == 0 || !a.pending(i) {
 			continue
 		}
 		mp, err := a.memberPlan(i, nil)
@@ -343,7 +343,7 @@ func (a *applier) foldableMembers() map[string]memberPlan {
 func (a *applier) runProjects(ctx context.Context, idx []int) {
 	var projects, members []int
 	for _, i := range idx {
-		if a.change(i).Kind == diff.KindProject {
+		if a.change(i).Kind == youdata.KindProject {
 			projects = append(projects, i)
 		} else {
 			members = append(members, i)
@@ -413,7 +413,7 @@ func (a *applier) runProjects(ctx context.Context, idx []int) {
 		a.mu.Lock()
 		for _, i := range created {
 			if s := a.cs[i].status; s != "" {
-				a.broken[plan.StateKey(diff.KindProject, a.change(i).Key)] = string(plan.Create) + " " + string(s)
+				a.broken[plan.StateKey(youdata.KindProject, a.change(i).Key)] = string(plan.Create) + " " + string(s)
 			}
 		}
 		a.mu.Unlock()
@@ -511,7 +511,7 @@ func (a *applier) runMembers(ctx context.Context, idx []int) {
 	}
 	receivers := map[string]map[string]bool{}
 	for _, c := range a.plan.Changes {
-		if c.Kind == diff.KindProject && c.Action == plan.Create {
+		if c.Kind == youdata.KindProject && c.Action == plan.Create {
 			m := map[string]bool{}
 			for _, r := range c.After.Strings("receivers") {
 				m[r] = true
@@ -1392,7 +1392,7 @@ func (a *applier) deleteCalls(idx []int) []*call {
 			a.setFailed(i, fmt.Errorf("%s %s: action %s in a deletion phase", c.Kind, c.Key, c.Action))
 			continue
 		}
-		if c.Kind == diff.KindGroup {
+		if c.Kind == youdata.KindGroup {
 			// Groups whose ids are known leave in one group/dels per
 			// project.
 			if id, pid := c.Before.Int("id"), a.projectID(c); id != 0 && pid != 0 {
@@ -1405,14 +1405,14 @@ func (a *applier) deleteCalls(idx []int) []*call {
 			}
 		}
 		switch c.Kind {
-		case diff.KindRole, diff.KindDataPermission, diff.KindGroup:
+		case youdata.KindRole, youdata.KindDataPermission, youdata.KindGroup:
 			cl, err := a.deleteCall(i, c)
 			if err != nil {
 				a.setFailed(i, err)
 				continue
 			}
 			calls = append(calls, cl)
-		case diff.KindMember:
+		case youdata.KindMember:
 			user := memberUser(c)
 			if _, ok := a.leaving[user]; ok {
 				withUser[user] = append(withUser[user], i)
@@ -1428,21 +1428,21 @@ func (a *applier) deleteCalls(idx []int) []*call {
 			}
 			memberIdx[pid] = append(memberIdx[pid], i)
 			memberUsers[pid] = append(memberUsers[pid], user)
-		case diff.KindProject:
+		case youdata.KindProject:
 			id := c.Before.Int("id")
 			calls = append(calls, &call{idx: []int{i}, run: goneIsDone(func(ctx context.Context) error { return a.api.DeleteProject(ctx, id) })})
-		case diff.KindDepartment:
+		case youdata.KindDepartment:
 			orgIdx = append(orgIdx, i)
 			orgCodes = append(orgCodes, c.Key)
-		case diff.KindCompany:
+		case youdata.KindCompany:
 			// The company name cannot be removed; leaving it is the delete.
-		case diff.KindSystemRole:
+		case youdata.KindSystemRole:
 			sysIdx = append(sysIdx, i)
 			sysIDs = append(sysIDs, c.Before.Int("id"))
-		case diff.KindUser:
+		case youdata.KindUser:
 			userIdx = append(userIdx, i)
 			users = append(users, c.Key)
-		case diff.KindResourceMembers:
+		case youdata.KindResourceMembers:
 			calls = append(calls, a.resourceMemberCalls([]int{i})...)
 		default:
 			a.setFailed(i, fmt.Errorf("%s %s: deleting this kind is not supported", c.Kind, c.Key))
@@ -1522,14 +1522,14 @@ func (a *applier) groupDelsCall(pid int64, ids []int64, idx []int) *call {
 func (a *applier) deleteCall(i int, c plan.Change) (*call, error) {
 	var del func(context.Context) error
 	switch c.Kind {
-	case diff.KindGroup:
+	case youdata.KindGroup:
 		pid := a.projectID(c)
 		if pid == 0 {
 			return nil, errNoProjectID(c)
 		}
 		req := groupDels(pid, c)
 		del = func(ctx context.Context) error { return a.api.DeleteGroups(ctx, req) }
-	case diff.KindRole, diff.KindDataPermission:
+	case youdata.KindRole, youdata.KindDataPermission:
 		req, err := a.deleteRoleRequest(c)
 		if err != nil {
 			return nil, err

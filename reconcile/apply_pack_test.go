@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/state"
 )
@@ -173,11 +173,11 @@ func TestApplyDelRolesPacksAFolder(t *testing.T) {
 // group G and project P, which domain/user/delete does by itself.
 func leaverPlan() *plan.Plan {
 	role := roleUpdate("P", 7, 11, "", "R", 0, []string{"gone", "stay"}, []string{"stay"})
-	group := plan.Change{Action: plan.Update, Kind: diff.KindGroup, Key: "P/G",
+	group := plan.Change{Action: plan.Update, Kind: youdata.KindGroup, Key: "P/G",
 		Before: attrs("id", 56, "project_id", 7, "name", "G", "folder", "", "members", []string{"gone", "x"}),
 		After:  attrs("id", 56, "project_id", 7, "name", "G", "folder", "", "members", []string{"x"}), NewState: &state.Object{ID: 56}}
-	member := plan.Change{Action: plan.Delete, Kind: diff.KindMember, Key: "P/gone", Before: attrs("user", "gone", "project_id", 7, "id", 5)}
-	user := plan.Change{Action: plan.Delete, Kind: diff.KindUser, Key: "gone", Before: attrs("uniqueId", "gone")}
+	member := plan.Change{Action: plan.Delete, Kind: youdata.KindMember, Key: "P/gone", Before: attrs("user", "gone", "project_id", 7, "id", 5)}
+	user := plan.Change{Action: plan.Delete, Kind: youdata.KindUser, Key: "gone", Before: attrs("uniqueId", "gone")}
 	return &plan.Plan{Changes: []plan.Change{user, member, group, role}}
 }
 
@@ -250,7 +250,7 @@ func TestApplyLeaverDeletionNotMadeFailsWhatReliedOnIt(t *testing.T) {
 				}
 			}
 			for _, cr := range res.Changes {
-				if cr.Change.Kind == diff.KindRole && (cr.Err == nil || !strings.Contains(cr.Err.Error(), "unbinding user gone")) {
+				if cr.Change.Kind == youdata.KindRole && (cr.Err == nil || !strings.Contains(cr.Err.Error(), "unbinding user gone")) {
 					t.Errorf("role error = %v, want it to name the leaver", cr.Err)
 				}
 			}
@@ -267,7 +267,7 @@ func goneErr(endpoint string) error {
 // counting as deleted and a failure failing only its own change.
 func TestApplyGroupDelsPackedAndFallback(t *testing.T) {
 	groupDelete := func(id int64, name string) plan.Change {
-		return plan.Change{Action: plan.Delete, Kind: diff.KindGroup, Key: "P/" + name, Before: attrs("id", id, "project_id", 7, "name", name)}
+		return plan.Change{Action: plan.Delete, Kind: youdata.KindGroup, Key: "P/" + name, Before: attrs("id", id, "project_id", 7, "name", name)}
 	}
 	pl := func() (*plan.Plan, *state.State) {
 		st := state.New()
@@ -336,7 +336,7 @@ func TestApplyRoleRelyingOnGroupDeletion(t *testing.T) {
 	role.Before.Set("group_expires", map[string]string{})
 	role.After.Set("group_expires", map[string]string{})
 	role.NewState = &state.Object{ID: 11, Facets: map[string]state.Facet{"groups": {Hash: "new", Items: []string{"A"}}}}
-	group := plan.Change{Action: plan.Delete, Kind: diff.KindGroup, Key: "P/X", Before: attrs("id", 9, "project_id", 7, "name", "X")}
+	group := plan.Change{Action: plan.Delete, Kind: youdata.KindGroup, Key: "P/X", Before: attrs("id", 9, "project_id", 7, "name", "X")}
 	p := &plan.Plan{Changes: []plan.Change{group, role}}
 
 	for _, fails := range []bool{false, true} {

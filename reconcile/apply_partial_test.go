@@ -6,14 +6,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/state"
 )
 
 func groupCreate(name string, members []string) plan.Change {
-	return plan.Change{Action: plan.Create, Kind: diff.KindGroup, Key: "P/" + name,
+	return plan.Change{Action: plan.Create, Kind: youdata.KindGroup, Key: "P/" + name,
 		After:    attrs("project_id", 7, "name", name, "folder", "", "members", members),
 		NewState: &state.Object{Created: true, Facets: map[string]state.Facet{"folder": {Hash: "h", Items: []string{""}}}}}
 }
@@ -90,7 +90,7 @@ func TestApplyReplaceDeletedButNotCreated(t *testing.T) {
 	role := roleUpdate("P", 7, 900, "", "R", 0, []string{"u4"}, []string{"u4"})
 	role.Action = plan.Replace
 	p := &plan.Plan{Changes: []plan.Change{
-		{Action: plan.Replace, Kind: diff.KindGroup, Key: "P/D", Before: before, After: after, NewState: ns()},
+		{Action: plan.Replace, Kind: youdata.KindGroup, Key: "P/D", Before: before, After: after, NewState: ns()},
 		role,
 	}}
 	st := state.New()
@@ -123,7 +123,7 @@ func TestApplyReplaceDeletedButNotCreated(t *testing.T) {
 // An update never touches a facet its After does not hold, even when
 // Before does: userOrgs [] would take the user out of every department.
 func TestApplyLeavesFacetsAfterDoesNotHold(t *testing.T) {
-	p := &plan.Plan{Changes: []plan.Change{{Action: plan.Update, Kind: diff.KindUser, Key: "u",
+	p := &plan.Plan{Changes: []plan.Change{{Action: plan.Update, Kind: youdata.KindUser, Key: "u",
 		Before: attrs("uniqueId", "u", "nick", "old", "orgs", []map[string]string{{"code": "HQ", "role": "normal"}}),
 		After:  attrs("uniqueId", "u", "nick", "new"), NewState: ns()}}}
 	f := &fakeAPI{}
@@ -146,7 +146,7 @@ func TestApplyLeavesFacetsAfterDoesNotHold(t *testing.T) {
 // Members cannot join a group whose id is not known: batchImport names
 // groups by id, and groupIds [0] is no group.
 func TestApplyGroupJoinNeedsID(t *testing.T) {
-	p := &plan.Plan{Changes: []plan.Change{{Action: plan.Update, Kind: diff.KindGroup, Key: "P/G",
+	p := &plan.Plan{Changes: []plan.Change{{Action: plan.Update, Kind: youdata.KindGroup, Key: "P/G",
 		Before: attrs("project_id", 7, "name", "G", "folder", "", "members", []string{}),
 		After:  attrs("project_id", 7, "name", "G", "folder", "", "members", []string{"u1"}), NewState: ns()}}}
 	f := &fakeAPI{}

@@ -11,8 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/state"
 )
@@ -29,7 +29,7 @@ func attrs(kv ...any) plan.Attrs {
 func ns() *state.Object { return &state.Object{} }
 
 func userCreate(uid string) plan.Change {
-	return plan.Change{Action: plan.Create, Kind: diff.KindUser, Key: uid,
+	return plan.Change{Action: plan.Create, Kind: youdata.KindUser, Key: uid,
 		After: attrs("uniqueId", uid, "nick", "N "+uid), NewState: &state.Object{Created: true}}
 }
 
@@ -41,7 +41,7 @@ func memberChange(action plan.Action, project string, pid int64, user string, be
 		}
 		return m
 	}
-	c := plan.Change{Action: action, Kind: diff.KindMember, Key: project + "/" + user,
+	c := plan.Change{Action: action, Kind: youdata.KindMember, Key: project + "/" + user,
 		After: attrs("project_id", pid, "user", user, "systemRoles", after, "system_role_ids", ids(after)), NewState: ns()}
 	if action == plan.Update {
 		c.Before = attrs("project_id", pid, "user", user, "systemRoles", before, "system_role_ids", ids(before))
@@ -54,13 +54,13 @@ func roleCreate(project string, pid int64, folder, name string, users []string) 
 	if pid != 0 {
 		a.Set("project_id", pid)
 	}
-	return plan.Change{Action: plan.Create, Kind: diff.KindRole, Key: project + "/" + folder + "/" + name, After: a, NewState: &state.Object{Created: true}}
+	return plan.Change{Action: plan.Create, Kind: youdata.KindRole, Key: project + "/" + folder + "/" + name, After: a, NewState: &state.Object{Created: true}}
 }
 
 func roleUpdate(project string, pid, id int64, folder, name string, typ int, before, after []string) plan.Change {
-	kind := diff.KindRole
+	kind := youdata.KindRole
 	if typ == 2 {
-		kind = diff.KindDataPermission
+		kind = youdata.KindDataPermission
 	}
 	b := attrs("id", id, "project_id", pid, "name", name, "folder", folder, "type", typ, "users", before, "user_expires", map[string]string{})
 	a := attrs("id", id, "project_id", pid, "name", name, "folder", folder, "type", typ, "users", after, "user_expires", map[string]string{})
@@ -136,13 +136,13 @@ func TestApplyBatchesUsers(t *testing.T) {
 }
 
 func TestApplyUserFacets(t *testing.T) {
-	c := plan.Change{Action: plan.Update, Kind: diff.KindUser, Key: "u1",
+	c := plan.Change{Action: plan.Update, Kind: youdata.KindUser, Key: "u1",
 		Before: attrs("id", 7, "uniqueId", "u1", "nick", "old", "email", "u1@x"),
 		After: attrs("id", 7, "uniqueId", "u1", "nick", "new", "email", "u1@x", "left", true, "allowExternal", false,
 			"orgs", []userOrg{{Code: "D1", Role: "leader"}},
 			"attrs", map[string]any{"region": nil, "level": []string{}, "7": []string{"a", "b"}}),
 		NewState: ns()}
-	c2 := plan.Change{Action: plan.Update, Kind: diff.KindUser, Key: "u2",
+	c2 := plan.Change{Action: plan.Update, Kind: youdata.KindUser, Key: "u2",
 		Before: attrs("id", 8, "uniqueId", "u2"), After: attrs("id", 8, "uniqueId", "u2", "orgs", []userOrg{{Code: "GONE", Role: "normal"}}), NewState: ns()}
 	f := &fakeAPI{orgFails: func(req apiclient.BatchImportRequest) []apiclient.OrgFailedUser {
 		if !req.ReturnOrgFailedUsers {
@@ -277,14 +277,14 @@ func TestApplyRoleBindsManyUsersInOneCall(t *testing.T) {
 
 func TestApplyOneSyncOrgPerPhase(t *testing.T) {
 	dep := func(code, parent string) plan.Change {
-		return plan.Change{Action: plan.Create, Kind: diff.KindDepartment, Key: code,
+		return plan.Change{Action: plan.Create, Kind: youdata.KindDepartment, Key: code,
 			After: attrs("code", code, "name", "N"+code, "parent", parent, "admins", []string{}, "description", ""), NewState: ns()}
 	}
 	del := func(code string) plan.Change {
-		return plan.Change{Action: plan.Delete, Kind: diff.KindDepartment, Key: code, Before: attrs("code", code)}
+		return plan.Change{Action: plan.Delete, Kind: youdata.KindDepartment, Key: code, Before: attrs("code", code)}
 	}
 	p := &plan.Plan{Changes: []plan.Change{
-		{Action: plan.Update, Kind: diff.KindCompany, Key: "company", After: attrs("name", "ACME"), NewState: ns()},
+		{Action: plan.Update, Kind: youdata.KindCompany, Key: "company", After: attrs("name", "ACME"), NewState: ns()},
 		dep("A", ""), dep("B", "A"), dep("C", "B"),
 		del("X2"), del("X1"),
 	}}
@@ -322,13 +322,13 @@ func TestApplyOneSyncOrgPerPhase(t *testing.T) {
 func TestApplyFailureKeepsAPIErrorAndSkipsDependents(t *testing.T) {
 	apiErr := &apiclient.APIError{Endpoint: epBatchImport, Code: 500, Message: "内部错误"}
 	groupChange := func(project, name string, members []string) plan.Change {
-		return plan.Change{Action: plan.Create, Kind: diff.KindGroup, Key: project + "/" + name,
+		return plan.Change{Action: plan.Create, Kind: youdata.KindGroup, Key: project + "/" + name,
 			After: attrs("name", name, "folder", "", "members", members), NewState: ns()}
 	}
 	p := &plan.Plan{Changes: []plan.Change{
 		userCreate("bad"), // fails: its batch is rejected
-		{Action: plan.Create, Kind: diff.KindProject, Key: "New", After: attrs("name", "New", "receivers", []string{"ok"}), NewState: ns()},
-		{Action: plan.Create, Kind: diff.KindProject, Key: "Broken", After: attrs("name", "Broken", "receivers", []string{"ok"}), NewState: ns()},
+		{Action: plan.Create, Kind: youdata.KindProject, Key: "New", After: attrs("name", "New", "receivers", []string{"ok"}), NewState: ns()},
+		{Action: plan.Create, Kind: youdata.KindProject, Key: "Broken", After: attrs("name", "Broken", "receivers", []string{"ok"}), NewState: ns()},
 		memberChange(plan.Create, "P", 7, "bad", nil, []string{"viewer"}),
 		memberChange(plan.Create, "P", 7, "ok", nil, []string{"viewer"}),
 		groupChange("Broken", "G", []string{"ok"}),
@@ -430,7 +430,7 @@ func TestApplyInterrupted(t *testing.T) {
 		roleCreate("P", 7, "", "R2", []string{"a"}),
 		roleCreate("P", 7, "", "R3", []string{"a"}),
 		roleCreate("P", 7, "", "R4", []string{"a"}),
-		{Action: plan.Delete, Kind: diff.KindUser, Key: "gone", Before: attrs("uniqueId", "gone")},
+		{Action: plan.Delete, Kind: youdata.KindUser, Key: "gone", Before: attrs("uniqueId", "gone")},
 	}}
 	f := &fakeAPI{started: make(chan string, 10), gate: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -479,7 +479,7 @@ func TestApplyInterrupted(t *testing.T) {
 }
 
 func TestApplyGuardRails(t *testing.T) {
-	del := plan.Change{Action: plan.Delete, Kind: diff.KindUser, Key: "x", Before: attrs("uniqueId", "x")}
+	del := plan.Change{Action: plan.Delete, Kind: youdata.KindUser, Key: "x", Before: attrs("uniqueId", "x")}
 	cases := []struct {
 		name    string
 		plan    plan.Plan
@@ -490,7 +490,7 @@ func TestApplyGuardRails(t *testing.T) {
 		{"maxDeletes", plan.Plan{Changes: []plan.Change{del}, Refusals: []string{"settings.maxDeletes: 5 user deletions exceed"}}, ApplyOptions{}, "maxDeletes"},
 		{"maxDeletes lifted", plan.Plan{Changes: []plan.Change{del}, Refusals: []string{"settings.maxDeletes: 5 user deletions exceed"}}, ApplyOptions{AllowMassDelete: true}, ""},
 		{"protected user deleted", plan.Plan{Changes: []plan.Change{del}}, ApplyOptions{ProtectedUsers: []string{"x"}}, "protected user x"},
-		{"token user removed from project", plan.Plan{Changes: []plan.Change{{Action: plan.Delete, Kind: diff.KindMember, Key: "P/me", Before: attrs("user", "me", "project_id", 7)}}}, ApplyOptions{TokenUser: "me"}, "protected user me"},
+		{"token user removed from project", plan.Plan{Changes: []plan.Change{{Action: plan.Delete, Kind: youdata.KindMember, Key: "P/me", Before: attrs("user", "me", "project_id", 7)}}}, ApplyOptions{TokenUser: "me"}, "protected user me"},
 		{"token user unbound from role", plan.Plan{Changes: []plan.Change{roleUpdate("P", 7, 1, "", "R", 0, []string{"me", "x"}, []string{"x"})}}, ApplyOptions{TokenUser: "me"}, "unbind from the role"},
 		{"protected admin dropped", plan.Plan{Changes: []plan.Change{memberChange(plan.Update, "P", 7, "boss", []string{"admin"}, []string{"viewer"})}}, ApplyOptions{ProtectedUsers: []string{"boss"}}, "admin system role"},
 		{"protected user bound", plan.Plan{Changes: []plan.Change{roleUpdate("P", 7, 1, "", "R", 0, []string{"x"}, []string{"me", "x"})}}, ApplyOptions{TokenUser: "me"}, ""},
@@ -542,12 +542,12 @@ func TestApplySaveStateFailureStops(t *testing.T) {
 
 func TestApplyGroups(t *testing.T) {
 	p := &plan.Plan{Changes: []plan.Change{
-		{Action: plan.Create, Kind: diff.KindGroup, Key: "P/A", After: attrs("project_id", 7, "name", "A", "folder", "F", "description", "d", "members", []string{"u1", "u2"}), NewState: ns()},
-		{Action: plan.Create, Kind: diff.KindGroup, Key: "P/B", After: attrs("project_id", 7, "name", "B", "folder", "", "members", []string{"u1", "u2", "u3"}), NewState: ns()},
-		{Action: plan.Update, Kind: diff.KindGroup, Key: "P/C",
+		{Action: plan.Create, Kind: youdata.KindGroup, Key: "P/A", After: attrs("project_id", 7, "name", "A", "folder", "F", "description", "d", "members", []string{"u1", "u2"}), NewState: ns()},
+		{Action: plan.Create, Kind: youdata.KindGroup, Key: "P/B", After: attrs("project_id", 7, "name", "B", "folder", "", "members", []string{"u1", "u2", "u3"}), NewState: ns()},
+		{Action: plan.Update, Kind: youdata.KindGroup, Key: "P/C",
 			Before: attrs("id", 55, "project_id", 7, "name", "C", "folder", "", "members", []string{"u1", "x"}),
 			After:  attrs("id", 55, "project_id", 7, "name", "C", "folder", "", "description", "new", "members", []string{"u1", "u3"}), NewState: &state.Object{ID: 55}},
-		{Action: plan.Replace, Kind: diff.KindGroup, Key: "P/D",
+		{Action: plan.Replace, Kind: youdata.KindGroup, Key: "P/D",
 			Before: attrs("id", 56, "project_id", 7, "name", "D", "folder", "Old", "members", []string{"u4"}),
 			After:  attrs("id", 56, "project_id", 7, "name", "D", "folder", "New", "members", []string{"u4"}), NewState: ns()},
 	}}
@@ -601,7 +601,7 @@ func TestApplyGroups(t *testing.T) {
 // Without an id (no state, never seen on the server) a group is deleted by
 // its path.
 func TestGroupDelsFallsBackToPath(t *testing.T) {
-	c := plan.Change{Action: plan.Delete, Kind: diff.KindGroup, Key: "P/G", Before: attrs("project_id", 7, "name", "G", "folder", "F")}
+	c := plan.Change{Action: plan.Delete, Kind: youdata.KindGroup, Key: "P/G", Before: attrs("project_id", 7, "name", "G", "folder", "F")}
 	want := apiclient.GroupDelsRequest{ProjectID: 7, Path: []string{"F", "G"}}
 	if d := cmp.Diff(want, groupDels(7, c)); d != "" {
 		t.Errorf("group/dels (-want +got):\n%s", d)
@@ -614,9 +614,9 @@ func TestGroupDelsFallsBackToPath(t *testing.T) {
 // still fail.
 func TestApplyDeleteOfSomethingGone(t *testing.T) {
 	p := &plan.Plan{Changes: []plan.Change{
-		{Action: plan.Delete, Kind: diff.KindGroup, Key: "P/G", Before: attrs("id", 56, "project_id", 7, "name", "G", "folder", "")},
-		{Action: plan.Delete, Kind: diff.KindRole, Key: "P//R", Before: attrs("id", 77, "project_id", 7, "name", "R", "folder", "", "type", 0)},
-		{Action: plan.Delete, Kind: diff.KindRole, Key: "P//S", Before: attrs("id", 78, "project_id", 7, "name", "S", "folder", "", "type", 0)},
+		{Action: plan.Delete, Kind: youdata.KindGroup, Key: "P/G", Before: attrs("id", 56, "project_id", 7, "name", "G", "folder", "")},
+		{Action: plan.Delete, Kind: youdata.KindRole, Key: "P//R", Before: attrs("id", 77, "project_id", 7, "name", "R", "folder", "", "type", 0)},
+		{Action: plan.Delete, Kind: youdata.KindRole, Key: "P//S", Before: attrs("id", 78, "project_id", 7, "name", "S", "folder", "", "type", 0)},
 	}}
 	st := state.New()
 	for _, k := range []string{"group P/G", "role P//R", "role P//S"} {
@@ -662,7 +662,7 @@ func TestApplyDeleteNotGoneOnEndpointErrors(t *testing.T) {
 		{HTTPStatus: 200, Code: 404, Message: "接口不存在"},
 	} {
 		p := &plan.Plan{Changes: []plan.Change{
-			{Action: plan.Delete, Kind: diff.KindGroup, Key: "P/G", Before: attrs("id", 56, "project_id", 7, "name", "G", "folder", "")},
+			{Action: plan.Delete, Kind: youdata.KindGroup, Key: "P/G", Before: attrs("id", 56, "project_id", 7, "name", "G", "folder", "")},
 		}}
 		st := state.New()
 		st.Objects["group P/G"] = &state.Object{Created: true, ID: 56}
@@ -688,7 +688,7 @@ func TestApplyDeleteNotGoneOnEndpointErrors(t *testing.T) {
 // A replace whose old object was deleted by hand still re-creates it.
 func TestApplyReplaceOfSomethingGone(t *testing.T) {
 	p := &plan.Plan{Changes: []plan.Change{
-		{Action: plan.Replace, Kind: diff.KindGroup, Key: "P/D",
+		{Action: plan.Replace, Kind: youdata.KindGroup, Key: "P/D",
 			Before: attrs("id", 56, "project_id", 7, "name", "D", "folder", "Old", "members", []string{}),
 			After:  attrs("id", 56, "project_id", 7, "name", "D", "folder", "New", "members", []string{}), NewState: ns()},
 	}}
@@ -715,10 +715,10 @@ func TestApplyReplaceOfSomethingGone(t *testing.T) {
 // names the replace, not a create the plan never had.
 func TestApplySkipNamesFailedReplace(t *testing.T) {
 	p := &plan.Plan{Changes: []plan.Change{
-		{Action: plan.Replace, Kind: diff.KindGroup, Key: "P/G",
+		{Action: plan.Replace, Kind: youdata.KindGroup, Key: "P/G",
 			Before: attrs("id", 5, "project_id", 7, "name", "G", "folder", "Old", "members", []string{"u1"}),
 			After:  attrs("id", 5, "project_id", 7, "name", "G", "folder", "New", "members", []string{"u1"}), NewState: ns()},
-		{Action: plan.Create, Kind: diff.KindRole, Key: "P//R",
+		{Action: plan.Create, Kind: youdata.KindRole, Key: "P//R",
 			After: attrs("project_id", 7, "name", "R", "folder", "", "level", 1, "type", 0, "groups", []string{"G"}), NewState: ns()},
 	}}
 	f := &fakeAPI{fail: func(endpoint string, _ any) error {
@@ -744,7 +744,7 @@ func TestApplySkipNamesFailedReplace(t *testing.T) {
 // files give it cannot join; the error says why and what to do.
 func TestApplyGroupNameTakenSaysWhatToDo(t *testing.T) {
 	p := &plan.Plan{Changes: []plan.Change{
-		{Action: plan.Create, Kind: diff.KindGroup, Key: "P/G", After: attrs("project_id", 7, "name", "G", "folder", "", "members", []string{"u1"}), NewState: ns()},
+		{Action: plan.Create, Kind: youdata.KindGroup, Key: "P/G", After: attrs("project_id", 7, "name", "G", "folder", "", "members", []string{"u1"}), NewState: ns()},
 	}}
 	f := &fakeAPI{fail: func(endpoint string, req any) error {
 		if endpoint == epAddGroup {

@@ -9,8 +9,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/state"
 )
@@ -280,7 +280,7 @@ func allows(a, c plan.Change) bool {
 // create may have left, by the path it named, and creates the group as
 // a does.
 func retriesLostCreate(a, c plan.Change, st *state.State) bool {
-	if c.Kind != diff.KindGroup || c.Action != plan.Replace || c.Before.Has("id") || st == nil {
+	if c.Kind != youdata.KindGroup || c.Action != plan.Replace || c.Before.Has("id") || st == nil {
 		return false
 	}
 	if a.Action != plan.Create && a.Action != plan.Replace {

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/reconcile"
@@ -41,7 +41,7 @@ func (e *env) planWith(ctx context.Context, st *state.State) (*plan.Plan, *state
 	if err != nil {
 		e.t.Fatalf("read live: %v", err)
 	}
-	p, err := diff.Compute(e.desired, live, st, diff.Options{})
+	p, err := youdata.Compute(e.desired, live, st, youdata.Options{})
 	if err != nil {
 		e.t.Fatalf("plan: %v", err)
 	}
@@ -148,7 +148,7 @@ func TestConvergeRefusesChangesOutsidePlan(t *testing.T) {
 	e := quickstart(t)
 	p, st := e.plan(context.Background())
 	e.sim.SetFaults("user/batchImport", youdatatest.Fault{Permanent: true})
-	extra := plan.Change{Action: plan.Delete, Kind: diff.KindUser, Key: "someone@example.com"}
+	extra := plan.Change{Action: plan.Delete, Kind: youdata.KindUser, Key: "someone@example.com"}
 	res, err := reconcile.Converge(context.Background(), e.api, p, st, reconcile.ApplyOptions{TokenUser: e.sim.TokenUser()},
 		reconcile.ConvergeOptions{Replan: func(ctx context.Context) (*plan.Plan, error) {
 			// What a server changed by someone else would call for.
@@ -181,7 +181,7 @@ func TestConvergeKeepsBindingsAddedBetweenRounds(t *testing.T) {
 	p, st := e.plan(context.Background())
 	var approved *plan.Change
 	for i, c := range p.Changes {
-		if c.Kind == diff.KindRole && c.Key == key {
+		if c.Kind == youdata.KindRole && c.Key == key {
 			approved = &p.Changes[i]
 		}
 	}
@@ -217,13 +217,13 @@ func TestConvergeKeepsBindingsAddedBetweenRounds(t *testing.T) {
 		t.Errorf("%d user/delRoles calls after the binding by hand", n-delRoles)
 	}
 	for _, c := range res.Changes {
-		if c.Change.Kind == diff.KindRole && c.Change.Key == key && c.Status == reconcile.StatusApplied {
+		if c.Change.Kind == youdata.KindRole && c.Change.Key == key && c.Status == reconcile.StatusApplied {
 			t.Errorf("%s reported applied", key)
 		}
 	}
 	np, _ := e.planWith(context.Background(), st)
 	for _, c := range np.Changes {
-		if c.Kind == diff.KindRole && c.Key == key && !contains(c.Before.Strings("users"), byHand) {
+		if c.Kind == youdata.KindRole && c.Key == key && !contains(c.Before.Strings("users"), byHand) {
 			t.Errorf("%s lost the binding made by hand: users %v", byHand, c.Before.Strings("users"))
 		}
 	}
@@ -246,7 +246,7 @@ func TestConvergeRefusesAnotherObjectOfTheSameName(t *testing.T) {
 			e.sim.ClearFaults()
 			np, _ := e.planWith(ctx, st)
 			for i, c := range np.Changes {
-				if c.Kind == diff.KindMember && c.Key == key {
+				if c.Kind == youdata.KindMember && c.Key == key {
 					if c.Action != plan.Delete || c.Before.Int("id") == 0 {
 						t.Fatalf("the quickstart plan no longer deletes member %s by id: %+v", key, c)
 					}

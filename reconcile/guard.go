@@ -5,8 +5,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 )
 
 // checkGuardRails refuses a plan with refusals (maxDeletes ones are lifted
@@ -56,11 +56,11 @@ type removal struct{ user, what string }
 func removedUsers(c plan.Change) []removal {
 	var out []removal
 	switch c.Kind {
-	case diff.KindUser:
+	case youdata.KindUser:
 		if c.Action == plan.Delete {
 			out = append(out, removal{c.Key, "delete from the domain"})
 		}
-	case diff.KindMember:
+	case youdata.KindMember:
 		user := c.Before.String("user")
 		if user == "" {
 			user = lastSegment(c.Key)
@@ -73,7 +73,7 @@ func removedUsers(c plan.Change) []removal {
 				out = append(out, removal{user, "unbind from the admin system role"})
 			}
 		}
-	case diff.KindRole, diff.KindDataPermission:
+	case youdata.KindRole, youdata.KindDataPermission:
 		if (c.Action == plan.Update || c.Action == plan.Replace) && c.After.Has("users") {
 			after := c.After.Strings("users")
 			for _, u := range c.Before.Strings("users") {
@@ -89,7 +89,7 @@ func removedUsers(c plan.Change) []removal {
 // removedAdmin says what a member change does to an admin it demotes or
 // removes ("" when it does neither).
 func removedAdmin(c plan.Change) string {
-	if c.Kind != diff.KindMember || !contains(c.Before.Strings("systemRoles"), "admin") {
+	if c.Kind != youdata.KindMember || !contains(c.Before.Strings("systemRoles"), "admin") {
 		return ""
 	}
 	user := c.Before.String("user")

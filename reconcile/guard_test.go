@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/state"
 )
 
@@ -15,9 +15,9 @@ import (
 // refusals say: that admin may be the token's user.
 func TestApplyRefusesAdminChangesWithoutTokenUser(t *testing.T) {
 	demote := memberChange(plan.Update, "P", 7, "boss", []string{"admin"}, []string{"viewer"})
-	remove := plan.Change{Action: plan.Delete, Kind: diff.KindMember, Key: "P/boss",
+	remove := plan.Change{Action: plan.Delete, Kind: youdata.KindMember, Key: "P/boss",
 		Before: attrs("user", "boss", "project_id", 7, "systemRoles", []string{"admin"})}
-	viewerGone := plan.Change{Action: plan.Delete, Kind: diff.KindMember, Key: "P/x",
+	viewerGone := plan.Change{Action: plan.Delete, Kind: youdata.KindMember, Key: "P/x",
 		Before: attrs("user", "x", "project_id", 7, "systemRoles", []string{"viewer"})}
 	for _, tc := range []struct {
 		name    string

@@ -15,9 +15,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/plan/render"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/reconcile"
@@ -100,13 +100,13 @@ func goldenProjectRefs(d *spec.Desired) []reconcile.ProjectRef {
 
 // planAgainst reads the server and computes the plan, as permsync plan
 // does. A failed read returns the read's error and no plan.
-func planAgainst(ctx context.Context, r apiclient.Reader, d *spec.Desired, tokenUser string, st *state.State, opts diff.Options) (*diff.Live, *plan.Plan, error) {
+func planAgainst(ctx context.Context, r apiclient.Reader, d *spec.Desired, tokenUser string, st *state.State, opts youdata.Options) (*youdata.Live, *plan.Plan, error) {
 	// Small pages, so that every case also pages.
 	live, err := reconcile.ReadLive(ctx, r, goldenProjectRefs(d), reconcile.ReadOptions{TokenUser: tokenUser, PageSize: 3})
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := diff.Compute(d, live, st, opts)
+	p, err := youdata.Compute(d, live, st, opts)
 	if err != nil {
 		return live, nil, err
 	}
@@ -164,7 +164,7 @@ func runPlanCase(t *testing.T, dir string) {
 	if opts.TokenUser != nil {
 		tokenUser = *opts.TokenUser
 	}
-	dopts := diff.Options{AllowMassDelete: opts.AllowMassDelete}
+	dopts := youdata.Options{AllowMassDelete: opts.AllowMassDelete}
 
 	live, p, err := planAgainst(ctx, client, d, tokenUser, st, dopts)
 	if live == nil {
@@ -174,7 +174,7 @@ func runPlanCase(t *testing.T, dir string) {
 		if err == nil {
 			t.Fatalf("diff.Compute succeeded; error.txt wants it to fail")
 		}
-		var pe *diff.PlanError
+		var pe *youdata.PlanError
 		if !errors.As(err, &pe) {
 			t.Errorf("error %T is not a *diff.PlanError", err)
 		}
@@ -201,7 +201,7 @@ func runPlanCase(t *testing.T, dir string) {
 	compareGolden(t, filepath.Join(dir, "plan.json"), js.Bytes())
 
 	// Deterministic: the same inputs give a byte-identical plan.
-	p2, err := diff.Compute(d, live, st, dopts)
+	p2, err := youdata.Compute(d, live, st, dopts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func checkPlanInvariants(t *testing.T, p *plan.Plan) {
 				t.Errorf("%s: before %v, after %v, new state %v", id, c.Before, c.After, c.NewState)
 			}
 		case plan.Update, plan.Replace:
-			if c.Before == nil || c.After == nil || c.NewState == nil || len(c.Changed()) == 0 && c.Action == plan.Update && c.Kind != diff.KindProject {
+			if c.Before == nil || c.After == nil || c.NewState == nil || len(c.Changed()) == 0 && c.Action == plan.Update && c.Kind != youdata.KindProject {
 				t.Errorf("%s: before %v, after %v, new state %v, changed %v", id, c.Before, c.After, c.NewState, c.Changed())
 			}
 		case plan.Delete:
@@ -291,7 +291,7 @@ func TestPlanAbortsOnFailedRead(t *testing.T) {
 			t.Parallel()
 			sim, client := goldenSim(t, filepath.Join(dir, "live.yaml"))
 			sim.SetFaults(tc.endpoint, youdatatest.Fault{Permanent: true})
-			live, p, err := planAgainst(context.Background(), client, d, sim.TokenUser(), nil, diff.Options{})
+			live, p, err := planAgainst(context.Background(), client, d, sim.TokenUser(), nil, youdata.Options{})
 			if err == nil {
 				t.Fatalf("no error; plan %+v", p)
 			}
@@ -314,7 +314,7 @@ func TestPlanAbortsOnFailedRead(t *testing.T) {
 	// The same server without the fault plans fine: the failure above was
 	// the fault's, not the case's.
 	sim, client := goldenSim(t, filepath.Join(dir, "live.yaml"))
-	if _, _, err := planAgainst(context.Background(), client, d, sim.TokenUser(), nil, diff.Options{}); err != nil {
+	if _, _, err := planAgainst(context.Background(), client, d, sim.TokenUser(), nil, youdata.Options{}); err != nil {
 		t.Fatal(err)
 	}
 }

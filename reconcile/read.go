@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 )
 
@@ -139,7 +139,7 @@ type ReadProgress struct {
 // that does not end, a server larger than the limits, a read that takes
 // too long. Nothing is returned with an error, so no plan is built on a
 // partial read.
-func ReadLive(ctx context.Context, r apiclient.Reader, projects []ProjectRef, o ReadOptions) (*diff.Live, error) {
+func ReadLive(ctx context.Context, r apiclient.Reader, projects []ProjectRef, o ReadOptions) (*youdata.Live, error) {
 	if o.PageSize <= 0 {
 		o.PageSize = 1000
 	}
@@ -181,13 +181,13 @@ func roundElapsed(d time.Duration) time.Duration {
 // errReadTime is the cause of the context of a read that ran out of time.
 var errReadTime = errors.New("the read ran out of time")
 
-func (rd *reader) read(ctx context.Context, projects []ProjectRef) (*diff.Live, error) {
+func (rd *reader) read(ctx context.Context, projects []ProjectRef) (*youdata.Live, error) {
 	r, o := rd.r, rd.o
-	live := &diff.Live{
+	live := &youdata.Live{
 		TokenUser:   o.TokenUser,
-		Users:       map[string]diff.LiveUser{},
-		SystemRoles: map[string]diff.LiveSystemRole{},
-		Projects:    map[string]*diff.LiveProject{},
+		Users:       map[string]youdata.LiveUser{},
+		SystemRoles: map[string]youdata.LiveSystemRole{},
+		Projects:    map[string]*youdata.LiveProject{},
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -230,11 +230,11 @@ func (rd *reader) read(ctx context.Context, projects []ProjectRef) (*diff.Live, 
 				return nil, fmt.Errorf("read projects: two projects are named %q (ids %d and %d); rename one on the server, or pin the one the files mean with its id", p.Name, old.ID, p.ID)
 			}
 		}
-		live.Projects[p.Name] = &diff.LiveProject{ID: p.ID, Name: p.Name, Description: p.Description}
+		live.Projects[p.Name] = &youdata.LiveProject{ID: p.ID, Name: p.Name, Description: p.Description}
 	}
 
 	// The projects to read in full, each once.
-	var toRead []*diff.LiveProject
+	var toRead []*youdata.LiveProject
 	seen := map[int64]bool{}
 	if o.AllProjects {
 		projects = nil
@@ -243,7 +243,7 @@ func (rd *reader) read(ctx context.Context, projects []ProjectRef) (*diff.Live, 
 		}
 	}
 	for _, ref := range projects {
-		var lp *diff.LiveProject
+		var lp *youdata.LiveProject
 		if ref.ID != 0 {
 			if p, ok := byID[ref.ID]; ok {
 				lp = live.Projects[p.Name]
@@ -275,7 +275,7 @@ func (rd *reader) read(ctx context.Context, projects []ProjectRef) (*diff.Live, 
 // resolveTokenUser turns live.TokenUser from an email into a uniqueId when
 // exactly one user has that email: the diff compares uniqueIds. Two users
 // with that email leave it unresolved rather than pick one.
-func resolveTokenUser(live *diff.Live) {
+func resolveTokenUser(live *youdata.Live) {
 	if _, ok := live.Users[live.TokenUser]; ok || live.TokenUser == "" {
 		return
 	}
@@ -325,7 +325,7 @@ func (rd *reader) tick(objects int64, endpoint, project string) error {
 // (every page new users) stops at MaxListObjects: every page brings at
 // least one user not seen before (a repeat is an error), so the calls of
 // the listing are bounded too.
-func (rd *reader) users(ctx context.Context, live *diff.Live) error {
+func (rd *reader) users(ctx context.Context, live *youdata.Live) error {
 	for offset := 0; ; {
 		page, err := rd.r.GetAllUsers(ctx, offset, rd.o.PageSize)
 		cerr := rd.tick(int64(len(page)), "user/getAllUsers", "")
@@ -350,7 +350,7 @@ func (rd *reader) users(ctx context.Context, live *diff.Live) error {
 			if _, dup := live.Users[u.UniqueID]; dup {
 				return fmt.Errorf("read users (offset %d): user %q seen twice: the list changed while it was paged; try again", offset, u.UniqueID)
 			}
-			live.Users[u.UniqueID] = diff.LiveUser{
+			live.Users[u.UniqueID] = youdata.LiveUser{
 				ID: u.ID, UniqueID: u.UniqueID, Email: u.Email, Nick: u.Nick, Phone: u.Phone, CustomInfo: u.CustomInfo,
 			}
 		}
@@ -358,7 +358,7 @@ func (rd *reader) users(ctx context.Context, live *diff.Live) error {
 	}
 }
 
-func (rd *reader) systemRoles(ctx context.Context, live *diff.Live) error {
+func (rd *reader) systemRoles(ctx context.Context, live *youdata.Live) error {
 	roles, err := rd.r.ListSystemRoles(ctx)
 	cerr := rd.tick(int64(len(roles)), "systemRole/list", "")
 	if err != nil {
@@ -371,20 +371,20 @@ func (rd *reader) systemRoles(ctx context.Context, live *diff.Live) error {
 		if _, dup := live.SystemRoles[sr.Name]; dup {
 			return fmt.Errorf("read system roles: two custom system roles are named %q", sr.Name)
 		}
-		live.SystemRoles[sr.Name] = diff.LiveSystemRole{ID: sr.ID, Name: sr.Name, Description: sr.Description}
+		live.SystemRoles[sr.Name] = youdata.LiveSystemRole{ID: sr.ID, Name: sr.Name, Description: sr.Description}
 	}
 	return nil
 }
 
 // project reads one project's members, role trees and every member's
 // permissions into lp.
-func (rd *reader) project(ctx context.Context, lp *diff.LiveProject) error {
-	lp.Members = map[string]diff.LiveMember{}
-	lp.Roles = map[string]*diff.LiveRole{}
-	lp.DataPermissions = map[string]*diff.LiveRole{}
+func (rd *reader) project(ctx context.Context, lp *youdata.LiveProject) error {
+	lp.Members = map[string]youdata.LiveMember{}
+	lp.Roles = map[string]*youdata.LiveRole{}
+	lp.DataPermissions = map[string]*youdata.LiveRole{}
 	lp.RoleFolders = map[string]int64{}
 	lp.DataPermissionFolders = map[string]int64{}
-	lp.Groups = map[string]*diff.LiveGroup{}
+	lp.Groups = map[string]*youdata.LiveGroup{}
 
 	var members []apiclient.ProjectUser
 	var roleTree, permTree *apiclient.RoleTree
@@ -419,7 +419,7 @@ func (rd *reader) project(ctx context.Context, lp *diff.LiveProject) error {
 		return err
 	}
 
-	rolesByID := map[int64]*diff.LiveRole{}
+	rolesByID := map[int64]*youdata.LiveRole{}
 	if err := addTree(lp, roleTree, lp.Roles, lp.RoleFolders, rolesByID); err != nil {
 		return err
 	}
@@ -432,11 +432,11 @@ func (rd *reader) project(ctx context.Context, lp *diff.LiveProject) error {
 	// the order of the answers: a row permission's rules are those of the
 	// first member (by uniqueId) holding it, and groups' members are sorted.
 	var mu sync.Mutex
-	rulesFrom := map[*diff.LiveRole]string{}
+	rulesFrom := map[*youdata.LiveRole]string{}
 	merge := func(m apiclient.ProjectUser, p *apiclient.UserPermissions) error {
 		mu.Lock()
 		defer mu.Unlock()
-		lm := diff.LiveMember{UserID: m.UserID, Category: m.Category}
+		lm := youdata.LiveMember{UserID: m.UserID, Category: m.Category}
 		for _, r := range p.Roles {
 			if r.Type == apiclient.RoleKindSystem {
 				lm.SystemRoleIDs = append(lm.SystemRoleIDs, r.ID)
@@ -463,7 +463,7 @@ func (rd *reader) project(ctx context.Context, lp *diff.LiveProject) error {
 		for _, gr := range p.Groups {
 			lg := lp.Groups[gr.Name]
 			if lg == nil {
-				lg = &diff.LiveGroup{ID: gr.ID, Name: gr.Name}
+				lg = &youdata.LiveGroup{ID: gr.ID, Name: gr.Name}
 				lp.Groups[gr.Name] = lg
 			} else if lg.ID != gr.ID {
 				ids := []int64{lg.ID, gr.ID}
@@ -515,7 +515,7 @@ func (rd *reader) project(ctx context.Context, lp *diff.LiveProject) error {
 // empty page ends the list, and a list that does not end stops at
 // MaxListObjects. Every page brings at least one member not seen before
 // (a repeat is an error), so the calls are bounded by the members.
-func (rd *reader) members(ctx context.Context, lp *diff.LiveProject) ([]apiclient.ProjectUser, error) {
+func (rd *reader) members(ctx context.Context, lp *youdata.LiveProject) ([]apiclient.ProjectUser, error) {
 	var out []apiclient.ProjectUser
 	seen := map[string]bool{}
 	limit := func(reached string) error {
@@ -578,7 +578,7 @@ func (rd *reader) members(ctx context.Context, lp *diff.LiveProject) ([]apiclien
 
 // addTree adds the items of a role/list tree to dst (by "folder/name") and
 // byID, and the folders to folders.
-func addTree(lp *diff.LiveProject, t *apiclient.RoleTree, dst map[string]*diff.LiveRole, folders map[string]int64, byID map[int64]*diff.LiveRole) error {
+func addTree(lp *youdata.LiveProject, t *apiclient.RoleTree, dst map[string]*youdata.LiveRole, folders map[string]int64, byID map[int64]*youdata.LiveRole) error {
 	if t == nil {
 		return fmt.Errorf("read roles of project %q: empty answer", lp.Name)
 	}
@@ -587,7 +587,7 @@ func addTree(lp *diff.LiveProject, t *apiclient.RoleTree, dst map[string]*diff.L
 		if old, dup := dst[key]; dup {
 			return fmt.Errorf("read roles of project %q: two roles at %q (ids %d and %d); rename one on the server", lp.Name, key, old.ID, it.ID)
 		}
-		lr := &diff.LiveRole{ID: it.ID, Name: it.Name, Folder: folder, Type: it.Type, Description: it.Description, Users: map[string]*string{}}
+		lr := &youdata.LiveRole{ID: it.ID, Name: it.Name, Folder: folder, Type: it.Type, Description: it.Description, Users: map[string]*string{}}
 		dst[key] = lr
 		byID[it.ID] = lr
 		return nil

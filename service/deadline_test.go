@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 )
@@ -209,7 +209,7 @@ func TestRunStuckPastDeadline(t *testing.T) {
 	// The blocked read returns at last: the service is healthy again, and
 	// ready after a run that succeeds.
 	job.release <- &Report{Mode: ModeApply, Result: ResultSuccess, Remaining: -1,
-		Plan: &plan.Plan{Changes: []plan.Change{{Action: plan.Create, Kind: diff.KindUser, Key: "late"}}}}
+		Plan: &plan.Plan{Changes: []plan.Change{{Action: plan.Create, Kind: youdata.KindUser, Key: "late"}}}}
 	h.waitIdle()
 	if ok, err := h.s.Healthy(); !ok {
 		t.Errorf("not healthy after the run returned: %v", err)

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/state"
@@ -196,7 +196,7 @@ func TestServiceRepairsDriftInjectedBetweenRuns(t *testing.T) {
 		t.Fatalf("second run planned %d changes, want the 1 drifted binding: %+v", len(second.Plan.Changes), second.Plan.Changes)
 	}
 	c := second.Plan.Changes[0]
-	if c.Kind != diff.KindRole || c.Action != plan.Update || !strings.Contains(c.Key, "销售数据编辑") {
+	if c.Kind != youdata.KindRole || c.Action != plan.Update || !strings.Contains(c.Key, "销售数据编辑") {
 		t.Errorf("second run's change is %s %s %s, want an update of role 销售数据编辑", c.Action, c.Kind, c.Key)
 	}
 	if second.Apply.Applied() != 1 || second.Remaining != 0 {

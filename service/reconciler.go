@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
@@ -426,7 +426,7 @@ func (r *Reconciler) plan(ctx context.Context, desired *spec.Desired, st *state.
 		}
 		return nil, "", fmt.Errorf("reading the server: %w", err)
 	}
-	p, err = diff.Compute(desired, live, st, diff.Options{})
+	p, err = youdata.Compute(desired, live, st, youdata.Options{})
 	if err != nil {
 		return nil, "", fmt.Errorf("planning: %w", err)
 	}

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/reconcile"
 )
 
@@ -176,7 +176,7 @@ func TestRefusedRunIsCountedAndStaysReady(t *testing.T) {
 	h.start()
 	<-job.started
 	pl := &plan.Plan{
-		Changes:  []plan.Change{{Action: plan.Delete, Kind: diff.KindUser, Key: "a"}, {Action: plan.Delete, Kind: diff.KindUser, Key: "b"}},
+		Changes:  []plan.Change{{Action: plan.Delete, Kind: youdata.KindUser, Key: "a"}, {Action: plan.Delete, Kind: youdata.KindUser, Key: "b"}},
 		Refusals: []string{"2 deletions exceed settings.maxDeletes (1)"},
 	}
 	job.next <- &Report{Mode: ModeApply, Result: ResultRefused, Plan: pl, Remaining: -1}
@@ -294,8 +294,8 @@ func TestSummaryLine(t *testing.T) {
 	h.s.Metrics().ObserveCall(callInfo("user/getAllUsers", "ok"))
 	h.s.Metrics().ObserveCall(callInfo("role/importDataPermissions", "api_error"))
 	pl := &plan.Plan{Changes: []plan.Change{
-		{Action: plan.Update, Kind: diff.KindRole, Key: "p//r"},
-		{Action: plan.Create, Kind: diff.KindGroup, Key: "p/g"},
+		{Action: plan.Update, Kind: youdata.KindRole, Key: "p//r"},
+		{Action: plan.Create, Kind: youdata.KindGroup, Key: "p/g"},
 	}}
 	res := &reconcile.Result{Changes: []reconcile.ChangeResult{
 		{Change: pl.Changes[0], Status: reconcile.StatusApplied},

@@ -19,8 +19,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/benchgen"
 	"github.com/permsync/permsync/reconcile"
@@ -304,12 +304,12 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 	if err != nil {
 		return nil, fmt.Errorf("setup read: %w", err)
 	}
-	p0, err := diff.Compute(wantBefore, live, nil, diff.Options{})
+	p0, err := youdata.Compute(wantBefore, live, nil, youdata.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("setup plan: %w", err)
 	}
 	st := stateFromPlan(p0)
-	p0, err = diff.Compute(wantBefore, live, st, diff.Options{})
+	p0, err = youdata.Compute(wantBefore, live, st, youdata.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("setup plan: %w", err)
 	}
@@ -342,7 +342,7 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
 	c0 := cpuTime()
-	pl, err := diff.Compute(wantAfter, live, st, diff.Options{})
+	pl, err := youdata.Compute(wantAfter, live, st, youdata.Options{})
 	d.DiffCPUS = round3((cpuTime() - c0).Seconds())
 	runtime.ReadMemStats(&ms1)
 	d.DiffAllocMB = round3(float64(ms1.TotalAlloc-ms0.TotalAlloc) / (1 << 20))
@@ -413,7 +413,7 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 	if err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
-	again, err := diff.Compute(wantAfter, live, st, diff.Options{})
+	again, err := youdata.Compute(wantAfter, live, st, youdata.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 )
 
 // --markdown-dir writes one file per comment, and a shorter plan later
@@ -45,7 +45,7 @@ func TestWriteMarkdownPartsSplits(t *testing.T) {
 	for i := 0; i < 3000; i++ {
 		var after plan.Attrs
 		after.Set("nick", strings.Repeat("名", 20))
-		p.Changes = append(p.Changes, plan.Change{Action: plan.Create, Kind: diff.KindUser, Key: fmt.Sprintf("user%04d@example.com", i), After: after})
+		p.Changes = append(p.Changes, plan.Change{Action: plan.Create, Kind: youdata.KindUser, Key: fmt.Sprintf("user%04d@example.com", i), After: after})
 	}
 	dir := t.TempDir()
 	if err := writeMarkdownParts(dir, p); err != nil {

@@ -12,8 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/reconcile"
@@ -214,7 +214,7 @@ func projectRefs(d *spec.Desired) []reconcile.ProjectRef {
 }
 
 // readLive reads the live state, with a progress line on a terminal.
-func (s *session) readLive(ctx context.Context, env *cmdEnv) (*diff.Live, error) {
+func (s *session) readLive(ctx context.Context, env *cmdEnv) (*youdata.Live, error) {
 	opts := s.read
 	opts.TokenUser = s.tokenUser
 	stopProgress := func() {}
@@ -271,7 +271,7 @@ func (s *session) plan(ctx context.Context, env *cmdEnv, allowMassDelete bool) (
 	if err != nil {
 		return nil, err
 	}
-	p, err := diff.Compute(s.desired, live, s.state, diff.Options{AllowMassDelete: allowMassDelete})
+	p, err := youdata.Compute(s.desired, live, s.state, youdata.Options{AllowMassDelete: allowMassDelete})
 	if err != nil {
 		return nil, fmt.Errorf("planning%s: %w", s.nothingChanged(), err)
 	}

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/internal/textsafe"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 )
 
 // JSONFormatVersion is the version of the JSON plan schema described in
@@ -70,7 +70,7 @@ func JSON(w io.Writer, p *plan.Plan, _ JSONOptions) error {
 		Summary:       toJSONCounts(s.Tally),
 		Warnings:      []string{},
 	}
-	for _, k := range diff.Kinds {
+	for _, k := range youdata.Kinds {
 		out.CountsByKind[k] = toJSONCounts(s.ByKind[k])
 	}
 	for k, t := range s.ByKind {

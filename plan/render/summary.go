@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 )
 
 // Tally counts changes the way Terraform's summary line does: a replace is
@@ -137,7 +137,7 @@ func kindOrder(changes []plan.Change) []plan.Kind {
 		present[c.Kind] = true
 	}
 	var out []plan.Kind
-	for _, k := range diff.Kinds {
+	for _, k := range youdata.Kinds {
 		if present[k] {
 			out = append(out, k)
 			delete(present, k)

@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/reconcile"
@@ -112,26 +112,26 @@ func attrs(kv ...any) plan.Attrs {
 
 func TestWriteBound(t *testing.T) {
 	p := &plan.Plan{Changes: []plan.Change{
-		{Action: plan.Delete, Kind: diff.KindUser, Key: "gone@x"},
-		{Action: plan.Delete, Kind: diff.KindMember, Key: "P/gone@x", Before: attrs("user", "gone@x")},
-		{Action: plan.Delete, Kind: diff.KindMember, Key: "P/stays@x", Before: attrs("user", "stays@x")},
-		{Action: plan.Delete, Kind: diff.KindGroup, Key: "P/g1"},
-		{Action: plan.Delete, Kind: diff.KindGroup, Key: "P/g2"},
+		{Action: plan.Delete, Kind: youdata.KindUser, Key: "gone@x"},
+		{Action: plan.Delete, Kind: youdata.KindMember, Key: "P/gone@x", Before: attrs("user", "gone@x")},
+		{Action: plan.Delete, Kind: youdata.KindMember, Key: "P/stays@x", Before: attrs("user", "stays@x")},
+		{Action: plan.Delete, Kind: youdata.KindGroup, Key: "P/g1"},
+		{Action: plan.Delete, Kind: youdata.KindGroup, Key: "P/g2"},
 		// r1 loses a and the leaver, r2 loses b but keeps a: a and b
 		// cannot share a call.
-		{Action: plan.Update, Kind: diff.KindRole, Key: "P/F/r1",
+		{Action: plan.Update, Kind: youdata.KindRole, Key: "P/F/r1",
 			Before: attrs("name", "r1", "folder", "F", "users", []string{"a", "gone@x"}),
 			After:  attrs("name", "r1", "folder", "F", "users", []string{})},
-		{Action: plan.Update, Kind: diff.KindRole, Key: "P/F/r2",
+		{Action: plan.Update, Kind: youdata.KindRole, Key: "P/F/r2",
 			Before: attrs("name", "r2", "folder", "F", "users", []string{"a", "b"}, "user_expires", map[string]string{}),
 			After:  attrs("name", "r2", "folder", "F", "users", []string{"a"}, "user_expires", map[string]string{})},
 		// r3 only loses c, who is bound to no role of the folder after:
 		// it may share the call of r1.
-		{Action: plan.Update, Kind: diff.KindRole, Key: "P/F/r3",
+		{Action: plan.Update, Kind: youdata.KindRole, Key: "P/F/r3",
 			Before: attrs("name", "r3", "folder", "F", "users", []string{"c"}),
 			After:  attrs("name", "r3", "folder", "F", "users", []string{})},
-		{Action: plan.Create, Kind: diff.KindRole, Key: "P/F/r4", After: attrs("name", "r4", "folder", "F")},
-		{Action: plan.Update, Kind: diff.KindUser, Key: "moved@x", After: attrs("orgs", "[]")},
+		{Action: plan.Create, Kind: youdata.KindRole, Key: "P/F/r4", After: attrs("name", "r4", "folder", "F")},
+		{Action: plan.Update, Kind: youdata.KindUser, Key: "moved@x", After: attrs("orgs", "[]")},
 	}}
 	got := WriteBound(p, 500)
 	want := Calls{"domain/user/delete": 1, "projectUser/delUsersByUniqueIds": 1, "group/dels": 1,
@@ -173,13 +173,13 @@ func TestApplyMeetsTheBound(t *testing.T) {
 		return out
 	}
 	ro := reconcile.ReadOptions{TokenUser: Admin}
-	pl := func(d *spec.Desired, st *state.State) (*plan.Plan, *diff.Live) {
+	pl := func(d *spec.Desired, st *state.State) (*plan.Plan, *youdata.Live) {
 		t.Helper()
 		live, err := reconcile.ReadLive(ctx, client, refs(d), ro)
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := diff.Compute(d, live, st, diff.Options{})
+		p, err := youdata.Compute(d, live, st, youdata.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

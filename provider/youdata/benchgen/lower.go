@@ -4,8 +4,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 )
 
 // MaxPage is the most items one page of user/getAllUsers or
@@ -51,9 +51,9 @@ func WriteBound(p *plan.Plan, chunk int) Calls {
 	deletedGroups := map[string]bool{}
 	for _, ch := range p.Changes {
 		switch {
-		case ch.Kind == diff.KindUser && ch.Action == plan.Delete:
+		case ch.Kind == youdata.KindUser && ch.Action == plan.Delete:
 			leaving[ch.Key] = true
-		case ch.Kind == diff.KindGroup && ch.Action == plan.Delete:
+		case ch.Kind == youdata.KindGroup && ch.Action == plan.Delete:
 			deletedGroups[ch.Key] = true
 		}
 	}
@@ -75,15 +75,15 @@ func WriteBound(p *plan.Plan, chunk int) Calls {
 	kept := map[string]map[string]bool{} // project/folder/role → users kept
 	for _, ch := range p.Changes {
 		switch ch.Kind {
-		case diff.KindUser:
+		case youdata.KindUser:
 			if ch.Action == plan.Delete {
 				leavers++
 			} else {
 				upserts[ch.Key] = true
 			}
-		case diff.KindDepartment, diff.KindCompany:
+		case youdata.KindDepartment, youdata.KindCompany:
 			orgs = true
-		case diff.KindMember:
+		case youdata.KindMember:
 			k := joinKey{projectOf(ch.Key), ch.After.String("user")}
 			switch ch.Action {
 			case plan.Delete:
@@ -105,7 +105,7 @@ func WriteBound(p *plan.Plan, chunk int) Calls {
 					}
 				}
 			}
-		case diff.KindGroup:
+		case youdata.KindGroup:
 			project := projectOf(ch.Key)
 			switch ch.Action {
 			case plan.Delete:
@@ -134,7 +134,7 @@ func WriteBound(p *plan.Plan, chunk int) Calls {
 			if len(gone) > 0 && ch.After.Has("members") {
 				c["group/ext/delUsers"]++
 			}
-		case diff.KindRole, diff.KindDataPermission:
+		case youdata.KindRole, youdata.KindDataPermission:
 			project := projectOf(ch.Key)
 			if ch.Action == plan.Delete || ch.Action == plan.Replace {
 				c["role/ext/delete"]++
@@ -163,7 +163,7 @@ func WriteBound(p *plan.Plan, chunk int) Calls {
 				}
 				kept[folder+"/"+role] = k
 			}
-		case diff.KindProject:
+		case youdata.KindProject:
 			switch ch.Action {
 			case plan.Create:
 				c["project/add"]++
@@ -173,7 +173,7 @@ func WriteBound(p *plan.Plan, chunk int) Calls {
 			case plan.Delete:
 				c["project/del"]++
 			}
-		case diff.KindSystemRole:
+		case youdata.KindSystemRole:
 			switch ch.Action {
 			case plan.Create:
 				c["systemRole/add"]++
@@ -182,7 +182,7 @@ func WriteBound(p *plan.Plan, chunk int) Calls {
 			case plan.Delete:
 				c["systemRole/dels"] = 1
 			}
-		case diff.KindResourceMembers:
+		case youdata.KindResourceMembers:
 			c["directResourcePerm/syncMembers"]++
 		}
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/reconcile"
@@ -58,7 +58,7 @@ func TestRoundTripThroughApply(t *testing.T) {
 				t.Fatal(err)
 			}
 			st := state.New()
-			pl, err := diff.Compute(d, live, st, diff.Options{})
+			pl, err := youdata.Compute(d, live, st, youdata.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

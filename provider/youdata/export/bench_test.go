@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/export"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
@@ -74,7 +74,7 @@ func largeServer(b *testing.B) (*youdatatest.Server, apiclient.API) {
 	return sim, c
 }
 
-func readAll(b *testing.B, api apiclient.API) *diff.Live {
+func readAll(b *testing.B, api apiclient.API) *youdata.Live {
 	b.Helper()
 	live, err := export.Read(context.Background(), api, nil, reconcile.ReadOptions{Concurrency: 16})
 	if err != nil {
@@ -127,7 +127,7 @@ func BenchmarkPlanLargeServer(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		p, err := diff.Compute(d, live, st, diff.Options{})
+		p, err := youdata.Compute(d, live, st, youdata.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -10,7 +10,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
-	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/spec"
 )
 
@@ -72,7 +72,7 @@ func (c *Counts) add(o Counts) {
 }
 
 // usersNode is the users: sequence of every domain user.
-func usersNode(live *diff.Live, c *Counts) *yaml.Node {
+func usersNode(live *youdata.Live, c *Counts) *yaml.Node {
 	seq := &yaml.Node{Kind: yaml.SequenceNode}
 	for _, uid := range sortedKeys(live.Users) {
 		lu := live.Users[uid]
@@ -90,7 +90,7 @@ func usersNode(live *diff.Live, c *Counts) *yaml.Node {
 }
 
 // systemRolesNode is the systemRoles: sequence of the custom system roles.
-func systemRolesNode(live *diff.Live, c *Counts) *yaml.Node {
+func systemRolesNode(live *youdata.Live, c *Counts) *yaml.Node {
 	seq := &yaml.Node{Kind: yaml.SequenceNode}
 	var skipped []string
 	for _, name := range sortedKeys(live.SystemRoles) {
@@ -117,7 +117,7 @@ const noteSpaces = "its name has whitespace at the start or end, which the forma
 func trimmed(name string) bool { return strings.TrimSpace(name) == name }
 
 // projectNode is one project with everything read inside it.
-func projectNode(live *diff.Live, lp *diff.LiveProject, c *Counts) *yaml.Node {
+func projectNode(live *youdata.Live, lp *youdata.LiveProject, c *Counts) *yaml.Node {
 	p := spec.Project{Name: lp.Name, ID: lp.ID, Description: nonEmptyStr(lp.Description), Members: []spec.Member{}}
 	c.Projects++
 	var notes []string
@@ -250,7 +250,7 @@ func projectNode(live *diff.Live, lp *diff.LiveProject, c *Counts) *yaml.Node {
 
 // unrepresentable says why a role or data permission cannot be written in
 // the format ("" when it can), and records its name in names.
-func unrepresentable(lr *diff.LiveRole, names map[string]string) string {
+func unrepresentable(lr *youdata.LiveRole, names map[string]string) string {
 	if !trimmed(lr.Name) {
 		return noteSpaces
 	}
@@ -272,7 +272,7 @@ func unrepresentable(lr *diff.LiveRole, names map[string]string) string {
 }
 
 // userBindings are the users bound directly to a role and their expiry.
-func userBindings(lr *diff.LiveRole) spec.Bindings {
+func userBindings(lr *youdata.LiveRole) spec.Bindings {
 	b := spec.Bindings{Users: []string{}}
 	for _, u := range sortedKeys(lr.Users) {
 		b.Users = append(b.Users, u)
@@ -280,7 +280,7 @@ func userBindings(lr *diff.LiveRole) spec.Bindings {
 			if b.Expires == nil {
 				b.Expires = map[string]string{}
 			}
-			b.Expires[u] = diff.NormalizeTime(*t)
+			b.Expires[u] = youdata.NormalizeTime(*t)
 		}
 	}
 	return b
@@ -290,7 +290,7 @@ func userBindings(lr *diff.LiveRole) spec.Bindings {
 // into the format: the fields the server adds on its own (model,
 // tableAlias, databaseAlisa) are dropped, everything else is kept as
 // returned. Rules that would not validate are an error.
-func liveRules(project string, lr *diff.LiveRole) ([]spec.Rule, error) {
+func liveRules(project string, lr *youdata.LiveRole) ([]spec.Rule, error) {
 	rules := make([]spec.Rule, 0, len(lr.Rules))
 	for i, r := range lr.Rules {
 		rule := spec.Rule{Connection: r.ResourceID, Type: r.Type, Mode: r.Mode, Rule: r.Rule, Details: []spec.Detail{}}

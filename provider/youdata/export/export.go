@@ -25,8 +25,8 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/state"
@@ -68,7 +68,7 @@ func ParseSplit(s string) (Split, error) {
 // when names is empty, through reconcile.ReadLive (same paging, limits
 // and abort-on-failure rules as plan). A named project that does not
 // exist is an error.
-func Read(ctx context.Context, r apiclient.Reader, names []string, o reconcile.ReadOptions) (*diff.Live, error) {
+func Read(ctx context.Context, r apiclient.Reader, names []string, o reconcile.ReadOptions) (*youdata.Live, error) {
 	var refs []reconcile.ProjectRef
 	for _, n := range names {
 		refs = append(refs, reconcile.ProjectRef{Name: strings.TrimSpace(n)})
@@ -127,8 +127,8 @@ type file struct {
 }
 
 // exported lists the projects an export writes: those read in full.
-func exported(live *diff.Live) []*diff.LiveProject {
-	var out []*diff.LiveProject
+func exported(live *youdata.Live) []*youdata.LiveProject {
+	var out []*youdata.LiveProject
 	for _, name := range sortedKeys(live.Projects) {
 		if lp := live.Projects[name]; lp != nil && lp.Read {
 			out = append(out, lp)
@@ -138,7 +138,7 @@ func exported(live *diff.Live) []*diff.LiveProject {
 }
 
 // layout lists the files of an export of live, in writing order.
-func layout(live *diff.Live, split Split, header string) []file {
+func layout(live *youdata.Live, split Split, header string) []file {
 	projects := exported(live)
 	names := make([]string, len(projects))
 	ids := make([]int64, len(projects))
@@ -166,7 +166,7 @@ func layout(live *diff.Live, split Split, header string) []file {
 	sysRoles := func(c *Counts) *yaml.Node {
 		return doc(head(noteSystemRoles), "systemRoles", systemRolesNode(live, c))
 	}
-	project := func(lp *diff.LiveProject) func(c *Counts) *yaml.Node {
+	project := func(lp *youdata.LiveProject) func(c *Counts) *yaml.Node {
 		return func(c *Counts) *yaml.Node {
 			return doc(head(fmt.Sprintf("Project %s (id %d).", lp.Name, lp.ID), noteProject),
 				"projects", &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{projectNode(live, lp, c)}})
@@ -229,7 +229,7 @@ func doc(header, key string, value *yaml.Node) *yaml.Node {
 // Write writes live as permsync YAML files under dir, one file at a time
 // (each file is built, written and dropped before the next), and returns
 // what it wrote. Only projects read in full are written.
-func Write(live *diff.Live, dir string, o Options) (*Result, error) {
+func Write(live *youdata.Live, dir string, o Options) (*Result, error) {
 	if live == nil {
 		return nil, errors.New("export: nothing was read")
 	}
@@ -305,26 +305,26 @@ func errHoldsYAML(dir string, existing []string) error {
 // of the projects read in full, none marked as created by permsync (so
 // nothing is deleted without prune). server names the server (no
 // credentials). Objects the export leaves out are not recorded.
-func State(live *diff.Live, server string) *state.State {
+func State(live *youdata.Live, server string) *state.State {
 	st := state.New()
 	st.Server = server
 	for name, sr := range live.SystemRoles {
-		st.Objects[plan.StateKey(diff.KindSystemRole, name)] = &state.Object{ID: sr.ID}
+		st.Objects[plan.StateKey(youdata.KindSystemRole, name)] = &state.Object{ID: sr.ID}
 	}
 	for _, lp := range exported(live) {
 		for name, lg := range lp.Groups {
-			st.Objects[plan.StateKey(diff.KindGroup, lp.Name+"/"+name)] = &state.Object{ID: lg.ID}
+			st.Objects[plan.StateKey(youdata.KindGroup, lp.Name+"/"+name)] = &state.Object{ID: lg.ID}
 		}
 		roleNames := map[string]string{}
 		for _, key := range sortedKeys(lp.Roles) {
 			if lr := lp.Roles[key]; unrepresentable(lr, roleNames) == "" {
-				st.Objects[plan.StateKey(diff.KindRole, lp.Name+"/"+key)] = &state.Object{ID: lr.ID}
+				st.Objects[plan.StateKey(youdata.KindRole, lp.Name+"/"+key)] = &state.Object{ID: lr.ID}
 			}
 		}
 		dpNames := map[string]string{}
 		for _, key := range sortedKeys(lp.DataPermissions) {
 			if lr := lp.DataPermissions[key]; unrepresentable(lr, dpNames) == "" {
-				st.Objects[plan.StateKey(diff.KindDataPermission, lp.Name+"/"+key)] = &state.Object{ID: lr.ID}
+				st.Objects[plan.StateKey(youdata.KindDataPermission, lp.Name+"/"+key)] = &state.Object{ID: lr.ID}
 			}
 		}
 	}

@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/reconcile"
@@ -51,7 +51,7 @@ func newSim(t *testing.T, seedPath string) (*youdatatest.Server, *apiclient.Clie
 }
 
 // exportTo reads every project and writes an export into a new directory.
-func exportTo(t *testing.T, c apiclient.Reader, split Split) (string, *diff.Live, *Result) {
+func exportTo(t *testing.T, c apiclient.Reader, split Split) (string, *youdata.Live, *Result) {
 	t.Helper()
 	live, err := Read(context.Background(), c, nil, reconcile.ReadOptions{})
 	if err != nil {
@@ -81,7 +81,7 @@ func planAgainst(t *testing.T, c apiclient.Reader, dir string, st *state.State) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := diff.Compute(d, live, st, diff.Options{})
+	p, err := youdata.Compute(d, live, st, youdata.Options{})
 	if err != nil {
 		t.Fatalf("plan: %v", err)
 	}
@@ -138,7 +138,7 @@ func TestRoundTripSeesDrift(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := planAgainst(t, c, dir, State(live, "test"))
-	if len(p.Changes) != 1 || p.Changes[0].Kind != diff.KindGroup || p.Changes[0].Key != "销售分析/华北组" {
+	if len(p.Changes) != 1 || p.Changes[0].Kind != youdata.KindGroup || p.Changes[0].Key != "销售分析/华北组" {
 		t.Fatalf("want one update of the group, got:\n%s", describe(p))
 	}
 }

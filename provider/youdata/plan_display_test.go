@@ -1,4 +1,4 @@
-package diff
+package youdata
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package diff
+package youdata
 
 import (
 	"strings"
@@ -73,22 +73,6 @@ func TestRemovesUsers(t *testing.T) {
 	}
 	if !removesUsers([]plan.Change{{Action: plan.Delete, Kind: KindUser, Key: "u"}}) {
 		t.Error("deleting a user does not count")
-	}
-}
-
-// A drift reason quotes a short server value and only names a long one,
-// which the attribute lines show in full.
-func TestDriftReasonLength(t *testing.T) {
-	short := &obj{exists: true, before: plan.Attrs{}, after: plan.Attrs{}}
-	short.readable("nick", "Alice", "Al")
-	if len(short.drift) != 1 || short.drift[0] != `the server has nick "Al"` {
-		t.Errorf("short drift: %q", short.drift)
-	}
-	long := &obj{exists: true, before: plan.Attrs{}, after: plan.Attrs{}}
-	members := []string{"liu.yang@example.com", "wang.fang@example.com", "wu.hao@example.com"}
-	long.readable("members", members[:2], members)
-	if len(long.drift) != 1 || long.drift[0] != "the server has different members" {
-		t.Errorf("long drift: %q", long.drift)
 	}
 }
 

@@ -1,10 +1,11 @@
-package diff
+package youdata
 
 import (
 	"fmt"
 	"sort"
 	"strings"
 
+	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/internal/canon"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
@@ -65,7 +66,7 @@ func (c *projectCtx) planRoleKind(k plan.Kind, in []roleIn, live map[string]*Liv
 			continue
 		}
 		key := c.pr.Name + "/" + lk
-		why := deleteWhy(c.p.state(k, key), prune, pruneName)
+		why := diff.DeleteWhy(c.p.StateOf(k, key), prune, pruneName)
 		if why == "" {
 			continue
 		}
@@ -78,7 +79,7 @@ func (c *projectCtx) planRoleKind(k plan.Kind, in []roleIn, live map[string]*Liv
 		before.Set("type", lr.Type)
 		users, _ := liveExpires(lr) // [] when nobody holds it, never null
 		before.Set("users", users)
-		c.p.addDelete(plan.Change{Kind: k, Key: key, Before: before, Reason: why}, 0)
+		c.p.AddDelete(plan.Change{Kind: k, Key: key, Before: before, Reason: why}, 0)
 	}
 }
 
@@ -114,17 +115,17 @@ func (c *projectCtx) planRole(r roleIn, lr *LiveRole) {
 	p := c.p
 	key := c.key(r.folder, r.name)
 	o := c.newObj(r.kind, key, r.src, lr != nil)
-	o.ident("name", r.name)
-	o.ident("folder", r.folder)
-	o.after.Set("type", r.typ)
+	o.Ident("name", r.name)
+	o.Ident("folder", r.folder)
+	o.After.Set("type", r.typ)
 	if r.kind == KindRole {
-		o.ident("level", r.level)
+		o.Ident("level", r.level)
 	}
 	if lr != nil {
-		o.id(lr.ID)
-		o.before.Set("type", lr.Type)
+		o.ID(lr.ID)
+		o.Before.Set("type", lr.Type)
 		if lr.Type != r.typ {
-			o.replace = append(o.replace, fmt.Sprintf("the type changes from %d to %d, which the API cannot do in place", lr.Type, r.typ))
+			o.Replace = append(o.Replace, fmt.Sprintf("the type changes from %d to %d, which the API cannot do in place", lr.Type, r.typ))
 		}
 	}
 	if r.description != nil {
@@ -132,7 +133,7 @@ func (c *projectCtx) planRole(r roleIn, lr *LiveRole) {
 		if lr != nil {
 			desc = lr.Description
 		}
-		o.readable("description", *r.description, desc)
+		o.Readable("description", *r.description, desc)
 	}
 
 	liveUsers, liveExp := liveExpires(lr)
@@ -140,22 +141,22 @@ func (c *projectCtx) planRole(r roleIn, lr *LiveRole) {
 		users := uniqSorted(r.bindings.Users)
 		exp := expiresFor(users, r.bindings.Expires)
 		for _, u := range liveUsers {
-			if p.protected[u] && !contains(users, u) {
-				p.warn("user %s is protected (settings.protectedUsers or the token's user): not unbound from %s %s", u, r.kind, key)
+			if p.Protected(u) && !contains(users, u) {
+				p.Warn("user %s is protected (settings.protectedUsers or the token's user): not unbound from %s %s", u, r.kind, key)
 				users = uniqSorted(append(users, u))
 				if t, ok := liveExp[u]; ok {
 					exp[u] = t
 				}
 			}
 		}
-		o.readable("users", users, liveUsers)
-		o.readable("user_expires", exp, liveExp)
+		o.Readable("users", users, liveUsers)
+		o.Readable("user_expires", exp, liveExp)
 	}
 	c.bindingFacet(o, "groups", "group_expires", r.bindings.Groups, r.bindings.Expires, "group")
 	c.bindingFacet(o, "orgs", "org_expires", r.bindings.Orgs, r.bindings.Expires, "department")
 
 	if r.kind == KindRole && r.resources != nil {
-		o.writeOnly("resources", nil, kv{"resources", normResources(r.resources)})
+		o.WriteOnly("resources", nil, diff.KV{Name: "resources", Value: normResources(r.resources)})
 	}
 	var liveRules []spec.Rule
 	rulesKnown := false
@@ -167,31 +168,31 @@ func (c *projectCtx) planRole(r roleIn, lr *LiveRole) {
 	if r.kind == KindDataPermission && r.rules != nil {
 		want := normRules(r.rules)
 		if rulesKnown {
-			o.readable("rules", want, alignLiveRules(want, liveRules))
-			if o.ns.Facets == nil {
-				o.ns.Facets = map[string]state.Facet{}
+			o.Readable("rules", want, alignLiveRules(want, liveRules))
+			if o.New.Facets == nil {
+				o.New.Facets = map[string]state.Facet{}
 			}
-			o.ns.Facets["rules"] = state.Facet{Hash: canon.Fingerprint(map[string]any{"rules": want})}
+			o.New.Facets["rules"] = state.Facet{Hash: canon.Fingerprint(map[string]any{"rules": want})}
 		} else {
-			o.writeOnly("rules", nil, kv{"rules", want})
+			o.WriteOnly("rules", nil, diff.KV{Name: "rules", Value: want})
 		}
 	}
 
-	if len(o.replace) > 0 {
+	if len(o.Replace) > 0 {
 		c.completeReplace(o, r, lr, liveUsers, liveExp, liveRules, rulesKnown)
 	}
-	o.finish(0)
+	o.Finish(0)
 }
 
 // bindingFacet plans a role's group or org bindings, a write-only facet
 // whose items the state keeps: removing one needs a replace.
-func (c *projectCtx) bindingFacet(o *obj, name, expName string, want []string, expires map[string]string, what string) {
+func (c *projectCtx) bindingFacet(o *diff.Object, name, expName string, want []string, expires map[string]string, what string) {
 	if want == nil {
 		return
 	}
 	items := uniqSorted(want)
-	o.writeOnly(name, items, kv{name, items}, kv{expName, expiresFor(items, expires)})
-	if !o.exists {
+	o.WriteOnly(name, items, diff.KV{Name: name, Value: items}, diff.KV{Name: expName, Value: expiresFor(items, expires)})
+	if !o.Exists {
 		return
 	}
 	if name == "groups" {
@@ -203,12 +204,12 @@ func (c *projectCtx) bindingFacet(o *obj, name, expName string, want []string, e
 		}
 		if len(again) > 0 {
 			// Make the facet changed: the executor binds every group again.
-			delete(o.before, name)
-			delete(o.before, expName)
-			o.forceUpdate = append(o.forceUpdate, fmt.Sprintf("group %s is re-created: bind it again", strings.Join(again, ", ")))
+			delete(o.Before, name)
+			delete(o.Before, expName)
+			o.ForceUpdate = append(o.ForceUpdate, fmt.Sprintf("group %s is re-created: bind it again", strings.Join(again, ", ")))
 		}
 	}
-	prev, known := o.oldItems(name)
+	prev, known := o.OldItems(name)
 	if !known {
 		return
 	}
@@ -229,42 +230,42 @@ func (c *projectCtx) bindingFacet(o *obj, name, expName string, want []string, e
 		// deleted ones, the expiries of the groups kept are unchanged:
 		// Before says so, and the executor binds none of them again.
 		all := uniqSorted(append(append([]string{}, items...), deleted...))
-		if canon.Fingerprint(map[string]any{name: all, expName: expiresFor(all, expires)}) == o.old.Facets[name].Hash {
-			o.before.Set(expName, expiresFor(items, expires))
+		if canon.Fingerprint(map[string]any{name: all, expName: expiresFor(all, expires)}) == o.Old.Facets[name].Hash {
+			o.Before.Set(expName, expiresFor(items, expires))
 		}
 	}
 	if len(gone) > 0 {
 		sort.Strings(gone)
-		o.replace = append(o.replace, fmt.Sprintf("the API cannot unbind %s %s from a role: delete it and create it again with the desired bindings", what, strings.Join(gone, ", ")))
+		o.Replace = append(o.Replace, fmt.Sprintf("the API cannot unbind %s %s from a role: delete it and create it again with the desired bindings", what, strings.Join(gone, ", ")))
 	}
 }
 
 // completeReplace fills in After what a re-create must bring back that the
 // files do not manage, and refuses a replace that would lose what cannot
 // be read back.
-func (c *projectCtx) completeReplace(o *obj, r roleIn, lr *LiveRole, liveUsers []string, liveExp map[string]string, liveRules []spec.Rule, rulesKnown bool) {
+func (c *projectCtx) completeReplace(o *diff.Object, r roleIn, lr *LiveRole, liveUsers []string, liveExp map[string]string, liveRules []spec.Rule, rulesKnown bool) {
 	p := c.p
 	// Readable facets the files leave alone come back as they are; Before
 	// holds their live value too, so the plan shows them unchanged.
-	if !o.after.Has("users") {
-		o.after.Set("users", liveUsers)
-		o.after.Set("user_expires", liveExp)
-		o.before.Set("users", liveUsers)
-		o.before.Set("user_expires", liveExp)
+	if !o.After.Has("users") {
+		o.After.Set("users", liveUsers)
+		o.After.Set("user_expires", liveExp)
+		o.Before.Set("users", liveUsers)
+		o.Before.Set("user_expires", liveExp)
 	}
-	if !o.after.Has("description") && lr != nil {
-		o.after.Set("description", lr.Description)
-		o.before.Set("description", lr.Description)
+	if !o.After.Has("description") && lr != nil {
+		o.After.Set("description", lr.Description)
+		o.Before.Set("description", lr.Description)
 	}
 	// Group and org bindings cannot be read back: the re-create brings
 	// back those the state recorded, without their expiries (the state
 	// keeps only the names), and loses any it does not know.
 	var unknown []string
 	for _, f := range []struct{ name, exp string }{{"groups", "group_expires"}, {"orgs", "org_expires"}} {
-		if o.after.Has(f.name) {
+		if o.After.Has(f.name) {
 			continue
 		}
-		prev, ok := o.oldItems(f.name)
+		prev, ok := o.OldItems(f.name)
 		if !ok {
 			unknown = append(unknown, f.name)
 			continue
@@ -274,31 +275,31 @@ func (c *projectCtx) completeReplace(o *obj, r roleIn, lr *LiveRole, liveUsers [
 		}
 		items := uniqSorted(prev)
 		none := map[string]string{}
-		o.after.Set(f.name, items)
-		o.after.Set(f.exp, none)
+		o.After.Set(f.name, items)
+		o.After.Set(f.exp, none)
 		// Record what the re-create applies, so that expiries written in
 		// the files later are applied again.
 		h := canon.Fingerprint(map[string]any{f.name: items, f.exp: none})
-		if h != o.old.Facets[f.name].Hash {
-			p.warn("%s %s is re-created with the %s the state records (%s) but without their expiries, which the state does not keep", r.kind, o.key, f.name, strings.Join(items, ", "))
+		if h != o.Old.Facets[f.name].Hash {
+			p.Warn("%s %s is re-created with the %s the state records (%s) but without their expiries, which the state does not keep", r.kind, o.Key, f.name, strings.Join(items, ", "))
 		}
-		if o.ns.Facets == nil {
-			o.ns.Facets = map[string]state.Facet{}
+		if o.New.Facets == nil {
+			o.New.Facets = map[string]state.Facet{}
 		}
-		o.ns.Facets[f.name] = state.Facet{Hash: h, Items: items}
+		o.New.Facets[f.name] = state.Facet{Hash: h, Items: items}
 	}
 	if len(unknown) > 0 {
-		p.warn("%s %s is re-created: %s bound to it that neither the files nor the state record are lost, as the API cannot read them back; list them under %s: to keep them",
-			r.kind, o.key, strings.Join(unknown, " and "), strings.Join(unknown, ": and "))
+		p.Warn("%s %s is re-created: %s bound to it that neither the files nor the state record are lost, as the API cannot read them back; list them under %s: to keep them",
+			r.kind, o.Key, strings.Join(unknown, " and "), strings.Join(unknown, ": and "))
 	}
 	switch {
-	case r.kind == KindRole && !o.after.Has("resources"):
-		p.refusals = append(p.refusals, fmt.Sprintf("%s %s must be replaced (%s), but its resources are not in the files and cannot be read back: add resources: to it (%s)", r.kind, o.key, strings.Join(o.replace, "; "), srcString(r.src)))
-	case r.kind == KindDataPermission && !o.after.Has("rules"):
+	case r.kind == KindRole && !o.After.Has("resources"):
+		p.Refuse(fmt.Sprintf("%s %s must be replaced (%s), but its resources are not in the files and cannot be read back: add resources: to it (%s)", r.kind, o.Key, strings.Join(o.Replace, "; "), diff.SourceString(r.src)))
+	case r.kind == KindDataPermission && !o.After.Has("rules"):
 		if !rulesKnown {
-			p.refusals = append(p.refusals, fmt.Sprintf("%s %s must be replaced (%s), but its rules are not in the files and cannot be read back: add rules: to it (%s)", r.kind, o.key, strings.Join(o.replace, "; "), srcString(r.src)))
+			p.Refuse(fmt.Sprintf("%s %s must be replaced (%s), but its rules are not in the files and cannot be read back: add rules: to it (%s)", r.kind, o.Key, strings.Join(o.Replace, "; "), diff.SourceString(r.src)))
 			return
 		}
-		o.after.Set("rules", liveRules)
+		o.After.Set("rules", liveRules)
 	}
 }

@@ -1,9 +1,10 @@
-package diff
+package youdata
 
 import (
 	"fmt"
 	"strings"
 
+	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
 )
@@ -54,8 +55,7 @@ func (p *planner) checkAdmins() {
 		}
 		projects[pr.Name] = pa
 	}
-	for _, pl := range p.changes {
-		c := pl.c
+	for _, c := range p.all() {
 		if c.Kind != KindProject {
 			continue
 		}
@@ -91,8 +91,7 @@ func (p *planner) checkAdmins() {
 			refusals = append(refusals, desc+", and "+unknown)
 		}
 	}
-	for _, pl := range p.changes {
-		c := pl.c
+	for _, c := range p.all() {
 		switch c.Kind {
 		case KindMember:
 			user := c.After.String("user")
@@ -141,14 +140,16 @@ func (p *planner) checkAdmins() {
 		}
 		switch {
 		case pa.created && len(pa.lost) == 0:
-			refusals = append(refusals, fmt.Sprintf("project %s would be created without an admin: it has no members: in the files and the user behind the token is not known; list its members, at least one with systemRoles: [admin] (%s)", name, srcString(pa.src)))
+			refusals = append(refusals, fmt.Sprintf("project %s would be created without an admin: it has no members: in the files and the user behind the token is not known; list its members, at least one with systemRoles: [admin] (%s)", name, diff.SourceString(pa.src)))
 		case pa.created:
-			refusals = append(refusals, fmt.Sprintf("project %s would be created without an admin: none of its members has systemRoles: [admin]; give at least one member systemRoles: [admin] (%s)", name, srcString(pa.src)))
+			refusals = append(refusals, fmt.Sprintf("project %s would be created without an admin: none of its members has systemRoles: [admin]; give at least one member systemRoles: [admin] (%s)", name, diff.SourceString(pa.src)))
 		case len(pa.live) > 0:
-			refusals = append(refusals, fmt.Sprintf("project %s would be left without an admin: %s; keep at least one member with systemRoles: [admin] (%s)", name, strings.Join(pa.lost, "; "), srcString(pa.src)))
+			refusals = append(refusals, fmt.Sprintf("project %s would be left without an admin: %s; keep at least one member with systemRoles: [admin] (%s)", name, strings.Join(pa.lost, "; "), diff.SourceString(pa.src)))
 		}
 	}
-	p.refusals = append(p.refusals, refusals...)
+	for _, r := range refusals {
+		p.Refuse(r)
+	}
 }
 
 // tokenUserUnknown says why the user behind the token is not known, or ""

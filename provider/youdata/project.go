@@ -1,4 +1,4 @@
-package diff
+package youdata
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/internal/canon"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
@@ -37,27 +38,27 @@ func (p *planner) planProjects() {
 		if lp != nil {
 			inFiles[lp.Name] = true
 		}
-		o := p.newObj(KindProject, pr.Name, pr.Src, lp != nil)
-		o.after.Set("name", pr.Name)
+		o := p.NewObject(KindProject, pr.Name, pr.Src, lp != nil)
+		o.After.Set("name", pr.Name)
 		if lp != nil {
 			// Compared trimmed, as the files' names are: a name typed with
 			// a trailing space in the web console is not renamed.
-			o.before.Set("name", strings.TrimSpace(lp.Name))
-			o.id(lp.ID)
+			o.Before.Set("name", strings.TrimSpace(lp.Name))
+			o.ID(lp.ID)
 			if strings.TrimSpace(lp.Name) != pr.Name {
-				o.forceUpdate = append(o.forceUpdate, fmt.Sprintf("rename: the project with id %d is named %q on the server", lp.ID, lp.Name))
+				o.ForceUpdate = append(o.ForceUpdate, fmt.Sprintf("rename: the project with id %d is named %q on the server", lp.ID, lp.Name))
 			}
 		} else {
-			o.after.Set("receivers", p.receivers(pr))
+			o.After.Set("receivers", p.receivers(pr))
 		}
 		if pr.Description != nil {
 			var desc string
 			if lp != nil {
 				desc = lp.Description
 			}
-			o.readable("description", *pr.Description, desc)
+			o.Readable("description", *pr.Description, desc)
 		}
-		o.finish(0)
+		o.Finish(0)
 
 		var pid int64
 		if lp != nil {
@@ -77,7 +78,7 @@ func (p *planner) planProjects() {
 		if inFiles[name] {
 			continue
 		}
-		old := p.state(KindProject, name)
+		old := p.StateOf(KindProject, name)
 		if old == nil || !old.Created {
 			continue
 		}
@@ -85,7 +86,7 @@ func (p *planner) planProjects() {
 		var before plan.Attrs
 		before.Set("name", name)
 		before.Set("id", lp.ID)
-		p.addDelete(plan.Change{Kind: KindProject, Key: name, Before: before, Reason: "not in the files; created by permsync"}, 0)
+		p.AddDelete(plan.Change{Kind: KindProject, Key: name, Before: before, Reason: "not in the files; created by permsync"}, 0)
 	}
 }
 
@@ -133,10 +134,10 @@ func (c *projectCtx) key(parts ...string) string {
 	return c.pr.Name + "/" + strings.Join(parts, "/")
 }
 
-func (c *projectCtx) newObj(k plan.Kind, key string, src spec.Source, exists bool) *obj {
-	o := c.p.newObj(k, key, src, exists)
+func (c *projectCtx) newObj(k plan.Kind, key string, src spec.Source, exists bool) *diff.Object {
+	o := c.p.NewObject(k, key, src, exists)
 	if c.pid != 0 {
-		o.ident("project_id", c.pid)
+		o.Ident("project_id", c.pid)
 	}
 	return o
 }
@@ -215,21 +216,21 @@ func (c *projectCtx) planMembers() {
 		m := want[u]
 		lm, ok := live[u]
 		o := c.newObj(KindMember, c.key(u), m.Src, ok && c.lp != nil)
-		o.ident("user", u)
+		o.Ident("user", u)
 		if m.SystemRoles != nil {
 			roles := uniqSorted(m.SystemRoles)
 			liveRoles := p.systemRoleNames(lm.SystemRoleIDs)
-			if ok && p.protected[u] && contains(liveRoles, "admin") && !contains(roles, "admin") {
-				p.warn("user %s is protected (settings.protectedUsers or the token's user): keeps the admin system role in project %s", u, c.pr.Name)
+			if ok && p.Protected(u) && contains(liveRoles, "admin") && !contains(roles, "admin") {
+				p.Warn("user %s is protected (settings.protectedUsers or the token's user): keeps the admin system role in project %s", u, c.pr.Name)
 				roles = uniqSorted(append(roles, "admin"))
 			}
-			o.readable("systemRoles", roles, liveRoles)
-			o.after.Set("system_role_ids", p.systemRoleIDs(roles))
+			o.Readable("systemRoles", roles, liveRoles)
+			o.After.Set("system_role_ids", p.systemRoleIDs(roles))
 			if ok {
-				o.before.Set("system_role_ids", p.systemRoleIDs(liveRoles))
+				o.Before.Set("system_role_ids", p.systemRoleIDs(liveRoles))
 			}
 		}
-		o.finish(0)
+		o.Finish(0)
 	}
 	for _, u := range sortedKeys(live) {
 		if _, ok := want[u]; ok {
@@ -238,8 +239,8 @@ func (c *projectCtx) planMembers() {
 		if c.p.projRefs[c.pr.Name][u] {
 			continue // bound by a role, a group or a resource: a member through them
 		}
-		if p.protected[u] {
-			p.warn("user %s is protected (settings.protectedUsers or the token's user): not removed from project %s", u, c.pr.Name)
+		if p.Protected(u) {
+			p.Warn("user %s is protected (settings.protectedUsers or the token's user): not removed from project %s", u, c.pr.Name)
 			continue
 		}
 		lm := live[u]
@@ -248,7 +249,7 @@ func (c *projectCtx) planMembers() {
 		before.Set("project_id", c.pid)
 		before.Set("id", lm.UserID)
 		before.Set("systemRoles", p.systemRoleNames(lm.SystemRoleIDs))
-		p.addDelete(plan.Change{Kind: KindMember, Key: c.key(u), Before: before, Reason: "not in the project's members"}, 0)
+		p.AddDelete(plan.Change{Kind: KindMember, Key: c.key(u), Before: before, Reason: "not in the project's members"}, 0)
 	}
 }
 
@@ -267,7 +268,7 @@ func (c *projectCtx) planGroups() {
 		g := want[name]
 		key := c.key(name)
 		lg := liveGroups[name]
-		old := p.state(KindGroup, key)
+		old := p.StateOf(KindGroup, key)
 		// A group without members shows in no read: one the state knows
 		// exists. One whose create is pending (permsync sent group/add
 		// and never recorded the answer) may or may not: it is replaced,
@@ -278,62 +279,62 @@ func (c *projectCtx) planGroups() {
 		lost := c.lp != nil && lg == nil && old != nil && old.Pending
 		exists := c.lp != nil && (lg != nil || old != nil && !old.Pending)
 		o := c.newObj(KindGroup, key, g.Src, exists || lost)
-		o.ident("name", name)
+		o.Ident("name", name)
 		if lg != nil {
-			o.id(lg.ID)
+			o.ID(lg.ID)
 			if old != nil && old.Pending {
 				// Seen on the server, with members: the group the state
 				// marks pending is recorded with its id, and never
 				// treated as a lost create again.
-				o.forceUpdate = append(o.forceUpdate, fmt.Sprintf("the state marks a create of it pending, and the server shows it (id %d): recorded as existing", lg.ID))
+				o.ForceUpdate = append(o.ForceUpdate, fmt.Sprintf("the state marks a create of it pending, and the server shows it (id %d): recorded as existing", lg.ID))
 			}
 		} else if exists {
-			o.id(old.ID)
+			o.ID(old.ID)
 		}
 		// folder: set on create; the API cannot move a group.
-		o.after.Set("folder", g.Folder)
+		o.After.Set("folder", g.Folder)
 		folderFacet := state.Facet{Hash: canon.Fingerprint(g.Folder), Items: []string{g.Folder}}
 		switch {
 		case lost:
 			at := g.Folder
-			if prev, known := o.oldItems("folder"); known && len(prev) == 1 {
+			if prev, known := o.OldItems("folder"); known && len(prev) == 1 {
 				at = prev[0]
 			}
-			o.before.Set("folder", at)
-			o.replace = append(o.replace, lostCreateReason(at))
+			o.Before.Set("folder", at)
+			o.Replace = append(o.Replace, lostCreateReason(at))
 		case exists:
-			prev, known := o.oldItems("folder")
+			prev, known := o.OldItems("folder")
 			switch {
 			case known && len(prev) == 1 && prev[0] != g.Folder:
-				o.before.Set("folder", prev[0])
-				o.replace = append(o.replace, fmt.Sprintf("the API cannot move a group: folder %q becomes %q", prev[0], g.Folder))
+				o.Before.Set("folder", prev[0])
+				o.Replace = append(o.Replace, fmt.Sprintf("the API cannot move a group: folder %q becomes %q", prev[0], g.Folder))
 			default:
-				o.before.Set("folder", g.Folder)
+				o.Before.Set("folder", g.Folder)
 			}
 		}
 		if g.Description != nil {
-			o.writeOnly("description", nil, kv{"description", *g.Description})
+			o.WriteOnly("description", nil, diff.KV{Name: "description", Value: *g.Description})
 		}
-		if o.ns.Facets == nil {
-			o.ns.Facets = map[string]state.Facet{}
+		if o.New.Facets == nil {
+			o.New.Facets = map[string]state.Facet{}
 		}
-		o.ns.Facets["folder"] = folderFacet
+		o.New.Facets["folder"] = folderFacet
 		if g.Members != nil {
 			var liveMembers []string
 			if lg != nil {
 				liveMembers = lg.Members
 			}
-			o.readable("members", uniqSorted(g.Members), uniqSorted(liveMembers))
-		} else if len(o.replace) > 0 && lg != nil {
+			o.Readable("members", uniqSorted(g.Members), uniqSorted(liveMembers))
+		} else if len(o.Replace) > 0 && lg != nil {
 			// A re-created group gets back the members it has: unchanged.
-			o.after.Set("members", uniqSorted(lg.Members))
-			o.before.Set("members", uniqSorted(lg.Members))
+			o.After.Set("members", uniqSorted(lg.Members))
+			o.Before.Set("members", uniqSorted(lg.Members))
 		}
-		if len(o.replace) > 0 {
+		if len(o.Replace) > 0 {
 			c.replacedGroups[name] = true
-			p.warn("group %s is re-created: %s", key, c.rebindNote(name))
+			p.Warn("group %s is re-created: %s", key, c.rebindNote(name))
 		}
-		o.finish(0)
+		o.Finish(0)
 	}
 	if c.lp == nil {
 		return
@@ -351,8 +352,8 @@ func (c *projectCtx) planGroups() {
 			continue
 		}
 		key := c.key(name)
-		old := p.state(KindGroup, key)
-		why := deleteWhy(old, p.d.Settings.Prune.Groups, "prune.groups")
+		old := p.StateOf(KindGroup, key)
+		why := diff.DeleteWhy(old, p.d.Settings.Prune.Groups, "prune.groups")
 		if why == "" {
 			continue
 		}
@@ -371,7 +372,7 @@ func (c *projectCtx) planGroups() {
 			}
 		}
 		c.deletedGroups[name] = true
-		p.addDelete(plan.Change{Kind: KindGroup, Key: key, Before: before, Reason: why}, 0)
+		p.AddDelete(plan.Change{Kind: KindGroup, Key: key, Before: before, Reason: why}, 0)
 	}
 }
 
@@ -426,11 +427,11 @@ func (c *projectCtx) planResourceMembers() {
 	})
 	for _, rm := range rms {
 		key := c.key(rm.Type, strconv.FormatInt(rm.ID, 10))
-		old := c.p.state(KindResourceMembers, key)
+		old := c.p.StateOf(KindResourceMembers, key)
 		o := c.newObj(KindResourceMembers, key, rm.Src, old != nil && c.lp != nil)
-		o.createReason = "not in state; the server does not show direct members, so they are synced in full"
-		o.ident("type", rm.Type)
-		o.ident("resource_id", rm.ID)
+		o.CreateReason = "not in state; the server does not show direct members, so they are synced in full"
+		o.Ident("type", rm.Type)
+		o.Ident("resource_id", rm.ID)
 		members := make([]resourceMember, 0, len(rm.Members))
 		for _, m := range rm.Members {
 			perms := sortedCopy(m.Permissions)
@@ -440,7 +441,7 @@ func (c *projectCtx) planResourceMembers() {
 			members = append(members, resourceMember{User: m.User, Permissions: perms})
 		}
 		sort.SliceStable(members, func(i, j int) bool { return members[i].User < members[j].User })
-		o.writeOnly("members", nil, kv{"members", members})
-		o.finish(0)
+		o.WriteOnly("members", nil, diff.KV{Name: "members", Value: members})
+		o.Finish(0)
 	}
 }

@@ -1,7 +1,7 @@
 // Package diff computes a plan from the desired state, the live state read
 // from the server and the state of what permsync last applied. It is pure:
 // no I/O, no logging, no clock. The same inputs give byte-identical plans.
-package diff
+package youdata
 
 import (
 	"encoding/json"
@@ -23,10 +23,6 @@ const (
 	KindDataPermission  plan.Kind = "dataPermission"  // project/folder/name
 	KindResourceMembers plan.Kind = "resourceMembers" // project/TYPE/id
 )
-
-// Kinds lists every kind in rendering order.
-var Kinds = []plan.Kind{KindSystemRole, KindCompany, KindDepartment, KindUser, KindProject,
-	KindMember, KindGroup, KindRole, KindDataPermission, KindResourceMembers}
 
 // Live is what was read from the server. Maps are keyed as noted; the diff
 // never iterates them without sorting.

@@ -77,4 +77,4 @@
 // departments exist), ID, and the fingerprints of the
 // write-only facets as applied. It is nil for deletes. Objects with nothing
 // to do are counted in plan.Plan.NoOps and keep their state as it is.
-package diff
+package youdata

@@ -1,4 +1,4 @@
-package diff
+package youdata
 
 import (
 	"encoding/json"
@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/internal/canon"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
@@ -20,20 +21,20 @@ func (p *planner) planSystemRoles() {
 	for _, r := range roles {
 		want[r.Name] = true
 		lr, ok := p.live.SystemRoles[r.Name]
-		o := p.newObj(KindSystemRole, r.Name, r.Src, ok)
-		o.ident("name", r.Name)
-		o.id(lr.ID)
+		o := p.NewObject(KindSystemRole, r.Name, r.Src, ok)
+		o.Ident("name", r.Name)
+		o.ID(lr.ID)
 		if r.Description != nil {
-			o.readable("description", *r.Description, lr.Description)
+			o.Readable("description", *r.Description, lr.Description)
 		}
-		o.finish(0)
+		o.Finish(0)
 	}
 	for _, name := range sortedKeys(p.live.SystemRoles) {
 		if want[name] {
 			continue
 		}
-		old := p.state(KindSystemRole, name)
-		why := deleteWhy(old, p.d.Settings.Prune.SystemRoles, "prune.systemRoles")
+		old := p.StateOf(KindSystemRole, name)
+		why := diff.DeleteWhy(old, p.d.Settings.Prune.SystemRoles, "prune.systemRoles")
 		if why == "" {
 			continue
 		}
@@ -42,20 +43,8 @@ func (p *planner) planSystemRoles() {
 		before.Set("name", name)
 		before.Set("id", lr.ID)
 		before.Set("description", lr.Description)
-		p.addDelete(plan.Change{Kind: KindSystemRole, Key: name, Before: before, Reason: why}, 0)
+		p.AddDelete(plan.Change{Kind: KindSystemRole, Key: name, Before: before, Reason: why}, 0)
 	}
-}
-
-// deleteWhy says why an object absent from the files is deleted, or ""
-// when it is not.
-func deleteWhy(old *state.Object, prune bool, pruneName string) string {
-	switch {
-	case old != nil && old.Created:
-		return "not in the files; created by permsync"
-	case prune:
-		return "not in the files; " + pruneName + " is on"
-	}
-	return ""
 }
 
 // planOrgs plans the company and the departments.
@@ -63,9 +52,9 @@ func (p *planner) planOrgs() {
 	want := map[string]spec.Department{}
 	if p.d.Orgs != nil {
 		if p.d.Orgs.Company != "" {
-			o := p.newObj(KindCompany, "company", p.d.Orgs.Src, true)
-			o.writeOnly("name", nil, kv{"name", p.d.Orgs.Company})
-			o.finish(0)
+			o := p.NewObject(KindCompany, "company", p.d.Orgs.Src, true)
+			o.WriteOnly("name", nil, diff.KV{Name: "name", Value: p.d.Orgs.Company})
+			o.Finish(0)
 		}
 		for _, dep := range p.d.Orgs.Departments {
 			want[dep.Code] = dep
@@ -82,16 +71,16 @@ func (p *planner) planOrgs() {
 	}
 	for _, code := range sortedKeys(want) {
 		dep := want[code]
-		old := p.state(KindDepartment, code)
-		o := p.newObj(KindDepartment, code, dep.Src, old != nil)
-		o.createReason = "not in state; the server does not show departments, so syncOrg creates or updates it"
+		old := p.StateOf(KindDepartment, code)
+		o := p.NewObject(KindDepartment, code, dep.Src, old != nil)
+		o.CreateReason = "not in state; the server does not show departments, so syncOrg creates or updates it"
 		// syncOrg creates or updates, and the server does not show which
 		// departments exist: permsync cannot tell one it creates from one
 		// that was there before, so it never records a department as
 		// created. Departments leave the server only with prune.orgs (or
 		// when an existing state records them as created).
-		o.ns.Created = old != nil && old.Created
-		o.ident("code", code)
+		o.New.Created = old != nil && old.Created
+		o.Ident("code", code)
 		admins := dep.Admins
 		if admins == nil {
 			admins = []string{}
@@ -100,15 +89,15 @@ func (p *planner) planOrgs() {
 		if dep.Parent != "" {
 			parentItems = []string{dep.Parent}
 		}
-		o.writeOnly("department", nil,
-			kv{"name", dep.Name}, kv{"parent", dep.Parent}, kv{"admins", admins}, kv{"description", dep.Description})
-		o.ns.Facets["parent"] = state.Facet{Hash: canon.Fingerprint(dep.Parent), Items: parentItems}
-		o.finish(depth(code))
+		o.WriteOnly("department", nil,
+			diff.KV{Name: "name", Value: dep.Name}, diff.KV{Name: "parent", Value: dep.Parent}, diff.KV{Name: "admins", Value: admins}, diff.KV{Name: "description", Value: dep.Description})
+		o.New.Facets["parent"] = state.Facet{Hash: canon.Fingerprint(dep.Parent), Items: parentItems}
+		o.Finish(depth(code))
 	}
 	// Deletions: departments the state knows and the files no longer have.
 	stateParent := map[string]string{}
-	for _, code := range p.stateKeys(KindDepartment, "") {
-		if f, ok := p.state(KindDepartment, code).Facets["parent"]; ok && len(f.Items) > 0 {
+	for _, code := range p.StateKeys(KindDepartment, "") {
+		if f, ok := p.StateOf(KindDepartment, code).Facets["parent"]; ok && len(f.Items) > 0 {
 			stateParent[code] = f.Items[0]
 		}
 	}
@@ -121,18 +110,18 @@ func (p *planner) planOrgs() {
 		}
 		return n
 	}
-	for _, code := range p.stateKeys(KindDepartment, "") {
+	for _, code := range p.StateKeys(KindDepartment, "") {
 		if _, ok := want[code]; ok {
 			continue
 		}
-		why := deleteWhy(p.state(KindDepartment, code), p.d.Settings.Prune.Orgs, "prune.orgs")
+		why := diff.DeleteWhy(p.StateOf(KindDepartment, code), p.d.Settings.Prune.Orgs, "prune.orgs")
 		if why == "" {
 			continue
 		}
 		var before plan.Attrs
 		before.Set("code", code)
 		before.Set("parent", stateParent[code])
-		p.addDelete(plan.Change{Kind: KindDepartment, Key: code, Before: before, Reason: why}, stateDepth(code))
+		p.AddDelete(plan.Change{Kind: KindDepartment, Key: code, Before: before, Reason: why}, stateDepth(code))
 	}
 }
 
@@ -148,38 +137,38 @@ func (p *planner) planUsers() {
 	sort.SliceStable(users, func(i, j int) bool { return users[i].UniqueID < users[j].UniqueID })
 	for _, u := range users {
 		lu, ok := p.live.Users[u.UniqueID]
-		o := p.newObj(KindUser, u.UniqueID, u.Src, ok)
-		o.ident("uniqueId", u.UniqueID)
-		o.id(lu.ID)
+		o := p.NewObject(KindUser, u.UniqueID, u.Src, ok)
+		o.Ident("uniqueId", u.UniqueID)
+		o.ID(lu.ID)
 		// The files' text is trimmed (spec), so the server's is compared
 		// trimmed too: a nick typed as "  王五 " in the web console is
 		// what `nick: "  王五 "` (or an export of it) means.
 		if u.Email != nil {
-			o.readable("email", *u.Email, strings.TrimSpace(deref(lu.Email)))
+			o.Readable("email", *u.Email, strings.TrimSpace(deref(lu.Email)))
 		}
 		if u.Phone != nil {
-			o.readable("phone", *u.Phone, strings.TrimSpace(deref(lu.Phone)))
+			o.Readable("phone", *u.Phone, strings.TrimSpace(deref(lu.Phone)))
 		}
 		if u.Nick != nil {
-			o.readable("nick", *u.Nick, strings.TrimSpace(deref(lu.Nick)))
+			o.Readable("nick", *u.Nick, strings.TrimSpace(deref(lu.Nick)))
 		}
 		if u.CustomInfo != nil {
-			o.readable("customInfo", normCustomInfo(canon.JSON(u.CustomInfo)), normCustomInfo(lu.CustomInfo))
+			o.Readable("customInfo", normCustomInfo(canon.JSON(u.CustomInfo)), normCustomInfo(lu.CustomInfo))
 		}
 		if u.Department != nil {
-			o.writeOnly("department", nil, kv{"department", *u.Department})
+			o.WriteOnly("department", nil, diff.KV{Name: "department", Value: *u.Department})
 		}
 		if u.Company != nil {
-			o.writeOnly("company", nil, kv{"company", *u.Company})
+			o.WriteOnly("company", nil, diff.KV{Name: "company", Value: *u.Company})
 		}
 		if u.Position != nil {
-			o.writeOnly("position", nil, kv{"position", *u.Position})
+			o.WriteOnly("position", nil, diff.KV{Name: "position", Value: *u.Position})
 		}
 		if u.Left != nil {
-			o.writeOnly("left", nil, kv{"left", *u.Left})
+			o.WriteOnly("left", nil, diff.KV{Name: "left", Value: *u.Left})
 		}
 		if u.AllowExternal != nil {
-			o.writeOnly("allowExternal", nil, kv{"allowExternal", *u.AllowExternal})
+			o.WriteOnly("allowExternal", nil, diff.KV{Name: "allowExternal", Value: *u.AllowExternal})
 		}
 		if u.Orgs != nil {
 			orgs := make([]userOrg, 0, len(u.Orgs))
@@ -191,24 +180,24 @@ func (p *planner) planUsers() {
 				orgs = append(orgs, userOrg{Code: uo.Code, Role: role})
 			}
 			sort.SliceStable(orgs, func(i, j int) bool { return orgs[i].Code < orgs[j].Code })
-			o.writeOnly("orgs", nil, kv{"orgs", orgs})
+			o.WriteOnly("orgs", nil, diff.KV{Name: "orgs", Value: orgs})
 		}
 		if u.Attrs != nil {
-			o.writeOnly("attrs", nil, kv{"attrs", normUserAttrs(u.Attrs)})
+			o.WriteOnly("attrs", nil, diff.KV{Name: "attrs", Value: normUserAttrs(u.Attrs)})
 		}
-		o.finish(0)
+		o.Finish(0)
 	}
 	// Deletions.
 	for _, uid := range sortedKeys(p.live.Users) {
 		if p.declared[uid] || p.referenced[uid] {
 			continue
 		}
-		why := deleteWhy(p.state(KindUser, uid), p.d.Settings.Prune.Users, "prune.users")
+		why := diff.DeleteWhy(p.StateOf(KindUser, uid), p.d.Settings.Prune.Users, "prune.users")
 		if why == "" {
 			continue
 		}
-		if p.protected[uid] {
-			p.warn("user %s is protected (settings.protectedUsers or the token's user): not deleted from the domain", uid)
+		if p.Protected(uid) {
+			p.Warn("user %s is protected (settings.protectedUsers or the token's user): not deleted from the domain", uid)
 			continue
 		}
 		lu := p.live.Users[uid]
@@ -221,7 +210,7 @@ func (p *planner) planUsers() {
 		if lu.Email != nil {
 			before.Set("email", *lu.Email)
 		}
-		p.addDelete(plan.Change{Kind: KindUser, Key: uid, Before: before, Reason: why}, 0)
+		p.AddDelete(plan.Change{Kind: KindUser, Key: uid, Before: before, Reason: why}, 0)
 	}
 }
 
