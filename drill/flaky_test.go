@@ -9,9 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/permsync/permsync/engine"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
-	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 )
@@ -54,7 +55,7 @@ func TestDrill1FlakyServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := reconcile.Apply(ctx, refPlanner.api, refPlan, state.New(), reconcile.ApplyOptions{TokenUser: ref.TokenUser(), BatchSize: 10}); err != nil {
+	if _, err := youdata.Apply(ctx, refPlanner.api, refPlan, state.New(), youdata.ApplyOptions{TokenUser: ref.TokenUser(), BatchSize: 10}); err != nil {
 		t.Fatal(err)
 	}
 	want := grants(ref.Snapshot())
@@ -84,7 +85,7 @@ func TestDrill1FlakyServer(t *testing.T) {
 				p, perr = pl.plan(ctx, st)
 			}
 			rounds := 1
-			var res *reconcile.Result
+			var res *engine.Result
 			var aerr error
 			if p == nil {
 				if share < 0.5 {
@@ -92,8 +93,8 @@ func TestDrill1FlakyServer(t *testing.T) {
 				}
 				t.Logf("no plan could be read in 3 tries (nothing applied): %v", perr)
 			} else {
-				res, aerr = reconcile.Converge(ctx, api, p, st, reconcile.ApplyOptions{TokenUser: sim.TokenUser(), BatchSize: 10},
-					reconcile.ConvergeOptions{
+				res, aerr = youdata.Converge(ctx, api, p, st, youdata.ApplyOptions{TokenUser: sim.TokenUser(), BatchSize: 10},
+					youdata.ConvergeOptions{
 						Replan:  func(ctx context.Context) (*plan.Plan, error) { return pl.plan(ctx, st) },
 						OnRound: func(int, *plan.Plan) { rounds++ },
 					})
@@ -128,7 +129,7 @@ func TestDrill1FlakyServer(t *testing.T) {
 			if share < 0.5 {
 				if aerr != nil || failed+skipped > 0 {
 					for _, cr := range resChanges(res) {
-						if cr.Status != reconcile.StatusApplied {
+						if cr.Status != engine.StatusApplied {
 							t.Logf("%s %s %s %s: %v %s", cr.Status, cr.Change.Action, cr.Change.Kind, cr.Change.Key, cr.Err, cr.Reason)
 						}
 					}
@@ -148,8 +149,8 @@ func TestDrill1FlakyServer(t *testing.T) {
 			// deletes it by path before creating it again.
 			if len(left.Changes) > 0 {
 				n := len(left.Changes)
-				if _, err := reconcile.Converge(ctx, healthy.api, left, st, reconcile.ApplyOptions{TokenUser: sim.TokenUser(), BatchSize: 10},
-					reconcile.ConvergeOptions{Replan: func(ctx context.Context) (*plan.Plan, error) { return healthy.plan(ctx, st) }}); err != nil {
+				if _, err := youdata.Converge(ctx, healthy.api, left, st, youdata.ApplyOptions{TokenUser: sim.TokenUser(), BatchSize: 10},
+					youdata.ConvergeOptions{Replan: func(ctx context.Context) (*plan.Plan, error) { return healthy.plan(ctx, st) }}); err != nil {
 					t.Fatalf("second apply: %v", err)
 				}
 				if left, err = healthy.plan(ctx, st); err != nil {
@@ -177,16 +178,16 @@ func TestDrill1FlakyServer(t *testing.T) {
 
 // checkReport: a change the report calls applied is not left to do on the
 // healthy server, and every change left to do is reported not applied.
-func checkReport(t *testing.T, res *reconcile.Result, left *plan.Plan) {
+func checkReport(t *testing.T, res *engine.Result, left *plan.Plan) {
 	t.Helper()
-	status := map[string]reconcile.Status{}
+	status := map[string]engine.Status{}
 	for _, cr := range res.Changes {
 		status[string(cr.Change.Kind)+" "+cr.Change.Key] = cr.Status
 	}
 	for _, ch := range left.Changes {
 		id := string(ch.Kind) + " " + ch.Key
 		s, ok := status[id]
-		if ok && s == reconcile.StatusApplied {
+		if ok && s == engine.StatusApplied {
 			t.Errorf("reported applied but not on the server: %s %s", ch.Action, id)
 		}
 		if !ok && !res.Interrupted {
@@ -205,7 +206,7 @@ func fmtCounts(m map[string]int) string {
 }
 
 // resChanges are the changes of a result (none without one).
-func resChanges(res *reconcile.Result) []reconcile.ChangeResult {
+func resChanges(res *engine.Result) []engine.ChangeResult {
 	if res == nil {
 		return nil
 	}

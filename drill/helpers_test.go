@@ -19,7 +19,6 @@ import (
 	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
-	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 )
@@ -334,11 +333,11 @@ type planner struct {
 }
 
 func (p *planner) plan(ctx context.Context, st *state.State) (*plan.Plan, error) {
-	var refs []reconcile.ProjectRef
+	var refs []youdata.ProjectRef
 	for _, pr := range p.desired.Projects {
-		refs = append(refs, reconcile.ProjectRef{Name: pr.Name, ID: pr.ID})
+		refs = append(refs, youdata.ProjectRef{Name: pr.Name, ID: pr.ID})
 	}
-	live, err := reconcile.ReadLive(ctx, p.api, refs, reconcile.ReadOptions{TokenUser: p.user})
+	live, err := youdata.ReadLive(ctx, p.api, refs, youdata.ReadOptions{TokenUser: p.user})
 	if err != nil {
 		return nil, err
 	}

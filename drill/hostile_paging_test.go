@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
-	"github.com/permsync/permsync/reconcile"
 )
 
 // TestDrill5EndlessPagingAtDefaults: at the default limits, a server whose
@@ -47,16 +47,16 @@ func TestDrill5EndlessPagingAtDefaults(t *testing.T) {
 	var m0, m1 runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&m0)
-	live, err := reconcile.ReadLive(ctx, c, []reconcile.ProjectRef{{Name: "P"}}, reconcile.ReadOptions{})
+	live, err := youdata.ReadLive(ctx, c, []youdata.ProjectRef{{Name: "P"}}, youdata.ReadOptions{})
 	runtime.ReadMemStats(&m1)
-	var rl *reconcile.ReadLimitError
+	var rl *youdata.ReadLimitError
 	if live != nil || !errors.As(err, &rl) || rl.Setting != "max-list-objects" || rl.Endpoint != "user/getAllUsers" {
 		t.Fatalf("live %v, err %v: want no result and the listing limit of user/getAllUsers", live != nil, err)
 	}
 	if ctx.Err() != nil {
 		t.Fatal("the read ran until the drill's deadline")
 	}
-	want := int64(reconcile.DefaultMaxListObjects/1000 + 1)
+	want := int64(youdata.DefaultMaxListObjects/1000 + 1)
 	if n := calls.Load(); n > want {
 		t.Errorf("%d pages, want at most %d", n, want)
 	}
@@ -110,7 +110,7 @@ func TestDrill5RetryAfterHonoured(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	live, err := reconcile.ReadLive(ctx, c, []reconcile.ProjectRef{{Name: "P"}}, reconcile.ReadOptions{})
+	live, err := youdata.ReadLive(ctx, c, []youdata.ProjectRef{{Name: "P"}}, youdata.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
-	"github.com/permsync/permsync/reconcile"
 )
 
 const hostileToken = "HOSTILE-TOKEN-1234567890"
@@ -57,13 +57,13 @@ func TestDrill5HostileAnswers(t *testing.T) {
 	usersPage := `{"code":200,"result":[{"id":%d,"uniqueId":"u%d"}]}`
 	// The paging cases read with a listing limit of 20,000 objects (the
 	// default is 200,000) to keep the drill small; pages are of 1,000.
-	paged := reconcile.ReadOptions{MaxListObjects: 20_000}
+	paged := youdata.ReadOptions{MaxListObjects: 20_000}
 	cases := []struct {
 		name     string
 		endpoint string
 		h        http.HandlerFunc
 		want     string
-		opts     reconcile.ReadOptions
+		opts     youdata.ReadOptions
 		maxCalls int64 // of endpoint; 0: not checked
 	}{
 		{"endless body", "project/list", func(w http.ResponseWriter, r *http.Request) {
@@ -75,38 +75,38 @@ func TestDrill5HostileAnswers(t *testing.T) {
 					return
 				}
 			}
-		}, "larger than the", reconcile.ReadOptions{}, 0},
+		}, "larger than the", youdata.ReadOptions{}, 0},
 		{"wrong JSON types", "user/getAllUsers", func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(w, `{"code":200,"result":[{"id":"one","uniqueId":7}]}`)
-		}, "unexpected result", reconcile.ReadOptions{}, 0},
+		}, "unexpected result", youdata.ReadOptions{}, 0},
 		{"HTML error page echoing the URL", "projectUser/list", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			fmt.Fprintf(w, "<html><body><h1>Error</h1><p>%s</p></body></html>", r.URL.String())
-		}, "not JSON", reconcile.ReadOptions{}, 0},
+		}, "not JSON", youdata.ReadOptions{}, 0},
 		{"HTTP 500 page echoing the URL", "role/list", func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusInternalServerError)
 			fmt.Fprintf(w, "<html><body>upstream failed for %s</body></html>", r.URL.String())
-		}, "500", reconcile.ReadOptions{}, 0},
+		}, "500", youdata.ReadOptions{}, 0},
 		{"truncated JSON", "systemRole/list", func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(w, `{"code":200,"result":[{"id":101,"na`)
-		}, "truncated or malformed JSON", reconcile.ReadOptions{}, 0},
+		}, "truncated or malformed JSON", youdata.ReadOptions{}, 0},
 		{"page shorter than the total", "projectUser/list", func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Query().Get("offset") != "0" {
 				fmt.Fprint(w, `{"code":200,"result":{"list":[],"total":10}}`)
 				return
 			}
 			fmt.Fprint(w, `{"code":200,"result":{"list":[{"userId":1,"uniqueId":"admin","category":"admin"}],"total":10}}`)
-		}, "paging ended after 1 of 10", reconcile.ReadOptions{}, 0},
+		}, "paging ended after 1 of 10", youdata.ReadOptions{}, 0},
 		{"users page repeating forever", "user/getAllUsers", func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintf(w, usersPage, 1, 1)
-		}, "seen twice", reconcile.ReadOptions{}, 0},
+		}, "seen twice", youdata.ReadOptions{}, 0},
 		{"members page repeating forever", "projectUser/list", func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(w, `{"code":200,"result":{"list":[{"userId":1,"uniqueId":"admin","category":"admin"}],"total":100000}}`)
-		}, "seen twice", reconcile.ReadOptions{}, 0},
-		{"empty body", "user/permissions", func(w http.ResponseWriter, r *http.Request) {}, "empty body", reconcile.ReadOptions{}, 0},
+		}, "seen twice", youdata.ReadOptions{}, 0},
+		{"empty body", "user/permissions", func(w http.ResponseWriter, r *http.Request) {}, "empty body", youdata.ReadOptions{}, 0},
 		{"result of the wrong shape", "role/list", func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(w, `{"code":200,"result":"folders"}`)
-		}, "unexpected result", reconcile.ReadOptions{}, 0},
+		}, "unexpected result", youdata.ReadOptions{}, 0},
 		{"users paging that never ends", "user/getAllUsers", endlessPages(func(w http.ResponseWriter, off, lim int) {
 			fmt.Fprint(w, `{"code":200,"result":[`)
 			for i := 0; i < lim; i++ {
@@ -132,12 +132,12 @@ func TestDrill5HostileAnswers(t *testing.T) {
 		{"users trickling one a page, slower than the read time limit", "user/getAllUsers", endlessPages(func(w http.ResponseWriter, off, lim int) {
 			time.Sleep(10 * time.Millisecond)
 			fmt.Fprintf(w, `{"code":200,"result":[{"id":%d,"uniqueId":"u%09d@corp.example"}]}`, off+1, off)
-		}), "beyond the limit of 500ms on a read's time", reconcile.ReadOptions{MaxReadTime: 500 * time.Millisecond}, 60},
+		}), "beyond the limit of 500ms on a read's time", youdata.ReadOptions{MaxReadTime: 500 * time.Millisecond}, 60},
 		{"Retry-After beyond the retry budget", "user/getAllUsers", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", "120")
 			w.WriteHeader(http.StatusTooManyRequests)
 			fmt.Fprint(w, `{"code":429,"message":"slow down"}`)
-		}, "the server asked to retry after 120s (Retry-After), more than the 30s retry budget left", reconcile.ReadOptions{}, 1},
+		}, "the server asked to retry after 120s (Retry-After), more than the 30s retry budget left", youdata.ReadOptions{}, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -158,7 +158,7 @@ func TestDrill5HostileAnswers(t *testing.T) {
 			runtime.ReadMemStats(&m0)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			live, err := reconcile.ReadLive(ctx, c, []reconcile.ProjectRef{{Name: "P"}}, tc.opts)
+			live, err := youdata.ReadLive(ctx, c, []youdata.ProjectRef{{Name: "P"}}, tc.opts)
 			runtime.ReadMemStats(&m1)
 			if err == nil {
 				t.Fatalf("read succeeded: %+v", live)

@@ -53,12 +53,22 @@ type Change struct {
 	// is applied (nil: the object leaves the state). The executor stores
 	// it as is; it never computes fingerprints itself.
 	NewState *state.Object `json:"new_state,omitempty"`
+	// Phase is the phase the change is applied in (an index of the
+	// provider's Registry.Phases).
+	Phase int `json:"phase"`
+	// DependsOn names, by state key ("kind key"), the objects this plan
+	// creates or replaces that the change needs: when such a create fails
+	// or is skipped, the change is skipped.
+	DependsOn []string `json:"depends_on,omitempty"`
 }
 
 // Plan is the value produced by Compute and executed by reconcile. Changes
 // are in apply order (see Order) and never contain NoOp.
 type Plan struct {
-	Changes []Change `json:"changes"`
+	// Provider names the provider that made the plan ("youdata"), and
+	// with it the meaning of its kinds, phases and dependencies.
+	Provider string   `json:"provider,omitempty"`
+	Changes  []Change `json:"changes"`
 	// NoOps counts unchanged objects per kind.
 	NoOps map[Kind]int `json:"no_ops,omitempty"`
 	// Warnings are shown with the plan (dropped changes to protected users,

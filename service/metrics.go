@@ -9,9 +9,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/permsync/permsync/engine"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
-	"github.com/permsync/permsync/reconcile"
 )
 
 // Metric names, as /metrics shows them.
@@ -161,9 +161,9 @@ func (m *Metrics) recordChanges(rep *Report) {
 	if rep.Apply != nil {
 		for _, cr := range rep.Apply.Changes {
 			switch cr.Status {
-			case reconcile.StatusApplied:
+			case engine.StatusApplied:
 				m.applied.WithLabelValues(string(cr.Change.Kind), string(cr.Change.Action)).Inc()
-			case reconcile.StatusFailed:
+			case engine.StatusFailed:
 				m.failed.WithLabelValues(string(cr.Change.Kind), string(cr.Change.Action)).Inc()
 			}
 		}

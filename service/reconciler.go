@@ -9,10 +9,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/permsync/permsync/engine"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
-	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 )
@@ -81,7 +81,7 @@ type Report struct {
 	// Plan is the plan the run computed (nil when it failed before).
 	Plan *plan.Plan
 	// Apply is the apply's report (nil when nothing was applied).
-	Apply *reconcile.Result
+	Apply *engine.Result
 	// Remaining counts the changes the verify plan still found after the
 	// apply (-1: no verify plan was made).
 	Remaining int
@@ -121,7 +121,7 @@ type ReconcilerOptions struct {
 	// never removed or unbound.
 	TokenUser string
 	// Read bounds every read of the server (its TokenUser is ignored).
-	Read reconcile.ReadOptions
+	Read youdata.ReadOptions
 	Mode Mode
 	// BatchSize is the most users per user/batchImport call (default 500).
 	BatchSize int
@@ -343,7 +343,7 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 	// and apply what is still missing, within this run's plan.
 	r.setPhase(PhaseApply)
 	stateFile := state.NewWriter(r.o.StatePath)
-	res, applyErr := reconcile.Converge(ctx, r.o.API, p, st, reconcile.ApplyOptions{
+	res, applyErr := youdata.Converge(ctx, r.o.API, p, st, youdata.ApplyOptions{
 		InterruptGrace: r.o.InterruptGrace,
 		BatchSize:      r.o.BatchSize,
 		ProtectedUsers: desired.Settings.ProtectedUsers,
@@ -352,7 +352,7 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 			s.Server = r.o.ServerURL
 			return stateFile.Save(s)
 		},
-	}, reconcile.ConvergeOptions{
+	}, youdata.ConvergeOptions{
 		Replan: func(ctx context.Context) (*plan.Plan, error) {
 			p, _, err := r.plan(ctx, desired, st)
 			return p, err
@@ -364,7 +364,7 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 	rep.Apply = res
 	if res != nil {
 		for _, cr := range res.Changes {
-			if cr.Status == reconcile.StatusFailed {
+			if cr.Status == engine.StatusFailed {
 				r.o.Logger.Warn("change failed", "action", string(cr.Change.Action), "kind", string(cr.Change.Kind), "key", cr.Change.Key, "error", errString(cr.Err))
 			}
 		}
@@ -413,13 +413,13 @@ func (r *Reconciler) loadState() (*state.State, error) {
 // tokenUser is the token's user as the read resolved it (an email turned
 // into the uniqueId), for apply's guard rails.
 func (r *Reconciler) plan(ctx context.Context, desired *spec.Desired, st *state.State) (p *plan.Plan, tokenUser string, err error) {
-	refs := make([]reconcile.ProjectRef, 0, len(desired.Projects))
+	refs := make([]youdata.ProjectRef, 0, len(desired.Projects))
 	for _, p := range desired.Projects {
-		refs = append(refs, reconcile.ProjectRef{Name: p.Name, ID: p.ID})
+		refs = append(refs, youdata.ProjectRef{Name: p.Name, ID: p.ID})
 	}
 	opts := r.o.Read
 	opts.TokenUser = r.o.TokenUser
-	live, err := reconcile.ReadLive(ctx, r.o.API, refs, opts)
+	live, err := youdata.ReadLive(ctx, r.o.API, refs, opts)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, "", fmt.Errorf("interrupted while reading the server: %w", context.Cause(ctx))

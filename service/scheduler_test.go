@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/permsync/permsync/engine"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider/youdata"
-	"github.com/permsync/permsync/reconcile"
 )
 
 // countingJob counts its runs and the most that were in flight at once;
@@ -297,9 +297,9 @@ func TestSummaryLine(t *testing.T) {
 		{Action: plan.Update, Kind: youdata.KindRole, Key: "p//r"},
 		{Action: plan.Create, Kind: youdata.KindGroup, Key: "p/g"},
 	}}
-	res := &reconcile.Result{Changes: []reconcile.ChangeResult{
-		{Change: pl.Changes[0], Status: reconcile.StatusApplied},
-		{Change: pl.Changes[1], Status: reconcile.StatusFailed, Err: errors.New("code 500")},
+	res := &engine.Result{Changes: []engine.ChangeResult{
+		{Change: pl.Changes[0], Status: engine.StatusApplied},
+		{Change: pl.Changes[1], Status: engine.StatusFailed, Err: errors.New("code 500")},
 	}}
 	job.next <- &Report{Mode: ModeApply, Result: ResultFailed, Err: errors.New("1 change(s) failed"), Plan: pl, Apply: res, Remaining: -1}
 	h.waitIdle()

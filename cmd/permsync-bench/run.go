@@ -19,11 +19,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/permsync/permsync/engine"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/benchgen"
-	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 )
@@ -234,10 +234,10 @@ func startSim(ctx context.Context, sh benchgen.Shape, seed uint64) (*simProcess,
 	return p, nil
 }
 
-func projectRefs(d *spec.Desired) []reconcile.ProjectRef {
-	refs := make([]reconcile.ProjectRef, 0, len(d.Projects))
+func projectRefs(d *spec.Desired) []youdata.ProjectRef {
+	refs := make([]youdata.ProjectRef, 0, len(d.Projects))
 	for _, p := range d.Projects {
-		refs = append(refs, reconcile.ProjectRef{Name: p.Name, ID: p.ID})
+		refs = append(refs, youdata.ProjectRef{Name: p.Name, ID: p.ID})
 	}
 	return refs
 }
@@ -296,11 +296,11 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 	if err != nil {
 		return nil, err
 	}
-	readOpts := reconcile.ReadOptions{TokenUser: benchgen.Admin}
+	readOpts := youdata.ReadOptions{TokenUser: benchgen.Admin}
 
 	// Setup, not measured: the state permsync would have after applying
 	// "before" (the server already holds it), checked by planning again.
-	live, err := reconcile.ReadLive(ctx, client, projectRefs(wantBefore), readOpts)
+	live, err := youdata.ReadLive(ctx, client, projectRefs(wantBefore), readOpts)
 	if err != nil {
 		return nil, fmt.Errorf("setup read: %w", err)
 	}
@@ -335,7 +335,7 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 		return nil, err
 	}
 	d.RSSReset = m.reset
-	live, err = reconcile.ReadLive(ctx, client, projectRefs(wantAfter), readOpts)
+	live, err = youdata.ReadLive(ctx, client, projectRefs(wantAfter), readOpts)
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
@@ -375,7 +375,7 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 	}
 	defer os.RemoveAll(dir)
 	stateFile := state.NewWriter(filepath.Join(dir, "state.json"))
-	applyOpts := reconcile.ApplyOptions{
+	applyOpts := youdata.ApplyOptions{
 		BatchSize:      batchSize,
 		Concurrency:    o.concurrency,
 		ProtectedUsers: wantAfter.Settings.ProtectedUsers,
@@ -388,7 +388,7 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 	if err != nil {
 		return nil, err
 	}
-	res, err := reconcile.Apply(ctx, client, pl, st, applyOpts)
+	res, err := youdata.Apply(ctx, client, pl, st, applyOpts)
 	if err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
@@ -399,7 +399,7 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 	d.Apply.LowerBound = d.ApplyBound.Total()
 	d.Failed = res.Failed() + res.Skipped()
 	for _, cr := range res.Changes {
-		if cr.Status != reconcile.StatusApplied {
+		if cr.Status != engine.StatusApplied {
 			fmt.Fprintf(log, "%s: %s %s %s: %s %v %s\n", sh.Name, cr.Change.Action, cr.Change.Kind, cr.Change.Key, cr.Status, cr.Err, cr.Reason)
 			break
 		}
@@ -409,7 +409,7 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 	if err := sim.setLatency(0); err != nil {
 		return nil, err
 	}
-	live, err = reconcile.ReadLive(ctx, client, projectRefs(wantAfter), readOpts)
+	live, err = youdata.ReadLive(ctx, client, projectRefs(wantAfter), readOpts)
 	if err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
@@ -462,8 +462,8 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 // group/dels). Calls that are per object already stay as they are: one
 // importDataPermissions per role with all its new bindings, and a
 // user/delRoles may still name several roles of a folder for its user.
-func naiveApply(ctx context.Context, api apiclient.API, p *plan.Plan, st *state.State, o reconcile.ApplyOptions) (*reconcile.Result, error) {
-	return reconcile.Apply(ctx, api, p, st, o)
+func naiveApply(ctx context.Context, api apiclient.API, p *plan.Plan, st *state.State, o youdata.ApplyOptions) (*engine.Result, error) {
+	return youdata.Apply(ctx, api, p, st, o)
 }
 
 func sortedCalls(c benchgen.Calls) []string {

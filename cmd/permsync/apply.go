@@ -13,11 +13,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/permsync/permsync/engine"
 	"github.com/permsync/permsync/internal/textsafe"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/plan/planfile"
 	"github.com/permsync/permsync/plan/render"
-	"github.com/permsync/permsync/reconcile"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/state"
 )
 
@@ -177,7 +178,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	stateFile := state.NewWriter(s.statePath)
 	s.writing = true
 	env.setPhase("applying the changes", fmt.Sprintf("Changes may have been applied: the state at %s records those whose calls had returned. %s Then run 'permsync plan' to see what is left.", s.statePath, lockLeft))
-	res, applyErr := reconcile.Converge(ctx, s.api, p, s.state, reconcile.ApplyOptions{
+	res, applyErr := youdata.Converge(ctx, s.api, p, s.state, youdata.ApplyOptions{
 		BatchSize:       *batchSize,
 		ProtectedUsers:  s.desired.Settings.ProtectedUsers,
 		TokenUser:       s.tokenUser,
@@ -186,7 +187,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 			st.Server = s.serverURL
 			return stateFile.Save(st)
 		},
-	}, reconcile.ConvergeOptions{
+	}, youdata.ConvergeOptions{
 		Replan: func(ctx context.Context) (*plan.Plan, error) { return s.plan(ctx, env, pf.allowMassDelete) },
 		OnRound: func(round int, next *plan.Plan) {
 			fmt.Fprintf(env.stdout, "Round %d: some changes failed; read the server again, %d change(s) of the plan still to apply.\n", round, len(next.Changes))
@@ -200,7 +201,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		switch {
 		case res == nil:
 			// Refused before the first write.
-		case errors.Is(applyErr, reconcile.ErrStateNotSaved):
+		case errors.Is(applyErr, engine.ErrStateNotSaved):
 			fmt.Fprintf(env.stderr, "The state at %s does not record every change reported applied above: fix the cause before running apply again.\n", s.statePath)
 		default:
 			fmt.Fprintf(env.stderr, "The state at %s records exactly what was applied.\n", s.statePath)
@@ -284,13 +285,13 @@ func confirm(ctx context.Context, in io.Reader, out io.Writer) bool {
 // answer) and what was skipped. Keys, errors and reasons may hold the
 // server's text: each is escaped onto its line, so that none can forge a
 // line of the report (a fake "Apply complete: 0 failed").
-func printReport(w io.Writer, r *reconcile.Result) {
+func printReport(w io.Writer, r *engine.Result) {
 	fmt.Fprintln(w)
 	for _, cr := range r.Changes {
 		switch cr.Status {
-		case reconcile.StatusFailed:
+		case engine.StatusFailed:
 			fmt.Fprintf(w, "  failed   %s %s %s: %s\n", cr.Change.Action, cr.Change.Kind, textsafe.Line(cr.Change.Key), textsafe.Line(errText(cr.Err)))
-		case reconcile.StatusSkipped:
+		case engine.StatusSkipped:
 			fmt.Fprintf(w, "  skipped  %s %s %s: %s\n", cr.Change.Action, cr.Change.Kind, textsafe.Line(cr.Change.Key), textsafe.Line(cr.Reason))
 		}
 	}

@@ -10,10 +10,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/export"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
-	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/state"
 )
 
@@ -88,7 +88,7 @@ func runExport(ctx context.Context, env *cmdEnv, args []string) int {
 
 	opts := sf.readOptions("")
 	progress := newProgressLine(env)
-	opts.Progress = func(p reconcile.ReadProgress) {
+	opts.Progress = func(p youdata.ReadProgress) {
 		progress.show("Reading the server: %d objects, %d calls, %s ", p.Objects, p.Calls, p.Elapsed.Round(100*time.Millisecond))
 	}
 	env.setPhase("reading the server", "")

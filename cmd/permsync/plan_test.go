@@ -17,7 +17,7 @@ import (
 const (
 	planQuickstartDesired = "../../examples/quickstart/desired"
 	planQuickstartServer  = "../../examples/quickstart/server-before.yaml"
-	planCases             = "../../testdata/plan"
+	planCases             = "../../provider/youdata/testdata/plan"
 )
 
 // quickstartArgs plans the quickstart against its "before" server.

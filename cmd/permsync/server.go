@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/permsync/permsync/internal/textsafe"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
-	"github.com/permsync/permsync/reconcile"
 )
 
 // serverFlags are the flags of every subcommand that talks to a server.
@@ -47,9 +47,9 @@ func addServerFlags(fs *flag.FlagSet) *serverFlags {
 	fs.IntVar(&f.concurrency, "concurrency", apiclient.DefaultConcurrency, "maximum API requests in flight")
 	fs.DurationVar(&f.timeout, "timeout", apiclient.DefaultTimeout, "timeout of each API request")
 	fs.DurationVar(&f.retryBudget, "retry-budget", 30*time.Second, "how long a failed API request may be retried, from its first failure (a Retry-After beyond it fails at once; 0: the default)")
-	fs.IntVar(&f.maxListObjects, "max-list-objects", reconcile.DefaultMaxListObjects, "most objects one paged listing of the server may hold (the domain's users, one project's members) before the read stops")
-	fs.Int64Var(&f.maxReadObjects, "max-read-objects", reconcile.DefaultMaxReadObjects, "most objects a whole read of the server may hold before it stops")
-	fs.DurationVar(&f.maxReadTime, "max-read-time", reconcile.DefaultMaxReadTime, "longest a whole read of the server may take before it stops")
+	fs.IntVar(&f.maxListObjects, "max-list-objects", youdata.DefaultMaxListObjects, "most objects one paged listing of the server may hold (the domain's users, one project's members) before the read stops")
+	fs.Int64Var(&f.maxReadObjects, "max-read-objects", youdata.DefaultMaxReadObjects, "most objects a whole read of the server may hold before it stops")
+	fs.DurationVar(&f.maxReadTime, "max-read-time", youdata.DefaultMaxReadTime, "longest a whole read of the server may take before it stops")
 	return f
 }
 
@@ -124,8 +124,8 @@ func (f *serverFlags) newClient(_ context.Context, env *cmdEnv) (*apiclient.Clie
 
 // readOptions are the bounds of a read of the server the flags set.
 // Non-positive values fall back to reconcile's defaults.
-func (f *serverFlags) readOptions(tokenUser string) reconcile.ReadOptions {
-	return reconcile.ReadOptions{
+func (f *serverFlags) readOptions(tokenUser string) youdata.ReadOptions {
+	return youdata.ReadOptions{
 		TokenUser:      tokenUser,
 		MaxListObjects: f.maxListObjects,
 		MaxReadObjects: f.maxReadObjects,

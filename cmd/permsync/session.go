@@ -16,7 +16,6 @@ import (
 	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
-	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 )
@@ -62,7 +61,7 @@ type session struct {
 	// with the session.
 	tempDir string
 	// read bounds every read of the server (--max-read-time, ...).
-	read reconcile.ReadOptions
+	read youdata.ReadOptions
 }
 
 func (s *session) close() {
@@ -205,10 +204,10 @@ func simulatorURL(seed string) string {
 }
 
 // projectRefs are the projects the files name.
-func projectRefs(d *spec.Desired) []reconcile.ProjectRef {
-	refs := make([]reconcile.ProjectRef, 0, len(d.Projects))
+func projectRefs(d *spec.Desired) []youdata.ProjectRef {
+	refs := make([]youdata.ProjectRef, 0, len(d.Projects))
 	for _, p := range d.Projects {
-		refs = append(refs, reconcile.ProjectRef{Name: p.Name, ID: p.ID})
+		refs = append(refs, youdata.ProjectRef{Name: p.Name, ID: p.ID})
 	}
 	return refs
 }
@@ -221,7 +220,7 @@ func (s *session) readLive(ctx context.Context, env *cmdEnv) (*youdata.Live, err
 	if env.isTerminal {
 		var mu sync.Mutex
 		var last time.Time
-		opts.Progress = func(p reconcile.ReadProgress) {
+		opts.Progress = func(p youdata.ReadProgress) {
 			mu.Lock()
 			defer mu.Unlock()
 			if time.Since(last) < 200*time.Millisecond {
@@ -238,7 +237,7 @@ func (s *session) readLive(ctx context.Context, env *cmdEnv) (*youdata.Live, err
 			}
 		}
 	}
-	live, err := reconcile.ReadLive(ctx, s.api, projectRefs(s.desired), opts)
+	live, err := youdata.ReadLive(ctx, s.api, projectRefs(s.desired), opts)
 	stopProgress()
 	if err != nil {
 		if ctx.Err() != nil {

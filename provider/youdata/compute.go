@@ -58,7 +58,10 @@ func Compute(d *spec.Desired, live *Live, st *state.State, opts Options) (*plan.
 	if live.TokenUser == "" && removesUsers(p.all()) {
 		p.Warn("the user behind the token is not known, so nothing keeps this plan from removing or unbinding it: set PERMSYNC_TOKEN_USER (or --token-user) to its uniqueId")
 	}
-	return p.Plan(), nil
+	pl := p.Plan()
+	pl.Provider = Registry.Provider
+	p.sequence(pl)
+	return pl, nil
 }
 
 // planner plans Youdata's objects with the diff's core.

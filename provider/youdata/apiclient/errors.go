@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/permsync/permsync/internal/textsafe"
+	"github.com/permsync/permsync/provider"
 )
 
 // Sentinel errors, for errors.Is.
@@ -167,3 +168,40 @@ func isTokenInvalid(err error) bool {
 	var ae *APIError
 	return errors.As(err, &ae) && ae.TokenInvalid()
 }
+
+// Classify says what an error of this client means for what comes next
+// (see provider.Class): the one place that reads the server's codes and
+// messages.
+//
+//   - An expired token, a cancelled call: terminal.
+//   - HTTP 429 or 5xx, a timeout or a broken connection (IsRetryable), or
+//     the server's own internal error (code >= 500): retryable.
+//   - "...不存在" ("对应的用户组不存在", "对应的角色不存在", ...) in an envelope
+//     the endpoint itself sent: the object is not found. An HTTP error
+//     status, or "接口不存在" (no such endpoint: a gateway, or a server
+//     without it), says nothing about the object.
+//   - "...已存在" ("用户组名称已存在"): the name is taken.
+func Classify(err error) provider.Class {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, ErrTokenExpired) {
+		return provider.Terminal
+	}
+	if IsRetryable(err) {
+		return provider.Retryable
+	}
+	var ae *APIError
+	if !errors.As(err, &ae) {
+		return provider.Terminal
+	}
+	switch {
+	case ae.Code >= 500:
+		return provider.Retryable
+	case ae.HTTPStatus >= 200 && ae.HTTPStatus <= 299 && strings.Contains(ae.Message, "不存在") && !strings.Contains(ae.Message, "接口不存在"):
+		return provider.NotFound
+	case strings.Contains(ae.Message, "已存在"):
+		return provider.AlreadyExists
+	}
+	return provider.Terminal
+}
+
+// ErrorClass is the error's class (Classify).
+func (e *APIError) ErrorClass() provider.Class { return Classify(e) }

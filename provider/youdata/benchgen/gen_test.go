@@ -13,7 +13,6 @@ import (
 	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
-	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 )
@@ -165,17 +164,17 @@ func TestApplyMeetsTheBound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	refs := func(d *spec.Desired) []reconcile.ProjectRef {
-		var out []reconcile.ProjectRef
+	refs := func(d *spec.Desired) []youdata.ProjectRef {
+		var out []youdata.ProjectRef
 		for _, p := range d.Projects {
-			out = append(out, reconcile.ProjectRef{Name: p.Name})
+			out = append(out, youdata.ProjectRef{Name: p.Name})
 		}
 		return out
 	}
-	ro := reconcile.ReadOptions{TokenUser: Admin}
+	ro := youdata.ReadOptions{TokenUser: Admin}
 	pl := func(d *spec.Desired, st *state.State) (*plan.Plan, *youdata.Live) {
 		t.Helper()
-		live, err := reconcile.ReadLive(ctx, client, refs(d), ro)
+		live, err := youdata.ReadLive(ctx, client, refs(d), ro)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -203,7 +202,7 @@ func TestApplyMeetsTheBound(t *testing.T) {
 	checkBound(t, "plan", sim.Calls(), ReadBound(len(live.Users), members))
 
 	sim.ResetCalls()
-	res, err := reconcile.Apply(ctx, client, p, st, reconcile.ApplyOptions{BatchSize: 500, Concurrency: 8, TokenUser: Admin, ProtectedUsers: []string{Admin}})
+	res, err := youdata.Apply(ctx, client, p, st, youdata.ApplyOptions{BatchSize: 500, Concurrency: 8, TokenUser: Admin, ProtectedUsers: []string{Admin}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,10 +9,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/permsync/permsync/engine"
 	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
-	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 )
@@ -49,11 +49,11 @@ func TestRoundTripThroughApply(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var refs []reconcile.ProjectRef
+			var refs []youdata.ProjectRef
 			for _, p := range d.Projects {
-				refs = append(refs, reconcile.ProjectRef{Name: p.Name, ID: p.ID})
+				refs = append(refs, youdata.ProjectRef{Name: p.Name, ID: p.ID})
 			}
-			live, err := reconcile.ReadLive(ctx, dst, refs, reconcile.ReadOptions{})
+			live, err := youdata.ReadLive(ctx, dst, refs, youdata.ReadOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -65,12 +65,12 @@ func TestRoundTripThroughApply(t *testing.T) {
 			if len(pl.Refusals) > 0 {
 				t.Fatalf("the plan onto the empty server is refused: %v", pl.Refusals)
 			}
-			res, err := reconcile.Apply(ctx, dst, pl, st, reconcile.ApplyOptions{TokenUser: empty.TokenUser()})
+			res, err := youdata.Apply(ctx, dst, pl, st, youdata.ApplyOptions{TokenUser: empty.TokenUser()})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, c := range res.Changes {
-				if c.Status != reconcile.StatusApplied {
+				if c.Status != engine.StatusApplied {
 					t.Errorf("%s %s %s: %s %v", c.Change.Action, c.Change.Kind, c.Change.Key, c.Status, c.Err)
 				}
 			}

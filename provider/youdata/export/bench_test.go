@@ -10,7 +10,6 @@ import (
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/export"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
-	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 )
 
@@ -76,7 +75,7 @@ func largeServer(b *testing.B) (*youdatatest.Server, apiclient.API) {
 
 func readAll(b *testing.B, api apiclient.API) *youdata.Live {
 	b.Helper()
-	live, err := export.Read(context.Background(), api, nil, reconcile.ReadOptions{Concurrency: 16})
+	live, err := export.Read(context.Background(), api, nil, youdata.ReadOptions{Concurrency: 16})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -28,7 +28,6 @@ import (
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
-	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/state"
 )
 
@@ -68,13 +67,13 @@ func ParseSplit(s string) (Split, error) {
 // when names is empty, through reconcile.ReadLive (same paging, limits
 // and abort-on-failure rules as plan). A named project that does not
 // exist is an error.
-func Read(ctx context.Context, r apiclient.Reader, names []string, o reconcile.ReadOptions) (*youdata.Live, error) {
-	var refs []reconcile.ProjectRef
+func Read(ctx context.Context, r apiclient.Reader, names []string, o youdata.ReadOptions) (*youdata.Live, error) {
+	var refs []youdata.ProjectRef
 	for _, n := range names {
-		refs = append(refs, reconcile.ProjectRef{Name: strings.TrimSpace(n)})
+		refs = append(refs, youdata.ProjectRef{Name: strings.TrimSpace(n)})
 	}
 	o.AllProjects = len(names) == 0
-	live, err := reconcile.ReadLive(ctx, r, refs, o)
+	live, err := youdata.ReadLive(ctx, r, refs, o)
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
-	"github.com/permsync/permsync/reconcile"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 )
@@ -53,7 +52,7 @@ func newSim(t *testing.T, seedPath string) (*youdatatest.Server, *apiclient.Clie
 // exportTo reads every project and writes an export into a new directory.
 func exportTo(t *testing.T, c apiclient.Reader, split Split) (string, *youdata.Live, *Result) {
 	t.Helper()
-	live, err := Read(context.Background(), c, nil, reconcile.ReadOptions{})
+	live, err := Read(context.Background(), c, nil, youdata.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,11 +72,11 @@ func planAgainst(t *testing.T, c apiclient.Reader, dir string, st *state.State) 
 	if err != nil {
 		t.Fatalf("the export does not load: %v", err)
 	}
-	var refs []reconcile.ProjectRef
+	var refs []youdata.ProjectRef
 	for _, p := range d.Projects {
-		refs = append(refs, reconcile.ProjectRef{Name: p.Name, ID: p.ID})
+		refs = append(refs, youdata.ProjectRef{Name: p.Name, ID: p.ID})
 	}
-	live, err := reconcile.ReadLive(context.Background(), c, refs, reconcile.ReadOptions{})
+	live, err := youdata.ReadLive(context.Background(), c, refs, youdata.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +153,7 @@ func TestGolden(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, c := newSim(t, tc.seed)
-			live, err := Read(context.Background(), c, nil, reconcile.ReadOptions{})
+			live, err := Read(context.Background(), c, nil, youdata.ReadOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -311,7 +310,7 @@ func TestWhatIsExported(t *testing.T) {
 // TestState records the ids of what the files name, nothing created.
 func TestState(t *testing.T) {
 	sim, c := newSim(t, fullSeed)
-	live, err := Read(context.Background(), c, nil, reconcile.ReadOptions{})
+	live, err := Read(context.Background(), c, nil, youdata.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,7 +348,7 @@ func TestState(t *testing.T) {
 // ones.
 func TestReadProjects(t *testing.T) {
 	_, c := newSim(t, fullSeed)
-	live, err := Read(context.Background(), c, []string{"空项目"}, reconcile.ReadOptions{})
+	live, err := Read(context.Background(), c, []string{"空项目"}, youdata.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,7 +364,7 @@ func TestReadProjects(t *testing.T) {
 	if len(d.Projects) != 1 || d.Projects[0].Name != "空项目" || res.Counts.Projects != 1 {
 		t.Errorf("projects %+v", d.Projects)
 	}
-	if _, err := Read(context.Background(), c, []string{"空项目", "没有这个"}, reconcile.ReadOptions{}); err == nil || !strings.Contains(err.Error(), `"没有这个"`) {
+	if _, err := Read(context.Background(), c, []string{"空项目", "没有这个"}, youdata.ReadOptions{}); err == nil || !strings.Contains(err.Error(), `"没有这个"`) {
 		t.Errorf("unknown project: err %v", err)
 	}
 }
@@ -374,7 +373,7 @@ func TestReadProjects(t *testing.T) {
 func TestReadFailureAborts(t *testing.T) {
 	sim, c := newSim(t, fullSeed)
 	sim.SetFaults("user/permissions", youdatatest.Fault{Permanent: true})
-	live, err := Read(context.Background(), c, nil, reconcile.ReadOptions{})
+	live, err := Read(context.Background(), c, nil, youdata.ReadOptions{})
 	if err == nil || live != nil {
 		t.Fatalf("a failed read must abort the export, got err %v", err)
 	}
@@ -384,7 +383,7 @@ func TestReadFailureAborts(t *testing.T) {
 // loaded with the export.
 func TestWriteRefusesExistingFiles(t *testing.T) {
 	_, c := newSim(t, fullSeed)
-	live, err := Read(context.Background(), c, nil, reconcile.ReadOptions{})
+	live, err := Read(context.Background(), c, nil, youdata.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -462,7 +461,7 @@ func TestParseSplit(t *testing.T) {
 func TestReadAllProjectsListsThemOnce(t *testing.T) {
 	sim, c := newSim(t, fullSeed)
 	sim.ResetCalls()
-	live, err := Read(context.Background(), c, nil, reconcile.ReadOptions{})
+	live, err := Read(context.Background(), c, nil, youdata.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
