@@ -163,7 +163,7 @@ func (p *Planner) Plan() *plan.Plan {
 	for _, k := range p.reg.KindOrder() {
 		p.changes = append(p.changes, p.deletes[k]...)
 	}
-	pl := &plan.Plan{Changes: p.sorted(), NoOps: map[plan.Kind]int{}}
+	pl := &plan.Plan{Provider: p.reg.Provider, Kinds: p.reg.KindOrder(), Changes: p.sorted(), NoOps: map[plan.Kind]int{}}
 	for k, n := range p.noops {
 		if n > 0 {
 			pl.NoOps[k] = n

@@ -67,8 +67,10 @@ type Change struct {
 type Plan struct {
 	// Provider names the provider that made the plan ("youdata"), and
 	// with it the meaning of its kinds, phases and dependencies.
-	Provider string   `json:"provider,omitempty"`
-	Changes  []Change `json:"changes"`
+	Provider string `json:"provider,omitempty"`
+	// Kinds are the provider's kinds in rendering order.
+	Kinds   []Kind   `json:"kinds,omitempty"`
+	Changes []Change `json:"changes"`
 	// NoOps counts unchanged objects per kind.
 	NoOps map[Kind]int `json:"no_ops,omitempty"`
 	// Warnings are shown with the plan (dropped changes to protected users,

@@ -14,21 +14,20 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/permsync/permsync/plan"
-	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/state"
 )
 
 func samplePlan() *plan.Plan {
 	return &plan.Plan{
 		Changes: []plan.Change{
-			{Action: plan.Create, Kind: youdata.KindUser, Key: "alice@corp.com", Reason: "not on the server",
+			{Action: plan.Create, Kind: plan.Kind("user"), Key: "alice@corp.com", Reason: "not on the server",
 				Source: "desired/users.yaml:3", After: plan.Attrs{"nick": json.RawMessage(`"Alice"`)},
 				NewState: &state.Object{Created: true, Facets: map[string]state.Facet{"departments": {Hash: "abc"}}}},
-			{Action: plan.Replace, Kind: youdata.KindRole, Key: "销售分析/通用/报告阅览",
+			{Action: plan.Replace, Kind: plan.Kind("role"), Key: "销售分析/通用/报告阅览",
 				Before: plan.Attrs{"groups": json.RawMessage(`["a","b"]`)}, After: plan.Attrs{"groups": json.RawMessage(`["a"]`)},
 				NewState: &state.Object{ID: 42, Facets: map[string]state.Facet{"groups": {Hash: "h", Items: []string{"a"}}}}},
 		},
-		NoOps:    map[plan.Kind]int{youdata.KindUser: 3},
+		NoOps:    map[plan.Kind]int{plan.Kind("user"): 3},
 		Warnings: []string{"a warning"},
 		Refusals: []string{"a refusal"},
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/permsync/permsync/internal/textsafe"
 	"github.com/permsync/permsync/plan"
-	"github.com/permsync/permsync/provider/youdata"
 )
 
 // hostileText is server text meant to rewrite a terminal or a CI log.
@@ -23,11 +22,11 @@ func hostilePlan() *plan.Plan {
 	list, _ := json.Marshal([]string{"##[group]bare", "::error::bare", hostileText})
 	return &plan.Plan{
 		Changes: []plan.Change{
-			{Action: plan.Delete, Kind: youdata.KindUser, Key: "eve\n::error::x@corp.com", Reason: "not in the files\n##[warning]r",
+			{Action: plan.Delete, Kind: kindUser, Key: "eve\n::error::x@corp.com", Reason: "not in the files\n##[warning]r",
 				Before: plan.Attrs{"nick": q, "customInfo": obj, "::tags": list}},
-			{Action: plan.Update, Kind: youdata.KindGroup, Key: "P/g", Before: plan.Attrs{"description": q, "members": list, "note": long},
+			{Action: plan.Update, Kind: kindGroup, Key: "P/g", Before: plan.Attrs{"description": q, "members": list, "note": long},
 				After: plan.Attrs{"description": json.RawMessage(`"plain"`), "members": json.RawMessage(`["a"]`), "note": json.RawMessage(`"y"`)}},
-			{Action: plan.Create, Kind: youdata.KindRole, Key: "P/##vso[x]", After: plan.Attrs{"users": list}},
+			{Action: plan.Create, Kind: kindRole, Key: "P/##vso[x]", After: plan.Attrs{"users": list}},
 		},
 		Warnings: []string{"user " + hostileText + " is protected:\n::warning::kept"},
 		Refusals: []string{"2 deletions of " + hostileText, "second\n  ::error::r"},

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/permsync/permsync/plan"
-	"github.com/permsync/permsync/provider/youdata"
 )
 
 // The text plan hides what only the executor needs; the JSON plan keeps
@@ -17,7 +16,7 @@ func TestInternalAttrsHiddenFromText(t *testing.T) {
 	after.Set("system_role_ids", map[string]int{"viewer": 3})
 	after.Set("systemRoles", []string{"viewer"})
 	after.Set("group_expires", map[string]string{})
-	p := &plan.Plan{Changes: []plan.Change{{Action: plan.Create, Kind: youdata.KindMember, Key: "销售分析/chen.jing@example.com", After: after}}}
+	p := &plan.Plan{Kinds: testKinds, Changes: []plan.Change{{Action: plan.Create, Kind: kindMember, Key: "销售分析/chen.jing@example.com", After: after}}}
 
 	var text bytes.Buffer
 	if err := Text(&text, p, TextOptions{}); err != nil {
@@ -42,7 +41,7 @@ func TestInternalAttrsHiddenFromText(t *testing.T) {
 	}
 	upd.Set("users", []string{"a@corp.com", "b@corp.com"})
 	text.Reset()
-	up := &plan.Plan{Changes: []plan.Change{{Action: plan.Update, Kind: youdata.KindRole, Key: "销售分析//报告", Before: before, After: upd}}}
+	up := &plan.Plan{Kinds: testKinds, Changes: []plan.Change{{Action: plan.Update, Kind: kindRole, Key: "销售分析//报告", Before: before, After: upd}}}
 	if err := Text(&text, up, TextOptions{}); err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/permsync/permsync/internal/textsafe"
 	"github.com/permsync/permsync/plan"
-	"github.com/permsync/permsync/provider/youdata"
 )
 
 // JSONFormatVersion is the version of the JSON plan schema described in
@@ -70,8 +69,10 @@ func JSON(w io.Writer, p *plan.Plan, _ JSONOptions) error {
 		Summary:       toJSONCounts(s.Tally),
 		Warnings:      []string{},
 	}
-	for _, k := range youdata.Kinds {
-		out.CountsByKind[k] = toJSONCounts(s.ByKind[k])
+	if p != nil {
+		for _, k := range p.Kinds {
+			out.CountsByKind[k] = toJSONCounts(s.ByKind[k])
+		}
 	}
 	for k, t := range s.ByKind {
 		out.CountsByKind[k] = toJSONCounts(t)

@@ -13,7 +13,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/permsync/permsync/plan"
-	"github.com/permsync/permsync/provider/youdata"
 )
 
 func TestCounts(t *testing.T) {
@@ -22,12 +21,12 @@ func TestCounts(t *testing.T) {
 	want := Summary{
 		Tally: Tally{Add: 4, Change: 4, Destroy: 2, Replace: 1, NoOp: 42},
 		ByKind: map[plan.Kind]Tally{
-			youdata.KindSystemRole:     {Add: 1},
-			youdata.KindUser:           {Add: 1, Change: 1, NoOp: 40},
-			youdata.KindMember:         {Change: 1},
-			youdata.KindGroup:          {Change: 1, Destroy: 1, NoOp: 2},
-			youdata.KindRole:           {Add: 2, Destroy: 1, Replace: 1},
-			youdata.KindDataPermission: {Change: 1},
+			kindSystemRole:     {Add: 1},
+			kindUser:           {Add: 1, Change: 1, NoOp: 40},
+			kindMember:         {Change: 1},
+			kindGroup:          {Change: 1, Destroy: 1, NoOp: 2},
+			kindRole:           {Add: 2, Destroy: 1, Replace: 1},
+			kindDataPermission: {Change: 1},
 		},
 		Warnings: 1,
 	}
@@ -45,7 +44,7 @@ func TestCounts(t *testing.T) {
 	if refused.Applicable() || refused.Refusals != 2 {
 		t.Errorf("refused plan: Applicable %v, Refusals %d", refused.Applicable(), refused.Refusals)
 	}
-	for _, p := range []*plan.Plan{nil, {}, {NoOps: map[plan.Kind]int{youdata.KindUser: 3}}} {
+	for _, p := range []*plan.Plan{nil, {}, {NoOps: map[plan.Kind]int{kindUser: 3}}} {
 		s := Counts(p)
 		if s.HasChanges() || s.Line() != "No changes. The server matches the desired state." {
 			t.Errorf("Counts(%v): HasChanges %v, Line %q", p, s.HasChanges(), s.Line())
@@ -54,7 +53,7 @@ func TestCounts(t *testing.T) {
 }
 
 func TestUnknownActionIsAnError(t *testing.T) {
-	p := &plan.Plan{Changes: []plan.Change{{Action: "explode", Kind: youdata.KindUser, Key: "a"}}}
+	p := &plan.Plan{Kinds: testKinds, Changes: []plan.Change{{Action: "explode", Kind: kindUser, Key: "a"}}}
 	var buf bytes.Buffer
 	if err := Text(&buf, p, TextOptions{}); err == nil || !strings.Contains(err.Error(), `"explode"`) {
 		t.Errorf("Text: err = %v, want one naming the action", err)
@@ -68,7 +67,7 @@ func TestUnknownActionIsAnError(t *testing.T) {
 }
 
 func TestJSONInvalidAttributeIsAnError(t *testing.T) {
-	p := &plan.Plan{Changes: []plan.Change{{Action: plan.Create, Kind: youdata.KindUser, Key: "a",
+	p := &plan.Plan{Kinds: testKinds, Changes: []plan.Change{{Action: plan.Create, Kind: kindUser, Key: "a",
 		After: attrs("nick", `{"unterminated"`)}}}
 	err := JSON(&bytes.Buffer{}, p, JSONOptions{})
 	if err == nil || !strings.Contains(err.Error(), "nick") {
@@ -93,7 +92,7 @@ func TestWriteErrorsAreReturned(t *testing.T) {
 func TestJSONSchema(t *testing.T) {
 	// Object keys inside a value come out sorted, numbers keep their digits
 	// and HTML characters are not escaped.
-	p := &plan.Plan{Changes: []plan.Change{{Action: plan.Update, Kind: youdata.KindUser, Key: "a<b>@corp.com",
+	p := &plan.Plan{Kinds: testKinds, Changes: []plan.Change{{Action: plan.Update, Kind: kindUser, Key: "a<b>@corp.com",
 		Before: attrs("customInfo", `{"z":1,"a":1.50}`), After: attrs("customInfo", `{"z":2, "a":1.50}`)}}}
 	var a, b bytes.Buffer
 	if err := JSON(&a, p, JSONOptions{}); err != nil {
@@ -124,14 +123,14 @@ func TestJSONSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	if doc.FormatVersion != JSONFormatVersion || len(doc.Changes) != 1 || doc.Summary["change"] != 1 ||
-		doc.CountsByKind["user"]["change"] != 1 || len(doc.CountsByKind) != len(youdata.Kinds) {
+		doc.CountsByKind["user"]["change"] != 1 || len(doc.CountsByKind) != len(testKinds) {
 		t.Errorf("decoded %+v", doc)
 	}
 }
 
 func TestTextEscapesTerminalControls(t *testing.T) {
 	p := &plan.Plan{
-		Changes: []plan.Change{{Action: plan.Create, Kind: youdata.KindUser, Key: "x\x1b]0;pwned\x07",
+		Changes: []plan.Change{{Action: plan.Create, Kind: kindUser, Key: "x\x1b]0;pwned\x07",
 			Reason: "\x9b31m", After: attrs("nick", "\"\u009b2J\"")}},
 		Warnings: []string{"w\x1b[2J"},
 	}
@@ -152,21 +151,21 @@ func TestTextEscapesTerminalControls(t *testing.T) {
 
 // bigPlan has n changes of several kinds and actions, with unique keys.
 func bigPlan(n int) *plan.Plan {
-	p := &plan.Plan{Warnings: []string{"one warning"}}
+	p := &plan.Plan{Kinds: testKinds, Warnings: []string{"one warning"}}
 	for i := range n {
 		key := fmt.Sprintf("项目/u%05d@corp.com", i)
 		switch i % 4 {
 		case 0:
-			p.Changes = append(p.Changes, plan.Change{Action: plan.Create, Kind: youdata.KindUser, Key: key,
+			p.Changes = append(p.Changes, plan.Change{Action: plan.Create, Kind: kindUser, Key: key,
 				Reason: "not on the server", After: attrs("nick", fmt.Sprintf(`"User %d"`, i), "email", `"u@corp.com"`)})
 		case 1:
-			p.Changes = append(p.Changes, plan.Change{Action: plan.Update, Kind: youdata.KindGroup, Key: key,
+			p.Changes = append(p.Changes, plan.Change{Action: plan.Update, Kind: kindGroup, Key: key,
 				Before: attrs("members", `["a","b","c"]`), After: attrs("members", `["a","d","e","f"]`)})
 		case 2:
-			p.Changes = append(p.Changes, plan.Change{Action: plan.Delete, Kind: youdata.KindRole, Key: key,
+			p.Changes = append(p.Changes, plan.Change{Action: plan.Delete, Kind: kindRole, Key: key,
 				Before: attrs("description", `"old role"`, "users", `["x@corp.com","y@corp.com"]`)})
 		default:
-			p.Changes = append(p.Changes, plan.Change{Action: plan.Replace, Kind: youdata.KindRole, Key: key,
+			p.Changes = append(p.Changes, plan.Change{Action: plan.Replace, Kind: kindRole, Key: key,
 				Reason: "the API cannot unbind group 旧组 from a role: delete it and create it again with the desired bindings; changed since last apply: groups",
 				Before: attrs("groups", `["g1","g2"]`), After: attrs("groups", `["g1"]`)})
 		}
@@ -240,9 +239,9 @@ func TestMarkdownOversizedChangeIsCut(t *testing.T) {
 	for i := range 8000 {
 		members = append(members, fmt.Sprintf(`"member%05d@corp.com"`, i))
 	}
-	p := &plan.Plan{Changes: []plan.Change{
-		{Action: plan.Create, Kind: youdata.KindUser, Key: "small@corp.com", After: attrs("nick", `"S"`)},
-		{Action: plan.Create, Kind: youdata.KindGroup, Key: "p/huge", After: attrs("members", "["+strings.Join(members, ",")+"]")},
+	p := &plan.Plan{Kinds: testKinds, Changes: []plan.Change{
+		{Action: plan.Create, Kind: kindUser, Key: "small@corp.com", After: attrs("nick", `"S"`)},
+		{Action: plan.Create, Kind: kindGroup, Key: "p/huge", After: attrs("members", "["+strings.Join(members, ",")+"]")},
 	}}
 	parts := Markdown(p, MarkdownOptions{})
 	joined := strings.Join(parts, "")
@@ -261,7 +260,7 @@ func TestMarkdownOversizedChangeIsCut(t *testing.T) {
 }
 
 func TestMarkdownManyWarningsStayInOnePart(t *testing.T) {
-	p := &plan.Plan{}
+	p := &plan.Plan{Kinds: testKinds}
 	for i := range 5000 {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("warning number %d about something long enough", i))
 	}
@@ -295,15 +294,15 @@ func TestFitLines(t *testing.T) {
 
 // TestDocExample keeps the example in docs/plan-json.md true.
 func TestDocExample(t *testing.T) {
-	p := &plan.Plan{
+	p := &plan.Plan{Kinds: testKinds,
 		Changes: []plan.Change{
-			{Action: plan.Create, Kind: youdata.KindUser, Key: "alice@corp.com", Reason: "not on the server",
+			{Action: plan.Create, Kind: kindUser, Key: "alice@corp.com", Reason: "not on the server",
 				Source: "desired/users.yaml:4", After: attrs("email", `"alice@corp.com"`, "nick", `"Alice"`)},
-			{Action: plan.Replace, Kind: youdata.KindRole, Key: "销售分析/通用/报告阅览",
+			{Action: plan.Replace, Kind: kindRole, Key: "销售分析/通用/报告阅览",
 				Reason: "the API cannot unbind group 旧组 from a role: delete it and create it again with the desired bindings; changed since last apply: groups", Source: "desired/roles.yaml:12",
 				Before: attrs("groups", `["华东组","旧组"]`), After: attrs("groups", `["华东组"]`)},
 		},
-		NoOps:    map[plan.Kind]int{youdata.KindUser: 41},
+		NoOps:    map[plan.Kind]int{kindUser: 41},
 		Warnings: []string{"user root@corp.com is protected (settings.protectedUsers or the token's user): not removed from project 销售分析"},
 	}
 	var buf bytes.Buffer
@@ -333,7 +332,7 @@ func TestLongItemsShowTheirDifference(t *testing.T) {
 	long := strings.Repeat(`{"field":"地区","dataType":"String"},`, 6)
 	before := `[{"connection":2010,"details":[` + long + `{"select":["华北","东北"]}]},"short"]`
 	after := `[{"connection":2010,"details":[` + long + `{"select":["华北"]}]},"short"]`
-	p := &plan.Plan{Changes: []plan.Change{{Action: plan.Update, Kind: youdata.KindDataPermission, Key: "P//D",
+	p := &plan.Plan{Kinds: testKinds, Changes: []plan.Change{{Action: plan.Update, Kind: kindDataPermission, Key: "P//D",
 		Before: plan.Attrs{"rules": json.RawMessage(before)}, After: plan.Attrs{"rules": json.RawMessage(after)}}}}
 	var buf bytes.Buffer
 	if err := Text(&buf, p, TextOptions{MaxValueLen: 60}); err != nil {

@@ -12,7 +12,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/permsync/permsync/plan"
-	"github.com/permsync/permsync/provider/youdata"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -29,49 +28,57 @@ func attrs(kv ...string) plan.Attrs {
 // goldenPlans are hand-built plans covering every action, several kinds,
 // warnings, refusals and the empty plan.
 func goldenPlans() map[string]*plan.Plan {
+	plans := rawGoldenPlans()
+	for _, p := range plans {
+		p.Kinds = testKinds
+	}
+	return plans
+}
+
+func rawGoldenPlans() map[string]*plan.Plan {
 	return map[string]*plan.Plan{
 		"empty": {},
 		"converged": {
-			NoOps:    map[plan.Kind]int{youdata.KindUser: 12, youdata.KindRole: 3},
+			NoOps:    map[plan.Kind]int{kindUser: 12, kindRole: 3},
 			Warnings: []string{"user root@corp.com is protected: its removal from project 销售分析 was dropped from the plan"},
 		},
 		"mixed": {
 			Changes: []plan.Change{
-				{Action: plan.Create, Kind: youdata.KindSystemRole, Key: "数据分析师", Reason: "not on the server",
+				{Action: plan.Create, Kind: kindSystemRole, Key: "数据分析师", Reason: "not on the server",
 					Source: "desired/system.yaml:3", After: attrs("description", `"可以编辑报告"`, "name", `"数据分析师"`)},
-				{Action: plan.Create, Kind: youdata.KindUser, Key: "alice@corp.com", Reason: "not on the server",
+				{Action: plan.Create, Kind: kindUser, Key: "alice@corp.com", Reason: "not on the server",
 					Source: "desired/users.yaml:4",
 					After: attrs("email", `"alice@corp.com"`, "nick", `"Alice"`, "departments", `["sales","sales-north"]`,
 						"customInfo", `{"level":3,"city":"杭州"}`, "phone", `null`, "attributes", `[]`)},
-				{Action: plan.Update, Kind: youdata.KindUser, Key: "bob@corp.com", Reason: "changed on the server",
+				{Action: plan.Update, Kind: kindUser, Key: "bob@corp.com", Reason: "changed on the server",
 					Source: "desired/users.yaml:11",
 					Before: attrs("email", `"bob@corp.com"`, "nick", `"Al"`, "departments", `["ops"]`, "phone", `"123"`),
 					After:  attrs("email", `"bob@corp.com"`, "nick", `"Alice"`, "departments", `["ops","sales"]`, "title", `"lead"`)},
-				{Action: plan.Update, Kind: youdata.KindMember, Key: "销售分析/bob@corp.com",
+				{Action: plan.Update, Kind: kindMember, Key: "销售分析/bob@corp.com",
 					Before: attrs("systemRoles", `["阅览者"]`), After: attrs("systemRoles", `["编辑者"]`)},
-				{Action: plan.Update, Kind: youdata.KindGroup, Key: "销售分析/华东组", Reason: "members changed",
+				{Action: plan.Update, Kind: kindGroup, Key: "销售分析/华东组", Reason: "members changed",
 					Before: attrs("members", `["alice@corp.com","bob@corp.com","dave@corp.com"]`),
 					After:  attrs("members", `["alice@corp.com","bob@corp.com","carol@corp.com"]`)},
-				{Action: plan.Delete, Kind: youdata.KindGroup, Key: "销售分析/旧组", Reason: "created by permsync and no longer in the files",
+				{Action: plan.Delete, Kind: kindGroup, Key: "销售分析/旧组", Reason: "created by permsync and no longer in the files",
 					Before: attrs("description", `"old"`, "members", `["erin@corp.com"]`)},
-				{Action: plan.Create, Kind: youdata.KindRole, Key: "销售分析/通用/报告阅览", Source: "desired/roles.yaml:20",
+				{Action: plan.Create, Kind: kindRole, Key: "销售分析/通用/报告阅览", Source: "desired/roles.yaml:20",
 					After: attrs("description", `"reports"`,
 						"users", `[{"expires":"2025-07-24 16:00:00","uniqueId":"alice@corp.com"},{"uniqueId":"bob@corp.com"}]`)},
-				{Action: plan.Replace, Kind: youdata.KindRole, Key: "销售分析//管理", Reason: "the API cannot unbind a group from a role",
+				{Action: plan.Replace, Kind: kindRole, Key: "销售分析//管理", Reason: "the API cannot unbind a group from a role",
 					Before: attrs("description", `"admins"`, "groups", `["华东组","旧组"]`, "users", `["alice@corp.com"]`),
 					After:  attrs("description", `"admins"`, "groups", `["华东组"]`, "users", `["alice@corp.com"]`)},
-				{Action: plan.Update, Kind: youdata.KindDataPermission, Key: "销售分析/行权限/华东",
+				{Action: plan.Update, Kind: kindDataPermission, Key: "销售分析/行权限/华东",
 					Before: attrs("rules", `[{"field":"region","op":"in","values":["华东"]}]`),
 					After:  attrs("rules", `[{"field":"region","op":"in","values":["华东","华南"]}]`)},
 			},
-			NoOps:    map[plan.Kind]int{youdata.KindUser: 40, youdata.KindGroup: 2},
+			NoOps:    map[plan.Kind]int{kindUser: 40, kindGroup: 2},
 			Warnings: []string{"the user behind the token, admin@corp.com, keeps its admin role: its change was dropped"},
 		},
 		"refused": {
 			Changes: []plan.Change{
-				{Action: plan.Delete, Kind: youdata.KindUser, Key: "u1@corp.com", Before: attrs("nick", `"U1"`)},
-				{Action: plan.Delete, Kind: youdata.KindUser, Key: "u2@corp.com", Before: attrs("nick", `"U2"`)},
-				{Action: plan.Delete, Kind: youdata.KindDepartment, Key: "east", Before: attrs("name", `"East"`, "parent", `"company"`)},
+				{Action: plan.Delete, Kind: kindUser, Key: "u1@corp.com", Before: attrs("nick", `"U1"`)},
+				{Action: plan.Delete, Kind: kindUser, Key: "u2@corp.com", Before: attrs("nick", `"U2"`)},
+				{Action: plan.Delete, Kind: kindDepartment, Key: "east", Before: attrs("name", `"East"`, "parent", `"company"`)},
 			},
 			Warnings: []string{"a", "b\nsecond line"},
 			Refusals: []string{
@@ -81,21 +88,21 @@ func goldenPlans() map[string]*plan.Plan {
 		},
 		"refused-one": {
 			Changes: []plan.Change{
-				{Action: plan.Delete, Kind: youdata.KindUser, Key: "u1@corp.com", Before: attrs("nick", `"U1"`)},
+				{Action: plan.Delete, Kind: kindUser, Key: "u1@corp.com", Before: attrs("nick", `"U1"`)},
 			},
 			Refusals: []string{"1 of 1 users would be deleted, over settings.maxDeletes (0); use --allow-mass-delete"},
 		},
 		"edge": {
 			Changes: []plan.Change{
-				{Action: plan.Update, Kind: youdata.KindUser, Key: "evil\x1b[31m\u202e@corp.com", Reason: "line one\nline two",
+				{Action: plan.Update, Kind: kindUser, Key: "evil\x1b[31m\u202e@corp.com", Reason: "line one\nline two",
 					Before: attrs("nick", `"`+strings.Repeat("长", 130)+`"`, "attributes", `null`, "tags", `[" padded","","null","42"]`),
 					After:  attrs("nick", `"`+strings.Repeat("短", 130)+`"`, "attributes", `[]`, "tags", `[]`)},
-				{Action: plan.Create, Kind: youdata.KindResourceMembers, Key: "销售分析/REPORT/```42",
+				{Action: plan.Create, Kind: kindResourceMembers, Key: "销售分析/REPORT/```42",
 					After: attrs("users", `["a@corp.com"]`)},
 				{Action: plan.Create, Kind: "widget", Key: "w1", After: attrs("size", `1.50`)},
-				{Action: plan.Update, Kind: youdata.KindRole, Key: "p//long", Before: attrs("description", `"`+strings.Repeat("x", 200)+`a tail"`),
+				{Action: plan.Update, Kind: kindRole, Key: "p//long", Before: attrs("description", `"`+strings.Repeat("x", 200)+`a tail"`),
 					After: attrs("description", `"`+strings.Repeat("x", 200)+`b tail"`, "note", `"`+strings.Repeat("y", 150)+`"`)},
-				{Action: plan.Update, Kind: youdata.KindCompany, Key: "company", Reason: "changed since last apply",
+				{Action: plan.Update, Kind: kindCompany, Key: "company", Reason: "changed since last apply",
 					Before: attrs("name", `"Corp"`, "hash", `"abc"`), After: attrs("name", `"Corp"`, "hash", `"def"`)},
 			},
 		},

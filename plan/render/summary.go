@@ -9,7 +9,6 @@ import (
 	"sort"
 
 	"github.com/permsync/permsync/plan"
-	"github.com/permsync/permsync/provider/youdata"
 )
 
 // Tally counts changes the way Terraform's summary line does: a replace is
@@ -130,14 +129,14 @@ func kindPhrase(t Tally) string {
 }
 
 // kindOrder returns the kinds of the given changes in rendering order:
-// diff.Kinds first, then kinds unknown to it by name.
-func kindOrder(changes []plan.Change) []plan.Kind {
+// the plan's kinds first, then kinds unknown to it by name.
+func kindOrder(kinds []plan.Kind, changes []plan.Change) []plan.Kind {
 	present := map[plan.Kind]bool{}
 	for _, c := range changes {
 		present[c.Kind] = true
 	}
 	var out []plan.Kind
-	for _, k := range youdata.Kinds {
+	for _, k := range kinds {
 		if present[k] {
 			out = append(out, k)
 			delete(present, k)
@@ -167,7 +166,7 @@ func groups(p *plan.Plan) (kinds []plan.Kind, byKind map[plan.Kind][]*plan.Chang
 		shown = append(shown, *c)
 		byKind[c.Kind] = append(byKind[c.Kind], c)
 	}
-	return kindOrder(shown), byKind
+	return kindOrder(p.Kinds, shown), byKind
 }
 
 // checkActions returns an error for the first change whose action is

@@ -28,7 +28,7 @@ const (
 )
 
 // Text writes the plan for a terminal, as Terraform shows its plans: the
-// changes grouped by kind (in diff.Kinds order, each kind's changes in plan
+// changes grouped by kind (in the order of the plan's kinds, each kind's changes in plan
 // order), each with its attributes, then the summary line, the warnings
 // and the reasons the plan cannot be applied. A plan with an action Text
 // does not know is an error, and nothing is written.

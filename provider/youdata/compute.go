@@ -59,7 +59,6 @@ func Compute(d *spec.Desired, live *Live, st *state.State, opts Options) (*plan.
 		p.Warn("the user behind the token is not known, so nothing keeps this plan from removing or unbinding it: set PERMSYNC_TOKEN_USER (or --token-user) to its uniqueId")
 	}
 	pl := p.Plan()
-	pl.Provider = Registry.Provider
 	p.sequence(pl)
 	return pl, nil
 }
