@@ -74,7 +74,7 @@ func newSimEnv(t *testing.T, paths []string, edit func(*ReconcilerOptions)) *sim
 	o := ReconcilerOptions{
 		Paths:       paths,
 		StatePath:   e.statePath,
-		API:         e.api,
+		Provider:    youdata.New(youdata.Config{API: e.api}),
 		ServerURL:   simServerURL,
 		CheckServer: true,
 		TokenUser:   e.sim.TokenUser(),

@@ -11,8 +11,7 @@ import (
 
 	"github.com/permsync/permsync/engine"
 	"github.com/permsync/permsync/plan"
-	"github.com/permsync/permsync/provider/youdata"
-	"github.com/permsync/permsync/provider/youdata/apiclient"
+	"github.com/permsync/permsync/provider"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 )
@@ -110,8 +109,9 @@ type ReconcilerOptions struct {
 	Paths []string
 	// StatePath is the state file, re-read at every run.
 	StatePath string
-	// API is the server's client, shared by every run.
-	API apiclient.API
+	// Provider is the server's provider, over its client, shared by
+	// every run.
+	Provider provider.Provider
 	// ServerURL names the server in the state (no credentials).
 	ServerURL string
 	// CheckServer refuses a state recorded for another server than
@@ -120,11 +120,7 @@ type ReconcilerOptions struct {
 	// TokenUser is the uniqueId (or email) of the user behind the token,
 	// never removed or unbound.
 	TokenUser string
-	// Read bounds every read of the server (its TokenUser is ignored).
-	Read youdata.ReadOptions
-	Mode Mode
-	// BatchSize is the most users per user/batchImport call (default 500).
-	BatchSize int
+	Mode      Mode
 	// Verify plans again after an apply that changed something.
 	Verify bool
 	// Logger receives the details of a run (refusals, failed changes);
@@ -228,17 +224,14 @@ func NewReconciler(o ReconcilerOptions) (*Reconciler, error) {
 	if o.StatePath == "" {
 		return nil, errors.New("reconciler: no state path")
 	}
-	if o.API == nil {
-		return nil, errors.New("reconciler: no API client")
+	if o.Provider == nil {
+		return nil, errors.New("reconciler: no provider")
 	}
 	if o.Mode == "" {
 		o.Mode = ModeApply
 	}
 	if _, err := ParseMode(string(o.Mode)); err != nil {
 		return nil, fmt.Errorf("reconciler: %w", err)
-	}
-	if o.BatchSize <= 0 {
-		o.BatchSize = 500
 	}
 	if o.InterruptGrace < 0 {
 		return nil, fmt.Errorf("reconciler: negative interrupt grace %s", o.InterruptGrace)
@@ -321,7 +314,8 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 	}
 
 	r.setPhase(PhasePlan)
-	p, tokenUser, err := r.plan(ctx, desired, st)
+	pipe := &engine.Pipeline{Provider: r.o.Provider, Desired: desired, State: st, TokenUser: r.o.TokenUser}
+	p, err := pipe.Plan(ctx)
 	if err != nil {
 		return fail(ResultFailed, fmt.Errorf("%w (nothing was changed)", err))
 	}
@@ -343,19 +337,11 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 	// and apply what is still missing, within this run's plan.
 	r.setPhase(PhaseApply)
 	stateFile := state.NewWriter(r.o.StatePath)
-	res, applyErr := youdata.Converge(ctx, r.o.API, p, st, youdata.ApplyOptions{
+	res, applyErr := pipe.Apply(ctx, p, engine.ApplyOptions{
 		InterruptGrace: r.o.InterruptGrace,
-		BatchSize:      r.o.BatchSize,
-		ProtectedUsers: desired.Settings.ProtectedUsers,
-		TokenUser:      tokenUser,
 		SaveState: func(s *state.State) error {
 			s.Server = r.o.ServerURL
 			return stateFile.Save(s)
-		},
-	}, youdata.ConvergeOptions{
-		Replan: func(ctx context.Context) (*plan.Plan, error) {
-			p, _, err := r.plan(ctx, desired, st)
-			return p, err
 		},
 		OnRound: func(round int, next *plan.Plan) {
 			r.o.Logger.Info("some changes failed; read the server again", "round", round, "changes", len(next.Changes))
@@ -381,7 +367,7 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 	}
 	if r.o.Verify && ctx.Err() == nil {
 		r.setPhase(PhaseVerify)
-		again, _, err := r.plan(ctx, desired, st)
+		again, err := pipe.Plan(ctx)
 		if err != nil {
 			return fail(ResultFailed, fmt.Errorf("verify: %w", err))
 		}
@@ -404,33 +390,6 @@ func (r *Reconciler) loadState() (*state.State, error) {
 		return nil, fmt.Errorf("state %s belongs to server %s, not %s: use --state to name the state of this server", r.o.StatePath, st.Server, r.o.ServerURL)
 	}
 	return st, nil
-}
-
-// plan reads the server and computes the plan, never lifting refusals. It
-// also serves the later rounds of an apply and its verify, so its errors
-// do not claim that nothing was changed: the caller says so when true.
-//
-// tokenUser is the token's user as the read resolved it (an email turned
-// into the uniqueId), for apply's guard rails.
-func (r *Reconciler) plan(ctx context.Context, desired *spec.Desired, st *state.State) (p *plan.Plan, tokenUser string, err error) {
-	refs := make([]youdata.ProjectRef, 0, len(desired.Projects))
-	for _, p := range desired.Projects {
-		refs = append(refs, youdata.ProjectRef{Name: p.Name, ID: p.ID})
-	}
-	opts := r.o.Read
-	opts.TokenUser = r.o.TokenUser
-	live, err := youdata.ReadLive(ctx, r.o.API, refs, opts)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, "", fmt.Errorf("interrupted while reading the server: %w", context.Cause(ctx))
-		}
-		return nil, "", fmt.Errorf("reading the server: %w", err)
-	}
-	p, err = youdata.Compute(desired, live, st, youdata.Options{})
-	if err != nil {
-		return nil, "", fmt.Errorf("planning: %w", err)
-	}
-	return p, live.TokenUser, nil
 }
 
 func errString(err error) string {

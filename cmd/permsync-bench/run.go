@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/engine"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider/youdata"
@@ -234,14 +235,6 @@ func startSim(ctx context.Context, sh benchgen.Shape, seed uint64) (*simProcess,
 	return p, nil
 }
 
-func projectRefs(d *spec.Desired) []youdata.ProjectRef {
-	refs := make([]youdata.ProjectRef, 0, len(d.Projects))
-	for _, p := range d.Projects {
-		refs = append(refs, youdata.ProjectRef{Name: p.Name, ID: p.ID})
-	}
-	return refs
-}
-
 // stateFromPlan is the state an apply of p would record, without applying
 // it: the setup's "before" is already on the server.
 func stateFromPlan(p *plan.Plan) *state.State {
@@ -296,20 +289,21 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 	if err != nil {
 		return nil, err
 	}
-	readOpts := youdata.ReadOptions{TokenUser: benchgen.Admin}
+	prov := youdata.New(youdata.Config{API: client, BatchSize: batchSize})
+	pipe := &engine.Pipeline{Provider: prov, Desired: wantBefore, TokenUser: benchgen.Admin}
 
 	// Setup, not measured: the state permsync would have after applying
 	// "before" (the server already holds it), checked by planning again.
-	live, err := youdata.ReadLive(ctx, client, projectRefs(wantBefore), readOpts)
+	live, err := pipe.Read(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("setup read: %w", err)
 	}
-	p0, err := youdata.Compute(wantBefore, live, nil, youdata.Options{})
+	p0, err := prov.Plan(wantBefore, live, nil, diff.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("setup plan: %w", err)
 	}
 	st := stateFromPlan(p0)
-	p0, err = youdata.Compute(wantBefore, live, st, youdata.Options{})
+	p0, err = prov.Plan(wantBefore, live, st, diff.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("setup plan: %w", err)
 	}
@@ -335,14 +329,15 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 		return nil, err
 	}
 	d.RSSReset = m.reset
-	live, err = youdata.ReadLive(ctx, client, projectRefs(wantAfter), readOpts)
+	pipe.Desired, pipe.State = wantAfter, st
+	live, err = pipe.Read(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
 	c0 := cpuTime()
-	pl, err := youdata.Compute(wantAfter, live, st, youdata.Options{})
+	pl, err := prov.Plan(wantAfter, live, st, diff.Options{})
 	d.DiffCPUS = round3((cpuTime() - c0).Seconds())
 	runtime.ReadMemStats(&ms1)
 	d.DiffAllocMB = round3(float64(ms1.TotalAlloc-ms0.TotalAlloc) / (1 << 20))
@@ -354,12 +349,14 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 	d.PlanCalls = cnt.take()
 	d.Plan.Calls = d.PlanCalls.Total()
 	var members []int
-	for _, ref := range projectRefs(wantAfter) {
-		if lp := live.Projects[ref.Name]; lp != nil && lp.Read {
+	yl := live.(*youdata.Live)
+	for _, pr := range wantAfter.Projects {
+		if lp := yl.Projects[pr.Name]; lp != nil && lp.Read {
 			members = append(members, len(lp.Members))
 		}
 	}
-	d.PlanBound = benchgen.ReadBound(len(live.Users), members)
+	d.PlanBound = benchgen.ReadBound(len(yl.Users), members)
+	yl = nil
 	d.Plan.LowerBound = d.PlanBound.Total()
 	live = nil
 	d.Changes = countChanges(pl)
@@ -375,20 +372,18 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 	}
 	defer os.RemoveAll(dir)
 	stateFile := state.NewWriter(filepath.Join(dir, "state.json"))
-	applyOpts := youdata.ApplyOptions{
-		BatchSize:      batchSize,
-		Concurrency:    o.concurrency,
-		ProtectedUsers: wantAfter.Settings.ProtectedUsers,
-		TokenUser:      benchgen.Admin,
+	applyOpts := engine.ApplyOptions{
+		Concurrency: o.concurrency,
 		SaveState: func(s *state.State) error {
 			return stateFile.Save(s)
 		},
+		MaxRounds: 1, // measured: the apply of the plan, with no later round
 	}
 	m, err = startMeter(profilePath(o, sh, "apply"))
 	if err != nil {
 		return nil, err
 	}
-	res, err := youdata.Apply(ctx, client, pl, st, applyOpts)
+	res, err := pipe.Apply(ctx, pl, applyOpts)
 	if err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
@@ -409,15 +404,10 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 	if err := sim.setLatency(0); err != nil {
 		return nil, err
 	}
-	live, err = youdata.ReadLive(ctx, client, projectRefs(wantAfter), readOpts)
+	again, err := pipe.Plan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
-	again, err := youdata.Compute(wantAfter, live, st, youdata.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("verify: %w", err)
-	}
-	live = nil
 	d.Remaining = len(again.Changes)
 	d.Converged = d.Remaining == 0 && d.Failed == 0
 	for i, c := range again.Changes {
@@ -441,10 +431,11 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 		return nil, err
 	}
 	naiveOpts := applyOpts
-	naiveOpts.BatchSize = 1
 	naiveOpts.SaveState = nil
+	naive := &engine.Pipeline{Provider: youdata.New(youdata.Config{API: nclient, BatchSize: 1}), Desired: wantAfter,
+		State: naiveState, TokenUser: pipe.TokenUser}
 	start := time.Now()
-	nres, err := naiveApply(ctx, nclient, pl, naiveState, naiveOpts)
+	nres, err := naive.Apply(ctx, pl, naiveOpts)
 	if err != nil {
 		return nil, fmt.Errorf("naive apply: %w", err)
 	}
@@ -455,16 +446,14 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 	return d, nil
 }
 
-// naiveApply applies the plan as a per-resource tool would: permsync's
-// executor with a batch size of 1, so every call that takes a list of
-// users or groups names one (one user per batchImport, user/delRoles,
-// projectUser/delUsersByUniqueIds and domain/user/delete, one group per
-// group/dels). Calls that are per object already stay as they are: one
-// importDataPermissions per role with all its new bindings, and a
-// user/delRoles may still name several roles of a folder for its user.
-func naiveApply(ctx context.Context, api apiclient.API, p *plan.Plan, st *state.State, o youdata.ApplyOptions) (*engine.Result, error) {
-	return youdata.Apply(ctx, api, p, st, o)
-}
+// The naive baseline applies the plan as a per-resource tool would:
+// permsync's executor with a batch size of 1, so every call that takes a
+// list of users or groups names one (one user per batchImport,
+// user/delRoles, projectUser/delUsersByUniqueIds and domain/user/delete,
+// one group per group/dels). Calls that are per object already stay as
+// they are: one importDataPermissions per role with all its new bindings,
+// and a user/delRoles may still name several roles of a folder for its
+// user.
 
 func sortedCalls(c benchgen.Calls) []string {
 	out := make([]string, 0, len(c))

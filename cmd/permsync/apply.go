@@ -18,7 +18,6 @@ import (
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/plan/planfile"
 	"github.com/permsync/permsync/plan/render"
-	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/state"
 )
 
@@ -105,6 +104,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		return exitError
 	}
 	defer s.close()
+	s.batchSize = *batchSize
 	if saved != nil && saved.Options.Simulator == "" && saved.Server != s.serverURL {
 		printErr(env, "apply", fmt.Errorf("stale plan: it was made for %s, not %s", saved.Server, s.serverURL))
 		return exitError
@@ -145,7 +145,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 				newRefusals = append(newRefusals, r)
 			}
 		}
-		p = saved.Plan
+		p = asReviewed(saved.Plan, p)
 	}
 	if err := render.Text(env.stdout, p, render.TextOptions{Color: color}); err != nil {
 		printErr(env, "apply", err)
@@ -178,17 +178,11 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	stateFile := state.NewWriter(s.statePath)
 	s.writing = true
 	env.setPhase("applying the changes", fmt.Sprintf("Changes may have been applied: the state at %s records those whose calls had returned. %s Then run 'permsync plan' to see what is left.", s.statePath, lockLeft))
-	res, applyErr := youdata.Converge(ctx, s.api, p, s.state, youdata.ApplyOptions{
-		BatchSize:       *batchSize,
-		ProtectedUsers:  s.desired.Settings.ProtectedUsers,
-		TokenUser:       s.tokenUser,
-		AllowMassDelete: pf.allowMassDelete,
+	res, applyErr := s.pipeline(env, pf.allowMassDelete).Apply(ctx, p, engine.ApplyOptions{
 		SaveState: func(st *state.State) error {
 			st.Server = s.serverURL
 			return stateFile.Save(st)
 		},
-	}, youdata.ConvergeOptions{
-		Replan: func(ctx context.Context) (*plan.Plan, error) { return s.plan(ctx, env, pf.allowMassDelete) },
 		OnRound: func(round int, next *plan.Plan) {
 			fmt.Fprintf(env.stdout, "Round %d: some changes failed; read the server again, %d change(s) of the plan still to apply.\n", round, len(next.Changes))
 		},
@@ -318,4 +312,22 @@ func errText(err error) string {
 		return "<nil>"
 	}
 	return err.Error()
+}
+
+// asReviewed is the saved plan to apply, equal to today's plan in
+// everything reviewed (plan.Equal). A plan file written before plans
+// carried their provider, phases and dependencies takes them from today's
+// plan, change by change.
+func asReviewed(saved, today *plan.Plan) *plan.Plan {
+	if saved.Provider != "" || len(saved.Changes) != len(today.Changes) {
+		return saved
+	}
+	out := *saved
+	out.Provider, out.Kinds = today.Provider, today.Kinds
+	out.Changes = append([]plan.Change(nil), saved.Changes...)
+	for i := range out.Changes {
+		out.Changes[i].Phase = today.Changes[i].Phase
+		out.Changes[i].DependsOn = today.Changes[i].DependsOn
+	}
+	return &out
 }

@@ -158,16 +158,15 @@ func runService(ctx context.Context, env *cmdEnv, pf *planFlags, rf *runFlags, l
 	}
 	defer s.close()
 
+	s.batchSize = rf.batchSize
 	rec, err := service.NewReconciler(service.ReconcilerOptions{
 		Paths:       pf.files,
 		StatePath:   s.statePath,
-		API:         s.api,
+		Provider:    s.provider(env, false),
 		ServerURL:   s.serverURL,
 		CheckServer: s.sim == nil,
 		TokenUser:   s.tokenUser,
-		Read:        s.read,
 		Mode:        mode,
-		BatchSize:   rf.batchSize,
 		Verify:      rf.verify,
 		Logger:      logger,
 		// The calls in flight get three quarters of the grace; the rest

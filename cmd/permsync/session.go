@@ -12,7 +12,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/permsync/permsync/engine"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider"
 	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
@@ -62,6 +64,10 @@ type session struct {
 	tempDir string
 	// read bounds every read of the server (--max-read-time, ...).
 	read youdata.ReadOptions
+	// batchSize is --batch-size (apply, run).
+	batchSize int
+	progress  readProgress
+	pipe      *engine.Pipeline
 }
 
 func (s *session) close() {
@@ -203,55 +209,53 @@ func simulatorURL(seed string) string {
 	return (&url.URL{Scheme: "simulator", Host: "embedded", Path: "/" + strings.TrimPrefix(filepath.ToSlash(seed), "/")}).String()
 }
 
-// projectRefs are the projects the files name.
-func projectRefs(d *spec.Desired) []youdata.ProjectRef {
-	refs := make([]youdata.ProjectRef, 0, len(d.Projects))
-	for _, p := range d.Projects {
-		refs = append(refs, youdata.ProjectRef{Name: p.Name, ID: p.ID})
+// provider is the provider of the files' server, over the session's
+// client, with the read's bounds and, when progress is set, a progress
+// line on a terminal.
+func (s *session) provider(env *cmdEnv, progress bool) provider.Provider {
+	read := s.read
+	if progress && env.isTerminal {
+		read.Progress = s.progress.update(env)
 	}
-	return refs
+	return youdata.New(youdata.Config{API: s.api, Read: read, BatchSize: s.batchSize})
 }
 
-// readLive reads the live state, with a progress line on a terminal.
-func (s *session) readLive(ctx context.Context, env *cmdEnv) (*youdata.Live, error) {
-	opts := s.read
-	opts.TokenUser = s.tokenUser
-	stopProgress := func() {}
-	if env.isTerminal {
-		var mu sync.Mutex
-		var last time.Time
-		opts.Progress = func(p youdata.ReadProgress) {
-			mu.Lock()
-			defer mu.Unlock()
-			if time.Since(last) < 200*time.Millisecond {
-				return
-			}
-			last = time.Now()
-			fmt.Fprintf(env.stderr, "\rReading the server: %d objects, %d calls, %s ", p.Objects, p.Calls, p.Elapsed.Round(100*time.Millisecond))
-		}
-		stopProgress = func() {
-			mu.Lock()
-			defer mu.Unlock()
-			if !last.IsZero() {
-				fmt.Fprint(env.stderr, "\r\033[K")
-			}
-		}
+// pipeline is the session's way from the files to the server.
+func (s *session) pipeline(env *cmdEnv, allowMassDelete bool) *engine.Pipeline {
+	if s.pipe == nil {
+		s.pipe = &engine.Pipeline{Provider: s.provider(env, true), TokenUser: s.tokenUser}
 	}
-	live, err := youdata.ReadLive(ctx, s.api, projectRefs(s.desired), opts)
-	stopProgress()
-	if err != nil {
-		if ctx.Err() != nil {
-			// Ctrl-C: say so, rather than which read it happened to cut.
-			return nil, fmt.Errorf("interrupted while reading the server%s: %w", s.nothingChanged(), context.Cause(ctx))
+	s.pipe.Desired, s.pipe.State, s.pipe.AllowMassDelete = s.desired, s.state, allowMassDelete
+	return s.pipe
+}
+
+// readProgress prints how far a read has come, on one line it clears
+// when the read ends.
+type readProgress struct {
+	mu   sync.Mutex
+	last time.Time
+}
+
+func (r *readProgress) update(env *cmdEnv) func(youdata.ReadProgress) {
+	return func(p youdata.ReadProgress) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if time.Since(r.last) < 200*time.Millisecond {
+			return
 		}
-		return nil, fmt.Errorf("reading the server%s: %w", s.nothingChanged(), err)
+		r.last = time.Now()
+		fmt.Fprintf(env.stderr, "\rReading the server: %d objects, %d calls, %s ", p.Objects, p.Calls, p.Elapsed.Round(100*time.Millisecond))
 	}
-	if _, ok := live.Users[live.TokenUser]; ok {
-		// ReadLive resolved an email to the uniqueId the guard rails of
-		// apply compare.
-		s.tokenUser = live.TokenUser
+}
+
+// stop clears the progress line, if one was printed.
+func (r *readProgress) stop(env *cmdEnv) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.last.IsZero() {
+		fmt.Fprint(env.stderr, "\r\033[K")
+		r.last = time.Time{}
 	}
-	return live, nil
 }
 
 // nothingChanged is what an error before the first write adds: that the
@@ -266,13 +270,17 @@ func (s *session) nothingChanged() string {
 
 // plan reads the server and computes the plan.
 func (s *session) plan(ctx context.Context, env *cmdEnv, allowMassDelete bool) (*plan.Plan, error) {
-	live, err := s.readLive(ctx, env)
-	if err != nil {
-		return nil, err
+	pipe := s.pipeline(env, allowMassDelete)
+	p, err := pipe.Plan(ctx)
+	s.progress.stop(env)
+	s.tokenUser = pipe.TokenUser
+	var se *engine.StageError
+	if errors.As(err, &se) {
+		// Before the first write, say that the server was left as it was.
+		if se.Interrupted {
+			return nil, fmt.Errorf("interrupted while %s%s: %w", se.Stage, s.nothingChanged(), se.Err)
+		}
+		return nil, fmt.Errorf("%s%s: %w", se.Stage, s.nothingChanged(), se.Err)
 	}
-	p, err := youdata.Compute(s.desired, live, s.state, youdata.Options{AllowMassDelete: allowMassDelete})
-	if err != nil {
-		return nil, fmt.Errorf("planning%s: %w", s.nothingChanged(), err)
-	}
-	return p, nil
+	return p, err
 }
