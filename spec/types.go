@@ -151,8 +151,9 @@ type SystemRole struct {
 	Description *string `json:"description,omitempty"`
 }
 
-// Built-in system roles and their API ids.
-var BuiltinSystemRoles = map[string]int{"admin": 1, "editor": 2, "viewer": 3}
+// BuiltinSystemRoleNames are the names the files give the built-in
+// system roles, sorted. A provider maps them to its server's roles.
+var BuiltinSystemRoleNames = []string{"admin", "editor", "viewer"}
 
 // Project is one BI project and everything permsync manages inside it.
 type Project struct {
