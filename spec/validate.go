@@ -127,6 +127,7 @@ func validate(d *Desired, lines map[string]map[string]int, ps, ws *problems) {
 			v.misspelled[p.File+"\x00"+parent+"."+m[1]] = true
 		}
 	}
+	v.provider()
 	v.characters()
 	v.declarations()
 	v.settings()
