@@ -391,17 +391,8 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, verbatim boo
 			v.Set(reflect.ValueOf(x))
 		}
 	case reflect.String:
-		if n.Kind != yaml.ScalarNode {
-			d.problem(n.Line, path, "expected a string, got %s", kindName(n))
-			return
-		}
-		switch n.ShortTag() {
-		case "!!str", "!!timestamp":
-		case "!!int", "!!float", "!!bool":
-			d.problem(n.Line, path, "expected a string, got %s (put it in quotes)", kindName(n))
-			return
-		default:
-			d.problem(n.Line, path, "expected a string, got %s", kindName(n))
+		if msg := stringProblem(n); msg != "" {
+			d.problem(n.Line, path, "%s", msg)
 			return
 		}
 		s := n.Value
@@ -430,6 +421,20 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, verbatim boo
 	default:
 		d.problem(n.Line, path, "cannot decode into %s", t)
 	}
+}
+
+// stringProblem says why n is not a string, or returns "" when it is one.
+func stringProblem(n *yaml.Node) string {
+	if n.Kind != yaml.ScalarNode {
+		return "expected a string, got " + kindName(n)
+	}
+	switch n.ShortTag() {
+	case "!!str", "!!timestamp":
+		return ""
+	case "!!int", "!!float", "!!bool":
+		return "expected a string, got " + kindName(n) + " (put it in quotes)"
+	}
+	return "expected a string, got " + kindName(n)
 }
 
 func (d *decoder) structValue(n *yaml.Node, v reflect.Value, path string, verbatim bool) {

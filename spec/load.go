@@ -232,7 +232,15 @@ type input struct {
 // parsed is one file, decoded.
 type parsed struct {
 	path string
-	doc  *Document // nil when the file holds no document
+	// doc is in the format of the file's provider; nil when the file
+	// holds no document or names no provider permsync knows.
+	doc document
+	// provider is the provider the file targets; providerLine the line
+	// that names it, 0 when the file names none (DefaultProvider).
+	provider     string
+	providerLine int
+	// top is the line of the file's top mapping.
+	top int
 	// lines maps the file's field paths to their lines.
 	lines map[string]int
 }
@@ -366,7 +374,12 @@ func parseFile(path string, data []byte, ps *problems, sh *shared) (out parsed) 
 		d.problem(n.Line, "", "expected a mapping at the top of the file, got %s", kindName(n))
 		return out
 	}
-	doc := &Document{}
+	f, ok := d.provider(n, &out)
+	if !ok {
+		// The rest of the file is in a format not known.
+		return out
+	}
+	doc := f.document()
 	d.value(n, reflect.ValueOf(doc).Elem(), "", false)
 	out.doc = doc
 	v, ok := findKey(n, "version")
@@ -376,7 +389,7 @@ func parseFile(path string, data []byte, ps *problems, sh *shared) (out parsed) 
 	switch {
 	case !ok || isNull(v):
 		d.problem(n.Line, "version", "missing; start the file with \"version: %d\"", FormatVersion)
-	case v.Kind == yaml.ScalarNode && v.ShortTag() == "!!int" && doc.Version != FormatVersion:
+	case v.Kind == yaml.ScalarNode && v.ShortTag() == "!!int" && doc.formatVersion() != FormatVersion:
 		d.problem(out.lines["version"], "version", "unsupported version %s (this permsync reads version %d)", v.Value, FormatVersion)
 	}
 	return out
@@ -494,10 +507,12 @@ func unprintable(path string, data []byte) *Problem {
 // orgs.company may be set once; lists are concatenated in file order.
 func merge(docs []parsed, ps *problems) *Desired {
 	d := &Desired{}
+	mergeProvider(d, docs, ps)
 	var settingsAt *Source
 	var companyAt *Source
 	for _, p := range docs {
-		doc := p.doc
+		// Youdata's is the only document type there is.
+		doc, _ := p.doc.(*Document)
 		if doc == nil {
 			continue
 		}

@@ -141,7 +141,11 @@ func TestSchemaEnumsMatchValidation(t *testing.T) {
 	}
 	defs := root["definitions"].(map[string]any)
 	prop := func(def, field string) map[string]any {
-		p := defs[def].(map[string]any)["properties"].(map[string]any)[field].(map[string]any)
+		s := root // the document is the root
+		if def != "Document" {
+			s = defs[def].(map[string]any)
+		}
+		p := s["properties"].(map[string]any)[field].(map[string]any)
 		if items, ok := p["items"].(map[string]any); ok {
 			return items
 		}
@@ -156,6 +160,7 @@ func TestSchemaEnumsMatchValidation(t *testing.T) {
 		{"Field", "dataType", DataTypes},
 		{"ResourceMemberRef", "permissions", ResourceMemberPermissions},
 		{"Resource", "type", resourceTypes},
+		{"Document", "provider", Providers},
 	} {
 		var got []string
 		for _, v := range prop(tc.def, tc.field)["enum"].([]any) {

@@ -37,6 +37,14 @@ type Desired struct {
 	// keeps apart. Show them to the person who wrote the files.
 	Warnings []*Problem `json:"-"`
 
+	// Provider is the server the files target, one of Providers. Load
+	// always sets it (DefaultProvider when no file names one); Validate
+	// takes an empty Provider as DefaultProvider.
+	Provider string `json:"-"`
+	// ProviderSrc is where the first file naming Provider names it; zero
+	// when no file names it.
+	ProviderSrc Source `json:"-"`
+
 	Settings    Settings     `json:"settings"`
 	Orgs        *Orgs        `json:"orgs,omitempty"`
 	Users       []User       `json:"users,omitempty"`
@@ -50,9 +58,12 @@ type File struct {
 	SHA256 string
 }
 
-// Document is the content of one YAML file, as written.
+// Document is the content of one YAML file for Youdata, as written.
 type Document struct {
-	Version     int          `json:"version"`
+	Version int `json:"version"`
+	// Provider is the server the file targets: one of Providers; absent
+	// is DefaultProvider.
+	Provider    string       `json:"provider,omitempty"`
 	Settings    *Settings    `json:"settings,omitempty"`
 	Orgs        *Orgs        `json:"orgs,omitempty"`
 	Users       []User       `json:"users,omitempty"`
@@ -151,8 +162,9 @@ type SystemRole struct {
 	Description *string `json:"description,omitempty"`
 }
 
-// Built-in system roles and their API ids.
-var BuiltinSystemRoles = map[string]int{"admin": 1, "editor": 2, "viewer": 3}
+// BuiltinSystemRoleNames are the names the files give the built-in
+// system roles, sorted. A provider maps them to its server's roles.
+var BuiltinSystemRoleNames = []string{"admin", "editor", "viewer"}
 
 // Project is one BI project and everything permsync manages inside it.
 type Project struct {

@@ -34,18 +34,17 @@ var (
 	// members.
 	ResourceMemberPermissions = []string{"view", "copyData", "export", "edit", "share", "mail", "warning", "showSummaryWithoutPerm"}
 
-	DataTypes      = []string{"Whole", "Decimal", "DateTime", "String", "Date", "Time", "Boolean"}
-	FilterTypes    = []string{"listFilter", "treeFilter"}
-	SelectTypes    = []string{"select", "unselect"}
-	RuleTypes      = []string{"row", "column", "table"}
-	RuleModes      = []string{"fixed", "dynamic"}
-	RuleJoins      = []string{"or", "and"}
-	ColumnTypes    = []string{"dataLevel", "presentationLevel"}
-	ApplyRanges    = []string{"view", "export"}
-	UserOrgRoles   = []string{"leader", "normal"}
-	RoleLevels     = []int{1, 2}
-	resourceTypes  = sortedKeys(ResourcePermissions)
-	builtinSysRole = sortedKeys(BuiltinSystemRoles)
+	DataTypes     = []string{"Whole", "Decimal", "DateTime", "String", "Date", "Time", "Boolean"}
+	FilterTypes   = []string{"listFilter", "treeFilter"}
+	SelectTypes   = []string{"select", "unselect"}
+	RuleTypes     = []string{"row", "column", "table"}
+	RuleModes     = []string{"fixed", "dynamic"}
+	RuleJoins     = []string{"or", "and"}
+	ColumnTypes   = []string{"dataLevel", "presentationLevel"}
+	ApplyRanges   = []string{"view", "export"}
+	UserOrgRoles  = []string{"leader", "normal"}
+	RoleLevels    = []int{1, 2}
+	resourceTypes = sortedKeys(ResourcePermissions)
 	// builtinDisplayNames are the names the server shows for the built-in
 	// system roles; systemRole/add refuses them as it refuses a duplicate.
 	builtinDisplayNames = map[string]string{"项目管理员": "admin", "编辑者": "editor", "阅览者": "viewer"}
@@ -128,6 +127,7 @@ func validate(d *Desired, lines map[string]map[string]int, ps, ws *problems) {
 			v.misspelled[p.File+"\x00"+parent+"."+m[1]] = true
 		}
 	}
+	v.provider()
 	v.characters()
 	v.declarations()
 	v.settings()
@@ -311,7 +311,7 @@ func (v *validator) declarations() {
 		v.users[u.UniqueID] = u.Src
 		v.near(v.userNear, u.Src, ".uniqueId", u.UniqueID)
 	}
-	for _, name := range builtinSysRole {
+	for _, name := range BuiltinSystemRoleNames {
 		v.sysRoleNear.builtin(name)
 	}
 	for name := range builtinDisplayNames {
@@ -322,7 +322,7 @@ func (v *validator) declarations() {
 		if !v.required(r.Src, "name", r.Name) {
 			continue
 		}
-		if _, builtin := BuiltinSystemRoles[r.Name]; builtin {
+		if slices.Contains(BuiltinSystemRoleNames, r.Name) {
 			v.at(r.Src, ".name", "%q is a built-in system role; choose another name", r.Name)
 			continue
 		}
@@ -496,12 +496,12 @@ func (v *validator) project(p *Project) {
 		pc.members[m.User] = true
 		v.userRef(m.Src, ".user", m.User)
 		v.names(m.Src, "systemRoles", "system role", m.SystemRoles, func(j int, r string) {
-			if _, ok := BuiltinSystemRoles[r]; ok {
+			if slices.Contains(BuiltinSystemRoleNames, r) {
 				return
 			}
 			if _, ok := v.sysRoles[r]; !ok {
 				v.at(m.Src, fmt.Sprintf(".systemRoles[%d]", j),
-					"unknown system role %q (want %s or a role under systemRoles:)%s", r, strings.Join(builtinSysRole, ", "), v.nearHint(v.sysRoleNear, r))
+					"unknown system role %q (want %s or a role under systemRoles:)%s", r, strings.Join(BuiltinSystemRoleNames, ", "), v.nearHint(v.sysRoleNear, r))
 			}
 		})
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 // adminRoleID is the id of the built-in admin system role.
-var adminRoleID = int64(spec.BuiltinSystemRoles["admin"])
+var adminRoleID = builtinSystemRoleIDs["admin"]
 
 // isLiveAdmin reports whether a member administers its project: the admin
 // system role, or the admin category of projectUser/list.

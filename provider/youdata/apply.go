@@ -445,8 +445,8 @@ func (a *executor) memberPlan(i int, receivers map[string]map[string]bool) (memb
 	}
 	ids := func(names []string, known map[string]int64) (builtin, custom []int64, err error) {
 		for _, n := range names {
-			if id, ok := spec.BuiltinSystemRoles[n]; ok {
-				builtin = append(builtin, int64(id))
+			if id, ok := builtinSystemRoleIDs[n]; ok {
+				builtin = append(builtin, id)
 				continue
 			}
 			id, ok := known[n]

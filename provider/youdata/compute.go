@@ -195,7 +195,7 @@ func (p *planner) collectReferences() {
 		for _, m := range pr.Members {
 			ref("", m.User, m.Src)
 			for _, sr := range m.SystemRoles {
-				if _, builtin := spec.BuiltinSystemRoles[sr]; builtin || sysRoles[sr] {
+				if _, builtin := builtinSystemRoleIDs[sr]; builtin || sysRoles[sr] {
 					continue
 				}
 				if _, ok := p.live.SystemRoles[sr]; ok {

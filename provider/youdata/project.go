@@ -145,8 +145,8 @@ func (c *projectCtx) newObj(k plan.Kind, key string, src spec.Source, exists boo
 // systemRoleNames maps live system role ids to names.
 func (p *planner) systemRoleNames(ids []int64) []string {
 	byID := map[int64]string{}
-	for name, id := range spec.BuiltinSystemRoles {
-		byID[int64(id)] = name
+	for name, id := range builtinSystemRoleIDs {
+		byID[id] = name
 	}
 	for name, r := range p.live.SystemRoles {
 		byID[r.ID] = name
@@ -167,8 +167,8 @@ func (p *planner) systemRoleNames(ids []int64) []string {
 func (p *planner) systemRoleIDs(names []string) map[string]int64 {
 	out := map[string]int64{}
 	for _, n := range names {
-		if id, ok := spec.BuiltinSystemRoles[n]; ok {
-			out[n] = int64(id)
+		if id, ok := builtinSystemRoleIDs[n]; ok {
+			out[n] = id
 		} else if r, ok := p.live.SystemRoles[n]; ok {
 			out[n] = r.ID
 		}

@@ -124,8 +124,10 @@ func projectNode(live *youdata.Live, lp *youdata.LiveProject, c *Counts) *yaml.N
 
 	// System role ids → names: the built-in ones and the custom ones.
 	sysNames := map[int64]string{}
-	for name, id := range spec.BuiltinSystemRoles {
-		sysNames[int64(id)] = name
+	for _, name := range spec.BuiltinSystemRoleNames {
+		if id, ok := youdata.BuiltinSystemRoleID(name); ok {
+			sysNames[id] = name
+		}
 	}
 	spaced := map[int64]string{}
 	for name, sr := range live.SystemRoles {
