@@ -60,6 +60,9 @@ func (e *StageError) Unwrap() error { return e.Err }
 // Read reads what the files cover. The token's user, as the read resolves
 // it, is kept for the guard rails of Apply.
 func (p *Pipeline) Read(ctx context.Context) (provider.Live, error) {
+	if want := p.Desired.Provider; want != "" && want != p.Provider.Name() {
+		return nil, &StageError{Stage: StageRead, Err: fmt.Errorf("the files target %s, not %s", want, p.Provider.Name())}
+	}
 	s := p.Provider.Scope(p.Desired)
 	s.TokenUser, s.AllSpaces = p.TokenUser, p.AllSpaces
 	live, err := p.Provider.Read(ctx, s)
