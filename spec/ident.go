@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/permsync/permsync/internal/sets"
 )
 
 // Identifiers are the strings that name or refer to something on the
@@ -265,7 +267,7 @@ func (v *validator) characters() {
 		for j, o := range u.Orgs {
 			v.chars(u.Src, fmt.Sprintf(".orgs[%d].code", j), o.Code, true)
 		}
-		for _, k := range sortedKeys(u.Attrs) {
+		for _, k := range sets.SortedKeys(u.Attrs) {
 			v.chars(u.Src, ".attrs"+keyPath("", k), k, true)
 		}
 	}
@@ -314,7 +316,7 @@ func (v *validator) bindingChars(src Source, b *Bindings) {
 	v.list(src, ".users", b.Users)
 	v.list(src, ".groups", b.Groups)
 	v.list(src, ".orgs", b.Orgs)
-	for _, k := range sortedKeys(b.Expires) {
+	for _, k := range sets.SortedKeys(b.Expires) {
 		v.chars(src, ".expires"+keyPath("", k), k, true)
 	}
 }

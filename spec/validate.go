@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/permsync/permsync/internal/sets"
 )
 
 // ExpiresLayout is the layout of the dates in expires, in the server's
@@ -44,20 +45,11 @@ var (
 	ApplyRanges   = []string{"view", "export"}
 	UserOrgRoles  = []string{"leader", "normal"}
 	RoleLevels    = []int{1, 2}
-	resourceTypes = sortedKeys(ResourcePermissions)
+	resourceTypes = sets.SortedKeys(ResourcePermissions)
 	// builtinDisplayNames are the names the server shows for the built-in
 	// system roles; systemRole/add refuses them as it refuses a duplicate.
 	builtinDisplayNames = map[string]string{"项目管理员": "admin", "编辑者": "editor", "阅览者": "viewer"}
 )
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
 
 // Validate checks a desired state built in code (Load validates what it
 // loads). Problems cite each object's Src.
@@ -426,7 +418,7 @@ func (v *validator) userList() {
 			v.deptRef(u.Src, sub+".code", o.Code)
 			v.enum(u.Src, sub+".role", "department role", o.Role, UserOrgRoles)
 		}
-		for _, k := range sortedKeys(u.Attrs) {
+		for _, k := range sets.SortedKeys(u.Attrs) {
 			if k == "" {
 				v.at(u.Src, ".attrs", "an attribute name must not be empty")
 				continue
@@ -640,7 +632,7 @@ func (v *validator) bindings(pc *projectCtx, src Source, what string, b *Binding
 	v.names(src, "orgs", "department", b.Orgs, func(i int, c string) {
 		v.deptRef(src, fmt.Sprintf(".orgs[%d]", i), c)
 	})
-	for _, k := range sortedKeys(b.Expires) {
+	for _, k := range sets.SortedKeys(b.Expires) {
 		sub := ".expires" + keyPath("", k)
 		if !slices.Contains(b.Users, k) && !slices.Contains(b.Groups, k) && !slices.Contains(b.Orgs, k) {
 			v.at(src, sub, "%q is not among the %s's users, groups or orgs", k, what)

@@ -58,3 +58,13 @@ func Of[T comparable](list []T) map[T]bool {
 	}
 	return m
 }
+
+// Sorted returns a sorted copy of in (nil for nil).
+func Sorted[T cmp.Ordered](in []T) []T {
+	if in == nil {
+		return nil
+	}
+	out := append([]T(nil), in...)
+	slices.Sort(out)
+	return out
+}

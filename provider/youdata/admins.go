@@ -2,9 +2,11 @@ package youdata
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/internal/sets"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
 )
@@ -47,7 +49,7 @@ func (p *planner) checkAdmins() {
 			continue
 		}
 		pa := &projectAdmins{src: pr.Src, admins: map[string]bool{}, live: map[string]bool{}}
-		for _, u := range sortedKeys(lp.Members) {
+		for _, u := range sets.SortedKeys(lp.Members) {
 			if isLiveAdmin(lp.Members[u]) {
 				pa.admins[u] = true
 				pa.live[u] = true
@@ -107,7 +109,7 @@ func (p *planner) checkAdmins() {
 			case c.Action == plan.Delete:
 				take(project, user, "removes admin "+user+" from the project", c)
 			case c.After.Has("systemRoles"):
-				if contains(c.After.Strings("systemRoles"), "admin") {
+				if slices.Contains(c.After.Strings("systemRoles"), "admin") {
 					pa.admins[user] = true
 				} else {
 					take(project, user, "takes the admin system role from "+user, c)
@@ -120,7 +122,7 @@ func (p *planner) checkAdmins() {
 				continue
 			}
 			var of []string
-			for _, name := range sortedKeys(projects) {
+			for _, name := range sets.SortedKeys(projects) {
 				if projects[name].admins[c.Key] {
 					if projects[name].live[c.Key] {
 						of = append(of, name)
@@ -133,7 +135,7 @@ func (p *planner) checkAdmins() {
 			}
 		}
 	}
-	for _, name := range sortedKeys(projects) {
+	for _, name := range sets.SortedKeys(projects) {
 		pa := projects[name]
 		if len(pa.admins) > 0 {
 			continue

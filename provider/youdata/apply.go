@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -483,16 +484,16 @@ func (a *executor) memberPlan(i int, receivers map[string]map[string]bool) (memb
 			return mp, err
 		}
 	}
-	mp.add = minus(wantB, haveB)
-	mp.remove = minus(haveB, wantB)
-	if !sameSet(wantC, haveC) {
+	mp.add = sets.Minus(wantB, haveB)
+	mp.remove = sets.Minus(haveB, wantB)
+	if !sets.Same(wantC, haveC) {
 		if len(wantC) > 0 {
-			mp.wholeCustom = sortedInts(wantC)
+			mp.wholeCustom = sets.Sorted(wantC)
 		} else {
 			mp.remove = append(mp.remove, haveC...)
 		}
 	}
-	mp.remove = sortedInts(mp.remove)
+	mp.remove = sets.Sorted(mp.remove)
 	if len(mp.add) > 0 || mp.wholeCustom != nil {
 		mp.join = true
 	}
@@ -819,8 +820,8 @@ func (a *executor) runGroups(ctx context.Context, idx []int) {
 		if c.Action == plan.Update && !changed(c, "members") {
 			continue
 		}
-		add := minusStrings(after, before)
-		remove := minusStrings(before, after)
+		add := sets.Minus(after, before)
+		remove := sets.Minus(before, after)
 		if c.Action == plan.Update && !c.After.Has("members") {
 			remove = nil
 		}
@@ -860,7 +861,7 @@ func (a *executor) runGroups(ctx context.Context, idx []int) {
 	for _, pid := range pids {
 		pj := joins[pid]
 		bySet := map[string][]string{}
-		var sets []string
+		var setKeys []string
 		setIDs := map[string][]int64{}
 		setIdx := map[string]map[int]bool{}
 		users := make([]string, 0, len(pj.users))
@@ -870,10 +871,10 @@ func (a *executor) runGroups(ctx context.Context, idx []int) {
 		sort.Strings(users)
 		for _, u := range users {
 			j := pj.users[u]
-			ids := sortedInts(j.groups)
+			ids := sets.Sorted(j.groups)
 			k := fmt.Sprint(ids)
 			if _, ok := bySet[k]; !ok {
-				sets = append(sets, k)
+				setKeys = append(setKeys, k)
 				setIDs[k] = ids
 				setIdx[k] = map[int]bool{}
 			}
@@ -882,7 +883,7 @@ func (a *executor) runGroups(ctx context.Context, idx []int) {
 				setIdx[k][i] = true
 			}
 		}
-		for _, k := range sets {
+		for _, k := range setKeys {
 			served := make([]int, 0, len(setIdx[k]))
 			for i := range setIdx[k] {
 				served = append(served, i)
@@ -1088,7 +1089,7 @@ func (a *executor) roleImport(c plan.Change, pid int64) (*apiclient.ImportDataPe
 			bexp := decodeExpires(c.Before, "user_expires")
 			bind = nil
 			for _, u := range after {
-				if !contains(before, u) || exp[u] != bexp[u] {
+				if !slices.Contains(before, u) || exp[u] != bexp[u] {
 					bind = append(bind, u)
 				}
 			}
@@ -1110,7 +1111,7 @@ func (a *executor) roleImport(c plan.Change, pid int64) (*apiclient.ImportDataPe
 			bexp := decodeExpires(c.Before, "group_expires")
 			var bind []string
 			for _, g := range groups {
-				if !contains(before, g) || exp[g] != bexp[g] {
+				if !slices.Contains(before, g) || exp[g] != bexp[g] {
 					bind = append(bind, g)
 				}
 			}
@@ -1238,7 +1239,7 @@ func (a *executor) runRoles(ctx context.Context, idx []int) {
 		if c.Action != plan.Update || !c.After.Has("users") || !changed(c, "users") {
 			continue
 		}
-		leaving, remove := a.leavingUsers(minusStrings(c.Before.Strings("users"), c.After.Strings("users")))
+		leaving, remove := a.leavingUsers(sets.Minus(c.Before.Strings("users"), c.After.Strings("users")))
 		for _, u := range leaving {
 			a.relyOn(i, u)
 		}
@@ -1555,51 +1556,6 @@ func isTaken(err error) bool { return apiclient.Classify(err) == provider.Alread
 func isGone(err error) bool { return apiclient.Classify(err) == provider.NotFound }
 
 // ---- small set helpers ----
-
-func minus(a, b []int64) []int64 {
-	var out []int64
-	for _, x := range a {
-		found := false
-		for _, y := range b {
-			if x == y {
-				found = true
-				break
-			}
-		}
-		if !found {
-			out = append(out, x)
-		}
-	}
-	return sortedInts(out)
-}
-
-func minusStrings(a, b []string) []string {
-	in := make(map[string]bool, len(b))
-	for _, y := range b {
-		in[y] = true
-	}
-	var out []string
-	for _, x := range a {
-		if !in[x] {
-			out = append(out, x)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-func sameSet(a, b []int64) bool {
-	return len(minus(a, b)) == 0 && len(minus(b, a)) == 0
-}
-
-func sortedInts(in []int64) []int64 {
-	if in == nil {
-		return nil
-	}
-	out := append([]int64(nil), in...)
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
-}
 
 // groupDels deletes a group by its server id when the plan knows it, which
 // does not depend on the folder the state remembers, else by its path.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -100,7 +101,7 @@ func TestApplyLeaverWhoseDeletionFails(t *testing.T) {
 	var found bool
 	for _, c := range p.Changes {
 		if c.Kind == youdata.KindRole && c.Key == "销售分析//销售数据编辑" {
-			found = contains(c.Before.Strings("users"), leaver) && !contains(c.After.Strings("users"), leaver)
+			found = slices.Contains(c.Before.Strings("users"), leaver) && !slices.Contains(c.After.Strings("users"), leaver)
 		}
 	}
 	if !found {
@@ -115,13 +116,4 @@ func TestApplyLeaverWhoseDeletionFails(t *testing.T) {
 		t.Error("the leaver is still bound after its deletion")
 	}
 	e.converged()
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/permsync/permsync/engine"
+	"github.com/permsync/permsync/internal/sets"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/state"
@@ -108,7 +110,7 @@ func TestApplyPackedDelRolesUnbindsOnlyWhatLeaves(t *testing.T) {
 				c.After.Set("level", 2)
 			}
 			changes = append(changes, c)
-			if len(minusStrings(before, after)) > 0 {
+			if len(sets.Minus(before, after)) > 0 {
 				removing++
 			}
 		}
@@ -236,7 +238,7 @@ func TestApplyLeaverDeletionNotMadeFailsWhatReliedOnIt(t *testing.T) {
 				}
 			}
 			for _, r := range f.of(epDelRoles) {
-				if contains(r.(apiclient.DelRolesRequest).UniqueIDs, "gone") {
+				if slices.Contains(r.(apiclient.DelRolesRequest).UniqueIDs, "gone") {
 					t.Errorf("user/delRoles names the leaver: %+v", r)
 				}
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/permsync/permsync/engine"
+	"github.com/permsync/permsync/internal/sets"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/state"
@@ -579,9 +580,9 @@ func TestApplyGroups(t *testing.T) {
 		}
 	}
 	want := map[string][]int64{
-		"u1": sortedInts([]int64{ids["A"], ids["B"]}),
-		"u2": sortedInts([]int64{ids["A"], ids["B"]}),
-		"u3": sortedInts([]int64{ids["B"], 55}),
+		"u1": sets.Sorted([]int64{ids["A"], ids["B"]}),
+		"u2": sets.Sorted([]int64{ids["A"], ids["B"]}),
+		"u3": sets.Sorted([]int64{ids["B"], 55}),
 		"u4": {ids["D"]},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

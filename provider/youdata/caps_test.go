@@ -2,6 +2,7 @@ package youdata
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -131,7 +132,7 @@ func TestMaxDeletesCountsBindingsPerProject(t *testing.T) {
 			}
 			for _, r := range tc.want {
 				msg := strings.TrimSuffix(r, "; --allow-mass-delete overrides") + "; allowed by --allow-mass-delete"
-				if !contains(p.Warnings, msg) {
+				if !slices.Contains(p.Warnings, msg) {
 					t.Errorf("--allow-mass-delete: no warning %q in %q", msg, p.Warnings)
 				}
 			}

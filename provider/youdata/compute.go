@@ -3,10 +3,10 @@ package youdata
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/internal/sets"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
@@ -154,7 +154,7 @@ func projectNames(d *spec.Desired, live *Live, st *state.State) []string {
 			names[strings.TrimPrefix(sk, prefix)] = true
 		}
 	}
-	return sortedKeys(names)
+	return sets.SortedKeys(names)
 }
 
 // collectReferences finds the users the files refer to, and reports those
@@ -225,7 +225,7 @@ func (p *planner) collectReferences() {
 			}
 		}
 	}
-	for _, u := range sortedKeys(p.referenced) {
+	for _, u := range sets.SortedKeys(p.referenced) {
 		if p.declared[u] {
 			continue
 		}
@@ -237,16 +237,4 @@ func (p *planner) collectReferences() {
 		}
 		p.Problem(fmt.Sprintf("user %q is referenced but is neither under users: nor on the server: %s", u, strings.Join(diff.SortedSources(srcs[u]), ", ")))
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	if len(m) == 0 {
-		return nil
-	}
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

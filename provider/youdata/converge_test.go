@@ -3,6 +3,7 @@ package youdata_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -185,7 +186,7 @@ func TestConvergeKeepsBindingsAddedBetweenRounds(t *testing.T) {
 			approved = &p.Changes[i]
 		}
 	}
-	if approved == nil || approved.Action != plan.Update || contains(approved.Before.Strings("users"), byHand) {
+	if approved == nil || approved.Action != plan.Update || slices.Contains(approved.Before.Strings("users"), byHand) {
 		t.Fatalf("the quickstart plan no longer updates %s without %s: %+v", key, byHand, approved)
 	}
 	e.sim.FailObject("role/importDataPermissions", "财务报表阅览")
@@ -223,7 +224,7 @@ func TestConvergeKeepsBindingsAddedBetweenRounds(t *testing.T) {
 	}
 	np, _ := e.planWith(context.Background(), st)
 	for _, c := range np.Changes {
-		if c.Kind == youdata.KindRole && c.Key == key && !contains(c.Before.Strings("users"), byHand) {
+		if c.Kind == youdata.KindRole && c.Key == key && !slices.Contains(c.Before.Strings("users"), byHand) {
 			t.Errorf("%s lost the binding made by hand: users %v", byHand, c.Before.Strings("users"))
 		}
 	}

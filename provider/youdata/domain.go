@@ -8,6 +8,7 @@ import (
 
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/internal/sets"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
@@ -29,7 +30,7 @@ func (p *planner) planSystemRoles() {
 		}
 		o.Finish(0)
 	}
-	for _, name := range sortedKeys(p.live.SystemRoles) {
+	for _, name := range sets.SortedKeys(p.live.SystemRoles) {
 		if want[name] {
 			continue
 		}
@@ -69,7 +70,7 @@ func (p *planner) planOrgs() {
 		}
 		return n
 	}
-	for _, code := range sortedKeys(want) {
+	for _, code := range sets.SortedKeys(want) {
 		dep := want[code]
 		old := p.StateOf(KindDepartment, code)
 		o := p.NewObject(KindDepartment, code, dep.Src, old != nil)
@@ -188,7 +189,7 @@ func (p *planner) planUsers() {
 		o.Finish(0)
 	}
 	// Deletions.
-	for _, uid := range sortedKeys(p.live.Users) {
+	for _, uid := range sets.SortedKeys(p.live.Users) {
 		if p.declared[uid] || p.referenced[uid] {
 			continue
 		}

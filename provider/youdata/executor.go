@@ -3,6 +3,7 @@ package youdata
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -280,7 +281,7 @@ func (a *executor) relyOnGroupDeletes(i int, c plan.Change) {
 		return
 	}
 	project := a.projectName(c.Key)
-	for _, g := range minusStrings(c.Before.Strings("groups"), c.After.Strings("groups")) {
+	for _, g := range sets.Minus(c.Before.Strings("groups"), c.After.Strings("groups")) {
 		j, ok := a.groupDeletes[project+"/"+g]
 		if !ok {
 			continue
@@ -307,7 +308,7 @@ func keepGroupBound(st *state.State, c plan.Change, group string) bool {
 		o.Facets = map[string]state.Facet{}
 	}
 	f := o.Facets["groups"]
-	if !contains(f.Items, group) {
+	if !slices.Contains(f.Items, group) {
 		f.Items = append(append([]string{}, f.Items...), group)
 		sort.Strings(f.Items)
 	}

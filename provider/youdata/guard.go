@@ -1,6 +1,8 @@
 package youdata
 
 import (
+	"slices"
+
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider"
 )
@@ -44,7 +46,7 @@ func removedUsers(c plan.Change) []removal {
 		case plan.Delete:
 			out = append(out, removal{user, "remove from the project"})
 		case plan.Update, plan.Replace:
-			if c.After.Has("systemRoles") && contains(c.Before.Strings("systemRoles"), "admin") && !contains(c.After.Strings("systemRoles"), "admin") {
+			if c.After.Has("systemRoles") && slices.Contains(c.Before.Strings("systemRoles"), "admin") && !slices.Contains(c.After.Strings("systemRoles"), "admin") {
 				out = append(out, removal{user, "unbind from the admin system role"})
 			}
 		}
@@ -52,7 +54,7 @@ func removedUsers(c plan.Change) []removal {
 		if (c.Action == plan.Update || c.Action == plan.Replace) && c.After.Has("users") {
 			after := c.After.Strings("users")
 			for _, u := range c.Before.Strings("users") {
-				if !contains(after, u) {
+				if !slices.Contains(after, u) {
 					out = append(out, removal{u, "unbind from the role"})
 				}
 			}
@@ -64,7 +66,7 @@ func removedUsers(c plan.Change) []removal {
 // removedAdmin says what a member change does to an admin it demotes or
 // removes ("" when it does neither).
 func removedAdmin(c plan.Change) string {
-	if c.Kind != KindMember || !contains(c.Before.Strings("systemRoles"), "admin") {
+	if c.Kind != KindMember || !slices.Contains(c.Before.Strings("systemRoles"), "admin") {
 		return ""
 	}
 	user := c.Before.String("user")
@@ -74,7 +76,7 @@ func removedAdmin(c plan.Change) string {
 	switch {
 	case c.Action == plan.Delete:
 		return "remove admin " + user + " from the project"
-	case (c.Action == plan.Update || c.Action == plan.Replace) && c.After.Has("systemRoles") && !contains(c.After.Strings("systemRoles"), "admin"):
+	case (c.Action == plan.Update || c.Action == plan.Replace) && c.After.Has("systemRoles") && !slices.Contains(c.After.Strings("systemRoles"), "admin"):
 		return "take the admin system role from " + user
 	}
 	return ""

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/internal/sets"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
@@ -23,26 +24,26 @@ func rebuild(l *Live, rng *rand.Rand) *Live {
 		return out
 	}
 	out := &Live{TokenUser: l.TokenUser, Users: map[string]LiveUser{}, SystemRoles: map[string]LiveSystemRole{}, Projects: map[string]*LiveProject{}}
-	for _, k := range shuffled(sortedKeys(l.Users)) {
+	for _, k := range shuffled(sets.SortedKeys(l.Users)) {
 		out.Users[k] = l.Users[k]
 	}
-	for _, k := range shuffled(sortedKeys(l.SystemRoles)) {
+	for _, k := range shuffled(sets.SortedKeys(l.SystemRoles)) {
 		out.SystemRoles[k] = l.SystemRoles[k]
 	}
-	for _, k := range shuffled(sortedKeys(l.Projects)) {
+	for _, k := range shuffled(sets.SortedKeys(l.Projects)) {
 		lp := *l.Projects[k]
 		members, roles, dps, groups := lp.Members, lp.Roles, lp.DataPermissions, lp.Groups
 		lp.Members, lp.Roles, lp.DataPermissions, lp.Groups = map[string]LiveMember{}, map[string]*LiveRole{}, map[string]*LiveRole{}, map[string]*LiveGroup{}
-		for _, m := range shuffled(sortedKeys(members)) {
+		for _, m := range shuffled(sets.SortedKeys(members)) {
 			lp.Members[m] = members[m]
 		}
-		for _, r := range shuffled(sortedKeys(roles)) {
+		for _, r := range shuffled(sets.SortedKeys(roles)) {
 			lp.Roles[r] = roles[r]
 		}
-		for _, r := range shuffled(sortedKeys(dps)) {
+		for _, r := range shuffled(sets.SortedKeys(dps)) {
 			lp.DataPermissions[r] = dps[r]
 		}
-		for _, g := range shuffled(sortedKeys(groups)) {
+		for _, g := range shuffled(sets.SortedKeys(groups)) {
 			lp.Groups[g] = groups[g]
 		}
 		out.Projects[k] = &lp

@@ -2,12 +2,14 @@ package youdata
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/internal/sets"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
@@ -17,7 +19,7 @@ import (
 // id, else by name.
 func (p *planner) findProject(pr spec.Project) *LiveProject {
 	if pr.ID != 0 {
-		for _, name := range sortedKeys(p.live.Projects) {
+		for _, name := range sets.SortedKeys(p.live.Projects) {
 			if lp := p.live.Projects[name]; lp != nil && lp.ID == pr.ID {
 				return lp
 			}
@@ -74,7 +76,7 @@ func (p *planner) planProjects() {
 		ctx.planResourceMembers()
 	}
 	// Projects permsync created and the files no longer name.
-	for _, name := range sortedKeys(p.live.Projects) {
+	for _, name := range sets.SortedKeys(p.live.Projects) {
 		if inFiles[name] {
 			continue
 		}
@@ -176,28 +178,6 @@ func (p *planner) systemRoleIDs(names []string) map[string]int64 {
 	return out
 }
 
-func uniqSorted(in []string) []string {
-	seen := map[string]bool{}
-	out := []string{}
-	for _, s := range in {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // planMembers plans the project's membership when members: is present.
 func (c *projectCtx) planMembers() {
 	if c.pr.Members == nil {
@@ -212,17 +192,17 @@ func (c *projectCtx) planMembers() {
 	for _, m := range c.pr.Members {
 		want[m.User] = m
 	}
-	for _, u := range sortedKeys(want) {
+	for _, u := range sets.SortedKeys(want) {
 		m := want[u]
 		lm, ok := live[u]
 		o := c.newObj(KindMember, c.key(u), m.Src, ok && c.lp != nil)
 		o.Ident("user", u)
 		if m.SystemRoles != nil {
-			roles := uniqSorted(m.SystemRoles)
+			roles := sets.Uniq(m.SystemRoles)
 			liveRoles := p.systemRoleNames(lm.SystemRoleIDs)
-			if ok && p.Protected(u) && contains(liveRoles, "admin") && !contains(roles, "admin") {
+			if ok && p.Protected(u) && slices.Contains(liveRoles, "admin") && !slices.Contains(roles, "admin") {
 				p.Warn("user %s is protected (settings.protectedUsers or the token's user): keeps the admin system role in project %s", u, c.pr.Name)
-				roles = uniqSorted(append(roles, "admin"))
+				roles = sets.Uniq(append(roles, "admin"))
 			}
 			o.Readable("systemRoles", roles, liveRoles)
 			o.After.Set("system_role_ids", p.systemRoleIDs(roles))
@@ -232,7 +212,7 @@ func (c *projectCtx) planMembers() {
 		}
 		o.Finish(0)
 	}
-	for _, u := range sortedKeys(live) {
+	for _, u := range sets.SortedKeys(live) {
 		if _, ok := want[u]; ok {
 			continue
 		}
@@ -264,7 +244,7 @@ func (c *projectCtx) planGroups() {
 	if c.lp != nil {
 		liveGroups = c.lp.Groups
 	}
-	for _, name := range sortedKeys(want) {
+	for _, name := range sets.SortedKeys(want) {
 		g := want[name]
 		key := c.key(name)
 		lg := liveGroups[name]
@@ -324,11 +304,11 @@ func (c *projectCtx) planGroups() {
 			if lg != nil {
 				liveMembers = lg.Members
 			}
-			o.Readable("members", uniqSorted(g.Members), uniqSorted(liveMembers))
+			o.Readable("members", sets.Uniq(g.Members), sets.Uniq(liveMembers))
 		} else if len(o.Replace) > 0 && lg != nil {
 			// A re-created group gets back the members it has: unchanged.
-			o.After.Set("members", uniqSorted(lg.Members))
-			o.Before.Set("members", uniqSorted(lg.Members))
+			o.After.Set("members", sets.Uniq(lg.Members))
+			o.Before.Set("members", sets.Uniq(lg.Members))
 		}
 		if len(o.Replace) > 0 {
 			c.replacedGroups[name] = true
@@ -347,7 +327,7 @@ func (c *projectCtx) planGroups() {
 	for _, name := range p.projectStateKeys(KindGroup, c.pr.Name) {
 		candidates[name] = true
 	}
-	for _, name := range sortedKeys(candidates) {
+	for _, name := range sets.SortedKeys(candidates) {
 		if _, ok := want[name]; ok {
 			continue
 		}
@@ -362,7 +342,7 @@ func (c *projectCtx) planGroups() {
 		before.Set("project_id", c.pid)
 		if lg := liveGroups[name]; lg != nil {
 			before.Set("id", lg.ID)
-			before.Set("members", uniqSorted(lg.Members))
+			before.Set("members", sets.Uniq(lg.Members))
 		} else if old != nil && old.ID != 0 {
 			before.Set("id", old.ID)
 		}
@@ -393,12 +373,12 @@ func lostCreateReason(folder string) string {
 func (c *projectCtx) rebindNote(group string) string {
 	var keys []string
 	for _, r := range c.pr.Roles {
-		if contains(r.Groups, group) {
+		if slices.Contains(r.Groups, group) {
 			keys = append(keys, c.key(r.Folder, r.Name))
 		}
 	}
 	for _, r := range c.pr.DataPermissions {
-		if contains(r.Groups, group) {
+		if slices.Contains(r.Groups, group) {
 			keys = append(keys, c.key(r.Folder, r.Name))
 		}
 	}

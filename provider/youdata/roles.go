@@ -2,11 +2,13 @@ package youdata
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/internal/canon"
+	"github.com/permsync/permsync/internal/sets"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
@@ -58,10 +60,10 @@ func (c *projectCtx) planRoleKind(k plan.Kind, in []roleIn, live map[string]*Liv
 	for _, r := range in {
 		want[r.folder+"/"+r.name] = r
 	}
-	for _, lk := range sortedKeys(want) {
+	for _, lk := range sets.SortedKeys(want) {
 		c.planRole(want[lk], live[lk])
 	}
-	for _, lk := range sortedKeys(live) {
+	for _, lk := range sets.SortedKeys(live) {
 		if _, ok := want[lk]; ok {
 			continue
 		}
@@ -90,7 +92,7 @@ func liveExpires(lr *LiveRole) ([]string, map[string]string) {
 	if lr == nil {
 		return users, exp
 	}
-	for _, u := range sortedKeys(lr.Users) {
+	for _, u := range sets.SortedKeys(lr.Users) {
 		users = append(users, u)
 		if t := lr.Users[u]; t != nil && *t != "" {
 			exp[u] = NormalizeTime(*t)
@@ -138,12 +140,12 @@ func (c *projectCtx) planRole(r roleIn, lr *LiveRole) {
 
 	liveUsers, liveExp := liveExpires(lr)
 	if r.bindings.Users != nil {
-		users := uniqSorted(r.bindings.Users)
+		users := sets.Uniq(r.bindings.Users)
 		exp := expiresFor(users, r.bindings.Expires)
 		for _, u := range liveUsers {
-			if p.Protected(u) && !contains(users, u) {
+			if p.Protected(u) && !slices.Contains(users, u) {
 				p.Warn("user %s is protected (settings.protectedUsers or the token's user): not unbound from %s %s", u, r.kind, key)
-				users = uniqSorted(append(users, u))
+				users = sets.Uniq(append(users, u))
 				if t, ok := liveExp[u]; ok {
 					exp[u] = t
 				}
@@ -190,7 +192,7 @@ func (c *projectCtx) bindingFacet(o *diff.Object, name, expName string, want []s
 	if want == nil {
 		return
 	}
-	items := uniqSorted(want)
+	items := sets.Uniq(want)
 	o.WriteOnly(name, items, diff.KV{Name: name, Value: items}, diff.KV{Name: expName, Value: expiresFor(items, expires)})
 	if !o.Exists {
 		return
@@ -215,7 +217,7 @@ func (c *projectCtx) bindingFacet(o *diff.Object, name, expName string, want []s
 	}
 	var gone, deleted []string
 	for _, it := range prev {
-		if contains(items, it) {
+		if slices.Contains(items, it) {
 			continue
 		}
 		if name == "groups" && c.deletedGroups[it] {
@@ -229,7 +231,7 @@ func (c *projectCtx) bindingFacet(o *diff.Object, name, expName string, want []s
 		// When the state's fingerprint is that of today's groups plus the
 		// deleted ones, the expiries of the groups kept are unchanged:
 		// Before says so, and the executor binds none of them again.
-		all := uniqSorted(append(append([]string{}, items...), deleted...))
+		all := sets.Uniq(append(append([]string{}, items...), deleted...))
 		if canon.Fingerprint(map[string]any{name: all, expName: expiresFor(all, expires)}) == o.Old.Facets[name].Hash {
 			o.Before.Set(expName, expiresFor(items, expires))
 		}
@@ -273,7 +275,7 @@ func (c *projectCtx) completeReplace(o *diff.Object, r roleIn, lr *LiveRole, liv
 		if len(prev) == 0 {
 			continue
 		}
-		items := uniqSorted(prev)
+		items := sets.Uniq(prev)
 		none := map[string]string{}
 		o.After.Set(f.name, items)
 		o.After.Set(f.exp, none)

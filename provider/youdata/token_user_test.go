@@ -1,6 +1,7 @@
 package youdata
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -140,7 +141,7 @@ projects: [{name: P}]
 		t.Run(tc.name, func(t *testing.T) {
 			d := desired(t, tc.yaml)
 			p := compute(t, d, adminLive(""), nil, Options{AllowMassDelete: true})
-			if !contains(summary(p), tc.change) {
+			if !slices.Contains(summary(p), tc.change) {
 				t.Fatalf("the case does not plan %q: %v", tc.change, summary(p))
 			}
 			got := refusalsWith(p, tc.refusal)
@@ -169,7 +170,7 @@ projects:
       - {user: bob, systemRoles: [admin, editor]}
 `)
 	p := compute(t, keep, adminLive(""), nil, Options{})
-	if !contains(summary(p), "delete member P/dave") || len(p.Refusals) != 0 {
+	if !slices.Contains(summary(p), "delete member P/dave") || len(p.Refusals) != 0 {
 		t.Errorf("plan %v refusals %q, want dave removed and no refusal", summary(p), p.Refusals)
 	}
 }

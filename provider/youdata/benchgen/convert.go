@@ -3,6 +3,7 @@ package benchgen
 import (
 	"sort"
 
+	"github.com/permsync/permsync/internal/sets"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/spec"
 )
@@ -28,7 +29,7 @@ func ruleDetails(ro *Role) []map[string]any {
 }
 
 func sortedUsers(ro *Role) ([]string, map[string]string) {
-	users := sortedKeys(ro.Users)
+	users := sets.SortedKeys(ro.Users)
 	var exp map[string]string
 	for _, u := range users {
 		if e := ro.Users[u]; e != "" {
@@ -50,21 +51,21 @@ func (c *Company) Seed() *youdatatest.Seed {
 	for _, d := range c.Depts {
 		s.Orgs.Departments = append(s.Orgs.Departments, youdatatest.SeedDepartment{Code: d.Code, Name: d.Name, Parent: d.Parent})
 	}
-	for _, uid := range sortedKeys(c.Users) {
+	for _, uid := range sets.SortedKeys(c.Users) {
 		u := c.Users[uid]
 		s.Users = append(s.Users, youdatatest.SeedUser{UniqueID: u.UID, Email: strp(u.Email), Nick: strp(u.Nick),
 			Orgs: []youdatatest.SeedUserOrg{{Code: u.Dept}}})
 	}
 	for _, p := range c.Projects {
 		sp := youdatatest.SeedProject{Name: p.Name}
-		for _, u := range sortedKeys(p.Members) {
+		for _, u := range sets.SortedKeys(p.Members) {
 			sp.Members = append(sp.Members, youdatatest.SeedMember{User: u, SystemRoles: []string{p.Members[u]}})
 		}
-		for _, name := range sortedKeys(p.Groups) {
+		for _, name := range sets.SortedKeys(p.Groups) {
 			g := p.Groups[name]
-			sp.Groups = append(sp.Groups, youdatatest.SeedGroup{Name: g.Name, Folder: g.Folder, Members: sortedKeys(g.Members)})
+			sp.Groups = append(sp.Groups, youdatatest.SeedGroup{Name: g.Name, Folder: g.Folder, Members: sets.SortedKeys(g.Members)})
 		}
-		for _, k := range sortedKeys(p.Roles) {
+		for _, k := range sets.SortedKeys(p.Roles) {
 			ro := p.Roles[k]
 			users, exp := sortedUsers(ro)
 			sr := youdatatest.SeedRole{Name: ro.Name, Folder: ro.Folder,
@@ -74,7 +75,7 @@ func (c *Company) Seed() *youdatatest.Seed {
 			}
 			sp.Roles = append(sp.Roles, sr)
 		}
-		for _, k := range sortedKeys(p.DPs) {
+		for _, k := range sets.SortedKeys(p.DPs) {
 			ro := p.DPs[k]
 			users, exp := sortedUsers(ro)
 			sp.DataPermissions = append(sp.DataPermissions, youdatatest.SeedDataPermission{Name: ro.Name, Folder: ro.Folder,
@@ -102,28 +103,28 @@ func (c *Company) Desired() *spec.Desired {
 	for _, dep := range c.Depts {
 		d.Orgs.Departments = append(d.Orgs.Departments, spec.Department{Code: dep.Code, Name: dep.Name, Parent: dep.Parent})
 	}
-	for _, uid := range sortedKeys(c.Users) {
+	for _, uid := range sets.SortedKeys(c.Users) {
 		u := c.Users[uid]
 		d.Users = append(d.Users, spec.User{UniqueID: u.UID, Email: strp(u.Email), Nick: strp(u.Nick),
 			Orgs: []spec.UserOrg{{Code: u.Dept}}})
 	}
 	for _, p := range c.Projects {
 		sp := spec.Project{Name: p.Name, Members: []spec.Member{}, Groups: []spec.Group{}, Roles: []spec.Role{}, DataPermissions: []spec.DataPermission{}}
-		for _, u := range sortedKeys(p.Members) {
+		for _, u := range sets.SortedKeys(p.Members) {
 			sp.Members = append(sp.Members, spec.Member{User: u, SystemRoles: []string{p.Members[u]}})
 		}
-		for _, name := range sortedKeys(p.Groups) {
+		for _, name := range sets.SortedKeys(p.Groups) {
 			g := p.Groups[name]
-			sp.Groups = append(sp.Groups, spec.Group{Name: g.Name, Folder: g.Folder, Members: sortedKeys(g.Members)})
+			sp.Groups = append(sp.Groups, spec.Group{Name: g.Name, Folder: g.Folder, Members: sets.SortedKeys(g.Members)})
 		}
-		for _, k := range sortedKeys(p.Roles) {
+		for _, k := range sets.SortedKeys(p.Roles) {
 			ro := p.Roles[k]
 			users, exp := sortedUsers(ro)
 			sp.Roles = append(sp.Roles, spec.Role{Name: ro.Name, Folder: ro.Folder,
 				Bindings:  spec.Bindings{Users: users, Groups: append([]string{}, ro.Groups...), Orgs: append([]string{}, ro.Orgs...), Expires: exp},
 				Resources: resourcesOf(ro)})
 		}
-		for _, k := range sortedKeys(p.DPs) {
+		for _, k := range sets.SortedKeys(p.DPs) {
 			ro := p.DPs[k]
 			users, exp := sortedUsers(ro)
 			sp.DataPermissions = append(sp.DataPermissions, spec.DataPermission{Name: ro.Name, Folder: ro.Folder,

@@ -11,6 +11,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+
+	"github.com/permsync/permsync/internal/sets"
 )
 
 // Shape is the size of a company.
@@ -88,15 +90,6 @@ type Role struct {
 // Expiry is the expiry of the bindings that have one.
 const Expiry = "2030-12-31 23:59:59"
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func newRand(seed uint64, stream uint64) *rand.Rand {
 	return rand.New(rand.NewPCG(seed, stream))
 }
@@ -116,7 +109,7 @@ func Generate(sh Shape, seed uint64) *Company {
 		uid := fmt.Sprintf("u%06d@corp.example", i)
 		c.Users[uid] = &User{UID: uid, Email: uid, Nick: fmt.Sprintf("用户%06d", i), Dept: c.Depts[r.IntN(len(c.Depts))].Code}
 	}
-	uids := sortedKeys(c.Users)
+	uids := sets.SortedKeys(c.Users)
 	for pi := 1; pi <= sh.Projects; pi++ {
 		p := &Project{Name: fmt.Sprintf("项目%02d", pi), Members: map[string]string{Admin: "admin"},
 			Groups: map[string]*Group{}, Roles: map[string]*Role{}, DPs: map[string]*Role{}}
@@ -251,14 +244,14 @@ func Mutate(before *Company, s float64, seed uint64) (*Company, Mutation) {
 	r := newRand(seed, 2)
 	c := before.Clone()
 	var m Mutation
-	uids := sortedKeys(c.Users)
+	uids := sets.SortedKeys(c.Users)
 	perm := r.Perm(len(uids))
 	third := share(len(uids), s/3)
 	leavers := map[string]bool{}
 	for _, i := range perm[:min(third, len(perm))] {
 		leavers[uids[i]] = true
 	}
-	for _, u := range sortedKeys(leavers) {
+	for _, u := range sets.SortedKeys(leavers) {
 		delete(c.Users, u)
 		for _, p := range c.Projects {
 			delete(p.Members, u)
@@ -291,10 +284,10 @@ func Mutate(before *Company, s float64, seed uint64) (*Company, Mutation) {
 		if len(c.Projects) > 0 {
 			p := c.Projects[r.IntN(len(c.Projects))]
 			p.Members[uid] = "viewer"
-			if gs := sortedKeys(p.Groups); len(gs) > 0 && r.IntN(2) == 0 {
+			if gs := sets.SortedKeys(p.Groups); len(gs) > 0 && r.IntN(2) == 0 {
 				p.Groups[gs[r.IntN(len(gs))]].Members[uid] = true
 			}
-			if rs := sortedKeys(p.Roles); len(rs) > 0 && r.IntN(2) == 0 {
+			if rs := sets.SortedKeys(p.Roles); len(rs) > 0 && r.IntN(2) == 0 {
 				bind(r, p.Roles[rs[r.IntN(len(rs))]], uid)
 			}
 		}
@@ -303,7 +296,7 @@ func Mutate(before *Company, s float64, seed uint64) (*Company, Mutation) {
 
 	for _, p := range c.Projects {
 		// Groups: removed ones leave the roles that listed them.
-		gs := sortedKeys(p.Groups)
+		gs := sets.SortedKeys(p.Groups)
 		ng := min(share(len(gs), s/2), len(gs))
 		for _, i := range r.Perm(len(gs))[:ng] {
 			name := gs[i]
@@ -316,7 +309,7 @@ func Mutate(before *Company, s float64, seed uint64) (*Company, Mutation) {
 			}
 			m.GroupsRemoved++
 		}
-		members := sortedKeys(p.Members)
+		members := sets.SortedKeys(p.Members)
 		for i := 1; i <= ng; i++ {
 			g := &Group{Name: fmt.Sprintf("新组%03d", i), Folder: "新组目录", Members: map[string]bool{}}
 			for n := 0; n < 5 && len(members) > 0; n++ {
@@ -325,7 +318,7 @@ func Mutate(before *Company, s float64, seed uint64) (*Company, Mutation) {
 			p.Groups[g.Name] = g
 			m.GroupsAdded++
 		}
-		groups := sortedKeys(p.Groups)
+		groups := sets.SortedKeys(p.Groups)
 		n := churn(r, p.Roles, "新角色", "角色目录00", s, groups, members, c.Depts)
 		m.RolesRemoved += n
 		m.RolesAdded += n
@@ -336,9 +329,9 @@ func Mutate(before *Company, s float64, seed uint64) (*Company, Mutation) {
 		// Direct bindings of roles: half added, half removed.
 		type pair struct{ role, user string }
 		var pairs []pair
-		rkeys := sortedKeys(p.Roles)
+		rkeys := sets.SortedKeys(p.Roles)
 		for _, k := range rkeys {
-			for _, u := range sortedKeys(p.Roles[k].Users) {
+			for _, u := range sets.SortedKeys(p.Roles[k].Users) {
 				pairs = append(pairs, pair{k, u})
 			}
 		}
@@ -367,7 +360,7 @@ func Mutate(before *Company, s float64, seed uint64) (*Company, Mutation) {
 // ones (prefix, in folder), each bound to three members and a group. It
 // returns the number removed.
 func churn(r *rand.Rand, rs map[string]*Role, prefix, folder string, s float64, groups, members []string, depts []Dept) int {
-	keys := sortedKeys(rs)
+	keys := sets.SortedKeys(rs)
 	n := min(share(len(keys), s/2), len(keys))
 	for _, i := range r.Perm(len(keys))[:n] {
 		delete(rs, keys[i])

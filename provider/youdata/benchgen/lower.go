@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/permsync/permsync/internal/sets"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider/youdata"
 )
@@ -93,11 +94,11 @@ func WriteBound(p *plan.Plan, chunk int) Calls {
 			case plan.Create:
 				sysRoles[k] = strings.Join(ch.After.Strings("systemRoles"), ",")
 			case plan.Update:
-				added := minus(ch.After.Strings("systemRoles"), ch.Before.Strings("systemRoles"))
+				added := sets.Minus(ch.After.Strings("systemRoles"), ch.Before.Strings("systemRoles"))
 				if len(added) > 0 {
 					sysRoles[k] = strings.Join(added, ",")
 				}
-				if removed := minus(ch.Before.Strings("systemRoles"), ch.After.Strings("systemRoles")); len(removed) > 0 {
+				if removed := sets.Minus(ch.Before.Strings("systemRoles"), ch.After.Strings("systemRoles")); len(removed) > 0 {
 					// user/delRoles with systemRoleIds: one per user at least
 					// when no two share the set; counted like role unbinds.
 					for _, r := range removed {
@@ -121,12 +122,12 @@ func WriteBound(p *plan.Plan, chunk int) Calls {
 			if ch.Action == plan.Update {
 				before = ch.Before.Strings("members")
 			}
-			for _, u := range minus(ch.After.Strings("members"), before) {
+			for _, u := range sets.Minus(ch.After.Strings("members"), before) {
 				k := joinKey{project, u}
 				groups[k] = append(groups[k], ch.Key)
 			}
 			var gone []string
-			for _, u := range minus(before, ch.After.Strings("members")) {
+			for _, u := range sets.Minus(before, ch.After.Strings("members")) {
 				if !leaving[u] {
 					gone = append(gone, u)
 				}
@@ -146,13 +147,13 @@ func WriteBound(p *plan.Plan, chunk int) Calls {
 				c["role/importDataPermissions"]++
 			}
 			after := ch.After.Strings("users")
-			for _, u := range minus(after, ch.Before.Strings("users")) {
+			for _, u := range sets.Minus(after, ch.Before.Strings("users")) {
 				roleBound[joinKey{project, u}] = true
 			}
 			if ch.Action == plan.Update && ch.After.Has("users") {
 				folder := project + "/" + ch.After.String("folder")
 				role := ch.After.String("name") + "\x00" + string(ch.Kind)
-				for _, u := range minus(ch.Before.Strings("users"), after) {
+				for _, u := range sets.Minus(ch.Before.Strings("users"), after) {
 					if !leaving[u] {
 						unbinds[folder] = append(unbinds[folder], unbind{u, role})
 					}
@@ -271,7 +272,7 @@ func roleNeedsImport(ch plan.Change) bool {
 	}
 	for _, f := range []struct{ list, exp string }{{"users", "user_expires"}, {"groups", "group_expires"}, {"orgs", "org_expires"}} {
 		after := ch.After.Strings(f.list)
-		if len(minus(after, ch.Before.Strings(f.list))) > 0 {
+		if len(sets.Minus(after, ch.Before.Strings(f.list))) > 0 {
 			return true
 		}
 		if !ch.After.Has(f.exp) || len(after) == 0 {
@@ -327,18 +328,4 @@ func foolingSet(folder string, pairs []unbind, kept map[string]map[string]bool) 
 		}
 	}
 	return len(set)
-}
-
-func minus(a, b []string) []string {
-	in := make(map[string]bool, len(b))
-	for _, x := range b {
-		in[x] = true
-	}
-	var out []string
-	for _, x := range a {
-		if !in[x] {
-			out = append(out, x)
-		}
-	}
-	return out
 }

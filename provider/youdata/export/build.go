@@ -10,6 +10,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/permsync/permsync/internal/sets"
 	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/spec"
 )
@@ -74,7 +75,7 @@ func (c *Counts) add(o Counts) {
 // usersNode is the users: sequence of every domain user.
 func usersNode(live *youdata.Live, c *Counts) *yaml.Node {
 	seq := &yaml.Node{Kind: yaml.SequenceNode}
-	for _, uid := range sortedKeys(live.Users) {
+	for _, uid := range sets.SortedKeys(live.Users) {
 		lu := live.Users[uid]
 		u := spec.User{UniqueID: uid, Email: nonEmpty(lu.Email), Phone: nonEmpty(lu.Phone), Nick: nonEmpty(lu.Nick)}
 		info, ok := customInfo(lu.CustomInfo)
@@ -93,7 +94,7 @@ func usersNode(live *youdata.Live, c *Counts) *yaml.Node {
 func systemRolesNode(live *youdata.Live, c *Counts) *yaml.Node {
 	seq := &yaml.Node{Kind: yaml.SequenceNode}
 	var skipped []string
-	for _, name := range sortedKeys(live.SystemRoles) {
+	for _, name := range sets.SortedKeys(live.SystemRoles) {
 		sr := live.SystemRoles[name]
 		if !trimmed(name) {
 			skipped = append(skipped, "system role "+strconv.Quote(name)+" (id "+strconv.FormatInt(sr.ID, 10)+") is not exported: "+noteSpaces)
@@ -138,7 +139,7 @@ func projectNode(live *youdata.Live, lp *youdata.LiveProject, c *Counts) *yaml.N
 		sysNames[sr.ID] = name
 	}
 	memberNotes := map[int]string{}
-	for _, uid := range sortedKeys(lp.Members) {
+	for _, uid := range sets.SortedKeys(lp.Members) {
 		lm := lp.Members[uid]
 		m := spec.Member{User: uid, SystemRoles: []string{}}
 		var unknown, unwritable []string
@@ -165,7 +166,7 @@ func projectNode(live *youdata.Live, lp *youdata.LiveProject, c *Counts) *yaml.N
 		c.Members++
 	}
 
-	for _, name := range sortedKeys(lp.Groups) {
+	for _, name := range sets.SortedKeys(lp.Groups) {
 		lg := lp.Groups[name]
 		if !trimmed(name) {
 			notes = append(notes, "group "+strconv.Quote(name)+" (id "+strconv.FormatInt(lg.ID, 10)+") is not exported: "+noteSpaces)
@@ -179,7 +180,7 @@ func projectNode(live *youdata.Live, lp *youdata.LiveProject, c *Counts) *yaml.N
 	}
 
 	roleNames := map[string]string{}
-	for _, key := range sortedKeys(lp.Roles) {
+	for _, key := range sets.SortedKeys(lp.Roles) {
 		lr := lp.Roles[key]
 		if why := unrepresentable(lr, roleNames); why != "" {
 			notes = append(notes, "role "+strconv.Quote(key)+" (id "+strconv.FormatInt(lr.ID, 10)+") is not exported: "+why)
@@ -196,7 +197,7 @@ func projectNode(live *youdata.Live, lp *youdata.LiveProject, c *Counts) *yaml.N
 
 	dpNames := map[string]string{}
 	ruleNotes := map[int]string{}
-	for _, key := range sortedKeys(lp.DataPermissions) {
+	for _, key := range sets.SortedKeys(lp.DataPermissions) {
 		lr := lp.DataPermissions[key]
 		if why := unrepresentable(lr, dpNames); why != "" {
 			notes = append(notes, "data permission "+strconv.Quote(key)+" (id "+strconv.FormatInt(lr.ID, 10)+") is not exported: "+why)
@@ -276,7 +277,7 @@ func unrepresentable(lr *youdata.LiveRole, names map[string]string) string {
 // userBindings are the users bound directly to a role and their expiry.
 func userBindings(lr *youdata.LiveRole) spec.Bindings {
 	b := spec.Bindings{Users: []string{}}
-	for _, u := range sortedKeys(lr.Users) {
+	for _, u := range sets.SortedKeys(lr.Users) {
 		b.Users = append(b.Users, u)
 		if t := lr.Users[u]; t != nil && strings.TrimSpace(*t) != "" {
 			if b.Expires == nil {
@@ -419,13 +420,4 @@ func oneLine(s string) string {
 		s = string(r[:117]) + "..."
 	}
 	return s
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -25,6 +25,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/permsync/permsync/internal/sets"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
@@ -128,7 +129,7 @@ type file struct {
 // exported lists the projects an export writes: those read in full.
 func exported(live *youdata.Live) []*youdata.LiveProject {
 	var out []*youdata.LiveProject
-	for _, name := range sortedKeys(live.Projects) {
+	for _, name := range sets.SortedKeys(live.Projects) {
 		if lp := live.Projects[name]; lp != nil && lp.Read {
 			out = append(out, lp)
 		}
@@ -315,13 +316,13 @@ func State(live *youdata.Live, server string) *state.State {
 			st.Objects[plan.StateKey(youdata.KindGroup, lp.Name+"/"+name)] = &state.Object{ID: lg.ID}
 		}
 		roleNames := map[string]string{}
-		for _, key := range sortedKeys(lp.Roles) {
+		for _, key := range sets.SortedKeys(lp.Roles) {
 			if lr := lp.Roles[key]; unrepresentable(lr, roleNames) == "" {
 				st.Objects[plan.StateKey(youdata.KindRole, lp.Name+"/"+key)] = &state.Object{ID: lr.ID}
 			}
 		}
 		dpNames := map[string]string{}
-		for _, key := range sortedKeys(lp.DataPermissions) {
+		for _, key := range sets.SortedKeys(lp.DataPermissions) {
 			if lr := lp.DataPermissions[key]; unrepresentable(lr, dpNames) == "" {
 				st.Objects[plan.StateKey(youdata.KindDataPermission, lp.Name+"/"+key)] = &state.Object{ID: lr.ID}
 			}

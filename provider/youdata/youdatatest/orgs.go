@@ -1,6 +1,10 @@
 package youdatatest
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/permsync/permsync/internal/sets"
+)
 
 // syncOrg is POST orgStructure/syncOrg (l.3542). updatedOrgs are upserted
 // first (a parent must exist or be in the same call), then deletedOrgCodes
@@ -96,7 +100,7 @@ func (s *Server) syncOrg(r *request) (any, error) {
 				del[code] = true
 			}
 		}
-		for _, code := range sortedKeys(del) {
+		for _, code := range sets.SortedKeys(del) {
 			if members[code] > 0 {
 				return nil, badRequest("部门下还有直属员工,无法删除部门: %s", code)
 			}

@@ -3,6 +3,8 @@ package youdatatest
 import (
 	"reflect"
 	"testing"
+
+	"github.com/permsync/permsync/internal/sets"
 )
 
 func TestSyncOrgUpsert(t *testing.T) {
@@ -38,7 +40,7 @@ func TestSyncOrgForceDelete(t *testing.T) {
 		"deletedOrgCodes": []string{"SALES"}}).ok(t, nil)
 	st := s.Snapshot()
 	if st.Orgs["SALES"] != nil || st.Orgs["SALES_N"] != nil || st.Orgs["HQ"] == nil || st.Orgs["FIN"] == nil {
-		t.Fatalf("orgs after forced delete: %v", sortedKeys(st.Orgs))
+		t.Fatalf("orgs after forced delete: %v", sets.SortedKeys(st.Orgs))
 	}
 	for _, uid := range []string{"alice", "bob"} {
 		if u := st.Users[uid]; !u.Frozen || len(u.Orgs) != 0 {
@@ -61,7 +63,7 @@ func TestSyncOrgNoForce(t *testing.T) {
 	del("HQ").fails(t, CodeBadRequest, "子部门")
 	st := s.Snapshot()
 	if len(st.Orgs) != 4 || st.Users["alice"].Frozen || len(st.Users["alice"].Orgs) != 1 {
-		t.Fatalf("failed deletes changed state: %v %+v", sortedKeys(st.Orgs), st.Users["alice"])
+		t.Fatalf("failed deletes changed state: %v %+v", sets.SortedKeys(st.Orgs), st.Users["alice"])
 	}
 	del("FIN").ok(t, nil)
 	del("FIN").ok(t, nil) // deleting again is fine
@@ -71,7 +73,7 @@ func TestSyncOrgNoForce(t *testing.T) {
 		{"uniqueId": "bob", "userOrgs": []map[string]any{{"orgCode": "HQ"}}}}}).ok(t, nil)
 	del("SALES", "SALES_N").ok(t, nil)
 	st = s.Snapshot()
-	if !reflect.DeepEqual(sortedKeys(st.Orgs), []string{"HQ"}) || st.Users["alice"].Frozen {
-		t.Fatalf("orgs %v alice %+v", sortedKeys(st.Orgs), st.Users["alice"])
+	if !reflect.DeepEqual(sets.SortedKeys(st.Orgs), []string{"HQ"}) || st.Users["alice"].Frozen {
+		t.Fatalf("orgs %v alice %+v", sets.SortedKeys(st.Orgs), st.Users["alice"])
 	}
 }

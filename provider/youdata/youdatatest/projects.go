@@ -1,6 +1,10 @@
 package youdatatest
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/permsync/permsync/internal/sets"
+)
 
 type projectJSON struct {
 	ID          int64  `json:"id"`
@@ -12,7 +16,7 @@ type projectJSON struct {
 // admin sees every project, member or not.
 func (s *Server) listProjects(r *request) (any, error) {
 	list := []projectJSON{}
-	for _, id := range sortedKeys(s.st.Projects) {
+	for _, id := range sets.SortedKeys(s.st.Projects) {
 		p := s.st.Projects[id]
 		list = append(list, projectJSON{ID: p.ID, Name: p.Name, Description: p.Description})
 	}
@@ -148,7 +152,7 @@ func (s *Server) listSystemRoles(r *request) (any, error) {
 		return nil, err
 	}
 	out := []systemRoleJSON{}
-	for _, id := range sortedKeys(s.st.SystemRoles) {
+	for _, id := range sets.SortedKeys(s.st.SystemRoles) {
 		sr := s.st.SystemRoles[id]
 		out = append(out, systemRoleJSON{ID: sr.ID, Name: sr.Name, DomainID: 1, Description: sr.Description})
 	}

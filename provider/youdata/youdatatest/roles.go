@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
+
+	"github.com/permsync/permsync/internal/sets"
 )
 
 type roleItemJSON struct {
@@ -122,15 +125,6 @@ var resourcePerms = map[string][]string{
 	"ADD_SCREEN":          {"add", "noPrivateAdd"},
 }
 
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 func checkResource(rp resourcePermJSON) (ResourcePermission, error) {
 	allowed, ok := resourcePerms[rp.ResourceType]
 	if !ok {
@@ -147,7 +141,7 @@ func checkResource(rp resourcePermJSON) (ResourcePermission, error) {
 		return ResourcePermission{}, badRequest("permissions 不能为空")
 	}
 	for _, perm := range rp.Permissions {
-		if !contains(allowed, perm) {
+		if !slices.Contains(allowed, perm) {
 			return ResourcePermission{}, badRequest("%s 不支持权限 %q", rp.ResourceType, perm)
 		}
 	}
@@ -271,7 +265,7 @@ func (s *Server) importDataPermissions(r *request) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if req.ImportResourceTypes != nil && !contains(req.ImportResourceTypes, res.Type) {
+		if req.ImportResourceTypes != nil && !slices.Contains(req.ImportResourceTypes, res.Type) {
 			return nil, badRequest(MsgOutsideTypes)
 		}
 		resources = append(resources, res)
@@ -349,7 +343,7 @@ func (s *Server) importDataPermissions(r *request) (any, error) {
 		} else {
 			kept := []ResourcePermission{}
 			for _, rp := range role.Resources {
-				if !contains(req.ImportResourceTypes, rp.Type) {
+				if !slices.Contains(req.ImportResourceTypes, rp.Type) {
 					kept = append(kept, rp)
 				}
 			}
@@ -427,7 +421,7 @@ func (s *Server) delRoles(r *request) (any, error) {
 	}
 	all := len(req.RoleNames) == 0 && len(req.PermissionRoleNames) == 0 && len(req.SystemRoleIDs) == 0
 	if all {
-		for _, id := range sortedKeys(p.Roles) {
+		for _, id := range sets.SortedKeys(p.Roles) {
 			roles = append(roles, p.Roles[id])
 		}
 	}
@@ -580,7 +574,7 @@ func (s *Server) syncResourceMembers(r *request) (any, error) {
 			return nil, badRequest("memberInfos.type 只能是 uniqueId 或 user: %q", mi.Type)
 		}
 		for _, perm := range mi.Permissions {
-			if !contains(memberPerms, perm) {
+			if !slices.Contains(memberPerms, perm) {
 				return nil, badRequest("不支持的权限 %q", perm)
 			}
 		}

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/permsync/permsync/internal/sets"
 )
 
 func TestImportDataPermissions(t *testing.T) {
@@ -245,7 +247,7 @@ func TestSyncResourceMembers(t *testing.T) {
 		}
 		post(t, s, "directResourcePerm/syncMembers", body).ok(t, nil)
 	}
-	names := func() []string { return sortedKeys(s.Snapshot().Projects[pid].ResourceMembers[key]) }
+	names := func() []string { return sets.SortedKeys(s.Snapshot().Projects[pid].ResourceMembers[key]) }
 	sync(false, nil, "alice", "ghost")
 	sync(false, nil, "bob")
 	if got := names(); !reflect.DeepEqual(got, []string{"alice", "bob"}) {

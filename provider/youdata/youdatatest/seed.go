@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
 
+	"github.com/permsync/permsync/internal/sets"
 	"sigs.k8s.io/yaml"
 )
 
@@ -272,7 +274,7 @@ func (s *Server) applySeed(seed *Seed) error {
 		}
 	}
 	for _, su := range users {
-		for _, name := range sortedKeys(su.Attrs) {
+		for _, name := range sets.SortedKeys(su.Attrs) {
 			if !s.attributeDefined(name) {
 				s.ids.attr++
 				s.st.Attributes[s.ids.attr] = name
@@ -580,7 +582,7 @@ func (s *Server) seedProject(sp SeedProject) error {
 				return fmt.Errorf("resourceMembers[%d]: %w", i, err)
 			}
 			for _, perm := range m.Permissions {
-				if !contains(memberPerms, perm) {
+				if !slices.Contains(memberPerms, perm) {
 					return fmt.Errorf("resourceMembers[%d]: unknown permission %q", i, perm)
 				}
 			}

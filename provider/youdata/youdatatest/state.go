@@ -2,8 +2,9 @@ package youdatatest
 
 import (
 	"encoding/json"
-	"sort"
 	"time"
+
+	"github.com/permsync/permsync/internal/sets"
 )
 
 // State is the whole content of a simulated server. Snapshot returns a deep
@@ -178,7 +179,7 @@ type ResourceKey struct {
 
 // ProjectByName returns the project with that name, or nil.
 func (st *State) ProjectByName(name string) *Project {
-	for _, id := range sortedKeys(st.Projects) {
+	for _, id := range sets.SortedKeys(st.Projects) {
 		if st.Projects[id].Name == name {
 			return st.Projects[id]
 		}
@@ -188,7 +189,7 @@ func (st *State) ProjectByName(name string) *Project {
 
 // SystemRoleByName returns the custom system role with that name, or nil.
 func (st *State) SystemRoleByName(name string) *SystemRole {
-	for _, id := range sortedKeys(st.SystemRoles) {
+	for _, id := range sets.SortedKeys(st.SystemRoles) {
 		if st.SystemRoles[id].Name == name {
 			return st.SystemRoles[id]
 		}
@@ -405,13 +406,4 @@ func cloneRaw(r json.RawMessage) json.RawMessage {
 		return nil
 	}
 	return append(json.RawMessage{}, r...)
-}
-
-func sortedKeys[K int64 | string, V any](m map[K]V) []K {
-	keys := make([]K, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
-	return keys
 }

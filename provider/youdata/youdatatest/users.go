@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+
+	"github.com/permsync/permsync/internal/sets"
 )
 
 // userJSON is a user as user/getAllUsers answers (l.2315).
@@ -565,7 +567,7 @@ func (s *Server) userPermissions(r *request) (any, error) {
 			roles = append(roles, userRoleJSON{ID: id, Name: s.systemRoleName(id), Type: 1})
 		}
 	}
-	for _, id := range sortedKeys(p.Roles) {
+	for _, id := range sets.SortedKeys(p.Roles) {
 		role := p.Roles[id]
 		b, ok := role.Users[uid]
 		if !ok {
@@ -583,7 +585,7 @@ func (s *Server) userPermissions(r *request) (any, error) {
 		}
 		roles = append(roles, userRoleJSON{ID: role.ID, Name: role.Name, Type: role.Type, ExpiredTime: exp})
 	}
-	for _, id := range sortedKeys(p.Groups) {
+	for _, id := range sets.SortedKeys(p.Groups) {
 		g := p.Groups[id]
 		i := sort.SearchStrings(g.Members, uid)
 		if i < len(g.Members) && g.Members[i] == uid {

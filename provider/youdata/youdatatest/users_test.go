@@ -3,6 +3,7 @@ package youdatatest
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -32,7 +33,7 @@ func TestBatchImportAppliesToEveryUser(t *testing.T) {
 		if m == nil || !reflect.DeepEqual(m.SystemRoles, []int64{2}) {
 			t.Errorf("%s: member %+v, want editor only", uid, m)
 		}
-		if got := p.Groups[g.ID].Members; !contains(got, uid) {
+		if got := p.Groups[g.ID].Members; !slices.Contains(got, uid) {
 			t.Errorf("%s not in group: %v", uid, got)
 		}
 		for _, r := range []*Role{p.FindRole("", "阅览"), p.FindRole("通用", "编辑"), p.FindRole("区域", "华北数据")} {
@@ -185,7 +186,7 @@ func TestDeleteUsers(t *testing.T) {
 	post(t, s, "projectUser/delUsersByUniqueIds", map[string]any{"projectId": pid,
 		"uniqueIds": []string{"alice", "carol"}}).ok(t, nil)
 	p := s.Snapshot().Projects[pid]
-	if p.Members["alice"] != nil || contains(p.GroupByName("华北组").Members, "alice") {
+	if p.Members["alice"] != nil || slices.Contains(p.GroupByName("华北组").Members, "alice") {
 		t.Fatalf("alice still in the project: %+v", p.Members["alice"])
 	}
 	if s.Snapshot().Users["alice"] == nil {
