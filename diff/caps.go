@@ -109,7 +109,7 @@ func (p *Planner) checkCaps() {
 		if p.Opts.AllowMassDelete {
 			p.Warn("%s; allowed by --allow-mass-delete", msg)
 		} else {
-			p.Refuse(msg + "; --allow-mass-delete overrides")
+			p.Refuse(plan.RefuseMaxDeletes, msg+"; --allow-mass-delete overrides")
 		}
 	}
 }

@@ -48,7 +48,7 @@ type Planner struct {
 	deletes   map[plan.Kind][]planned
 	noops     map[plan.Kind]int
 	warnings  map[string]bool
-	refusals  []string
+	refusals  []plan.Refusal
 	problems  []string
 	protected map[string]bool
 	caps      map[capBucket]*capCounts
@@ -90,7 +90,9 @@ func (p *Planner) Warn(format string, args ...any) {
 }
 
 // Refuse makes the plan not applicable, saying why.
-func (p *Planner) Refuse(msg string) { p.refusals = append(p.refusals, msg) }
+func (p *Planner) Refuse(kind plan.RefusalKind, msg string) {
+	p.refusals = append(p.refusals, plan.Refusal{Kind: kind, Message: msg})
+}
 
 // Problem records a problem that makes a plan impossible.
 func (p *Planner) Problem(msg string) { p.problems = append(p.problems, msg) }
@@ -182,7 +184,7 @@ func (p *Planner) Plan() *plan.Plan {
 		}
 		sort.Strings(pl.Warnings)
 	}
-	sort.Strings(p.refusals)
+	sort.Slice(p.refusals, func(i, j int) bool { return p.refusals[i].Message < p.refusals[j].Message })
 	pl.Refusals = p.refusals
 	return pl
 }

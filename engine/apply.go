@@ -34,9 +34,6 @@ const DefaultInterruptGrace = 30 * time.Second
 // reports applied.
 var ErrStateNotSaved = errors.New("the state could not be saved")
 
-// maxDeletesRefusal starts the refusals that --allow-mass-delete lifts.
-const maxDeletesRefusal = "settings.maxDeletes:"
-
 // Options tune Apply. The zero value is usable except for SaveState,
 // without which nothing is recorded.
 type Options struct {
@@ -552,10 +549,10 @@ func (a *applier) SkipDependents(idx []int) {
 func CheckGuardRails(p *plan.Plan, o Options) error {
 	var problems []string
 	for _, r := range p.Refusals {
-		if o.AllowMassDelete && strings.HasPrefix(r, maxDeletesRefusal) {
+		if o.AllowMassDelete && r.Liftable() {
 			continue
 		}
-		problems = append(problems, r)
+		problems = append(problems, r.Message)
 	}
 	protected := map[string]bool{}
 	for _, u := range o.ProtectedUsers {

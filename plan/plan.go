@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/permsync/permsync/internal/canon"
 	"github.com/permsync/permsync/state"
@@ -78,7 +79,7 @@ type Plan struct {
 	Warnings []string `json:"warnings,omitempty"`
 	// Refusals, when not empty, make the plan not applicable (maxDeletes
 	// exceeded, ...). --allow-mass-delete clears the maxDeletes ones.
-	Refusals []string `json:"refusals,omitempty"`
+	Refusals []Refusal `json:"refusals,omitempty"`
 }
 
 // Strings decodes a list-of-strings attribute; nil when absent or not a list.
@@ -166,3 +167,66 @@ func (c Change) Record(st *state.State) {
 
 // StateKey is the key of an object in the state's Objects.
 func StateKey(k Kind, key string) string { return state.Key(string(k), key) }
+
+// RefusalKind says why a plan cannot be applied.
+type RefusalKind string
+
+// Kinds of refusals.
+const (
+	// RefuseMaxDeletes: the plan removes more than settings.maxDeletes
+	// allows. --allow-mass-delete lifts it (and only it).
+	RefuseMaxDeletes RefusalKind = "maxDeletes"
+	// RefuseDataLoss: a change would lose what the server cannot read
+	// back and the files do not say (a role re-created without its
+	// resources).
+	RefuseDataLoss RefusalKind = "dataLoss"
+	// RefuseLockout: the plan would leave a project without an admin, or
+	// demote an admin who may be the token's user.
+	RefuseLockout RefusalKind = "lockout"
+	// RefuseOther: any other.
+	RefuseOther RefusalKind = "other"
+)
+
+// Refusal is one reason a plan cannot be applied.
+type Refusal struct {
+	Kind    RefusalKind `json:"kind"`
+	Message string      `json:"message"`
+}
+
+// Liftable reports whether --allow-mass-delete lifts the refusal.
+func (r Refusal) Liftable() bool { return r.Kind == RefuseMaxDeletes }
+
+func (r Refusal) String() string { return r.Message }
+
+// UnmarshalJSON reads a refusal, or the bare message that plan files
+// written before refusals had kinds hold; the kind of such a message is
+// what its words say (the one place that reads them).
+func (r *Refusal) UnmarshalJSON(b []byte) error {
+	var msg string
+	if err := json.Unmarshal(b, &msg); err == nil {
+		r.Message, r.Kind = msg, RefuseOther
+		if strings.HasPrefix(msg, "settings.maxDeletes:") {
+			r.Kind = RefuseMaxDeletes
+		}
+		return nil
+	}
+	type plain Refusal
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return fmt.Errorf("plan: refusal: %w", err)
+	}
+	*r = Refusal(p)
+	return nil
+}
+
+// RefusalMessages lists the messages of the plan's refusals.
+func (p *Plan) RefusalMessages() []string {
+	if p == nil || p.Refusals == nil {
+		return nil
+	}
+	out := make([]string, len(p.Refusals))
+	for i, r := range p.Refusals {
+		out[i] = r.Message
+	}
+	return out
+}

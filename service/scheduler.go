@@ -571,7 +571,7 @@ func summaryAttrs(n int, rep *Report, d time.Duration, calls int64) []slog.Attr 
 		slog.Int64("calls", calls),
 	)
 	if refusals > 0 {
-		attrs = append(attrs, slog.Any("refusal_reasons", rep.Plan.Refusals))
+		attrs = append(attrs, slog.Any("refusal_reasons", rep.Plan.RefusalMessages()))
 		if rep.Result == ResultRefused {
 			attrs = append(attrs, slog.String("hint", "nothing was applied: a plan with refusals is never applied unattended; review it and run 'permsync apply' by hand"))
 		}

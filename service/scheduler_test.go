@@ -177,7 +177,7 @@ func TestRefusedRunIsCountedAndStaysReady(t *testing.T) {
 	<-job.started
 	pl := &plan.Plan{
 		Changes:  []plan.Change{{Action: plan.Delete, Kind: youdata.KindUser, Key: "a"}, {Action: plan.Delete, Kind: youdata.KindUser, Key: "b"}},
-		Refusals: []string{"2 deletions exceed settings.maxDeletes (1)"},
+		Refusals: refusals("2 deletions exceed settings.maxDeletes (1)"),
 	}
 	job.next <- &Report{Mode: ModeApply, Result: ResultRefused, Plan: pl, Remaining: -1}
 	h.waitIdle()
@@ -398,4 +398,13 @@ func TestScheduleZones(t *testing.T) {
 			t.Errorf("%s in %s: next after %s = %s, want %s", c.schedule, c.loc, at, got.UTC(), c.want)
 		}
 	}
+}
+
+// refusals makes refusals of the messages, of no kind in particular.
+func refusals(msgs ...string) []plan.Refusal {
+	out := make([]plan.Refusal, len(msgs))
+	for i, m := range msgs {
+		out[i] = plan.Refusal{Kind: plan.RefuseOther, Message: m}
+	}
+	return out
 }

@@ -369,3 +369,27 @@ func TestStateEmptyFile(t *testing.T) {
 		}
 	}
 }
+
+// TestStateOfAnEarlierReleaseLoads: a state an earlier permsync wrote
+// (the quickstart applied) loads, and saving it again writes the same
+// bytes: the format is unchanged.
+func TestStateOfAnEarlierReleaseLoads(t *testing.T) {
+	path := filepath.Join("testdata", "release-quickstart.json")
+	st, exists, err := Load(path)
+	if err != nil || !exists {
+		t.Fatalf("load: exists %v, %v", exists, err)
+	}
+	if len(st.Objects) == 0 {
+		t.Fatal("no objects")
+	}
+	out := filepath.Join(t.TempDir(), "state.json")
+	st.Serial-- // Save increases the serial
+	if err := Save(out, st); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(path)
+	got, _ := os.ReadFile(out)
+	if !bytes.Equal(want, got) {
+		t.Errorf("the state written again differs from the earlier release's:\n%s\nwant:\n%s", got, want)
+	}
+}

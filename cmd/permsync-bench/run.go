@@ -361,7 +361,7 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 	live = nil
 	d.Changes = countChanges(pl)
 	if len(pl.Refusals) > 0 {
-		return nil, fmt.Errorf("plan refused: %s", strings.Join(pl.Refusals, "; "))
+		return nil, fmt.Errorf("plan refused: %s", strings.Join(pl.RefusalMessages(), "; "))
 	}
 	fmt.Fprintf(log, "%s: plan %.1fs, %d calls, %d changes; applying\n", sh.Name, d.Plan.WallS, d.Plan.Calls, len(pl.Changes))
 

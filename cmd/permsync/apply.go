@@ -140,8 +140,8 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		}
 		// The saved plan is applied as reviewed, under the guard rails of
 		// today's server: a maxDeletes share may have shrunk since.
-		for _, r := range p.Refusals {
-			if !slices.Contains(saved.Plan.Refusals, r) {
+		for _, r := range p.RefusalMessages() {
+			if !slices.Contains(saved.Plan.RefusalMessages(), r) {
 				newRefusals = append(newRefusals, r)
 			}
 		}

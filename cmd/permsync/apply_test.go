@@ -423,3 +423,24 @@ func TestTokenUserEmailResolvedForApply(t *testing.T) {
 		t.Errorf("token user after the read = %q, want the uniqueId bi.admin@example.com", s.tokenUser)
 	}
 }
+
+// TestApplyPlanFileOfAnEarlierRelease: a plan file that an earlier
+// permsync saved (before plans carried their provider, phases and
+// dependencies; its refusals were bare strings) is applied as reviewed:
+// it matches today's plan and converges.
+func TestApplyPlanFileOfAnEarlierRelease(t *testing.T) {
+	planFile, err := filepath.Abs(filepath.Join("testdata", "release-quickstart.plan"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The plan was made from the repository's root: its files' paths are
+	// relative to it.
+	chdirForTest(t, filepath.Join("..", ".."))
+	code, stdout, stderr := runCmd(t, nil, "apply", planFile)
+	if code != exitOK {
+		t.Fatalf("apply of the earlier release's plan file: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "No changes. The server matches the desired state.") {
+		t.Errorf("the apply did not verify as converged:\n%s", stdout)
+	}
+}

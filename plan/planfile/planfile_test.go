@@ -29,7 +29,7 @@ func samplePlan() *plan.Plan {
 		},
 		NoOps:    map[plan.Kind]int{plan.Kind("user"): 3},
 		Warnings: []string{"a warning"},
-		Refusals: []string{"a refusal"},
+		Refusals: refusals("a refusal"),
 	}
 }
 
@@ -279,4 +279,13 @@ func TestReadIsStrict(t *testing.T) {
 	if _, err := Read(ok); err != nil {
 		t.Errorf("minimal plan file: %v", err)
 	}
+}
+
+// refusals makes refusals of the messages, of no kind in particular.
+func refusals(msgs ...string) []plan.Refusal {
+	out := make([]plan.Refusal, len(msgs))
+	for i, m := range msgs {
+		out[i] = plan.Refusal{Kind: plan.RefuseOther, Message: m}
+	}
+	return out
 }

@@ -29,7 +29,7 @@ func hostilePlan() *plan.Plan {
 			{Action: plan.Create, Kind: kindRole, Key: "P/##vso[x]", After: plan.Attrs{"users": list}},
 		},
 		Warnings: []string{"user " + hostileText + " is protected:\n::warning::kept"},
-		Refusals: []string{"2 deletions of " + hostileText, "second\n  ::error::r"},
+		Refusals: refusals("2 deletions of " + hostileText, "second\n  ::error::r"),
 	}
 }
 
@@ -84,4 +84,13 @@ func TestRenderHostileServerText(t *testing.T) {
 	if doc.Changes[0].Key != p.Changes[0].Key || doc.Changes[0].Before["nick"] != hostileText || doc.Warnings[0] != p.Warnings[0] {
 		t.Errorf("the JSON plan changed the server's strings: %+v", doc)
 	}
+}
+
+// refusals makes refusals of the messages, of no kind in particular.
+func refusals(msgs ...string) []plan.Refusal {
+	out := make([]plan.Refusal, len(msgs))
+	for i, m := range msgs {
+		out[i] = plan.Refusal{Kind: plan.RefuseOther, Message: m}
+	}
+	return out
 }

@@ -78,7 +78,7 @@ func JSON(w io.Writer, p *plan.Plan, _ JSONOptions) error {
 		out.CountsByKind[k] = toJSONCounts(t)
 	}
 	if p != nil {
-		out.Refusals = append(out.Refusals, p.Refusals...)
+		out.Refusals = append(out.Refusals, p.RefusalMessages()...)
 		out.Warnings = append(out.Warnings, p.Warnings...)
 		for i, c := range p.Changes {
 			if c.Action == plan.NoOp {

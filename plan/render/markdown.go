@@ -192,7 +192,7 @@ func markdownIntro(p *plan.Plan, s Summary) []string {
 	if len(p.Refusals) > 0 {
 		out = append(out, "", "> [!CAUTION]", "> **This plan cannot be applied:**")
 		for _, r := range p.Refusals {
-			out = append(out, quoteItem(r)...)
+			out = append(out, quoteItem(r.Message)...)
 		}
 	}
 	return out

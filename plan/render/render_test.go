@@ -81,16 +81,16 @@ func rawGoldenPlans() map[string]*plan.Plan {
 				{Action: plan.Delete, Kind: kindDepartment, Key: "east", Before: attrs("name", `"East"`, "parent", `"company"`)},
 			},
 			Warnings: []string{"a", "b\nsecond line"},
-			Refusals: []string{
+			Refusals: refusals(
 				"2 of 3 users would be deleted, over settings.maxDeletes (1):\nu1@corp.com\nu2@corp.com",
 				"1 of 2 departments would be deleted, over settings.maxDeletes (0)",
-			},
+			),
 		},
 		"refused-one": {
 			Changes: []plan.Change{
 				{Action: plan.Delete, Kind: kindUser, Key: "u1@corp.com", Before: attrs("nick", `"U1"`)},
 			},
-			Refusals: []string{"1 of 1 users would be deleted, over settings.maxDeletes (0); use --allow-mass-delete"},
+			Refusals: refusals("1 of 1 users would be deleted, over settings.maxDeletes (0); use --allow-mass-delete"),
 		},
 		"edge": {
 			Changes: []plan.Change{
@@ -155,3 +155,4 @@ func TestGolden(t *testing.T) {
 		})
 	}
 }
+

@@ -69,13 +69,13 @@ func Text(w io.Writer, p *plan.Plan, o TextOptions) error {
 		case 0:
 		case 1:
 			t.printf("\n")
-			t.message(ansiRed, "Error:", append([]string{"This plan cannot be applied: " + firstLine(p.Refusals[0])},
-				restLines(p.Refusals[0])...))
+			t.message(ansiRed, "Error:", append([]string{"This plan cannot be applied: " + firstLine(p.Refusals[0].Message)},
+				restLines(p.Refusals[0].Message)...))
 		default:
 			t.printf("\n")
 			lines := []string{"This plan cannot be applied:"}
 			for _, r := range p.Refusals {
-				rl := cleanLines(r)
+				rl := cleanLines(r.Message)
 				lines = append(lines, "  - "+rl[0])
 				for _, more := range rl[1:] {
 					lines = append(lines, "    "+more)

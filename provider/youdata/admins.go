@@ -150,7 +150,7 @@ func (p *planner) checkAdmins() {
 		}
 	}
 	for _, r := range refusals {
-		p.Refuse(r)
+		p.Refuse(plan.RefuseLockout, r)
 	}
 }
 

@@ -487,9 +487,9 @@ func TestApplyGuardRails(t *testing.T) {
 		o       ApplyOptions
 		refused string
 	}{
-		{"refusal", plan.Plan{Changes: []plan.Change{del}, Refusals: []string{"role P//R must be replaced"}}, ApplyOptions{AllowMassDelete: true}, "must be replaced"},
-		{"maxDeletes", plan.Plan{Changes: []plan.Change{del}, Refusals: []string{"settings.maxDeletes: 5 user deletions exceed"}}, ApplyOptions{}, "maxDeletes"},
-		{"maxDeletes lifted", plan.Plan{Changes: []plan.Change{del}, Refusals: []string{"settings.maxDeletes: 5 user deletions exceed"}}, ApplyOptions{AllowMassDelete: true}, ""},
+		{"refusal", plan.Plan{Changes: []plan.Change{del}, Refusals: []plan.Refusal{{Kind: plan.RefuseDataLoss, Message: "role P//R must be replaced"}}}, ApplyOptions{AllowMassDelete: true}, "must be replaced"},
+		{"maxDeletes", plan.Plan{Changes: []plan.Change{del}, Refusals: []plan.Refusal{{Kind: plan.RefuseMaxDeletes, Message: "settings.maxDeletes: 5 user deletions exceed"}}}, ApplyOptions{}, "maxDeletes"},
+		{"maxDeletes lifted", plan.Plan{Changes: []plan.Change{del}, Refusals: []plan.Refusal{{Kind: plan.RefuseMaxDeletes, Message: "settings.maxDeletes: 5 user deletions exceed"}}}, ApplyOptions{AllowMassDelete: true}, ""},
 		{"protected user deleted", plan.Plan{Changes: []plan.Change{del}}, ApplyOptions{ProtectedUsers: []string{"x"}}, "protected user x"},
 		{"token user removed from project", plan.Plan{Changes: []plan.Change{{Action: plan.Delete, Kind: KindMember, Key: "P/me", Before: attrs("user", "me", "project_id", 7)}}}, ApplyOptions{TokenUser: "me"}, "protected user me"},
 		{"token user unbound from role", plan.Plan{Changes: []plan.Change{roleUpdate("P", 7, 1, "", "R", 0, []string{"me", "x"}, []string{"x"})}}, ApplyOptions{TokenUser: "me"}, "unbind from the role"},

@@ -122,7 +122,7 @@ func TestMaxDeletesCountsBindingsPerProject(t *testing.T) {
 			if len(p.Changes) == 0 && tc.name != "nothing removed" {
 				t.Fatalf("the case plans nothing")
 			}
-			if diff := cmp.Diff(tc.want, p.Refusals); diff != "" {
+			if diff := cmp.Diff(tc.want, p.RefusalMessages()); diff != "" {
 				t.Errorf("refusals (-want +got):\n%s", diff)
 			}
 			// --allow-mass-delete lifts them, with a warning each.
@@ -160,7 +160,7 @@ func TestMaxDeletesMembersPerProject(t *testing.T) {
 		t.Fatalf("%d member deletions planned, want 9: %v", n, summary(p))
 	}
 	want := []string{"settings.maxDeletes: project P0: 9 member deletions exceed the limit of 1 (default 10%, 10 existing in the project): P0/u1, P0/u2, P0/u3, P0/u4, P0/u5, P0/u6, P0/u7, P0/u8, P0/u9; --allow-mass-delete overrides"}
-	if diff := cmp.Diff(want, p.Refusals); diff != "" {
+	if diff := cmp.Diff(want, p.RefusalMessages()); diff != "" {
 		t.Errorf("refusals (-want +got):\n%s", diff)
 	}
 }
@@ -183,7 +183,7 @@ func TestMaxDeletesCountsRoleGroupBindings(t *testing.T) {
 		}
 	}
 	want := []string{"settings.maxDeletes: project P: 6 role group bindings removed exceed the limit of 1 (default 10%, 6 existing in the project): P//R1 (G1, G2), P//R2 (G1, G2), P//R3 (G1, G2); --allow-mass-delete overrides"}
-	if diff := cmp.Diff(want, p.Refusals); diff != "" {
+	if diff := cmp.Diff(want, p.RefusalMessages()); diff != "" {
 		t.Errorf("refusals (-want +got):\n%s", diff)
 	}
 }
@@ -202,7 +202,7 @@ func TestMaxDeletesCountsEmptiedResourceMembers(t *testing.T) {
 	}
 	p := compute(t, desired(t, b.String()), capsLive(0), st, Options{})
 	want := []string{"settings.maxDeletes: project P: 3 resourceMembers lists emptied exceed the limit of 1 (default 10%, 3 existing in the project): P/DATA_MODEL/1 (members: []), P/DATA_MODEL/2 (members: []), P/DATA_MODEL/3 (members: []); --allow-mass-delete overrides"}
-	if diff := cmp.Diff(want, p.Refusals); diff != "" {
+	if diff := cmp.Diff(want, p.RefusalMessages()); diff != "" {
 		t.Errorf("refusals (-want +got):\n%s\nplan %v", diff, summary(p))
 	}
 }

@@ -627,7 +627,7 @@ func TestMaxDeletes(t *testing.T) {
 				t.Fatalf("refusals = %v, want refused %v", p.Refusals, tc.refused)
 			}
 			if tc.refused {
-				if !strings.Contains(p.Refusals[0], tc.refusalIn) || !strings.Contains(p.Refusals[0], "alice, bob, carol, ua") {
+				if !strings.Contains(p.Refusals[0].Message, tc.refusalIn) || !strings.Contains(p.Refusals[0].Message, "alice, bob, carol, ua") {
 					t.Errorf("refusal = %q", p.Refusals[0])
 				}
 			}

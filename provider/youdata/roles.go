@@ -296,10 +296,10 @@ func (c *projectCtx) completeReplace(o *diff.Object, r roleIn, lr *LiveRole, liv
 	}
 	switch {
 	case r.kind == KindRole && !o.After.Has("resources"):
-		p.Refuse(fmt.Sprintf("%s %s must be replaced (%s), but its resources are not in the files and cannot be read back: add resources: to it (%s)", r.kind, o.Key, strings.Join(o.Replace, "; "), diff.SourceString(r.src)))
+		p.Refuse(plan.RefuseDataLoss, fmt.Sprintf("%s %s must be replaced (%s), but its resources are not in the files and cannot be read back: add resources: to it (%s)", r.kind, o.Key, strings.Join(o.Replace, "; "), diff.SourceString(r.src)))
 	case r.kind == KindDataPermission && !o.After.Has("rules"):
 		if !rulesKnown {
-			p.Refuse(fmt.Sprintf("%s %s must be replaced (%s), but its rules are not in the files and cannot be read back: add rules: to it (%s)", r.kind, o.Key, strings.Join(o.Replace, "; "), diff.SourceString(r.src)))
+			p.Refuse(plan.RefuseDataLoss, fmt.Sprintf("%s %s must be replaced (%s), but its rules are not in the files and cannot be read back: add rules: to it (%s)", r.kind, o.Key, strings.Join(o.Replace, "; "), diff.SourceString(r.src)))
 			return
 		}
 		o.After.Set("rules", liveRules)

@@ -162,7 +162,7 @@ projects: [{name: P, roles: [{name: R, users: [alice]}]}]`,
 			state: map[string]*state.Object{"role P//R": bindingState([]string{"G"}, nil, nil, nil)},
 			want:  []string{"replace role P//R"},
 			check: func(t *testing.T, p *plan.Plan) {
-				if len(p.Refusals) != 1 || !strings.Contains(p.Refusals[0], "its resources are not in the files") {
+				if len(p.Refusals) != 1 || !strings.Contains(p.Refusals[0].Message, "its resources are not in the files") {
 					t.Errorf("refusals = %v", p.Refusals)
 				}
 			},

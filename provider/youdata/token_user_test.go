@@ -99,7 +99,7 @@ func adminLive(tokenUser string) *Live {
 
 func refusalsWith(p *plan.Plan, s string) []string {
 	var out []string
-	for _, r := range p.Refusals {
+	for _, r := range p.RefusalMessages() {
 		if strings.Contains(r, s) {
 			out = append(out, r)
 		}
@@ -210,7 +210,7 @@ projects:
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := compute(t, desired(t, tc.yaml), adminLive("root"), nil, Options{AllowMassDelete: true})
-			if diff := cmp.Diff([]string{tc.refusal}, p.Refusals); diff != "" {
+			if diff := cmp.Diff([]string{tc.refusal}, p.RefusalMessages()); diff != "" {
 				t.Errorf("refusals (-want +got):\n%s\nplan: %v", diff, summary(p))
 			}
 		})
@@ -239,7 +239,7 @@ projects:
 	// no member at all.
 	p := compute(t, desired(t, `projects: [{name: NEW}]`), adminLive(""), nil, Options{})
 	want := []string{"project NEW would be created without an admin: it has no members: in the files and the user behind the token is not known; list its members, at least one with systemRoles: [admin] (desired.yaml:1)"}
-	if diff := cmp.Diff(want, p.Refusals); diff != "" {
+	if diff := cmp.Diff(want, p.RefusalMessages()); diff != "" {
 		t.Errorf("new project, no members, no token user: refusals (-want +got):\n%s", diff)
 	}
 }

@@ -92,7 +92,7 @@ func describe(p *plan.Plan) string {
 	for _, c := range p.Changes {
 		b.WriteString(string(c.Action) + " " + string(c.Kind) + " " + c.Key + ": " + c.Reason + "\n")
 	}
-	for _, r := range p.Refusals {
+	for _, r := range p.RefusalMessages() {
 		b.WriteString("refusal: " + r + "\n")
 	}
 	return b.String()
