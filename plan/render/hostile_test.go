@@ -29,7 +29,7 @@ func hostilePlan() *plan.Plan {
 			{Action: plan.Create, Kind: kindRole, Key: "P/##vso[x]", After: plan.Attrs{"users": list}},
 		},
 		Warnings: []string{"user " + hostileText + " is protected:\n::warning::kept"},
-		Refusals: refusals("2 deletions of " + hostileText, "second\n  ::error::r"),
+		Refusals: refusals("2 deletions of "+hostileText, "second\n  ::error::r"),
 	}
 }
 

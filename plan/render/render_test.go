@@ -155,4 +155,3 @@ func TestGolden(t *testing.T) {
 		})
 	}
 }
-
