@@ -16,7 +16,7 @@ import (
 
 // DefaultMaxRounds is how many rounds Converge runs at most, the first
 // included.
-const DefaultMaxRounds = 5
+const DefaultMaxRounds = 8
 
 // ErrOutsidePlan is wrapped by the error Converge returns when the server,
 // read again after a round with failures, calls for a change the approved
