@@ -458,6 +458,9 @@ func (c *Client) call(ctx context.Context, a action, r request) (*envelope, erro
 		idempotent = *r.idempotent
 	}
 	var firstFailure time.Time
+	// earlier: an earlier attempt failed in a way that may have been
+	// carried out (not a throttling refusal, not a connection never made).
+	earlier := false
 	for attempt := 1; ; attempt++ {
 		t0 := time.Now()
 		env, status, err := c.exchange(ctx, a, r)
@@ -468,10 +471,10 @@ func (c *Client) call(ctx context.Context, a action, r request) (*envelope, erro
 			return env, nil
 		}
 		if !mayRetry(a, idempotent, err) || ctx.Err() != nil {
-			return nil, c.finalErr(a, idempotent, err, attempt)
+			return nil, c.finalErr(a, idempotent, err, earlier)
 		}
 		if attempt >= c.retry.MaxAttempts {
-			return nil, c.finalErr(a, idempotent, fmt.Errorf("giving up after %d attempts: %w", attempt, err), attempt)
+			return nil, c.finalErr(a, idempotent, fmt.Errorf("giving up after %d attempts: %w", attempt, err), earlier || !notCarriedOut(err))
 		}
 		if firstFailure.IsZero() {
 			firstFailure = c.now()
@@ -488,8 +491,9 @@ func (c *Client) call(ctx context.Context, a action, r request) (*envelope, erro
 		}
 		delay := c.backoff(attempt, err)
 		if spent+delay > c.retry.MaxElapsed {
-			return nil, c.finalErr(a, idempotent, fmt.Errorf("giving up after %d attempts (retry budget of %s spent): %w", attempt, c.retry.MaxElapsed, err), attempt)
+			return nil, c.finalErr(a, idempotent, fmt.Errorf("giving up after %d attempts (retry budget of %s spent): %w", attempt, c.retry.MaxElapsed, err), earlier || !notCarriedOut(err))
 		}
+		earlier = earlier || !notCarriedOut(err)
 		c.logf("quickbi %s: attempt %d failed, retrying in %s: %v", a.name, attempt, delay.Round(time.Millisecond), err)
 		if serr := c.sleep(ctx, delay); serr != nil {
 			return nil, fmt.Errorf("quickbi %s: %w (while waiting to retry after: %w)", a.name, serr, err)
@@ -499,9 +503,10 @@ func (c *Client) call(ctx context.Context, a action, r request) (*envelope, erro
 
 // finalErr notes when a failed write may nevertheless have been applied:
 // a retryable failure that was not retried (but for one that surely was
-// not carried out), or a failure after a retry (a retried delete may
-// answer "not found").
-func (c *Client) finalErr(a action, idempotent bool, err error, attempt int) error {
+// not carried out), or a failure after an attempt that may have been
+// carried out (a retried delete may answer "not found", a retried
+// CreateUserGroup Duplicate.UserGroup.Id).
+func (c *Client) finalErr(a action, idempotent bool, err error, earlier bool) error {
 	if !a.write {
 		return err
 	}
@@ -512,8 +517,8 @@ func (c *Client) finalErr(a action, idempotent bool, err error, attempt int) err
 			why = "the call is not idempotent"
 		}
 		return fmt.Errorf("%w (not retried: %s; the server may have applied it, plan again to see)", err, why)
-	case attempt > 1:
-		return fmt.Errorf("%w (attempt %d; an earlier attempt may have been applied)", err, attempt)
+	case earlier:
+		return fmt.Errorf("%w (after a retry: an earlier attempt may have been applied)", err)
 	}
 	return err
 }
