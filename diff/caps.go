@@ -74,7 +74,11 @@ func (p *Planner) CapRemoved(scope, what, key string, items []string) {
 func (p *Planner) checkCaps() {
 	for _, k := range p.reg.KindOrder() {
 		for _, pl := range p.deletes[k] {
-			b := p.bucket(p.scopeOf(k, pl.c.Key), DeletionsOf(k))
+			scope := pl.c.Scope
+			if scope == "" {
+				scope = p.scopeOf(k, pl.c.Key)
+			}
+			b := p.bucket(scope, DeletionsOf(k))
 			b.removed[pl.c.Key] = nil
 			b.n++
 		}

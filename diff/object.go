@@ -25,9 +25,11 @@ type KV struct {
 // fingerprint, as the registry says; Finish adds the change to the plan
 // (a create, an update, a replace) or counts a no-op.
 type Object struct {
-	p      *Planner
-	Kind   plan.Kind
-	Key    string
+	p    *Planner
+	Kind plan.Kind
+	Key  string
+	// Scope is the project or workspace of an object of a scoped kind.
+	Scope  string
 	Src    spec.Source
 	Exists bool
 	// Old is the object's record in the state (nil: none).
@@ -206,7 +208,7 @@ func (o *Object) reason() string {
 // depth orders changes of one kind within their phase (departments:
 // parents first).
 func (o *Object) Finish(depth int) {
-	c := plan.Change{Kind: o.Kind, Key: o.Key, Source: SourceString(o.Src), After: o.After, NewState: o.New}
+	c := plan.Change{Kind: o.Kind, Key: o.Key, Scope: o.Scope, Source: SourceString(o.Src), After: o.After, NewState: o.New}
 	switch {
 	case !o.Exists:
 		c.Action = plan.Create

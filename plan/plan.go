@@ -41,6 +41,9 @@ type Change struct {
 	Action Action `json:"action"`
 	Kind   Kind   `json:"kind"`
 	Key    string `json:"key"`
+	// Scope is the project or workspace of an object of a scoped kind:
+	// the start of Key, so that no one splits Key to find it.
+	Scope string `json:"scope,omitempty"`
 	// Before is what the server has (readable facets) or what was last
 	// applied (write-only facets, from the state); nil for a create.
 	Before Attrs `json:"before,omitempty"`
@@ -229,4 +232,31 @@ func (p *Plan) RefusalMessages() []string {
 		out[i] = r.Message
 	}
 	return out
+}
+
+// Address is the change's typed address, its key parsed with the kind's
+// shape as the registry gives it. The scope is the change's; a change of
+// a scoped kind made without one (by hand) takes its key up to the first
+// "/". A kind the registry does not name keeps its key as one part.
+func (c Change) Address(reg *Registry) Address {
+	shape := Shape{Parts: 1}
+	if reg != nil {
+		if ki, ok := reg.Kind(c.Kind); ok {
+			shape = ki.Shape
+		}
+	}
+	if c.Scope == "" && shape.Scoped {
+		if a, err := ParseKey(c.Kind, shape, c.Key, nil); err == nil {
+			return a
+		}
+	}
+	rest := c.Key
+	if c.Scope != "" {
+		rest = strings.TrimPrefix(rest, c.Scope+"/")
+	}
+	parts := shape.Parts
+	if parts < 1 {
+		parts = 1
+	}
+	return Address{Kind: c.Kind, Scope: c.Scope, Path: strings.SplitN(rest, "/", parts)}
 }

@@ -96,3 +96,22 @@ func TestRegistry(t *testing.T) {
 		}()
 	}
 }
+
+func TestChangeAddress(t *testing.T) {
+	reg := &Registry{Kinds: []KindInfo{
+		{Kind: "role", Shape: Shape{Scoped: true, Parts: 2}},
+		{Kind: "member", Shape: Shape{Scoped: true, Parts: 1}},
+	}}
+	role := Change{Kind: "role", Key: "a/b/通用/报告", Scope: "a/b"}.Address(reg)
+	if !role.Equal(Addr("role", "a/b", "通用", "报告")) {
+		t.Errorf("role %+v", role)
+	}
+	// Made by hand, without a scope: the key up to its first "/".
+	m := Change{Kind: "member", Key: "P/alice@corp.com"}.Address(reg)
+	if m.Scope != "P" || m.Name() != "alice@corp.com" {
+		t.Errorf("member %+v", m)
+	}
+	if u := (Change{Kind: "user", Key: "x/y"}).Address(reg); u.Scope != "" || u.Name() != "x/y" {
+		t.Errorf("a kind the registry does not name: %+v", u)
+	}
+}

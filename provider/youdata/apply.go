@@ -433,13 +433,13 @@ func (a *executor) memberPlan(i int, receivers map[string]map[string]bool) (memb
 	c := a.change(i)
 	mp := memberPlan{i: i, pid: a.projectID(c), user: c.After.String("user")}
 	if mp.user == "" {
-		mp.user = lastSegment(c.Key)
+		mp.user = c.Address(Registry).Name()
 	}
 	if mp.pid == 0 {
 		return mp, errNoProjectID(c)
 	}
 	// A receiver of a project created by this plan is a member already.
-	receiver := receivers[a.projectName(c.Key)][mp.user]
+	receiver := receivers[a.projectOf(c)][mp.user]
 	mp.join = c.Action == plan.Create && !receiver
 	if !c.After.Has("systemRoles") || (c.Action == plan.Update && !changed(c, "systemRoles")) {
 		return mp, nil

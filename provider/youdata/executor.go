@@ -280,7 +280,7 @@ func (a *executor) relyOnGroupDeletes(i int, c plan.Change) {
 	if c.Action != plan.Update || !c.After.Has("groups") {
 		return
 	}
-	project := a.projectName(c.Key)
+	project := a.projectOf(c)
 	for _, g := range sets.Minus(c.Before.Strings("groups"), c.After.Strings("groups")) {
 		j, ok := a.groupDeletes[project+"/"+g]
 		if !ok {
@@ -318,9 +318,14 @@ func keepGroupBound(st *state.State, c plan.Change, group string) bool {
 	return true
 }
 
-// projectName is the project a project-scoped key belongs to: the longest
-// project of the plan that prefixes it, else the key up to its first "/".
-func (a *executor) projectName(key string) string {
+// projectOf is the project of a project-scoped change: its scope, or for
+// a change made without one (built by hand), the longest project of the
+// plan that prefixes its key, else the key up to its first "/".
+func (a *executor) projectOf(c plan.Change) string {
+	if c.Scope != "" {
+		return c.Scope
+	}
+	key := c.Key
 	best := ""
 	for _, name := range a.projectNames {
 		if strings.HasPrefix(key, name+"/") && len(name) > len(best) {
@@ -346,7 +351,7 @@ func (a *executor) projectID(c plan.Change) int64 {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.projectIDs[a.projectName(c.Key)]
+	return a.projectIDs[a.projectOf(c)]
 }
 
 // errNoProjectID fails a change whose project id is unknown.
@@ -354,12 +359,6 @@ func errNoProjectID(c plan.Change) error {
 	return fmt.Errorf("%s %s: the id of its project is not known", c.Kind, c.Key)
 }
 
-func lastSegment(key string) string {
-	if i := strings.LastIndexByte(key, '/'); i >= 0 {
-		return key[i+1:]
-	}
-	return key
-}
 
 // chunks splits n items into runs of at most size.
 func chunks[T any](items []T, size int) [][]T {

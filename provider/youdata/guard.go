@@ -40,7 +40,7 @@ func removedUsers(c plan.Change) []removal {
 	case KindMember:
 		user := c.Before.String("user")
 		if user == "" {
-			user = lastSegment(c.Key)
+			user = c.Address(Registry).Name()
 		}
 		switch c.Action {
 		case plan.Delete:
@@ -71,7 +71,7 @@ func removedAdmin(c plan.Change) string {
 	}
 	user := c.Before.String("user")
 	if user == "" {
-		user = lastSegment(c.Key)
+		user = c.Address(Registry).Name()
 	}
 	switch {
 	case c.Action == plan.Delete:

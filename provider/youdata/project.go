@@ -138,6 +138,7 @@ func (c *projectCtx) key(parts ...string) string {
 
 func (c *projectCtx) newObj(k plan.Kind, key string, src spec.Source, exists bool) *diff.Object {
 	o := c.p.NewObject(k, key, src, exists)
+	o.Scope = c.pr.Name
 	if c.pid != 0 {
 		o.Ident("project_id", c.pid)
 	}
@@ -229,7 +230,7 @@ func (c *projectCtx) planMembers() {
 		before.Set("project_id", c.pid)
 		before.Set("id", lm.UserID)
 		before.Set("systemRoles", p.systemRoleNames(lm.SystemRoleIDs))
-		p.AddDelete(plan.Change{Kind: KindMember, Key: c.key(u), Before: before, Reason: "not in the project's members"}, 0)
+		p.AddDelete(plan.Change{Kind: KindMember, Key: c.key(u), Scope: c.pr.Name, Before: before, Reason: "not in the project's members"}, 0)
 	}
 }
 
@@ -352,7 +353,7 @@ func (c *projectCtx) planGroups() {
 			}
 		}
 		c.deletedGroups[name] = true
-		p.AddDelete(plan.Change{Kind: KindGroup, Key: key, Before: before, Reason: why}, 0)
+		p.AddDelete(plan.Change{Kind: KindGroup, Key: key, Scope: c.pr.Name, Before: before, Reason: why}, 0)
 	}
 }
 

@@ -81,7 +81,7 @@ func (c *projectCtx) planRoleKind(k plan.Kind, in []roleIn, live map[string]*Liv
 		before.Set("type", lr.Type)
 		users, _ := liveExpires(lr) // [] when nobody holds it, never null
 		before.Set("users", users)
-		c.p.AddDelete(plan.Change{Kind: k, Key: key, Before: before, Reason: why}, 0)
+		c.p.AddDelete(plan.Change{Kind: k, Key: key, Scope: c.pr.Name, Before: before, Reason: why}, 0)
 	}
 }
 

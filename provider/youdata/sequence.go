@@ -62,7 +62,7 @@ func (p *planner) needs(c plan.Change) []string {
 			dep(KindDepartment, o.Code)
 		}
 	case KindMember, KindGroup, KindRole, KindDataPermission, KindResourceMembers:
-		dep(KindProject, p.projectOfKey(c.Key))
+		dep(KindProject, p.scopeOfChange(c))
 	}
 	switch c.Kind {
 	case KindMember:
@@ -78,7 +78,7 @@ func (p *planner) needs(c plan.Change) []string {
 		for _, u := range attrs.Strings("users") {
 			dep(KindUser, u)
 		}
-		project := p.projectOfKey(c.Key)
+		project := p.scopeOfChange(c)
 		for _, g := range attrs.Strings("groups") {
 			dep(KindGroup, project+"/"+g)
 		}
@@ -103,12 +103,17 @@ func memberUser(c plan.Change) string {
 	if u := c.After.String("user"); u != "" {
 		return u
 	}
-	return c.Key[strings.LastIndexByte(c.Key, '/')+1:]
+	return c.Address(Registry).Name()
 }
 
-// projectOfKey is the project of a project-scoped key: the longest known
-// project it starts with, else its text up to the first "/".
-func (p *planner) projectOfKey(key string) string {
+// scopeOfChange is the project of a change of a project-scoped kind: its
+// scope, else (a plan built by hand) the longest known project its key
+// starts with, else its key up to the first "/".
+func (p *planner) scopeOfChange(c plan.Change) string {
+	if c.Scope != "" {
+		return c.Scope
+	}
+	key := c.Key
 	if pr := p.projectOf(key); pr != "" {
 		return pr
 	}
