@@ -75,7 +75,7 @@ func (a *executor) systemRoleCalls(idx []int) []provider.Call {
 		switch c.Action {
 		case plan.Create:
 			calls = append(calls, provider.Call{Changes: []int{i}, Run: func(ctx context.Context) error {
-				id, err := a.api.AddSystemRole(ctx, c.After.String("name"), c.After.String("description"))
+				id, err := a.sysRoles.AddSystemRole(ctx, c.After.String("name"), c.After.String("description"))
 				if err != nil {
 					return err
 				}
@@ -94,7 +94,7 @@ func (a *executor) systemRoleCalls(idx []int) []provider.Call {
 				continue // nothing the API holds changed
 			}
 			calls = append(calls, provider.Call{Changes: []int{i}, Run: func(ctx context.Context) error {
-				return a.api.UpdateSystemRole(ctx, req)
+				return a.sysRoles.UpdateSystemRole(ctx, req)
 			}})
 		default:
 			a.SetFailed(i, fmt.Errorf("%s %s: action %s is not supported", c.Kind, c.Key, c.Action))
@@ -130,7 +130,7 @@ func (a *executor) orgCalls(idx []int) []provider.Call {
 	if len(req.UpdatedOrgs) == 0 && req.CompanyName == "" {
 		return nil
 	}
-	return []provider.Call{{Changes: served, Run: func(ctx context.Context) error { return a.api.SyncOrg(ctx, req) }}}
+	return []provider.Call{{Changes: served, Run: func(ctx context.Context) error { return a.orgs.SyncOrg(ctx, req) }}}
 }
 
 // ---- users ----
@@ -294,7 +294,7 @@ func (a *executor) userCalls(idx []int) []provider.Call {
 				}
 			}
 			calls = append(calls, provider.Call{Changes: served, Run: func(ctx context.Context) error {
-				failed, err := a.api.BatchImport(ctx, req)
+				failed, err := a.users.BatchImport(ctx, req)
 				if err != nil {
 					return err
 				}
@@ -358,7 +358,7 @@ func (a *executor) runProjects(ctx context.Context, idx []int) {
 			}
 			created = append(created, i)
 			calls = append(calls, provider.Call{Changes: []int{i}, Run: func(ctx context.Context) error {
-				if err := a.api.AddProject(ctx, req); err != nil {
+				if err := a.projects.AddProject(ctx, req); err != nil {
 					return err
 				}
 				a.SetCreated(i, 0)
@@ -375,7 +375,7 @@ func (a *executor) runProjects(ctx context.Context, idx []int) {
 			if req.Name == nil && req.Description == nil {
 				continue
 			}
-			calls = append(calls, provider.Call{Changes: []int{i}, Run: func(ctx context.Context) error { return a.api.UpdateProject(ctx, req) }})
+			calls = append(calls, provider.Call{Changes: []int{i}, Run: func(ctx context.Context) error { return a.projects.UpdateProject(ctx, req) }})
 		default:
 			a.SetFailed(i, fmt.Errorf("%s %s: action %s is not supported", c.Kind, c.Key, c.Action))
 		}
@@ -384,7 +384,7 @@ func (a *executor) runProjects(ctx context.Context, idx []int) {
 	if created = a.Filter(created); len(created) > 0 {
 		// project/add answers no id: read it back.
 		a.RunStep(ctx, []provider.Call{{Changes: created, Run: func(ctx context.Context) error {
-			list, err := a.api.ListProjects(ctx)
+			list, err := a.projects.ListProjects(ctx)
 			if err != nil {
 				return fmt.Errorf("project created, but its id could not be read back: %w", err)
 			}
@@ -562,7 +562,7 @@ func (a *executor) runMembers(ctx context.Context, idx []int) {
 				served = append(served, mp.i)
 			}
 			calls = append(calls, provider.Call{Changes: served, Run: func(ctx context.Context) error {
-				if _, err := a.api.BatchImport(ctx, req); err != nil {
+				if _, err := a.projects.BatchImport(ctx, req); err != nil {
 					return err
 				}
 				for _, i := range served {
@@ -602,7 +602,7 @@ func (a *executor) runMembers(ctx context.Context, idx []int) {
 				req.UniqueIDs = append(req.UniqueIDs, mp.user)
 				served = append(served, mp.i)
 			}
-			calls = append(calls, provider.Call{Changes: served, Run: func(ctx context.Context) error { return a.api.DelRoles(ctx, req) }})
+			calls = append(calls, provider.Call{Changes: served, Run: func(ctx context.Context) error { return a.projects.DelRoles(ctx, req) }})
 		}
 	}
 	a.RunStep(ctx, calls)
@@ -776,7 +776,7 @@ func (a *executor) runGroups(ctx context.Context, idx []int) {
 			if req.ID == 0 {
 				req.ProjectID, req.Path = pid, groupPath(c.After.String("folder"), name)
 			}
-			calls = append(calls, provider.Call{Changes: []int{i}, Run: func(ctx context.Context) error { return a.api.UpdateGroup(ctx, req) }})
+			calls = append(calls, provider.Call{Changes: []int{i}, Run: func(ctx context.Context) error { return a.groups.UpdateGroup(ctx, req) }})
 		default:
 			a.SetFailed(i, fmt.Errorf("%s %s: action %s is not supported", c.Kind, c.Key, c.Action))
 		}
@@ -895,7 +895,7 @@ func (a *executor) runGroups(ctx context.Context, idx []int) {
 					req.Users = append(req.Users, apiclient.ImportUser{UniqueID: u})
 				}
 				calls = append(calls, provider.Call{Changes: served, Run: func(ctx context.Context) error {
-					_, err := a.api.BatchImport(ctx, req)
+					_, err := a.groups.BatchImport(ctx, req)
 					return err
 				}})
 			}
@@ -926,7 +926,7 @@ func (a *executor) runGroups(ctx context.Context, idx []int) {
 			continue
 		}
 		req := l.req
-		calls = append(calls, provider.Call{Changes: []int{l.i}, Run: func(ctx context.Context) error { return a.api.DeleteGroupUsers(ctx, req) }})
+		calls = append(calls, provider.Call{Changes: []int{l.i}, Run: func(ctx context.Context) error { return a.groups.DeleteGroupUsers(ctx, req) }})
 	}
 	a.RunStep(ctx, calls)
 }
@@ -948,10 +948,10 @@ func (a *executor) groupID(i int) int64 {
 // is still taken then (no group was at that path: another group holds
 // it), a taken name adopts the group that holds it.
 func (a *executor) addGroup(ctx context.Context, i int, c plan.Change, req apiclient.GroupAddRequest, again bool) error {
-	id, err := a.api.AddGroup(ctx, req)
+	id, err := a.groups.AddGroup(ctx, req)
 	if again && isTaken(err) {
 		path := append(append([]string{}, req.Path...), req.Title)
-		derr := a.api.DeleteGroups(ctx, apiclient.GroupDelsRequest{ProjectID: req.ProjectID, Path: path})
+		derr := a.groups.DeleteGroups(ctx, apiclient.GroupDelsRequest{ProjectID: req.ProjectID, Path: path})
 		if derr != nil && !isGone(derr) {
 			return fmt.Errorf("%s %s: group/add answered that the name is taken, and deleting the group an earlier create whose answer was lost left at %q failed: %w",
 				c.Kind, c.Key, strings.Join(path, "/"), derr)
@@ -960,7 +960,7 @@ func (a *executor) addGroup(ctx context.Context, i int, c plan.Change, req apicl
 		// attempt deleted the group answers that it is gone, so only
 		// group/add tells whether the name is free now.
 		a.SetDeleted(i)
-		id, err = a.api.AddGroup(ctx, req)
+		id, err = a.groups.AddGroup(ctx, req)
 	}
 	if isTaken(err) {
 		return a.adoptGroup(ctx, i, c, req, err)
@@ -981,7 +981,7 @@ func (a *executor) adoptGroup(ctx context.Context, i int, c plan.Change, add api
 	path := append(append([]string{}, add.Path...), add.Title)
 	if c.After.Has("description") {
 		req := apiclient.GroupUpdateRequest{ProjectID: add.ProjectID, Path: path, Description: strPtr(c.After.String("description"))}
-		err := a.api.UpdateGroup(ctx, req)
+		err := a.groups.UpdateGroup(ctx, req)
 		switch {
 		case isGone(err):
 			a.group(i, func(g *groupStatus) { g.folderUnknown = true })
@@ -1204,7 +1204,7 @@ func (a *executor) runRoles(ctx context.Context, idx []int) {
 		}
 		full := c.Action != plan.Update
 		calls = append(calls, provider.Call{Changes: []int{i}, Run: func(ctx context.Context) error {
-			id, err := a.api.ImportDataPermissions(ctx, *req)
+			id, err := a.roles.ImportDataPermissions(ctx, *req)
 			if err != nil {
 				return err
 			}
@@ -1298,7 +1298,7 @@ func (a *executor) runRoles(ctx context.Context, idx []int) {
 		for _, chunk := range chunks(sets.SortedKeys(dc.users), a.o.BatchSize) {
 			req := dc.req
 			req.UniqueIDs = chunk
-			calls = append(calls, provider.Call{Changes: dc.idx, Run: func(ctx context.Context) error { return a.api.DelRoles(ctx, req) }})
+			calls = append(calls, provider.Call{Changes: dc.idx, Run: func(ctx context.Context) error { return a.roles.DelRoles(ctx, req) }})
 		}
 	}
 	a.RunStep(ctx, calls)
@@ -1347,7 +1347,7 @@ func (a *executor) resourceMemberCalls(idx []int) []provider.Call {
 				req.MemberInfos = append(req.MemberInfos, apiclient.MemberInfo{Type: "uniqueId", ID: m.User, Permissions: perms})
 			}
 		}
-		calls = append(calls, provider.Call{Changes: []int{i}, Run: func(ctx context.Context) error { return a.api.SyncResourceMembers(ctx, req) }})
+		calls = append(calls, provider.Call{Changes: []int{i}, Run: func(ctx context.Context) error { return a.resources.SyncResourceMembers(ctx, req) }})
 	}
 	return calls
 }
@@ -1415,7 +1415,7 @@ func (a *executor) deleteCalls(idx []int) []provider.Call {
 			memberUsers[pid] = append(memberUsers[pid], user)
 		case KindProject:
 			id := c.Before.Int("id")
-			calls = append(calls, provider.Call{Changes: []int{i}, Run: goneIsDone(func(ctx context.Context) error { return a.api.DeleteProject(ctx, id) })})
+			calls = append(calls, provider.Call{Changes: []int{i}, Run: goneIsDone(func(ctx context.Context) error { return a.deletes.DeleteProject(ctx, id) })})
 		case KindDepartment:
 			orgIdx = append(orgIdx, i)
 			orgCodes = append(orgCodes, c.Key)
@@ -1439,7 +1439,7 @@ func (a *executor) deleteCalls(idx []int) []provider.Call {
 			from := n * a.o.BatchSize
 			req := apiclient.DeleteProjectUsersRequest{ProjectID: pid, UniqueIDs: chunk}
 			calls = append(calls, provider.Call{Changes: memberIdx[pid][from : from+len(chunk)], Run: func(ctx context.Context) error {
-				return a.api.DeleteProjectUsers(ctx, req)
+				return a.deletes.DeleteProjectUsers(ctx, req)
 			}})
 		}
 	}
@@ -1451,10 +1451,10 @@ func (a *executor) deleteCalls(idx []int) []provider.Call {
 	}
 	if len(orgCodes) > 0 {
 		req := apiclient.SyncOrgRequest{DeletedOrgCodes: orgCodes}
-		calls = append(calls, provider.Call{Changes: orgIdx, Run: func(ctx context.Context) error { return a.api.SyncOrg(ctx, req) }})
+		calls = append(calls, provider.Call{Changes: orgIdx, Run: func(ctx context.Context) error { return a.deletes.SyncOrg(ctx, req) }})
 	}
 	if len(sysIDs) > 0 {
-		calls = append(calls, provider.Call{Changes: sysIdx, Run: func(ctx context.Context) error { return a.api.DeleteSystemRoles(ctx, sysIDs) }})
+		calls = append(calls, provider.Call{Changes: sysIdx, Run: func(ctx context.Context) error { return a.deletes.DeleteSystemRoles(ctx, sysIDs) }})
 	}
 	for n, chunk := range chunks(users, a.o.BatchSize) {
 		from := n * a.o.BatchSize
@@ -1465,7 +1465,7 @@ func (a *executor) deleteCalls(idx []int) []provider.Call {
 			delete(withUser, u)
 		}
 		calls = append(calls, provider.Call{Changes: served, Run: func(ctx context.Context) error {
-			return a.api.DeleteDomainUsers(ctx, chunk)
+			return a.deletes.DeleteDomainUsers(ctx, chunk)
 		}})
 	}
 	for _, u := range sets.SortedKeys(withUser) {
@@ -1483,7 +1483,7 @@ func (a *executor) deleteCalls(idx []int) []provider.Call {
 // deleted (goneIsDone).
 func (a *executor) groupDelsCall(pid int64, ids []int64, idx []int) provider.Call {
 	return provider.Call{Changes: idx, Run: func(ctx context.Context) error {
-		err := a.api.DeleteGroups(ctx, apiclient.GroupDelsRequest{ProjectID: pid, IDs: ids})
+		err := a.deletes.DeleteGroups(ctx, apiclient.GroupDelsRequest{ProjectID: pid, IDs: ids})
 		if len(ids) == 1 || !isGone(err) {
 			if isGone(err) {
 				return nil
@@ -1492,7 +1492,7 @@ func (a *executor) groupDelsCall(pid int64, ids []int64, idx []int) provider.Cal
 		}
 		for n, i := range idx {
 			req := apiclient.GroupDelsRequest{ProjectID: pid, IDs: []int64{ids[n]}}
-			if err := goneIsDone(func(ctx context.Context) error { return a.api.DeleteGroups(ctx, req) })(ctx); err != nil {
+			if err := goneIsDone(func(ctx context.Context) error { return a.deletes.DeleteGroups(ctx, req) })(ctx); err != nil {
 				a.SetFailed(i, err)
 			}
 		}
@@ -1513,13 +1513,13 @@ func (a *executor) deleteCall(i int, c plan.Change) (provider.Call, error) {
 			return provider.Call{}, errNoProjectID(c)
 		}
 		req := groupDels(pid, c)
-		del = func(ctx context.Context) error { return a.api.DeleteGroups(ctx, req) }
+		del = func(ctx context.Context) error { return a.roles.DeleteGroups(ctx, req) }
 	case KindRole, KindDataPermission:
 		req, err := a.deleteRoleRequest(c)
 		if err != nil {
 			return provider.Call{}, err
 		}
-		del = func(ctx context.Context) error { return a.api.DeleteRole(ctx, req) }
+		del = func(ctx context.Context) error { return a.roles.DeleteRole(ctx, req) }
 	default:
 		return provider.Call{}, fmt.Errorf("%s %s: deleting this kind one by one is not supported", c.Kind, c.Key)
 	}

@@ -101,6 +101,7 @@ type groupStatus struct {
 // executor applies one plan to a Youdata server.
 type executor struct {
 	provider.Exec
+	clients
 	api  *countingAPI
 	plan *plan.Plan
 	o    ApplyOptions
@@ -111,8 +112,8 @@ type executor struct {
 	sysRoleIDs map[string]int64 // custom system role name → id
 	// joined are the member changes whose user joined the project in the
 	// batchImport that upserted it.
-	joined map[int]bool
-	groups map[int]*groupStatus
+	joined      map[int]bool
+	groupStates map[int]*groupStatus
 	// projectNames are the projects the plan names, to split keys.
 	projectNames []string
 	// leaving maps the users the plan deletes from the domain to the
@@ -138,15 +139,17 @@ func newExecutor(api apiclient.API, x provider.Exec, o ApplyOptions) *executor {
 		o.BatchSize = 500
 	}
 	p := x.Plan()
+	counting := newCountingAPI(api)
 	a := &executor{
 		Exec:         x,
-		api:          newCountingAPI(api),
+		clients:      newClients(counting),
+		api:          counting,
 		plan:         p,
 		o:            o,
 		projectIDs:   map[string]int64{},
 		sysRoleIDs:   map[string]int64{},
 		joined:       map[int]bool{},
-		groups:       map[int]*groupStatus{},
+		groupStates:  map[int]*groupStatus{},
 		leaving:      map[string]int{},
 		groupDeletes: map[string]int{},
 		lostGroups:   map[int]bool{},
@@ -192,10 +195,10 @@ func (a *executor) Calls() map[string]int {
 func (a *executor) group(i int, fn func(*groupStatus)) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	g := a.groups[i]
+	g := a.groupStates[i]
 	if g == nil {
 		g = &groupStatus{}
-		a.groups[i] = g
+		a.groupStates[i] = g
 	}
 	fn(g)
 }
@@ -204,7 +207,7 @@ func (a *executor) group(i int, fn func(*groupStatus)) {
 func (a *executor) groupOf(i int) groupStatus {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if g := a.groups[i]; g != nil {
+	if g := a.groupStates[i]; g != nil {
 		return *g
 	}
 	return groupStatus{}
@@ -358,7 +361,6 @@ func (a *executor) projectID(c plan.Change) int64 {
 func errNoProjectID(c plan.Change) error {
 	return fmt.Errorf("%s %s: the id of its project is not known", c.Kind, c.Key)
 }
-
 
 // chunks splits n items into runs of at most size.
 func chunks[T any](items []T, size int) [][]T {
