@@ -1,6 +1,7 @@
 package quickbitest
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"unicode/utf8"
@@ -228,8 +229,7 @@ func (s *Server) setDataLevelPermissionRuleConfig(c *call) (any, error) {
 	r.name, r.scope, r.hitTakeEffect, r.isOpen, r.permissionMode = name, scope, hit, open, mode
 	r.users, r.groups, r.contentType, r.contentJSON, r.originJSON = users, groups, ct, cj, origin
 	d.modified = c.now
-	b, _ := json.Marshal(ruleOut(d.id, r))
-	return string(b), nil
+	return marshalPlain(ruleOut(d.id, r)), nil
 }
 
 func (s *Server) findRule(cubeID, ruleID string) (*dataset, *level, *rule, *apiError) {
@@ -341,8 +341,7 @@ func (s *Server) listCubeDataLevelPermissionConfig(c *call) (any, error) {
 		"extraConfigModel": map[string]any{"cubeId": d.id, "ruleType": kind, "missHitPolicy": l.missHit},
 		"ruleModels":       rules,
 	}
-	b, _ := json.Marshal(v)
-	return string(b), nil
+	return marshalPlain(v), nil
 }
 
 func (s *Server) setDataLevelPermissionExtraConfig(c *call) (any, error) {
@@ -495,4 +494,14 @@ func (s *Server) queryDatasetList(c *call) (any, error) {
 		})
 	}
 	return pageOf(out, num, size), nil
+}
+
+// marshalPlain is JSON text without HTML escaping (as Java servers write
+// it).
+func marshalPlain(v any) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return strings.TrimRight(buf.String(), "\n")
 }

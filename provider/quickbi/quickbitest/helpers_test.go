@@ -96,6 +96,12 @@ func (c *tc) call(action string, params map[string]string) env {
 
 func (c *tc) send(action string, r reqSpec) env {
 	c.t.Helper()
+	return c.do(c.build(action, r))
+}
+
+// build makes and signs a request.
+func (c *tc) build(action string, r reqSpec) *http.Request {
+	c.t.Helper()
 	method := r.method
 	query := map[string]string{}
 	body := map[string]string{}
@@ -194,7 +200,7 @@ func (c *tc) send(action string, r reqSpec) env {
 	if r.edit != nil {
 		r.edit(hr)
 	}
-	return c.do(hr)
+	return hr
 }
 
 func isBodyParam(a *action, name string) bool {
@@ -378,3 +384,17 @@ workspaces:
   - id: ws-finance
     name: 财务
 `
+
+func sprintf(f string, a ...any) string { return fmt.Sprintf(f, a...) }
+
+// unsaved fails unless the answer is HTTP 200 with Success false (a batch
+// call that saved nothing), and decodes the Result into v.
+func (e env) unsaved(t testing.TB, v any) {
+	t.Helper()
+	if e.HTTP != http.StatusOK || e.Success == nil || *e.Success {
+		t.Fatalf("answer HTTP %d %s, want Success false: %s", e.HTTP, e.Code, e.Raw)
+	}
+	if err := json.Unmarshal(e.Result, v); err != nil {
+		t.Fatalf("decode Result: %v: %s", err, e.Result)
+	}
+}

@@ -1,6 +1,7 @@
 package quickbitest
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -910,7 +911,11 @@ func (s *Server) answerErr(w http.ResponseWriter, x *exchange, e *apiError) {
 }
 
 func (s *Server) writeJSON(w http.ResponseWriter, x *exchange, status int, code string, v any) {
-	b, err := json.Marshal(v)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(v)
+	b := bytes.TrimRight(buf.Bytes(), "\n")
 	if err != nil {
 		status, code = http.StatusInternalServerError, CodeInternalError
 		b = []byte(`{"Code":"InternalError","Message":"The request processing has failed due to some unknown error."}`)
