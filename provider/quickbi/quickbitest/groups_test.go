@@ -8,7 +8,7 @@ import (
 
 type groupItem struct {
 	UserGroupId, UserGroupName, UserGroupDescription, ParentUserGroupId, IdentifiedPath string
-	CreateTime, ModifiedTime, CreateUser, ModifyUser                                   string
+	CreateTime, ModifiedTime, CreateUser, ModifyUser                                    string
 }
 
 func childIDs(t *testing.T, c *tc, parent string) []string {

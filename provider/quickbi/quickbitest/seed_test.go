@@ -2,6 +2,8 @@ package quickbitest
 
 import (
 	"github.com/google/go-cmp/cmp"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -148,5 +150,21 @@ func TestDefaults(t *testing.T) {
 	}
 	if _, err := NewFromOptions(Options{Seed: &Seed{Users: []SeedUser{{Account: "a"}}}}); err == nil {
 		t.Fatal("an invalid seed was accepted")
+	}
+}
+
+// TestHandlerWraps: Handler serves the same API behind a wrapper.
+func TestHandlerWraps(t *testing.T) {
+	s := NewUnstarted(Options{AccessKeySecret: "wrapped"})
+	seen := 0
+	s.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen++
+		s.Handler().ServeHTTP(w, r)
+	}))
+	defer s.Close()
+	c := &tc{t: t, s: s}
+	c.call("QueryUserList", nil).ok(t, nil)
+	if seen != 1 || s.Calls()["QueryUserList"] != 1 {
+		t.Fatalf("wrapper saw %d, server %v", seen, s.Calls())
 	}
 }

@@ -96,6 +96,8 @@ type Call struct {
 	// leaves Status 0.
 	Status int
 	Code   string
+
+	id int64 // matches the answer to its entry
 }
 
 // Server is a simulated Quick BI OpenAPI endpoint.
@@ -374,14 +376,14 @@ type exchange struct {
 	rawBody []byte
 	v3      bool
 	action  string
-	logIdx  int
+	logID   int64
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, hr *http.Request) {
 	raw, err := io.ReadAll(io.LimitReader(hr.Body, maxBodyBytes+1))
 	s.mu.Lock()
 	s.requests++
-	x := &exchange{hr: hr, host: hr.Host, reqID: requestID(s.requests), rawBody: raw, logIdx: -1}
+	x := &exchange{hr: hr, host: hr.Host, reqID: requestID(s.requests), rawBody: raw, logID: s.requests}
 	s.mu.Unlock()
 	if err != nil {
 		s.answerErr(w, x, gatewayErr(http.StatusBadRequest, CodeInvalidParamError, "The request body could not be read."))
@@ -510,8 +512,7 @@ func (s *Server) record(x *exchange) {
 		signing = "V3"
 	}
 	s.callLog = append(s.callLog, Call{Action: x.action, Method: x.hr.Method, Signing: signing,
-		Query: redactForm(x.query), Body: redactForm(x.body)})
-	x.logIdx = len(s.callLog) - 1
+		Query: redactForm(x.query), Body: redactForm(x.body), id: x.logID})
 }
 
 func redactForm(m map[string]string) string {
@@ -931,9 +932,12 @@ func (s *Server) writeJSON(w http.ResponseWriter, x *exchange, status int, code 
 func (s *Server) finish(x *exchange, status int, code string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if x.logIdx >= 0 && x.logIdx < len(s.callLog) && s.callLog[x.logIdx].Action == x.action {
-		s.callLog[x.logIdx].Status = status
-		s.callLog[x.logIdx].Code = code
+	for i := len(s.callLog) - 1; i >= 0; i-- {
+		if s.callLog[i].id == x.logID {
+			s.callLog[i].Status = status
+			s.callLog[i].Code = code
+			return
+		}
 	}
 }
 
