@@ -187,16 +187,21 @@ type ticket struct {
 }
 
 type world struct {
-	org        org
-	users      map[string]*member
-	groups     map[string]*group
-	workspaces map[string]*workspace
-	tags       map[string]*tagMeta
-	tickets    map[string]*ticket
-	cubes      map[string]*dataset // by CubeId, across workspaces
-	works      map[string]*work    // by WorksId, across workspaces
-	seq        int64
-	idCounter  map[string]int64
+	org   org
+	users map[string]*member // by UserId
+	// Indexes of users, kept by putUser and dropUser.
+	byAccount   map[string]*member
+	byAccountID map[string]*member
+	byNick      map[string]*member
+	seats       map[int]int // members per UserType
+	groups      map[string]*group
+	workspaces  map[string]*workspace
+	tags        map[string]*tagMeta
+	tickets     map[string]*ticket
+	cubes       map[string]*dataset // by CubeId, across workspaces
+	works       map[string]*work    // by WorksId, across workspaces
+	seq         int64
+	idCounter   map[string]int64
 }
 
 type tagMeta struct {
@@ -209,7 +214,9 @@ func newWorld() *world {
 	return &world{
 		org: org{customOrgRoles: map[int64]*roleDef{}, customWorkRoles: map[int64]*roleDef{},
 			newRowModel: true, maxTags: defaultMaxTags},
-		users:      map[string]*member{},
+		users:     map[string]*member{},
+		byAccount: map[string]*member{}, byAccountID: map[string]*member{}, byNick: map[string]*member{},
+		seats:      map[int]int{},
 		groups:     map[string]*group{},
 		workspaces: map[string]*workspace{},
 		tags:       map[string]*tagMeta{},
@@ -244,12 +251,38 @@ func (w *world) uuid(kind string) string {
 // Lookups.
 
 func (w *world) userByAccountName(name string) *member {
-	for _, u := range w.users {
-		if u.accountName == name {
-			return u
-		}
+	if name == "" {
+		return nil
 	}
-	return nil
+	return w.byAccount[name]
+}
+
+// putUser adds a member and indexes it; dropUser removes both. A change
+// of nickname, account or type is a dropUser, the change, a putUser.
+func (w *world) putUser(u *member) {
+	w.users[u.id] = u
+	if u.accountName != "" {
+		w.byAccount[u.accountName] = u
+	}
+	if u.accountID != "" {
+		w.byAccountID[u.accountID] = u
+	}
+	w.byNick[u.nick] = u
+	w.seats[u.userType]++
+}
+
+func (w *world) dropUser(u *member) {
+	delete(w.users, u.id)
+	if w.byAccount[u.accountName] == u {
+		delete(w.byAccount, u.accountName)
+	}
+	if w.byAccountID[u.accountID] == u {
+		delete(w.byAccountID, u.accountID)
+	}
+	if w.byNick[u.nick] == u {
+		delete(w.byNick, u.nick)
+	}
+	w.seats[u.userType]--
 }
 
 func (w *world) usersInOrder() []*member {
@@ -300,12 +333,8 @@ func (w *world) tagByName(name string) *tagMeta {
 }
 
 func (w *world) nickTaken(nick, except string) bool {
-	for _, u := range w.users {
-		if u.nick == nick && u.id != except {
-			return true
-		}
-	}
-	return false
+	u := w.byNick[nick]
+	return u != nil && u.id != except
 }
 
 func (w *world) groupNameTaken(name, except string) bool {
@@ -364,15 +393,7 @@ func sortWorkspaceRoles(ids []int64) {
 
 // seatsUsed counts the members of one UserType (inactive ones included:
 // they keep their seat).
-func (w *world) seatsUsed(userType int) int {
-	n := 0
-	for _, u := range w.users {
-		if u.userType == userType {
-			n++
-		}
-	}
-	return n
-}
+func (w *world) seatsUsed(userType int) int { return w.seats[userType] }
 
 func sortedUnique(in []string) []string {
 	out := make([]string, 0, len(in))

@@ -493,10 +493,8 @@ func (s *Server) seedUser(p string, su SeedUser) error {
 		if !digits.MatchString(su.AccountID) {
 			return serr(p+".accountId", "%q is not an Alibaba Cloud UID (digits)", su.AccountID)
 		}
-		for _, u := range w.users {
-			if u.accountID == su.AccountID {
-				return serr(p+".accountId", "%q listed twice", su.AccountID)
-			}
+		if w.byAccountID[su.AccountID] != nil {
+			return serr(p+".accountId", "%q listed twice", su.AccountID)
 		}
 	}
 	ut, ok := seedUserTypes[su.Type]
@@ -583,7 +581,7 @@ func (s *Server) seedUser(p string, su SeedUser) error {
 		}
 		m.tags[t.id] = v
 	}
-	w.users[id] = m
+	w.putUser(m)
 	return nil
 }
 

@@ -183,10 +183,8 @@ func (s *Server) addUser(c *call) (any, error) {
 	if w.nickTaken(nick, "") {
 		return nil, bizErr(CodeNickNameTaken, "The nickname %s already exists in the organization.", nick)
 	}
-	for _, u := range w.users {
-		if (acctID != "" && u.accountID == acctID) || (acctName != "" && u.accountName == acctName) {
-			return nil, invalid("the account is already a member of the organization")
-		}
+	if (acctID != "" && w.byAccountID[acctID] != nil) || w.userByAccountName(acctName) != nil {
+		return nil, invalid("the account is already a member of the organization")
 	}
 	if e := s.seatFree(ut); e != nil {
 		return nil, e
@@ -197,7 +195,7 @@ func (s *Server) addUser(c *call) (any, error) {
 	}
 	u := &member{seq: w.next(), id: s.newUserID(), accountID: acctID, accountName: acctName, accountType: at,
 		nick: nick, userType: ut, roles: roles, joined: c.now, copilot: copilot, tags: map[string]string{}}
-	w.users[u.id] = u
+	w.putUser(u)
 	return map[string]any{"UserId": u.id, "AccountName": u.accountName, "NickName": u.nick, "UserType": u.userType,
 		"RoleIdList": u.roles, "AdminUser": containsInt64(u.roles, RoleOrgAdmin),
 		"AuthAdminUser": containsInt64(u.roles, RoleOrgPermAdmin), "CopilotModules": append([]string{}, u.copilot...)}, nil
@@ -315,7 +313,9 @@ func (s *Server) updateUser(c *call) (any, error) {
 		}
 		sort.Strings(next.copilot)
 	}
+	w.dropUser(u)
 	*u = next
+	w.putUser(u)
 	return true, nil
 }
 
@@ -416,7 +416,7 @@ func (s *Server) deleteUser(c *call) (any, error) {
 	for _, g := range w.groups {
 		delete(g.members, u.id)
 	}
-	delete(w.users, u.id)
+	w.dropUser(u)
 	return true, nil
 }
 
