@@ -50,6 +50,24 @@ type tc struct {
 	now func() time.Time
 	// host overrides the Host header.
 	host string
+	// token is the STS token sent; default the server's.
+	token *string
+	// secret signs; default the server's.
+	secret string
+}
+
+func (c *tc) key() string {
+	if c.secret != "" {
+		return c.secret
+	}
+	return c.s.AccessKeySecret()
+}
+
+func (c *tc) stsToken() string {
+	if c.token != nil {
+		return *c.token
+	}
+	return c.s.SecurityToken()
 }
 
 func newServer(t testing.TB, seed string, opts ...func(*Options)) (*Server, *tc) {
@@ -147,7 +165,7 @@ func (c *tc) build(action string, r reqSpec) *http.Request {
 	if c.rpc {
 		all := map[string]string{"Action": action, "Version": APIVersion, "Format": "json", "AccessKeyId": keyID,
 			"SignatureMethod": "HMAC-SHA1", "SignatureVersion": "1.0", "SignatureNonce": nonce, "Timestamp": date}
-		if tok := c.s.SecurityToken(); tok != "" {
+		if tok := c.stsToken(); tok != "" {
 			all["SecurityToken"] = tok
 		}
 		for k, v := range query {
@@ -160,7 +178,7 @@ func (c *tc) build(action string, r reqSpec) *http.Request {
 		for k, v := range body {
 			sign[k] = v
 		}
-		all["Signature"] = rpcSignature(c.s.AccessKeySecret(), rpcStringToSign(method, sign))
+		all["Signature"] = rpcSignature(c.key(), rpcStringToSign(method, sign))
 		hr, _ = http.NewRequest(method, c.s.URL()+"/?"+formEncode(all), bytes.NewReader(bodyBytes))
 		if len(bodyBytes) > 0 {
 			hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -182,7 +200,7 @@ func (c *tc) build(action string, r reqSpec) *http.Request {
 		if len(bodyBytes) > 0 {
 			h["content-type"] = "application/x-www-form-urlencoded"
 		}
-		if tok := c.s.SecurityToken(); tok != "" {
+		if tok := c.stsToken(); tok != "" {
 			h["x-acs-security-token"] = tok
 		}
 		var names []string
@@ -194,7 +212,7 @@ func (c *tc) build(action string, r reqSpec) *http.Request {
 		}
 		sort.Strings(names)
 		cr := v3CanonicalRequest(method, "/", query, h, names, h["x-acs-content-sha256"])
-		sig := v3Signature(c.s.AccessKeySecret(), v3StringToSign(cr))
+		sig := v3Signature(c.key(), v3StringToSign(cr))
 		hr.Header.Set("Authorization", "ACS3-HMAC-SHA256 Credential="+keyID+",SignedHeaders="+strings.Join(names, ";")+",Signature="+sig)
 	}
 	if r.edit != nil {
