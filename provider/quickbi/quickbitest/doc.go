@@ -327,8 +327,11 @@
 // UserType checks the new type's seats and the workspace roles it holds
 // (below). QueryUserInfoByAccount matches a UID, the whole AccountName,
 // or a RAM user's own name (the part after ":"); several matches without
-// ParentAccountName are refused. Keyword searches are substring and
-// case-sensitive. Lists are in creation order.
+// ParentAccountName are refused; a login with its @domain is not found
+// (CreateTicket's AccountName neither). Keyword searches are substring
+// and case-sensitive. Lists are in creation order. AccountId is absent
+// from answers for a member without one, LastLoginTime for a member who
+// never logged in.
 //
 // DeleteUser. TransferUserId must be another member who is not a viewer;
 // in every workspace where the deleted member owns the workspace, a work
@@ -397,8 +400,9 @@
 // RowLevel is the row switch; its DataSource and Directory are
 // placeholders.
 //
-// Works and tickets. QueryWorksByWorkspace's PageSize is capped at 1000
-// like the others. Tickets are for PAGE, FULLPAGE, REPORT,
+// Works and tickets. QueryWorksByWorkspace's and
+// ListOrganizationRoleUsers' PageSize (maximum not stated) is capped at
+// 1000 like the others. Tickets are for PAGE, FULLPAGE, REPORT,
 // dashboardOfflineQuery, ANALYSIS, DATAFORM and SCREEN works, never
 // portals. UserId and AccountName together are refused; AccountType
 // without AccountName too; AccountName must match a member of that

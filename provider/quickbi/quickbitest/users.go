@@ -448,7 +448,8 @@ func (s *Server) queryUserList(c *call) (any, error) {
 }
 
 // QueryUserInfoByAccount: a UID, a primary account name, primary:sub, or
-// the RAM user's own name (ParentAccountName tells two apart).
+// the RAM user's own name, the part before its @ (ParentAccountName tells
+// two apart). A name with its @domain is not found.
 func (s *Server) queryUserInfoByAccount(c *call) (any, error) {
 	acct := c.str("Account")
 	parent := c.str("ParentAccountName")
@@ -457,8 +458,8 @@ func (s *Server) queryUserInfoByAccount(c *call) (any, error) {
 		p, sub, isRAM := strings.Cut(u.accountName, ":")
 		switch {
 		case u.accountID != "" && u.accountID == acct,
-			u.accountName != "" && u.accountName == normalizeAccount(acct),
-			isRAM && sub == normalizeAccount(acct) && (parent == "" || parent == p):
+			u.accountName != "" && u.accountName == acct,
+			isRAM && sub == acct && (parent == "" || parent == p):
 			hits = append(hits, u)
 		}
 	}

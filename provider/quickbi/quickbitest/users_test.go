@@ -255,10 +255,12 @@ func TestQueryUsers(t *testing.T) {
 	if info.NickName != "张三丰" {
 		t.Fatalf("ParentAccountName: %+v", info)
 	}
-	c.ok("QueryUserInfoByAccount", p("Account", "lisi@ops.onaliyun.com"), &info)
+	c.ok("QueryUserInfoByAccount", p("Account", "lisi"), &info)
 	if info.NickName != "李四" {
-		t.Fatalf("@domain stripped: %+v", info)
+		t.Fatalf("RAM user name: %+v", info)
 	}
+	// The part before the @ is the name; the whole login is not.
+	c.bad("QueryUserInfoByAccount", p("Account", "lisi@ops.onaliyun.com"), CodeUserNotInOrg)
 	c.ok("QueryUserInfoByAccount", p("Account", "ops"), &info)
 	c.bad("QueryUserInfoByAccount", p("Account", "nobody"), CodeUserNotInOrg)
 	c.ok("QueryUserInfoByUserId", p("UserId", c.uid("ops:lisi")), &info)

@@ -150,7 +150,7 @@ func (s *Server) createTicket(c *call) (any, error) {
 		if !validAccountType(at) {
 			return nil, invalidType("AccountType")
 		}
-		u := w.userByAccountName(normalizeAccount(c.str("AccountName")))
+		u := w.userByAccountName(c.str("AccountName"))
 		if u == nil || u.accountType != at {
 			return nil, bizErr(CodeApiUserNotExists, "The specified user does not exist.")
 		}

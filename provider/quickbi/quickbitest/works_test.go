@@ -50,6 +50,7 @@ func TestCreateTicketChecks(t *testing.T) {
 	c.bad("CreateTicket", w("AccountType", "5"), CodeInvalidParamError)
 	c.bad("CreateTicket", w("AccountName", "ops:zhangsan", "AccountType", "1"), CodeApiUserNotExists)
 	c.bad("CreateTicket", w("AccountName", "ops:nobody", "AccountType", "5"), CodeApiUserNotExists)
+	c.bad("CreateTicket", w("AccountName", "ops@aliyun.com:zhangsan", "AccountType", "5"), CodeApiUserNotExists)
 	c.bad("CreateTicket", w("AccountName", "ops:zhangsan", "AccountType", "2"), "InvalidAccountType")
 	c.bad("CreateTicket", w("UserId", "ffffffffffffffffffffffffffffffff"), CodeInvalidUserOrg)
 	c.bad("CreateTicket", w("TicketNum", "0"), CodeTicketNumExceed)
