@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestEnvelopes(t *testing.T) {
@@ -143,5 +144,38 @@ func TestCallLogRedacts(t *testing.T) {
 	if !strings.Contains(lines.String(), "QueryUserInfoByAccount → 200") || strings.Contains(lines.String(), "zhangsan") ||
 		strings.Contains(lines.String(), s2.AccessKeySecret()) {
 		t.Errorf("log lines %q", lines.String())
+	}
+}
+
+// TestCallLogAfterReset: an answer that comes after ResetCalls is not
+// written into the entry of a later call.
+func TestCallLogAfterReset(t *testing.T) {
+	s, c := newServer(t, baseSeed)
+	s.SetFaults("QueryUserList", Fault{ShareTimeout: 1, Hold: 500 * time.Millisecond})
+	held := c.build("QueryUserList", reqSpec{})
+	done := make(chan int, 1)
+	go func() {
+		resp, err := s.Client().Do(held)
+		if err != nil {
+			done <- 0
+			return
+		}
+		resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	for deadline := time.Now().Add(10 * time.Second); s.FaultCounts()["timeout"] == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the held call never arrived")
+		}
+	}
+	s.ClearFaults()
+	s.ResetCalls()
+	c.call("QueryUserList", nil).ok(t, nil)
+	if status := <-done; status != http.StatusGatewayTimeout {
+		t.Fatalf("held call: HTTP %d", status)
+	}
+	log := s.CallLog()
+	if len(log) != 1 || log[0].Status != http.StatusOK || log[0].Code != "" {
+		t.Fatalf("call log %+v: the held call's answer went into the later call's entry", log)
 	}
 }
