@@ -68,7 +68,8 @@
 // or spaces; repeats are dropped. JSON parameters (RuleModel,
 // AddUserModel, DeleteUserModel, WhiteListModel, GlobalParam, UpdateUser's
 // CopilotModules) are decoded strictly: an unknown key, a wrong type or
-// trailing text answers Invalid.Parameter.Error.
+// trailing text answers Invalid.Parameter.Error. A body over 8 MiB
+// answers HTTP 413.
 //
 // Authentication, in this order after the Action and the method: the
 // signature method's own checks, the access key (404
