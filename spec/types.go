@@ -45,6 +45,10 @@ type Desired struct {
 	// when no file names it.
 	ProviderSrc Source `json:"-"`
 
+	// QuickBI is the Quick BI part of the files (provider: quickbi); nil
+	// for Youdata files, whose part is the fields below.
+	QuickBI *QuickBI `json:"-"`
+
 	Settings    Settings     `json:"settings"`
 	Orgs        *Orgs        `json:"orgs,omitempty"`
 	Users       []User       `json:"users,omitempty"`
