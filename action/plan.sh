@@ -14,7 +14,9 @@
 #                  installed permsync has that flag
 # PERMSYNC_OUT     the directory of comments/, release.plan and exitcode
 # PERMSYNC_RUN_URL the job's page, linked from the comment of a failed plan
-set -o pipefail
+# (No errexit, also where these lines run inside a shell that has it: the
+# plan's exit code is read, not fatal.)
+set +e -o pipefail
 
 out=${PERMSYNC_OUT:?PERMSYNC_OUT: the output directory}
 comments="$out/comments"
@@ -50,7 +52,7 @@ case "${PERMSYNC_ANNOTATIONS:-false}" in
     if permsync plan -h 2>&1 | grep -q -e '^ *-annotations'; then
       extra+=(--annotations github)
     else
-      echo "::notice::this permsync has no --annotations flag: the plan is not annotated on the files"
+      echo "::notice::--annotations is not a flag of this release of permsync: the plan is not annotated on the files"
     fi
     ;;
   false | "") ;;
