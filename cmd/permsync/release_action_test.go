@@ -229,7 +229,11 @@ func newFakeRelease(t *testing.T, version, binary string) *fakeRelease {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
+	// Stored, not compressed: the race detector makes deflate slow.
+	gz, err := gzip.NewWriterLevel(&buf, gzip.NoCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tw := tar.NewWriter(gz)
 	for name, body := range map[string][]byte{"README.md": []byte("# permsync\n"), "permsync": bin} {
 		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o755, Size: int64(len(body))}); err != nil {
@@ -266,6 +270,18 @@ func newFakeRelease(t *testing.T, version, binary string) *fakeRelease {
 	return r
 }
 
+func (r *fakeRelease) remove(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.files, name)
+}
+
+func (r *fakeRelease) requested() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.requests...)
+}
+
 func (r *fakeRelease) set(name string, body []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -298,8 +314,8 @@ func TestActionInstall(t *testing.T) {
 		if err != nil || !strings.Contains(string(got), `"version": "`+version+`"`) {
 			t.Errorf("the installed permsync: %v %s", err, got)
 		}
-		if want := []string{"/" + version + "/" + r.sums, "/" + version + "/" + r.archive}; strings.Join(r.requests, " ") != strings.Join(want, " ") {
-			t.Errorf("downloaded %v, want %v", r.requests, want)
+		if want := []string{"/" + version + "/" + r.sums, "/" + version + "/" + r.archive}; strings.Join(r.requested(), " ") != strings.Join(want, " ") {
+			t.Errorf("downloaded %v, want %v", r.requested(), want)
 		}
 	})
 	for _, c := range []struct {
@@ -308,14 +324,16 @@ func TestActionInstall(t *testing.T) {
 		want   string
 	}{
 		{"tampered archive", func(r *fakeRelease) {
+			r.mu.Lock()
 			b := append([]byte(nil), r.files[r.archive]...)
+			r.mu.Unlock()
 			b[len(b)/2] ^= 1
 			r.set(r.archive, b)
-		}, "but " + "permsync_"},
+		}, "has the SHA-256"},
 		{"no checksum", func(r *fakeRelease) {
 			r.set(r.sums, []byte("0000000000000000000000000000000000000000000000000000000000000000  permsync_other.zip\n"))
 		}, "lists no checksum for"},
-		{"missing archive", func(r *fakeRelease) { delete(r.files, r.archive) }, "downloading "},
+		{"missing archive", func(r *fakeRelease) { r.remove(r.archive) }, "downloading "},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := newFakeRelease(t, version, good)
@@ -337,7 +355,7 @@ func TestActionInstall(t *testing.T) {
 	t.Run("not a version", func(t *testing.T) {
 		r := newFakeRelease(t, version, good)
 		code, out, dir := install(t, r, "v1; touch pwned")
-		if code == 0 || !strings.Contains(out, "is neither a release") || installed(dir) || len(r.requests) > 0 {
+		if code == 0 || !strings.Contains(out, "is neither a release") || installed(dir) || len(r.requested()) > 0 {
 			t.Errorf("install: exit %d:\n%s", code, out)
 		}
 	})
@@ -504,6 +522,19 @@ func (f *fakeForge) item(id int) string {
 		return fmt.Sprintf("%s/%d", f.list(), id)
 	}
 	return fmt.Sprintf("/repos/o/r/issues/comments/%d", id)
+}
+
+// route answers method and escaped path with fn.
+func (f *fakeForge) route(key string, fn func(http.ResponseWriter, *http.Request)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.routes[key] = fn
+}
+
+func (f *fakeForge) callsMade() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
 }
 
 func (f *fakeForge) add(body string) int {
@@ -728,20 +759,20 @@ func TestActionApply(t *testing.T) {
 	}
 	forge := func(t *testing.T, pulls, artifacts string) *fakeForge {
 		f := newFakeForge(t, false)
-		f.routes["GET /repos/o/r/commits/merge0/pulls"] = jsonRoute(pulls)
-		f.routes["GET /repos/o/r/actions/workflows/permsync.yml/runs"] = func(w http.ResponseWriter, r *http.Request) {
+		f.route("GET /repos/o/r/commits/merge0/pulls", jsonRoute(pulls))
+		f.route("GET /repos/o/r/actions/workflows/permsync.yml/runs", func(w http.ResponseWriter, r *http.Request) {
 			q := r.URL.Query()
 			if q.Get("head_sha") != "head7" || q.Get("event") != "pull_request" || q.Get("status") != "success" {
 				io.WriteString(w, `{"workflow_runs": []}`)
 				return
 			}
 			io.WriteString(w, `{"workflow_runs": [{"id": 99}]}`)
-		}
-		f.routes["GET /repos/o/r/actions/runs/99/artifacts"] = jsonRoute(artifacts)
-		f.routes["GET /repos/o/r/actions/artifacts/5/zip"] = func(w http.ResponseWriter, r *http.Request) {
+		})
+		f.route("GET /repos/o/r/actions/runs/99/artifacts", jsonRoute(artifacts))
+		f.route("GET /repos/o/r/actions/artifacts/5/zip", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/blob/5.zip", http.StatusFound)
-		}
-		f.routes["GET /blob/5.zip"] = func(w http.ResponseWriter, _ *http.Request) { w.Write(zipOf(t, "release.plan", reviewed)) }
+		})
+		f.route("GET /blob/5.zip", func(w http.ResponseWriter, _ *http.Request) { w.Write(zipOf(t, "release.plan", reviewed)) })
 		return f
 	}
 	const merged = `[{"number": 6, "merged_at": null, "head": {"sha": "head6"}}, {"number": 7, "merged_at": "2026-11-23T00:00:00Z", "head": {"sha": "head7"}}]`
@@ -776,8 +807,8 @@ func TestActionApply(t *testing.T) {
 		env["PERMSYNC_STATE"] = filepath.Join(t.TempDir(), "state.json")
 		f := newFakeForge(t, false)
 		code, log, _ := apply(t, f, "false")
-		if code != 0 || !strings.Contains(log, "Apply complete") || len(f.calls) > 0 {
-			t.Errorf("apply.sh afresh: exit %d, API calls %v\n%s", code, f.calls, log)
+		if code != 0 || !strings.Contains(log, "Apply complete") || len(f.callsMade()) > 0 {
+			t.Errorf("apply.sh afresh: exit %d, API calls %v\n%s", code, f.callsMade(), log)
 		}
 	})
 }
@@ -981,9 +1012,9 @@ func TestGitLabTemplate(t *testing.T) {
 		}
 	}
 	const base = "/api/v4/projects/3/jobs/artifacts/refs%2Fmerge-requests%2F7%2Fhead/raw/permsync-plan/"
-	f.routes["GET /api/v4/projects/3/repository/commits/merge0/merge_requests"] = jsonRoute(`[{"iid": 7, "state": "merged"}]`)
-	f.routes["GET "+base+"exitcode"] = serve(f, "exitcode")
-	f.routes["GET "+base+"release.plan"] = serve(f, "release.plan")
+	f.route("GET /api/v4/projects/3/repository/commits/merge0/merge_requests", jsonRoute(`[{"iid": 7, "state": "merged"}]`))
+	f.route("GET "+base+"exitcode", serve(f, "exitcode"))
+	f.route("GET "+base+"release.plan", serve(f, "release.plan"))
 	code, out = run(t, "permsync-apply", false)
 	if code != 0 || !strings.Contains(out, "Applying the plan reviewed on merge request !7.") || !strings.Contains(out, "No changes. The server matches the desired state.") {
 		t.Errorf("permsync-apply: exit %d\n%s", code, out)
@@ -1002,7 +1033,7 @@ func TestGitLabTemplate(t *testing.T) {
 	if code, out := run(t, "permsync-apply", false); code == 0 || !strings.Contains(out, "no successful permsync-plan job on merge request !7") {
 		t.Errorf("permsync-apply without a plan: exit %d\n%s", code, out)
 	}
-	f.routes["GET /api/v4/projects/3/repository/commits/merge0/merge_requests"] = jsonRoute(`[{"iid": 7, "state": "opened"}]`)
+	f.route("GET /api/v4/projects/3/repository/commits/merge0/merge_requests", jsonRoute(`[{"iid": 7, "state": "opened"}]`))
 	if code, out := run(t, "permsync-apply", false); code == 0 || !strings.Contains(out, "did not come from a merged merge request") {
 		t.Errorf("permsync-apply of a commit from no merge request: exit %d\n%s", code, out)
 	}
