@@ -457,4 +457,3 @@ func (p *planner) planRule(w *spec.QuickBIWorkspace, ld *LiveDataset, key, level
 func ruleIDFacet(id string) state.Facet {
 	return state.Facet{Hash: canon.Fingerprint(id), Items: []string{id}}
 }
-
