@@ -313,7 +313,7 @@ func (p *planner) planGroup(gp *groupPlan) {
 			touched = append(minus(want, liveMembers), minus(liveMembers, want)...)
 		}
 		if ids := p.userIDsByName(touched); len(ids) > 0 {
-			o.After.Set(attrUserIDs, ids)
+			o.Ident(attrUserIDs, ids)
 		}
 	}
 	o.Finish(gp.depth)

@@ -204,7 +204,7 @@ func (p *planner) planOrgRoles(o *diff.Object, account string, u *spec.QuickBIUs
 		ids[n] = id
 	}
 	o.Readable("roles", names, live)
-	o.After.Set(attrRoleIDs, ids)
+	o.Ident(attrRoleIDs, ids)
 }
 
 // planTagValues plans the values of the tags the files give a user: a
@@ -245,7 +245,7 @@ func (p *planner) planTagValues(o *diff.Object, account string, u *spec.QuickBIU
 	}
 	o.Readable("tags", want, live)
 	if len(ids) > 0 {
-		o.After.Set(attrTagIDs, ids)
+		o.Ident(attrTagIDs, ids)
 	}
 }
 

@@ -119,9 +119,9 @@ func (p *planner) planMembers(w *spec.QuickBIWorkspace, lw *LiveWorkspace) {
 			o.CreateReason = "not a member of the workspace"
 		}
 		o.Readable("roles", roles, live)
-		o.After.Set(attrRoleIDs, ids)
+		o.Ident(attrRoleIDs, ids)
 		if lu != nil {
-			o.After.Set(attrUserIDs, map[string]string{name: lu.UserID})
+			o.Ident(attrUserIDs, map[string]string{name: lu.UserID})
 		}
 		o.Finish(0)
 	}
@@ -310,7 +310,7 @@ func (p *planner) planLevel(w *spec.QuickBIWorkspace, ld *LiveDataset, key, leve
 		p.CapExisting(w.Name, capWhitelist, len(liveUsers)+len(liveGroups))
 		p.CapRemoved(w.Name, capWhitelist, key, append(minus(liveUsers, users), minus(liveGroups, groups)...))
 		if ids := p.userIDsByName(users); len(ids) > 0 {
-			o.After.Set(attrUserIDs, ids)
+			o.Ident(attrUserIDs, ids)
 		}
 	}
 	o.Finish(0)
@@ -448,7 +448,7 @@ func (p *planner) planRule(w *spec.QuickBIWorkspace, ld *LiveDataset, key, level
 		}
 	}
 	if ids := p.userIDsByName(users); len(ids) > 0 {
-		o.After.Set(attrUserIDs, ids)
+		o.Ident(attrUserIDs, ids)
 	}
 	o.Finish(0)
 }

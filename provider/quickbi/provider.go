@@ -117,10 +117,14 @@ func (p *Provider) AdminLoss(c plan.Change) string { return guard{}.AdminLoss(c)
 // Classify classifies the client's errors (apiclient.Classify).
 func (p *Provider) Classify(err error) provider.Class { return apiclient.Classify(err) }
 
-// AllowsLater allows nothing beyond the engine's rule: every recovery of
-// Quick BI's (a move finished, a member found already there) is a change
-// the approved plan holds.
-func (p *Provider) AllowsLater(approved, later plan.Change, st *state.State) bool { return false }
+// AllowsLater allows, in a later round of an apply, a change the approved
+// one covers but for the server ids it knows more of (a user the earlier
+// round added, now a member of the group the approved change fills).
+// Every recovery of Quick BI's own (a move finished, a member found
+// already there) is a change the approved plan holds.
+func (p *Provider) AllowsLater(approved, later plan.Change, st *state.State) bool {
+	return allowsLater(approved, later)
+}
 
 func hasMovedSuffix(id string) bool {
 	return len(id) >= len(MovedSuffix) && id[len(id)-len(MovedSuffix):] == MovedSuffix
