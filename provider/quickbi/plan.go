@@ -75,6 +75,7 @@ func Compute(d *spec.Desired, live *Live, st *state.State, opts diff.Options) (*
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
+	p.checkAdmins()
 	if live.TokenUser == "" && p.removesUsers() {
 		p.Warn("the member behind the credentials is not known, so nothing keeps this plan from removing it or taking its admin role: set PERMSYNC_TOKEN_USER (or --token-user) to its account")
 	}
