@@ -35,6 +35,7 @@ func TestExampleServer(t *testing.T) {
 	s := newSim(t, loadSeed(t, exampleSeed))
 	before := s.Snapshot()
 	applyAll(t, s.pipeline(loadDesired(t, exampleDesired), nil))
+	noRefusedCalls(t, s)
 	st := s.Snapshot()
 
 	// Users: added, changed, tag values set, removed.

@@ -194,6 +194,22 @@ func (a *executor) createCalls(idx []int, moving map[int]bool) []provider.Call {
 		c := a.change(i)
 		req := apiclient.CreateUserGroupRequest{UserGroupName: c.After.String("name"), ParentUserGroupID: serverParent(c.After),
 			UserGroupID: c.After.String("id"), UserGroupDescription: c.After.String("description")}
+		if c.After.Has(attrCopyName) {
+			// The copy an interrupted move made: name and describe it.
+			u, ok := copyUpdate(c)
+			if !ok {
+				a.SetCreated(i, 0)
+				continue
+			}
+			calls = append(calls, provider.Call{Changes: []int{i}, Run: func(ctx context.Context) error {
+				if err := a.groups.UpdateUserGroup(ctx, u); err != nil {
+					return fmt.Errorf("UpdateUserGroup %s (the copy of a move): %w", u.UserGroupID, err)
+				}
+				a.SetCreated(i, 0)
+				return nil
+			}})
+			continue
+		}
 		calls = append(calls, provider.Call{Changes: []int{i}, Run: func(ctx context.Context) error {
 			_, err := a.groups.CreateUserGroup(ctx, req)
 			if err != nil && code(err) != codeDuplicateGroupID {
@@ -206,22 +222,26 @@ func (a *executor) createCalls(idx []int, moving map[int]bool) []provider.Call {
 				}
 				return fmt.Errorf("CreateUserGroup %s: %w", req.UserGroupID, err)
 			}
-			if err != nil && c.Action == plan.Replace {
-				// The copy an earlier apply made: give it the name and
-				// description the files say.
-				u := apiclient.UpdateUserGroupRequest{UserGroupID: req.UserGroupID, UserGroupName: req.UserGroupName}
-				if c.After.Has("description") {
-					u.UserGroupDescription = &req.UserGroupDescription
-				}
-				if uerr := a.groups.UpdateUserGroup(ctx, u); uerr != nil {
-					return fmt.Errorf("UpdateUserGroup %s (the copy of a move): %w", req.UserGroupID, uerr)
-				}
-			}
 			a.SetCreated(i, 0)
 			return nil
 		}})
 	}
 	return calls
+}
+
+// copyUpdate is the UpdateUserGroup that gives the copy an interrupted
+// move left the name and description the files say (false: none needed).
+func copyUpdate(c plan.Change) (apiclient.UpdateUserGroupRequest, bool) {
+	u := apiclient.UpdateUserGroupRequest{UserGroupID: c.After.String("id")}
+	if name := c.After.String("name"); name != c.After.String(attrCopyName) {
+		u.UserGroupName = name
+	}
+	if c.After.Has("description") {
+		if d := c.After.String("description"); d != c.After.String(attrCopyDescription) {
+			u.UserGroupDescription = &d
+		}
+	}
+	return u, u.UserGroupName != "" || u.UserGroupDescription != nil
 }
 
 // memberCalls add and remove group members with the fewest calls the API

@@ -54,6 +54,7 @@ type batchKey struct {
 func (a *executor) runMembers(ctx context.Context, idx []int) {
 	adds := map[batchKey][]int{}
 	sets := map[batchKey][]int{}
+	riders := map[string][]int{} // members given several roles, by workspace
 	var singles []provider.Call
 	var followUp []int
 	for _, i := range idx {
@@ -66,10 +67,12 @@ func (a *executor) runMembers(ctx context.Context, idx []int) {
 		}
 		switch c.Action {
 		case plan.Create:
-			top := highestPredefined(ids)
 			switch {
-			case top != 0:
-				adds[batchKey{ws, top}] = append(adds[batchKey{ws, top}], i)
+			case len(ids) > 1:
+				riders[ws] = append(riders[ws], i)
+				followUp = append(followUp, i)
+			case workspaceRoleRank[ids[0]] > 0:
+				adds[batchKey{ws, ids[0]}] = append(adds[batchKey{ws, ids[0]}], i)
 			default:
 				user := c.After.String("user")
 				singles = append(singles, provider.Call{Changes: []int{i}, Run: func(ctx context.Context) error {
@@ -81,21 +84,16 @@ func (a *executor) runMembers(ctx context.Context, idx []int) {
 					switch {
 					case err == nil:
 					case apiclient.Classify(err) == provider.AlreadyExists:
-						// A member already (an earlier answer lost): its roles
-						// are set below.
-						if len(ids) == 1 {
-							if err := a.members.UpdateWorkspaceUserRole(ctx, ws, uid, ids); err != nil {
-								return fmt.Errorf("UpdateWorkspaceUserRole %s: %w", c.Key, err)
-							}
+						// A member already (an earlier answer lost): give it
+						// its role.
+						if err := a.members.UpdateWorkspaceUserRole(ctx, ws, uid, ids); err != nil {
+							return fmt.Errorf("UpdateWorkspaceUserRole %s: %w", c.Key, err)
 						}
 					default:
 						return fmt.Errorf("AddUserToWorkspace %s: %w", c.Key, err)
 					}
 					return nil
 				}})
-			}
-			if len(ids) > 1 {
-				followUp = append(followUp, i)
 			}
 		case plan.Update:
 			if !changed(c, "roles") {
@@ -108,6 +106,19 @@ func (a *executor) runMembers(ctx context.Context, idx []int) {
 			singles = append(singles, a.setRolesCall(i, ids))
 		default:
 			a.unsupported(i)
+		}
+	}
+	for _, ws := range sortedKeys(riders) {
+		roles := map[int64]bool{}
+		for k := range adds {
+			if k.ws == ws {
+				roles[k.role] = true
+			}
+		}
+		for _, i := range riders[ws] {
+			role := riderRole(memberRoleIDs(a.change(i)), roles)
+			roles[role] = true
+			adds[batchKey{ws, role}] = append(adds[batchKey{ws, role}], i)
 		}
 	}
 	var calls []provider.Call
@@ -129,6 +140,29 @@ func (a *executor) runMembers(ctx context.Context, idx []int) {
 		more = append(more, a.setRolesCall(i, memberRoleIDs(a.change(i))))
 	}
 	a.RunStep(ctx, more)
+}
+
+// riderRole is the predefined role a member given several roles is
+// added with, before UpdateWorkspaceUserRole gives it its roles: that of
+// a batch the workspace makes anyway (batches holds their roles) that is
+// no more than the member's highest predefined role (an analyst for one
+// given custom roles only), so that the member may hold it; else viewer,
+// which anyone may hold, in a batch of its own.
+func riderRole(ids []int64, batches map[int64]bool) int64 {
+	limit := workspaceRoleRank[apiclient.WorkspaceRoleAnalyst]
+	if top := highestPredefined(ids); top != 0 {
+		limit = workspaceRoleRank[top]
+	}
+	var best int64
+	for r := range batches {
+		if rk := workspaceRoleRank[r]; rk <= limit && rk > workspaceRoleRank[best] {
+			best = r
+		}
+	}
+	if best == 0 {
+		return apiclient.WorkspaceRoleViewer
+	}
+	return best
 }
 
 func sortedBatchKeys(m map[batchKey][]int) []batchKey {

@@ -22,6 +22,10 @@ const (
 	attrWorkspaceID = "workspace_id" // the workspace of a member, level or rule
 	attrCubeID      = "cube_id"      // the dataset of a level or rule
 	attrRuleType    = "rule_type"    // ROW_LEVEL or COLUMN_LEVEL
+	// The name and description of the copy an interrupted move of a group
+	// left: the move goes on from it.
+	attrCopyName        = "copy_name"
+	attrCopyDescription = "copy_description"
 )
 
 // Compute plans the changes that make the organization match the Quick

@@ -261,6 +261,9 @@ func (p *planner) planGroup(gp *groupPlan) {
 	switch {
 	case gp.twin != nil:
 		o.Replace = append(o.Replace, fmt.Sprintf("a move was interrupted: its copy %s is under %s; the copy gets the members and group %s is deleted", gp.live.ID, topName(gp.parent), lg.ID))
+		// The copy is there: what it has instead of a create.
+		o.Ident(attrCopyName, gp.live.Name)
+		o.Ident(attrCopyDescription, gp.live.Description)
 		p.checkMovable(gp)
 	case gp.moved:
 		why := fmt.Sprintf("moved from %s to %s: Quick BI cannot change a group's parent, so a copy with id %s is made under %s with the members, and then group %s is deleted",
