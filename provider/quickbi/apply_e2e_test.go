@@ -509,4 +509,3 @@ groups:
 	}
 	expectEmpty(t, p)
 }
-

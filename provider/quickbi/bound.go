@@ -434,4 +434,3 @@ func (c Calls) String() string {
 	}
 	return b.String()
 }
-
