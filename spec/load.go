@@ -505,13 +505,18 @@ func unprintable(path string, data []byte) *Problem {
 
 // merge joins the documents into one desired state. Settings and
 // orgs.company may be set once; lists are concatenated in file order.
+// Quick BI documents go into d.QuickBI, by the same rules.
 func merge(docs []parsed, ps *problems) *Desired {
 	d := &Desired{}
 	mergeProvider(d, docs, ps)
 	var settingsAt *Source
 	var companyAt *Source
+	var qbSettingsAt *Source
 	for _, p := range docs {
-		// Youdata's is the only document type there is.
+		if qb, ok := p.doc.(*QuickBIDocument); ok {
+			mergeQuickBI(d, qb, &qbSettingsAt, ps)
+			continue
+		}
 		doc, _ := p.doc.(*Document)
 		if doc == nil {
 			continue

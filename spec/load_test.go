@@ -65,6 +65,12 @@ func TestExamplesAreValid(t *testing.T) {
 				t.Fatalf("Load(%s):\n%v", dir, err)
 			}
 			c := d.Counts()
+			if d.QuickBI != nil {
+				if c.Users == 0 || c.Workspaces == 0 || c.Files < 2 {
+					t.Errorf("example %s is too small to show the Quick BI format: %+v", dir, c)
+				}
+				return
+			}
 			if c.Users == 0 || c.Projects == 0 || c.Files < 2 {
 				t.Errorf("example %s is too small to show the format: %+v", dir, c)
 			}

@@ -37,7 +37,7 @@ var schemaRequired = map[string][]string{
 // schemaDoc describes fields ("Type.field") for editors.
 var schemaDoc = map[string]string{
 	"Document.version":              "Format version; must be 1.",
-	"Document.provider":             "The server the file targets; absent: " + DefaultProvider + ". All files of one run target the same one.",
+	"Document.provider":             "The server the file targets; absent: " + DefaultProvider + ". All files of one run target the same one. A Quick BI file says provider: " + QuickBIProvider + " and has its own schema, permsync-quickbi.schema.json.",
 	"Document.settings":             "Global options. At most one file may set them.",
 	"Document.orgs":                 "The org (department) tree: orgStructure/syncOrg.",
 	"Document.users":                "Domain users: user/batchImport. Users may also be referenced without being declared here.",
@@ -121,7 +121,7 @@ var schemaDoc = map[string]string{
 // schemaEnum lists the values of enumerated fields ("Type.field"; for a
 // list, its items).
 var schemaEnum = map[string][]string{
-	"Document.provider":             Providers,
+	"Document.provider":             {DefaultProvider},
 	"UserOrg.role":                  UserOrgRoles,
 	"Resource.type":                 resourceTypes,
 	"Rule.type":                     RuleTypes,
