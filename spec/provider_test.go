@@ -128,6 +128,7 @@ func TestProvidersOfOneRunAgree(t *testing.T) {
 			"a.yaml": "version: 1\nprovider: quickbi\nusers: [{uniqueId: a}]\n",
 			"b.yaml": "version: 1\nprovider: youdata\nuserz: []\n",
 		}, []string{
+			`DIR/a.yaml:3: users[0]: missing required field "account"`,
 			`DIR/a.yaml:3: users[0].uniqueId: unknown field "uniqueId"`,
 			`DIR/b.yaml:2: provider: "youdata" here, but DIR/a.yaml:2 says "quickbi": the files of one run target one server`,
 			`DIR/b.yaml:3: userz: unknown field "userz" (did you mean "users"?)`,

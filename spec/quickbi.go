@@ -44,6 +44,9 @@ type QuickBISettings struct {
 	// plan removes from the organization (DeleteUser's TransferUserId);
 	// absent, each workspace's owner receives them and the plan says so.
 	TransferTo string `json:"transferTo,omitempty"`
+	// StrictUsers: every account referenced must be declared under
+	// users:.
+	StrictUsers bool `json:"strictUsers,omitempty"`
 }
 
 // QuickBIPrune turns on deletion of objects absent from the files that

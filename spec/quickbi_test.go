@@ -1,7 +1,10 @@
 package spec
 
 import (
+	"bytes"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -21,6 +24,7 @@ settings:
   transferTo: wangwu
 tags:
   - {name: region, description: 区域}
+  - name: level
 users:
   - account: wangwu
     accountId: "191476000023754"
@@ -94,17 +98,17 @@ func TestQuickBILoad(t *testing.T) {
 			MaxDeletes:     &MaxDeletes{Share: 10, Percent: true},
 			TransferTo:     "wangwu",
 		},
-		Tags: []QuickBITag{{Src: src(a, 9, "tags[0]"), Name: "region", Description: strp("区域")}},
+		Tags: []QuickBITag{{Src: src(a, 9, "tags[0]"), Name: "region", Description: strp("区域")}, {Src: src(a, 10, "tags[1]"), Name: "level"}},
 		Users: []QuickBIUser{
-			{Src: src(a, 11, "users[0]"), Account: "wangwu", AccountID: strp("191476000023754"), Nick: strp("王五"),
+			{Src: src(a, 12, "users[0]"), Account: "wangwu", AccountID: strp("191476000023754"), Nick: strp("王五"),
 				Type: strp("developer"), Roles: []string{"admin"}},
-			{Src: src(a, 16, "users[1]"), Account: "wangwu:zhangsan", Nick: strp("张三"), Type: strp("analyst"),
+			{Src: src(a, 17, "users[1]"), Account: "wangwu:zhangsan", Nick: strp("张三"), Type: strp("analyst"),
 				Roles: []string{}, Tags: map[string]*[]string{"region": {"华北", "东北"}, "level": nil}, Inactive: boolp(false)},
 			{Src: src(b, 4, "users[0]"), Account: "wangwu:lisi", Type: strp("viewer")},
 		},
 		Groups: []QuickBIGroup{
-			{Src: src(a, 23, "groups[0]"), ID: "hq", Name: "总部"},
-			{Src: src(a, 25, "groups[1]"), ID: "sales", Name: "销售部", Parent: "hq", Description: strp("华北与东北"),
+			{Src: src(a, 24, "groups[0]"), ID: "hq", Name: "总部"},
+			{Src: src(a, 26, "groups[1]"), ID: "sales", Name: "销售部", Parent: "hq", Description: strp("华北与东北"),
 				Members: []string{"wangwu:zhangsan"}},
 			{Src: src(b, 7, "groups[0]"), ID: "ops", Name: "运维", Members: []string{}},
 		},
@@ -145,10 +149,10 @@ func TestQuickBILoad(t *testing.T) {
 	if d.Users != nil || d.Projects != nil || d.Orgs != nil || d.SystemRoles != nil {
 		t.Errorf("Youdata's part is set for Quick BI files: %+v", d)
 	}
-	if got, want := d.Summary(), "1 tag, 3 users, 3 groups, 2 workspaces, 2 workspace members, 2 datasets, 2 rules (2 files)"; got != want {
+	if got, want := d.Summary(), "2 tags, 3 users, 3 groups, 2 workspaces, 2 workspace members, 2 datasets, 2 rules (2 files)"; got != want {
 		t.Errorf("Summary() = %q, want %q", got, want)
 	}
-	wantCounts := Counts{Users: 3, Groups: 3, Tags: 1, Workspaces: 2, WorkspaceMembers: 2, Datasets: 2, Rules: 2, Files: 2}
+	wantCounts := Counts{Users: 3, Groups: 3, Tags: 2, Workspaces: 2, WorkspaceMembers: 2, Datasets: 2, Rules: 2, Files: 2}
 	if diff := cmp.Diff(wantCounts, d.Counts()); diff != "" {
 		t.Errorf("Counts (-want +got):\n%s", diff)
 	}
@@ -188,5 +192,37 @@ func TestQuickBIMerge(t *testing.T) {
 	// Youdata's files give no Quick BI part.
 	if d := mustLoadBytes(t, "version: 1\nusers: [{uniqueId: a}]\n"); d.QuickBI != nil {
 		t.Errorf("Youdata file: QuickBI = %+v, want nil", d.QuickBI)
+	}
+}
+
+// TestQuickBIBudgets: the loader's budgets do not depend on the format. A
+// rule's content that aliases a 1 MiB string 300 times is refused while
+// it is decoded, at an alias; a Quick BI file of too many nodes is
+// refused before it is parsed.
+func TestQuickBIBudgets(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString(qbFile("workspaces:\n  - name: W\n    datasets:\n      - id: c\n        rowLevel:\n          rules:\n            - name: r\n              content:\n                big: &s \""))
+	b.WriteString(strings.Repeat("x", 1<<20))
+	b.WriteString("\"\n")
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&b, "                k%d: *s\n", i)
+	}
+	data := b.Bytes()
+	var err error
+	alloc := allocated(func() { _, err = LoadBytes("big.yaml", data) })
+	p := onlyProblem(t, err)
+	if p.File != "big.yaml" || !strings.Contains(lineOf(data, p.Line), ": *s") ||
+		!strings.HasPrefix(p.Path, `workspaces[0].datasets[0].rowLevel.rules[0].content["k`) ||
+		!strings.Contains(p.Msg, "once its aliases are expanded") {
+		t.Errorf("problem: %v (line %d is %q)", p, p.Line, lineOf(data, p.Line))
+	}
+	if alloc > 64<<20 {
+		t.Errorf("loading allocated %d MiB", alloc>>20)
+	}
+
+	data = bytes.Replace(flowItems("a", MaxFileNodes/2+1000), []byte("version: 1\nusers: ["), []byte("version: 1\nprovider: quickbi\nusers: ["), 1)
+	p = onlyProblem(t, func() error { _, err := LoadBytes("many.yaml", data); return err }())
+	if p.File != "many.yaml" || p.Line != 3 || !strings.Contains(p.Msg, "counted before parsing") {
+		t.Errorf("problem: %v", p)
 	}
 }
