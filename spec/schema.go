@@ -393,7 +393,7 @@ func (g *schemaGen) field(key string, t reflect.Type) map[string]any {
 		for k := range secretKeys {
 			secrets = append(secrets, k, strings.ToUpper(k[:1])+k[1:])
 		}
-		secrets = append(secrets, "tokenKey", "TokenKey")
+		secrets = append(secrets, "tokenKey", "TokenKey", "accessKeySecret", "AccessKeySecret", "securityToken", "SecurityToken")
 		sort.Strings(secrets)
 		return map[string]any{"type": "object", "propertyNames": map[string]any{"not": map[string]any{"enum": secrets}}}
 	}

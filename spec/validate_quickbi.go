@@ -698,7 +698,9 @@ func (x *qbValidator) content(r *QuickBIRule) {
 	const want = "a mapping, or a JSON object written as a string"
 	switch c := r.Content.(type) {
 	case nil:
-		x.missing(r.Src, "content", " (the rule's ruleContentJson: "+want+")")
+		if !x.reportedUnder(r.Src.File, r.Src.Path+".content") {
+			x.missing(r.Src, "content", " (the rule's ruleContentJson: "+want+")")
+		}
 	case map[string]any:
 	case string:
 		if strings.TrimSpace(c) == "" {
@@ -721,6 +723,19 @@ func (x *qbValidator) content(r *QuickBIRule) {
 	default:
 		x.at(r.Src, ".content", "content must be %s, not %s", want, anyKind(c))
 	}
+}
+
+// reportedUnder reports whether the decoder found a problem at path or
+// under it (a secret key inside a rule's content leaves the content
+// undecoded: it is not missing too).
+func (x *qbValidator) reportedUnder(file, path string) bool {
+	for k := range x.undecoded {
+		f, p, _ := strings.Cut(k, "\x00")
+		if f == file && (p == path || strings.HasPrefix(p, path+".") || strings.HasPrefix(p, path+"[")) {
+			return true
+		}
+	}
+	return false
 }
 
 func jsonKind(v any) string {
