@@ -3,6 +3,7 @@ package spec
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -224,5 +225,36 @@ func TestQuickBIBudgets(t *testing.T) {
 	p = onlyProblem(t, func() error { _, err := LoadBytes("many.yaml", data); return err }())
 	if p.File != "many.yaml" || p.Line != 3 || !strings.Contains(p.Msg, "counted before parsing") {
 		t.Errorf("problem: %v", p)
+	}
+}
+
+// TestQuickBIDocExample: the example of docs/format-quickbi.md (its
+// ```yaml blocks that start with "# desired/...") is valid, and its
+// summary is the one the page shows.
+func TestQuickBIDocExample(t *testing.T) {
+	doc, err := os.ReadFile("../docs/format-quickbi.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{}
+	for _, block := range strings.Split(string(doc), "```yaml\n")[1:] {
+		body, _, _ := strings.Cut(block, "```")
+		first, _, _ := strings.Cut(body, "\n")
+		if name, ok := strings.CutPrefix(first, "# desired/"); ok {
+			files[name] = body
+		}
+	}
+	if len(files) < 2 {
+		t.Fatalf("found %d example files in the page, want at least 2", len(files))
+	}
+	d, err := Load([]string{writeFiles(t, files)})
+	if err != nil {
+		t.Fatalf("the example is not valid:\n%v", err)
+	}
+	if want := "# Valid: " + d.Summary() + ".\n"; !strings.Contains(string(doc), want) {
+		t.Errorf("the page does not show the summary %q", want)
+	}
+	if len(d.Warnings) > 0 {
+		t.Errorf("warnings: %v", d.Warnings)
 	}
 }
