@@ -14,7 +14,6 @@ import (
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider/quickbi"
 	"github.com/permsync/permsync/provider/quickbi/apiclient"
-	"github.com/permsync/permsync/provider/quickbi/internal/testload"
 	"github.com/permsync/permsync/provider/quickbi/quickbitest"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
@@ -85,9 +84,12 @@ func parseSeed(t testing.TB, text string) *quickbitest.Seed {
 
 func loadDesired(t testing.TB, paths ...string) *spec.Desired {
 	t.Helper()
-	d, err := testload.Load(paths...)
+	d, err := spec.Load(paths)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if d.QuickBI == nil {
+		t.Fatalf("%v: no Quick BI part", paths)
 	}
 	return d
 }
