@@ -453,7 +453,9 @@ func (p *planner) planRule(w *spec.QuickBIWorkspace, ld *LiveDataset, key, level
 	o.Finish(0)
 }
 
-// ruleIDFacet is the state's record of a rule's id.
+// RuleIDFacet is the state's record of a rule's id (FacetRuleID).
+func RuleIDFacet(id string) state.Facet { return ruleIDFacet(id) }
+
 func ruleIDFacet(id string) state.Facet {
 	return state.Facet{Hash: canon.Fingerprint(id), Items: []string{id}}
 }
