@@ -196,7 +196,12 @@ func ReadBound(live *Live, scope ReadScope) Calls {
 //   - group members to add: each call covers the pairs (group, user) of
 //     one group or of one user, so no call adds two pairs of a matching:
 //     the size of a maximum matching of the pairs (the size of a minimum
-//     vertex cover, König) is the bound; members to remove: one call per
+//     vertex cover, König) is the bound, and a group of that cover that
+//     takes more than 1000 users takes ceil(n/1000) calls (with the cap
+//     the least number of calls is a weighted cover; the cover of the
+//     fewest vertices, chunked, is what the executor makes, and the two
+//     differ only when a group of over 1000 new users shares most of
+//     them with other groups); members to remove: one call per
 //     user (DeleteUserGroupMember(s) name one user), none for a user the
 //     plan removes from the organization (DeleteUser takes it out of
 //     every group);
@@ -366,7 +371,12 @@ func WriteBound(p *plan.Plan) Calls {
 	}
 	if len(adds) > 0 {
 		// Users are named as the plan names them: one name, one user.
-		c["AddUserGroupMember(s)"] = matchingSize(adds)
+		byGroup, byUser := memberCover(adds)
+		n := len(byUser)
+		for _, users := range byGroup {
+			n += ceilDiv(len(users), MaxBatch)
+		}
+		c["AddUserGroupMember(s)"] = n
 	}
 	if len(removed) > 0 {
 		c["DeleteUserGroupMember(s)"] = len(removed)

@@ -63,13 +63,6 @@ func memberCover(pairs []pair) (byGroup, byUser map[string][]string) {
 	return byGroup, byUser
 }
 
-// matchingSize is the size of a maximum matching of pairs: the least
-// number of calls that add them.
-func matchingSize(pairs []pair) int {
-	g, u := memberCover(pairs)
-	return len(g) + len(u)
-}
-
 // vertexCover marks the vertices of a cover.
 type vertexCover struct{ left, right []bool }
 
