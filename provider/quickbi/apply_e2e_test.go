@@ -509,3 +509,26 @@ groups:
 	}
 	expectEmpty(t, p)
 }
+
+// TestTypeLowered: a developer made an analyst while it holds the
+// developer role in a workspace: its roles change first, then its type
+// (Quick BI refuses the type while it holds a role the type may not).
+func TestTypeLowered(t *testing.T) {
+	s := newSim(t, baseSeed(t))
+	files := baseFiles(t, map[string]string{
+		"users.yaml": strings.Replace(baseFiles(t, nil)["users.yaml"], `{account: "a:alice", nick: Alice, type: developer`, `{account: "a:alice", nick: Alice, type: analyst`, 1),
+		"workspaces.yaml": strings.Replace(baseFiles(t, nil)["workspaces.yaml"], `{user: "a:alice", roles: [developer]}`, `{user: "a:alice", roles: [analyst]}`, 1),
+	})
+	p := s.pipeline(desiredFrom(t, files), nil)
+	pl, _ := applyAll(t, p)
+	for _, c := range pl.Changes {
+		if c.Kind == quickbi.KindUser && c.Phase != quickbi.PhaseLoweredUsers {
+			t.Errorf("%s %s in phase %d", c.Action, c.Key, c.Phase)
+		}
+	}
+	if u := s.Snapshot().User("a:alice"); u.UserType != apiclient.UserTypeAnalyst {
+		t.Errorf("a:alice is of type %d", u.UserType)
+	}
+	expectEmpty(t, p)
+	noRefusedCalls(t, s)
+}

@@ -142,7 +142,7 @@ func (a *executor) RunPhase(ctx context.Context, ph int, idx []int) {
 	switch ph {
 	case PhaseTags:
 		a.RunStep(ctx, a.tagCalls(idx))
-	case PhaseUsers:
+	case PhaseUsers, PhaseLoweredUsers:
 		a.runUsers(ctx, idx)
 	case PhaseGroups:
 		a.runGroups(ctx, idx)

@@ -36,6 +36,10 @@ const (
 	PhaseUsers
 	PhaseGroups
 	PhaseMembers
+	// A user whose type is lowered (a developer made an analyst, ...) is
+	// changed once its workspace roles are ones the new type may hold:
+	// Quick BI refuses the type while the member holds a role it may not.
+	PhaseLoweredUsers
 	PhaseDatasets
 	PhaseDeleteRules
 	PhaseDeleteMembers
@@ -54,6 +58,7 @@ var PhaseNames = []string{
 	PhaseUsers:         "users and their tag values",
 	PhaseGroups:        "user groups and their members",
 	PhaseMembers:       "workspace members",
+	PhaseLoweredUsers:  "users whose type is lowered",
 	PhaseDatasets:      "row and column permissions",
 	PhaseDeleteRules:   "deleting rules",
 	PhaseDeleteMembers: "removing workspace members",

@@ -32,6 +32,9 @@ func sequence(pl *plan.Plan) {
 			// membership goes with it.
 			c.Phase = PhaseDeleteUsers
 		}
+		if c.Kind == KindUser && c.Action == plan.Update && lowersType(*c) {
+			c.Phase = PhaseLoweredUsers
+		}
 		seen := map[string]bool{}
 		c.DependsOn = nil
 		for _, dep := range needs(*c) {
@@ -41,6 +44,17 @@ func sequence(pl *plan.Plan) {
 			}
 		}
 	}
+}
+
+// typeRank orders the user types by what they may hold in a workspace.
+var typeRank = map[string]int{"developer": 3, "analyst": 2, "viewer": 1}
+
+// lowersType reports whether a user update lowers the user's type.
+func lowersType(c plan.Change) bool {
+	if !changed(c, "type") {
+		return false
+	}
+	return typeRank[c.After.String("type")] < typeRank[c.Before.String("type")]
 }
 
 // needs lists, by state key, the objects a change needs on the server:
