@@ -516,7 +516,7 @@ groups:
 func TestTypeLowered(t *testing.T) {
 	s := newSim(t, baseSeed(t))
 	files := baseFiles(t, map[string]string{
-		"users.yaml": strings.Replace(baseFiles(t, nil)["users.yaml"], `{account: "a:alice", nick: Alice, type: developer`, `{account: "a:alice", nick: Alice, type: analyst`, 1),
+		"users.yaml":      strings.Replace(baseFiles(t, nil)["users.yaml"], `{account: "a:alice", nick: Alice, type: developer`, `{account: "a:alice", nick: Alice, type: analyst`, 1),
 		"workspaces.yaml": strings.Replace(baseFiles(t, nil)["workspaces.yaml"], `{user: "a:alice", roles: [developer]}`, `{user: "a:alice", roles: [analyst]}`, 1),
 	})
 	p := s.pipeline(desiredFrom(t, files), nil)
