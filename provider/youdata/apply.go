@@ -208,10 +208,16 @@ func importUser(c plan.Change) (apiclient.ImportUser, error) {
 			u.UserOrgs = []apiclient.UserOrg{}
 		}
 	}
-	if changed(c, "attrs") {
+	if changed(c, "attrs") || changed(c, "attrs_cleared") {
 		var attrs map[string]json.RawMessage
 		if err := c.After.Decode("attrs", &attrs); err != nil {
 			return u, err
+		}
+		// Those permsync set that the files no longer list: cleared.
+		for _, n := range c.After.Strings("attrs_cleared") {
+			if _, ok := attrs[n]; !ok {
+				attrs[n] = json.RawMessage("null")
+			}
 		}
 		names := make([]string, 0, len(attrs))
 		for n := range attrs {

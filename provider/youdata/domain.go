@@ -204,9 +204,7 @@ func (p *planner) planUsers() {
 			sort.SliceStable(orgs, func(i, j int) bool { return orgs[i].Code < orgs[j].Code })
 			o.WriteOnly("orgs", nil, diff.KV{Name: "orgs", Value: orgs})
 		}
-		if u.Attrs != nil {
-			o.WriteOnly("attrs", nil, diff.KV{Name: "attrs", Value: normUserAttrs(u.Attrs)})
-		}
+		p.planAttrs(o, u)
 		o.Finish(0)
 	}
 	// Deletions.

@@ -219,7 +219,7 @@ func (a *executor) Applied(i int, ns *state.Object) *state.Object {
 	if a.groupOf(i).adopted {
 		ns.Created, ns.Pending = false, false
 	}
-	return ns
+	return withSetItems(a.plan.Changes[i], ns)
 }
 
 // Partial is what a change that did not complete left on the server: a

@@ -505,8 +505,11 @@ func (c *projectCtx) planResourceMembers() {
 		}
 		return rms[i].ID < rms[j].ID
 	})
+	listed := map[string]bool{}
+	defer c.planDroppedResourceMembers(listed)
 	for _, rm := range rms {
 		key := c.key(rm.Type, strconv.FormatInt(rm.ID, 10))
+		listed[rm.Type+"/"+strconv.FormatInt(rm.ID, 10)] = true
 		old := c.stateOf(KindResourceMembers, strings.TrimPrefix(key, c.pr.Name+"/"))
 		o := c.newObj(KindResourceMembers, key, rm.Src, old != nil && c.lp != nil)
 		o.CreateReason = "not in state; the server does not show direct members, so they are synced in full"
