@@ -870,6 +870,7 @@ func (a *executor) runGroups(ctx context.Context, idx []int) {
 		for _, u := range leaving {
 			a.relyOn(i, u)
 		}
+		remove = a.leavingProject(i, c, remove)
 		if len(add) > 0 && gid == 0 {
 			a.SetFailed(i, errGroupIDUnknown(c))
 			continue
@@ -1284,6 +1285,7 @@ func (a *executor) runRoles(ctx context.Context, idx []int) {
 		for _, u := range leaving {
 			a.relyOn(i, u)
 		}
+		remove = a.leavingProject(i, c, remove)
 		if len(remove) == 0 {
 			continue
 		}

@@ -76,6 +76,7 @@ type planner struct {
 	projRefs   map[string]map[string]bool // project name → users bound in it
 	projects   []string                   // every project name known, sorted
 	ident      *identity                  // the objects found by the state's ids
+	leavers    map[string]spec.User       // users the files mark left
 }
 
 // all are the changes planned so far, deletions included.

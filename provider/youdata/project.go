@@ -214,6 +214,7 @@ func (p *planner) systemRoleIDs(names []string) map[string]int64 {
 
 // planMembers plans the project's membership when members: is present.
 func (c *projectCtx) planMembers() {
+	c.planLeavers()
 	if c.pr.Members == nil {
 		return
 	}
@@ -224,6 +225,9 @@ func (c *projectCtx) planMembers() {
 	}
 	want := map[string]spec.Member{}
 	for _, m := range c.pr.Members {
+		if c.p.revoked(m.User) {
+			continue // removed by planLeavers
+		}
 		want[m.User] = m
 	}
 	for _, u := range sets.SortedKeys(want) {
@@ -247,7 +251,7 @@ func (c *projectCtx) planMembers() {
 		o.Finish(0)
 	}
 	for _, u := range sets.SortedKeys(live) {
-		if _, ok := want[u]; ok {
+		if _, ok := want[u]; ok || c.p.revoked(u) {
 			continue
 		}
 		if c.p.projRefs[c.pr.Name][u] {
@@ -384,7 +388,7 @@ func (c *projectCtx) planGroups() {
 			if lg != nil {
 				liveMembers = lg.Members
 			}
-			o.Readable("members", sets.Uniq(g.Members), sets.Uniq(liveMembers))
+			o.Readable("members", p.staying(g.Members), sets.Uniq(liveMembers))
 		} else if len(o.Replace) > 0 && lg != nil {
 			// A re-created group gets back the members it has: unchanged.
 			o.After.Set("members", sets.Uniq(lg.Members))
@@ -517,6 +521,9 @@ func (c *projectCtx) planResourceMembers() {
 		o.Ident("resource_id", rm.ID)
 		members := make([]resourceMember, 0, len(rm.Members))
 		for _, m := range rm.Members {
+			if c.p.revoked(m.User) {
+				continue
+			}
 			perms := sortedCopy(m.Permissions)
 			if perms == nil {
 				perms = []string{}

@@ -140,7 +140,7 @@ func (c *projectCtx) planRole(r roleIn, lr *LiveRole) {
 
 	liveUsers, liveExp := liveExpires(lr)
 	if r.bindings.Users != nil {
-		users := sets.Uniq(r.bindings.Users)
+		users := p.staying(r.bindings.Users)
 		exp := expiresFor(users, r.bindings.Expires)
 		for _, u := range liveUsers {
 			if p.Protected(u) && !slices.Contains(users, u) {
