@@ -160,6 +160,7 @@ func newExecutor(api apiclient.API, x provider.Exec, o ApplyOptions) *executor {
 		lostGroups:   map[int]bool{},
 		revoked:      map[string]map[string]int{},
 	}
+	x.UpdateState(func(st *state.State) bool { return learnIDs(p, st) })
 	x.UpdateState(func(st *state.State) bool {
 		for i, c := range p.Changes {
 			if c.Kind == KindGroup && c.Action == plan.Replace && !c.Before.Has("id") {

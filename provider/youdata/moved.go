@@ -82,3 +82,52 @@ func moveRecords(st *state.State, k plan.Kind, from, to string) bool {
 	}
 	return changed
 }
+
+// learnIDs records in st the server ids the plan's changes carry of
+// objects the state knows no id of: the project of every project-scoped
+// change (project_id), and the custom system roles members are given
+// (system_role_ids). A project or system role permsync never had to change
+// is then known by its id all the same, so that one renamed in the web
+// console is found and renamed back rather than made again. Only the id is
+// recorded: such an object is not taken for permsync's own. It reports
+// whether st changed.
+func learnIDs(p *plan.Plan, st *state.State) bool {
+	changed := false
+	learn := func(k plan.Kind, key string, id int64) {
+		if id == 0 || key == "" {
+			return
+		}
+		sk := plan.StateKey(k, key)
+		old := st.Objects[sk]
+		if old != nil && (old.ID != 0 || old.Pending) {
+			return
+		}
+		o := &state.Object{ID: id}
+		if old != nil {
+			o = old.Clone()
+			o.ID = id
+		}
+		st.Objects[sk] = o
+		changed = true
+	}
+	for _, c := range p.Changes {
+		if c.Action == plan.Delete || !projectKinds[c.Kind] || c.Scope == "" {
+			continue
+		}
+		id := c.After.Int("project_id")
+		if id == 0 {
+			id = c.Before.Int("project_id")
+		}
+		learn(KindProject, c.Scope, id)
+		if c.Kind == KindMember {
+			var ids map[string]int64
+			_ = c.After.Decode("system_role_ids", &ids)
+			for name, id := range ids {
+				if _, builtin := builtinSystemRoleIDs[name]; !builtin {
+					learn(KindSystemRole, name, id)
+				}
+			}
+		}
+	}
+	return changed
+}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider/youdata"
-	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 )
@@ -17,13 +16,10 @@ import (
 // server, by their id, and everything the state knows of them follows the
 // new name: nothing is deleted and created.
 
-// renameEnv applies the quickstart (the state then knows 销售分析's id:
-// its description differs at first), then loads dir as the files.
+// renameEnv applies the quickstart: the state then knows the ids.
 func renameEnv(t *testing.T) *env {
 	t.Helper()
-	return consoleEnv(t, func(st *youdatatest.State, _ *youdatatest.IDs) {
-		st.ProjectByName(sales).Description = "旧的描述"
-	})
+	return consoleEnv(t, nil)
 }
 
 func (e *env) load(dir string) {
