@@ -49,6 +49,9 @@ type env struct {
 	// known reads with what the state knows (ReadKnownLive), as
 	// permsync does.
 	known bool
+	// reassert marks the state for re-assertion before planning, as
+	// apply --reassert does.
+	reassert bool
 }
 
 // writeCounter counts write requests and may cancel a context after n.
@@ -158,6 +161,9 @@ func (e *env) plan(ctx context.Context) (*plan.Plan, *state.State) {
 	st, _, err := state.Load(e.statePath)
 	if err != nil {
 		e.t.Fatal(err)
+	}
+	if e.reassert {
+		youdata.MarkReassert(st, time.Now())
 	}
 	ro := youdata.ReadOptions{TokenUser: e.sim.TokenUser()}
 	var live *youdata.Live

@@ -299,7 +299,7 @@ func (c *projectCtx) completeReplace(o *diff.Object, r roleIn, lr *LiveRole, liv
 		// Record what the re-create applies, so that expiries written in
 		// the files later are applied again.
 		h := canon.Fingerprint(map[string]any{f.name: items, f.exp: none})
-		if h != o.Old.Facets[f.name].Hash {
+		if h != diff.Unmarked(o.Old.Facets[f.name].Hash) {
 			p.Warn("%s %s is re-created with the %s the state records (%s) but without their expiries, which the state does not keep", r.kind, o.Key, f.name, strings.Join(items, ", "))
 		}
 		if o.New.Facets == nil {
