@@ -40,7 +40,7 @@ func TestApplyReassert(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("apply --reassert: exit %d\n%s%s", code, stdout, stderr)
 	}
-	for _, want := range []string{"Re-asserting the ", "~ department SALES_N", "~ user wang.fang@example.com", "reassert: ", "No changes. The server matches the desired state."} {
+	for _, want := range []string{"Re-asserting the ", "~ reassert department SALES_N", "~ reassert user wang.fang@example.com", "reassert: ", "No changes. The server matches the desired state."} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("apply --reassert output lacks %q:\n%s", want, stdout)
 		}
