@@ -132,3 +132,32 @@ func TestReassertEveryFlagErrors(t *testing.T) {
 		}
 	}
 }
+
+// permsync run --reassert-every against a server: the first run records
+// the re-assertion in the state it saves.
+func TestRunReassertEveryRecordsIt(t *testing.T) {
+	seed, err := youdatatest.LoadSeed("../../examples/quickstart/server-before.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := youdatatest.New(youdatatest.Options{Seed: seed})
+	defer sim.Close()
+	statePath := filepath.Join(t.TempDir(), "state.json")
+	logs, stop := startRun(t, map[string]string{"PERMSYNC_TOKEN": sim.Token(), "PERMSYNC_SERVER": sim.URL()},
+		"-f", "../../examples/quickstart/desired", "--schedule", "@every 1h", "--state", statePath,
+		"--log-format", "json", "--rps", "0", "--jitter", "0", "--reassert-every", "24h")
+	summary := logs.next(t, "run finished")
+	if summary["result"] != "success" || summary["remaining_after_verify"] != 0.0 {
+		t.Errorf("summary: %v", summary)
+	}
+	if c := stop(); c != exitOK {
+		t.Errorf("exit code = %d\n%s", c, logs)
+	}
+	st, _, err := state.Load(statePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := diff.LastReassert(st, youdata.Name); !ok {
+		t.Errorf("the state does not record the re-assertion")
+	}
+}
