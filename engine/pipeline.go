@@ -65,7 +65,7 @@ func (p *Pipeline) Read(ctx context.Context) (provider.Live, error) {
 	}
 	s := p.Provider.Scope(p.Desired)
 	s.TokenUser, s.AllSpaces = p.TokenUser, p.AllSpaces
-	live, err := p.Provider.Read(ctx, s)
+	live, err := readScope(ctx, p.Provider, s, p.State)
 	if err != nil {
 		if ctx.Err() != nil {
 			// Ctrl-C: say so, rather than which read it happened to cut.

@@ -58,6 +58,8 @@ var schemaDoc = map[string]string{
 	"Settings.protectedUsers":       "Users never removed from the domain, a project or an admin role, whatever else the files say.",
 	"Settings.maxDeletes":           "Cap on deletions per kind: a count (10) or a share (10%). Default 10%, at least 1. An apply over it is refused.",
 	"Settings.strictUsers":          "true: every user referenced must be declared under users:.",
+	"Settings.deleteProjects":       "Projects whose deletion (with every report in them) the files confirm; a plan deleting another project is refused.",
+	"Settings.leavers":              "keep (default): users marked left keep their access, with a warning; revoke: they leave every project the files name.",
 	"Orgs.company":                  "Renames the company (the root of the org tree). At most one file may set it.",
 	"Orgs.departments":              "Departments; may be spread over files. A department permsync synced before that is absent is deleted only with prune.orgs.",
 	"Department.code":               "Unique code of the department (orgCode).",
@@ -186,6 +188,7 @@ var schemaDoc = map[string]string{
 var schemaEnum = map[string][]string{
 	"Document.provider":             {DefaultProvider},
 	"UserOrg.role":                  UserOrgRoles,
+	"Settings.leavers":              LeaversValues,
 	"Resource.type":                 resourceTypes,
 	"Rule.type":                     RuleTypes,
 	"Rule.mode":                     RuleModes,

@@ -349,6 +349,8 @@ func (v *validator) settings() {
 			v.at(s.Src, ".maxDeletes", "%v", err)
 		}
 	}
+	v.names(s.Src, "deleteProjects", "project", s.DeleteProjects, nil)
+	v.enum(s.Src, ".leavers", "leavers setting", s.Leavers, LeaversValues)
 }
 
 func (v *validator) orgs() {
