@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	qbclient "github.com/permsync/permsync/provider/quickbi/apiclient"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 )
 
@@ -101,8 +102,9 @@ func TestDeployCommandsExist(t *testing.T) {
 // TestDeployEnvironment checks that the environment variables the
 // manifests give permsync are ones it reads.
 func TestDeployEnvironment(t *testing.T) {
-	known := map[string]bool{"PERMSYNC_TOKEN_USER": true}
-	for _, v := range []string{apiclient.EnvServer, apiclient.EnvToken, apiclient.EnvTokenKey, apiclient.EnvEmail, apiclient.EnvPassword} {
+	known := map[string]bool{"PERMSYNC_TOKEN_USER": true, "PERMSYNC_REGION": true}
+	for _, v := range []string{apiclient.EnvServer, apiclient.EnvToken, apiclient.EnvTokenKey, apiclient.EnvEmail, apiclient.EnvPassword,
+		qbclient.EnvAccessKeyID, qbclient.EnvAccessKeySecret, qbclient.EnvSecurityToken} {
 		known[v] = true
 		known[v+"_FILE"] = true
 	}
@@ -120,7 +122,7 @@ func TestDeployEnvironment(t *testing.T) {
 					if strings.HasPrefix(name, "PERMSYNC_") && !known[name] {
 						t.Errorf("%s: container %s sets %s, which permsync does not read", f, str(c["name"]), name)
 					}
-					if v := str(e.(map[string]any)["value"]); strings.Contains(strings.ToLower(name), "token_key") && v != "" && !strings.HasSuffix(name, "_FILE") {
+					if v := str(e.(map[string]any)["value"]); secretEnv(name) && v != "" && !strings.HasSuffix(name, "_FILE") {
 						t.Errorf("%s: %s has a literal value: secrets come from a Secret", f, name)
 					}
 				}
@@ -130,6 +132,16 @@ func TestDeployEnvironment(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no environment found in the manifests")
 	}
+}
+
+// secretEnv: the variable holds a secret (a token, a key, a password).
+func secretEnv(name string) bool {
+	for _, s := range []string{"TOKEN_KEY", "PASSWORD", "ACCESS_KEY", "SECURITY_TOKEN"} {
+		if strings.Contains(name, s) {
+			return true
+		}
+	}
+	return name == apiclient.EnvToken
 }
 
 func TestDeployImages(t *testing.T) {

@@ -151,6 +151,17 @@ func TestPackagingHelm(t *testing.T) {
 				t.Errorf("%s: permsync %q, want a plan of the ConfigMap failing on drift", set.name, args)
 			}
 		}},
+		{[]string{"workload=cronjob", "server=", "region=cn-hangzhou",
+			"credentials.files[0].env=PERMSYNC_ACCESS_KEY_ID_FILE", "credentials.files[0].key=access-key-id",
+			"credentials.files[1].env=PERMSYNC_ACCESS_KEY_SECRET_FILE", "credentials.files[1].key=access-key-secret"},
+			"CronJob,PersistentVolumeClaim,ServiceAccount", "apply", func(t *testing.T, set manifestSet) {
+				// Quick BI: the region instead of the server, the AccessKey from the Secret's files.
+				want := "PERMSYNC_REGION=cn-hangzhou,PERMSYNC_TOKEN_USER=bi-bot@example.com," +
+					"PERMSYNC_ACCESS_KEY_ID_FILE=/secrets/permsync/access-key-id,PERMSYNC_ACCESS_KEY_SECRET_FILE=/secrets/permsync/access-key-secret"
+				if got := strings.Join(permsyncEnv(set), ","); got != want {
+					t.Errorf("%s: environment %s, want %s", set.name, got, want)
+				}
+			}},
 		{[]string{"resources.limits.memory=4Gi", "maxReadObjects=2000000", "service.enabled=false", "image.tag=v0.0.1-test"}, "Deployment,PersistentVolumeClaim,ServiceAccount", "run", func(t *testing.T, set manifestSet) {
 			if img := ownImageOf(set); img != ownImage+"v0.0.1-test" {
 				t.Errorf("%s: image %s", set.name, img)
@@ -186,7 +197,9 @@ func TestPackagingHelmRefuses(t *testing.T) {
 		{[]string{"mode=sync"}, `mode "sync"`},
 		{[]string{"files.source=s3"}, `files.source "s3"`},
 		{[]string{"server="}, "server: the URL of the BI server is required"},
+		{[]string{"region=cn-hangzhou"}, "server and region: give one"},
 		{[]string{"credentials.existingSecret="}, "credentials.existingSecret"},
+		{[]string{"credentials.files[0].env=PERMSYNC_ACCESS_KEY_SECRET"}, `env "PERMSYNC_ACCESS_KEY_SECRET" is not one permsync reads`},
 		{[]string{"credentials.files[0].env=PERMSYNC_TOKEN_KEY"}, `env "PERMSYNC_TOKEN_KEY" is not one permsync reads`},
 		{[]string{"resources.limits.memory=2G"}, `resources.limits.memory "2G": give it in Mi or Gi`},
 	} {
@@ -439,6 +452,26 @@ func checkMemory(r reporter, name string, c map[string]any, args []string) {
 	if most := mib * 1000000 / 2048; n > most {
 		r.Errorf("%s: --max-read-objects %d is more than %s of memory holds (about %d)", name, n, limit, most)
 	}
+}
+
+// permsyncEnv is the environment of the permsync container, as
+// "NAME=value" in its order.
+func permsyncEnv(set manifestSet) []string {
+	var out []string
+	for _, d := range set.docs {
+		for _, c := range podContainers(d) {
+			if !strings.HasPrefix(str(c["image"]), ownImage) {
+				continue
+			}
+			env, _ := c["env"].([]any)
+			for _, e := range env {
+				m, _ := e.(map[string]any)
+				out = append(out, str(m["name"])+"="+str(m["value"]))
+			}
+			return out
+		}
+	}
+	return nil
 }
 
 func permsyncArgs(set manifestSet) []string {

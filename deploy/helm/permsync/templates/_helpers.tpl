@@ -80,8 +80,11 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- if not .Values.schedule -}}
 {{- fail "schedule is required" -}}
 {{- end -}}
-{{- if not .Values.server -}}
-{{- fail "server: the URL of the BI server is required" -}}
+{{- if and (not .Values.server) (not .Values.region) -}}
+{{- fail "server: the URL of the BI server is required (or region, for Quick BI)" -}}
+{{- end -}}
+{{- if and .Values.server .Values.region -}}
+{{- fail "server and region: give one (region is Quick BI's, instead of server)" -}}
 {{- end -}}
 {{- if not .Values.credentials.existingSecret -}}
 {{- fail "credentials.existingSecret: the Secret holding the credentials is required" -}}
@@ -90,8 +93,8 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- fail "credentials.files: name at least one key of the Secret" -}}
 {{- end -}}
 {{- range .Values.credentials.files -}}
-{{- if not (has .env (list "PERMSYNC_TOKEN_FILE" "PERMSYNC_TOKEN_KEY_FILE" "PERMSYNC_EMAIL_FILE" "PERMSYNC_PASSWORD_FILE")) -}}
-{{- fail (printf "credentials.files: env %q is not one permsync reads (PERMSYNC_TOKEN_FILE, PERMSYNC_TOKEN_KEY_FILE, PERMSYNC_EMAIL_FILE, PERMSYNC_PASSWORD_FILE)" .env) -}}
+{{- if not (has .env (list "PERMSYNC_TOKEN_FILE" "PERMSYNC_TOKEN_KEY_FILE" "PERMSYNC_EMAIL_FILE" "PERMSYNC_PASSWORD_FILE" "PERMSYNC_ACCESS_KEY_ID_FILE" "PERMSYNC_ACCESS_KEY_SECRET_FILE" "PERMSYNC_SECURITY_TOKEN_FILE")) -}}
+{{- fail (printf "credentials.files: env %q is not one permsync reads (PERMSYNC_TOKEN_FILE, PERMSYNC_TOKEN_KEY_FILE, PERMSYNC_EMAIL_FILE, PERMSYNC_PASSWORD_FILE; Quick BI: PERMSYNC_ACCESS_KEY_ID_FILE, PERMSYNC_ACCESS_KEY_SECRET_FILE, PERMSYNC_SECURITY_TOKEN_FILE)" .env) -}}
 {{- end -}}
 {{- if not .key -}}
 {{- fail (printf "credentials.files: %s has no key" .env) -}}
@@ -118,8 +121,14 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 
 {{/* The environment of the permsync container. */}}
 {{- define "permsync.env" -}}
+{{- with .Values.server }}
 - name: PERMSYNC_SERVER
-  value: {{ .Values.server | quote }}
+  value: {{ . | quote }}
+{{- end }}
+{{- with .Values.region }}
+- name: PERMSYNC_REGION
+  value: {{ . | quote }}
+{{- end }}
 {{- with .Values.tokenUser }}
 - name: PERMSYNC_TOKEN_USER
   value: {{ . | quote }}
