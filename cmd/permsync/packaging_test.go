@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -109,6 +110,50 @@ func TestPackagingKustomize(t *testing.T) {
 		}
 		if got := checkManifestSet(t, set); strings.Join(got, ",") != c.command {
 			t.Errorf("%s runs permsync %v, want %s", set.name, got, c.command)
+		}
+	}
+}
+
+// TestPackagingKustomizeQuickBI builds each overlay with the quickbi
+// component, as a user's overlay would: the region and the AccessKey's
+// files instead of the server and the token key, mounted from the Secret.
+func TestPackagingKustomizeQuickBI(t *testing.T) {
+	bin := lookTool(t, "kustomize")
+	kdir, err := filepath.Abs(filepath.Join(deployDir, "kubernetes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ overlay, command string }{{"deployment", "run"}, {"cronjob", "apply"}} {
+		dir := filepath.Join(t.TempDir(), c.overlay)
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		// kustomize takes relative paths only.
+		rel, err := filepath.Rel(dir, kdir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := fmt.Sprintf("resources: [%s]\ncomponents: [%s]\n",
+			filepath.ToSlash(filepath.Join(rel, "overlays", c.overlay)), filepath.ToSlash(filepath.Join(rel, "components", "quickbi")))
+		if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(k), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(bin, "build", dir).Output()
+		if err != nil {
+			t.Fatalf("kustomize build %s + components/quickbi: %v\n%s", c.overlay, err, stderrOf(err))
+		}
+		set := manifestSet{name: "kustomize overlays/" + c.overlay + " + components/quickbi"}
+		set.docs = decodeDocs(t, set.name, out)
+		if got := checkManifestSet(t, set); strings.Join(got, ",") != c.command {
+			t.Errorf("%s runs permsync %v, want %s", set.name, got, c.command)
+		}
+		want := "PERMSYNC_REGION=cn-hangzhou,PERMSYNC_ACCESS_KEY_ID_FILE=/secrets/quickbi/access-key-id," +
+			"PERMSYNC_ACCESS_KEY_SECRET_FILE=/secrets/quickbi/access-key-secret,PERMSYNC_TOKEN_USER=bi-bot@example.com"
+		if got := strings.Join(permsyncEnv(set), ","); got != want {
+			t.Errorf("%s: environment %s, want %s", set.name, got, want)
+		}
+		if !strings.Contains(string(out), "mountPath: /secrets/quickbi") || strings.Contains(string(out), "/secrets/youdata") {
+			t.Errorf("%s: the credentials are not mounted at /secrets/quickbi alone:\n%s", set.name, out)
 		}
 	}
 }
