@@ -22,6 +22,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // The GitHub Action (action.yml, action/*.sh) and the GitLab template
@@ -385,6 +386,7 @@ func TestActionInstallSnapshot(t *testing.T) {
 	}
 	var meta struct {
 		Version string `json:"version"`
+		Commit  string `json:"commit"`
 	}
 	b, err := os.ReadFile(filepath.Join(dist, "metadata.json"))
 	if err != nil {
@@ -401,7 +403,31 @@ func TestActionInstallSnapshot(t *testing.T) {
 		"PERMSYNC_VERSION": version, "PERMSYNC_INSTALL_DIR": dir, "PERMSYNC_RELEASE_URL": srv.URL,
 	}, actionScript("install.sh"))
 	if code != 0 || !strings.Contains(out, "permsync "+version+"\n") {
-		t.Errorf("install %s from %s: exit %d\n%s", version, dist, code, out)
+		t.Fatalf("install %s from %s: exit %d\n%s", version, dist, code, out)
+	}
+	// What the release build stamped: the version, the commit it was
+	// built from and that commit's date (dist/ is inside the checkout).
+	b, err = exec.Command(filepath.Join(dir, "permsync"), "version", "--json").Output()
+	if err != nil {
+		t.Fatalf("the installed permsync version --json: %v", err)
+	}
+	var got buildInfo
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("permsync version --json: %v\n%s", err, b)
+	}
+	if got.Version != version || got.Commit != meta.Commit || len(meta.Commit) != 40 {
+		t.Errorf("the snapshot's permsync version: %+v, want version %s, commit %s", got, version, meta.Commit)
+	}
+	git := exec.Command("git", "show", "-s", "--format=%cI", meta.Commit)
+	git.Dir = filepath.Dir(dist)
+	cd, err := git.Output()
+	if err != nil {
+		t.Fatalf("the date of %s: %v", meta.Commit, err)
+	}
+	want, err1 := time.Parse(time.RFC3339, strings.TrimSpace(string(cd)))
+	built, err2 := time.Parse(time.RFC3339, got.Date)
+	if err1 != nil || err2 != nil || !built.Equal(want) {
+		t.Errorf("the snapshot's permsync was built on %q, want the commit's date %s (%v, %v)", got.Date, want, err1, err2)
 	}
 }
 
