@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,9 +19,10 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// The Kubernetes packaging: the kustomize overlays and the Helm chart are
-// rendered with kustomize and helm (installed by .ci/run; skipped where
-// they are missing, unless PERMSYNC_REQUIRE_TOOLS=1), and what they render
+// The Kubernetes packaging: the kustomize overlays are rendered with
+// kustomize (installed by .ci/run; skipped where it is missing, unless
+// PERMSYNC_REQUIRE_TOOLS=1) and the Helm chart with renderChart (compared
+// with helm where helm is installed), and what they render
 // is checked as the plain manifests are: commands and flags that exist,
 // images, probes, one applier, a grace period above --shutdown-grace plus
 // 15s, --max-read-objects within the memory limit, and references that
@@ -64,11 +67,22 @@ func kustomizeBuild(t *testing.T, overlay string) manifestSet {
 	return manifestSet{name: name, docs: decodeDocs(t, name, out)}
 }
 
-// helmTemplate renders the chart with --set values; a failed rendering
-// returns its error output.
+// helmTemplate renders the chart with --set values, as `helm template
+// permsync CHART --set ...` does (renderChart); a failed rendering
+// returns its error.
 func helmTemplate(t *testing.T, sets ...string) (manifestSet, string) {
 	t.Helper()
-	bin := lookTool(t, "helm")
+	name := "helm template " + strings.Join(sets, " ")
+	out, err := renderChart(t, chartDir, sets)
+	if err != nil {
+		return manifestSet{name: name}, err.Error()
+	}
+	return manifestSet{name: name, docs: decodeDocs(t, name, out)}, ""
+}
+
+// helmBinaryTemplate is helmTemplate with helm itself.
+func helmBinaryTemplate(t *testing.T, bin string, sets ...string) (manifestSet, string) {
+	t.Helper()
 	args := []string{"template", "permsync", chartDir}
 	for _, s := range sets {
 		args = append(args, "--set", s)
@@ -606,4 +620,54 @@ func cloneDocs(t *testing.T, docs []map[string]any) []map[string]any {
 		}
 	}
 	return decodeDocs(t, "clone", b.Bytes())
+}
+
+// TestPackagingHelmRenderer checks renderChart against helm itself, where
+// helm is installed (CI renders the chart with renderChart alone): the
+// same manifests for the values the tests render, the same refusals.
+func TestPackagingHelmRenderer(t *testing.T) {
+	bin, err := exec.LookPath("helm")
+	if err != nil {
+		t.Skip("helm is not on PATH: renderChart is not compared with it")
+	}
+	for _, sets := range [][]string{
+		nil,
+		{"mode=plan", "timezone=Asia/Shanghai", "extraArgs={--rps,20}", "files.gitSync.path=/teams/bi/"},
+		{"workload=cronjob"},
+		{"workload=cronjob", "mode=plan", "files.source=configMap", "state.existingClaim=my-state", "serviceAccount.create=false", "serviceAccount.name=bi"},
+		{"workload=cronjob", "server=", "region=cn-hangzhou", "credentials.files[0].env=PERMSYNC_ACCESS_KEY_ID_FILE,credentials.files[0].key=access-key-id"},
+		{"resources.limits.memory=4Gi", "maxReadObjects=2000000", "service.enabled=false", "image.tag=v0.0.1-test"},
+		{"maxReadObjects=3000000"},
+		{"resources.limits.memory=1024Mi", "maxReadObjects=600000"},
+		{"terminationGracePeriodSeconds=55"},
+		{"workload=statefulset"},
+		{"server="},
+		{"region=cn-hangzhou"},
+		{"credentials.files[0].env=PERMSYNC_TOKEN_KEY"},
+		{"resources.limits.memory=2G"},
+	} {
+		ours, ourErr := helmTemplate(t, sets...)
+		theirs, theirErr := helmBinaryTemplate(t, bin, sets...)
+		switch {
+		case ourErr == "" && theirErr == "":
+			// helm orders the documents by kind, renderChart by file.
+			if !reflect.DeepEqual(byKindAndName(ours.docs), byKindAndName(theirs.docs)) {
+				t.Errorf("%s: renderChart and helm differ:\n%v\n%v", ours.name, ours.docs, theirs.docs)
+			}
+		case ourErr != "" && theirErr != "":
+			_, msg, _ := strings.Cut(ourErr, "error calling fail: ")
+			if msg == "" || !strings.Contains(theirErr, msg) {
+				t.Errorf("%s: renderChart refuses with %q, helm with %q", ours.name, ourErr, theirErr)
+			}
+		default:
+			t.Errorf("%s: renderChart: %q; helm: %q", ours.name, ourErr, theirErr)
+		}
+	}
+}
+
+func byKindAndName(docs []map[string]any) []map[string]any {
+	out := append([]map[string]any(nil), docs...)
+	key := func(d map[string]any) string { return str(d["kind"]) + "/" + str(dig(d, "metadata")["name"]) }
+	sort.Slice(out, func(i, j int) bool { return key(out[i]) < key(out[j]) })
+	return out
 }
