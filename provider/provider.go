@@ -57,6 +57,9 @@ type Scope struct {
 	// TokenUser is the user behind the credentials as the command line or
 	// the environment names it, if at all; the read resolves it.
 	TokenUser string
+	// Refresh, when set, narrows the read to the units it names (see
+	// Refresher): a provider that cannot narrow reads in full.
+	Refresh *Refresh
 }
 
 // SpaceRef names a project or workspace: by name, or pinned to its id.
