@@ -258,11 +258,15 @@ const maxNarrowedReads = 2
 func (p *Pipeline) planChanged(ctx context.Context, rf provider.Refresher) (*plan.Plan, error) {
 	now := p.Refresh.now()
 	sel := selectUnits(p.fingerprints(rf), p.State.Reads, p.Refresh, now)
+	var base provider.Live
 	for attempt := 1; attempt <= maxNarrowedReads; attempt++ {
-		live, at, err := p.readScope(ctx, sel.refresh())
+		r := sel.refresh()
+		r.Base = base
+		live, at, err := p.readScope(ctx, r)
 		if err != nil {
 			return nil, err
 		}
+		base = live
 		rl, narrowed := live.(provider.RefreshedLive)
 		pl, err := p.planLive(live, at, sel.units)
 		if err != nil {

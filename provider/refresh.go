@@ -51,6 +51,11 @@ type Refresh struct {
 	// reads every unit it meets for which Assumed is false (a member the
 	// state has no record of).
 	Assumed func(unit string) bool
+	// Base, when set, is what the previous read of the same plan returned:
+	// a provider may read only the units of Units that Base does not hold
+	// and return a copy of Base with them added. One that ignores it reads
+	// anew.
+	Base Live
 }
 
 // RefreshedLive is the live model of a provider that implements
