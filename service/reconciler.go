@@ -123,6 +123,11 @@ type ReconcilerOptions struct {
 	Mode      Mode
 	// Verify plans again after an apply that changed something.
 	Verify bool
+	// VerifyMode says what Verify reads again: the units the apply wrote
+	// (engine.VerifyChanged, the default) or everything.
+	VerifyMode engine.VerifyMode
+	// Refresh says what a run's plan reads (default: everything).
+	Refresh engine.Refresh
 	// Logger receives the details of a run (refusals, failed changes);
 	// default: discard.
 	Logger *slog.Logger
@@ -314,7 +319,17 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 	}
 
 	r.setPhase(PhasePlan)
-	pipe := &engine.Pipeline{Provider: r.o.Provider, Desired: desired, State: st, TokenUser: r.o.TokenUser}
+	pipe := &engine.Pipeline{Provider: r.o.Provider, Desired: desired, State: st, TokenUser: r.o.TokenUser, Refresh: r.o.Refresh}
+	stateFile := state.NewWriter(r.o.StatePath)
+	saveReads := func() error {
+		// What the run's reads found matching the files: the next run's
+		// plan reads what changed since, and the drift sweep moves on.
+		st.Server = r.o.ServerURL
+		if err := stateFile.Save(st); err != nil {
+			return err
+		}
+		return stateFile.Compact(st)
+	}
 	p, err := pipe.Plan(ctx)
 	if err != nil {
 		return fail(ResultFailed, fmt.Errorf("%w (nothing was changed)", err))
@@ -329,6 +344,12 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 		return rep
 	}
 	if r.o.Mode == ModePlan || len(p.Changes) == 0 {
+		if r.o.Mode == ModeApply && r.o.Refresh.Mode == engine.RefreshChanged {
+			pipe.RecordReads(p)
+			if err := saveReads(); err != nil {
+				return fail(ResultFailed, err)
+			}
+		}
 		rep.Result = ResultSuccess
 		return rep
 	}
@@ -336,7 +357,6 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 	// As apply does: after failures that may pass, read the server again
 	// and apply what is still missing, within this run's plan.
 	r.setPhase(PhaseApply)
-	stateFile := state.NewWriter(r.o.StatePath)
 	res, applyErr := pipe.Apply(ctx, p, engine.ApplyOptions{
 		InterruptGrace: r.o.InterruptGrace,
 		SaveState: func(s *state.State) error {
@@ -365,11 +385,23 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 	case res.Failed() > 0:
 		return fail(ResultFailed, fmt.Errorf("%d change(s) failed; the state records what was applied", res.Failed()))
 	}
-	if r.o.Verify && ctx.Err() == nil {
+	if !r.o.Verify || r.o.VerifyMode == engine.VerifyOff || ctx.Err() != nil {
+		pipe.RecordReads(p)
+		if err := saveReads(); err != nil {
+			return fail(ResultFailed, err)
+		}
+	} else {
 		r.setPhase(PhaseVerify)
-		again, err := pipe.Plan(ctx)
+		mode := r.o.VerifyMode
+		if mode == "" {
+			mode = engine.VerifyChanged
+		}
+		again, err := pipe.Verify(ctx, p, mode)
 		if err != nil {
 			return fail(ResultFailed, fmt.Errorf("verify: %w", err))
+		}
+		if err := saveReads(); err != nil {
+			return fail(ResultFailed, err)
 		}
 		rep.Remaining = len(again.Changes)
 		if len(again.Changes) > 0 {

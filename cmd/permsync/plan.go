@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 
+	"github.com/permsync/permsync/engine"
 	"github.com/permsync/permsync/internal/textsafe"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/plan/planfile"
@@ -35,8 +36,9 @@ func runPlan(ctx context.Context, env *cmdEnv, args []string) int {
 	out := fs.String("out", "", "save the plan to this file, for 'permsync apply PLANFILE'")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error or when apply would refuse the plan")
 	mdDir := fs.String("markdown-dir", "", "also write the Markdown plan to this directory, one file per pull-request comment (plan-1.md, plan-2.md, ...)")
+	rfl := addRefreshFlags(fs, engine.RefreshFull)
 	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "Usage: permsync plan -f PATH... [--server URL] [--state PATH] [-o text|json|markdown] [--out PLANFILE] [--markdown-dir DIR] [--detailed-exitcode]")
+		fmt.Fprintln(env.stderr, "Usage: permsync plan -f PATH... [--server URL] [--state PATH] [-o text|json|markdown] [--out PLANFILE] [--markdown-dir DIR] [--detailed-exitcode] [--refresh full|changed]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -52,6 +54,11 @@ func runPlan(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "permsync plan: -o %q: want text, json or markdown\n", *format)
 		return exitError
 	}
+	refresh, err := rfl.options(0)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "permsync plan: %v\n", err)
+		return exitError
+	}
 
 	env.setPhase("loading the files and the state", "")
 	s, err := pf.open(ctx, env)
@@ -60,6 +67,8 @@ func runPlan(ctx context.Context, env *cmdEnv, args []string) int {
 		return exitError
 	}
 	defer s.close()
+	s.useReadConcurrency(pf.server.concurrency)
+	s.pipeline(env, pf.allowMassDelete).Refresh = refresh
 	env.setPhase("reading the server and planning", "")
 	p, err := s.plan(ctx, env, pf.allowMassDelete)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	// /usr/share/zoneinfo.
 	_ "time/tzdata"
 
+	"github.com/permsync/permsync/engine"
 	"github.com/permsync/permsync/internal/textsafe"
 	"github.com/permsync/permsync/service"
 )
@@ -36,7 +37,8 @@ type runFlags struct {
 	timezone  string
 	logFormat string
 	batchSize int
-	verify    bool
+	verify    *verifyFlag
+	refresh   *refreshFlags
 	// runTimeout is a run's deadline; shutdownGrace how long a cancelled
 	// run may take to finish its calls and record them.
 	runTimeout    time.Duration
@@ -68,7 +70,8 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) int {
 	fs.StringVar(&rf.timezone, "timezone", "Local", `time zone of the schedule, e.g. "Asia/Shanghai" (a CRON_TZ= in the schedule wins)`)
 	fs.StringVar(&rf.logFormat, "log-format", "text", "log format: text or json")
 	fs.IntVar(&rf.batchSize, "batch-size", 500, "users per user/batchImport call")
-	fs.BoolVar(&rf.verify, "verify", true, "plan again after an apply and fail the run if the server still differs")
+	rf.verify = addVerifyFlag(fs, "after an apply, read again and plan again, and fail the run if the server still differs: changed (the default) reads again what the apply wrote, full everything, false nothing")
+	rf.refresh = addRefreshFlags(fs, engine.RefreshChanged)
 	fs.DurationVar(&rf.runTimeout, "run-timeout", defaultRunTimeout, "deadline of a run: past it the run is cancelled (result timed_out), and /readyz fails until it returns (0: none)")
 	fs.DurationVar(&rf.shutdownGrace, "shutdown-grace", defaultShutdownGrace, "how long a cancelled run (SIGTERM, --run-timeout) may take to finish its calls in flight and record them; then SIGTERM exits non-zero without it, and a run past its deadline makes /healthz fail")
 	fs.Usage = func() {
@@ -145,6 +148,14 @@ func runService(ctx context.Context, env *cmdEnv, pf *planFlags, rf *runFlags, l
 	if _, err := service.ParseSchedule(rf.schedule); err != nil {
 		return fmt.Errorf("--schedule: %w", err)
 	}
+	interval, err := scheduleInterval(rf.schedule, loc, rf.jitter)
+	if err != nil {
+		return fmt.Errorf("--schedule: %w", err)
+	}
+	refresh, err := rf.refresh.options(interval)
+	if err != nil {
+		return err
+	}
 
 	metrics := service.NewMetrics()
 	pf.server.observe = metrics.ObserveCall
@@ -159,6 +170,7 @@ func runService(ctx context.Context, env *cmdEnv, pf *planFlags, rf *runFlags, l
 	defer s.close()
 
 	s.batchSize = rf.batchSize
+	s.useReadConcurrency(pf.server.concurrency)
 	rec, err := service.NewReconciler(service.ReconcilerOptions{
 		Paths:       pf.files,
 		StatePath:   s.statePath,
@@ -167,7 +179,9 @@ func runService(ctx context.Context, env *cmdEnv, pf *planFlags, rf *runFlags, l
 		CheckServer: s.sim == nil,
 		TokenUser:   s.tokenUser,
 		Mode:        mode,
-		Verify:      rf.verify,
+		Verify:      rf.verify.mode != engine.VerifyOff,
+		VerifyMode:  rf.verify.mode,
+		Refresh:     refresh,
 		Logger:      logger,
 		// The calls in flight get three quarters of the grace; the rest
 		// is for recording them and releasing the lock.
