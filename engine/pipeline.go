@@ -67,10 +67,18 @@ func (e *StageError) Error() string {
 func (e *StageError) Unwrap() error { return e.Err }
 
 // Read reads what the files cover, in full. The token's user, as the
-// read resolves it, is kept for the guard rails of Apply.
+// read resolves it, is kept for the guard rails of Apply, and what it read
+// for RecordReads.
 func (p *Pipeline) Read(ctx context.Context) (provider.Live, error) {
-	live, _, err := p.readScope(ctx, nil)
-	return live, err
+	live, at, err := p.readScope(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	p.last = nil
+	if rl, ok := live.(provider.RefreshedLive); ok {
+		p.last = &readLog{at: at, live: rl}
+	}
+	return live, nil
 }
 
 // Plan reads the server and computes the plan. With Refresh.Mode

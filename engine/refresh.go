@@ -12,6 +12,7 @@ import (
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider"
+	"github.com/permsync/permsync/spec"
 	"github.com/permsync/permsync/state"
 )
 
@@ -259,9 +260,8 @@ func (p *Pipeline) planChanged(ctx context.Context, rf provider.Refresher) (*pla
 	now := p.Refresh.now()
 	sel := selectUnits(p.fingerprints(rf), p.State.Reads, p.Refresh, now)
 	var base provider.Live
+	r := sel.refresh()
 	for attempt := 1; attempt <= maxNarrowedReads; attempt++ {
-		r := sel.refresh()
-		r.Base = base
 		live, at, err := p.readScope(ctx, r)
 		if err != nil {
 			return nil, err
@@ -289,10 +289,13 @@ func (p *Pipeline) planChanged(ctx context.Context, rf provider.Refresher) (*pla
 			return pl, nil
 		}
 		// A deletion or a re-create stands on data this read took as the
-		// files want it: read it, and plan again.
+		// files want it: read it on top of this read, and plan again.
+		r = &provider.Refresh{Assumed: sel.assumed, Base: base}
 		for u := range need {
 			sel.units[u] = true
+			r.Units = append(r.Units, u)
 		}
+		sort.Strings(r.Units)
 		sel.needed += len(need)
 	}
 	live, at, err := p.readScope(ctx, nil)
@@ -365,10 +368,11 @@ func (p *Pipeline) forgetWritten(pl *plan.Plan) {
 }
 
 // record records in the state what a read found: each unit it found, but
-// those of skip, as matching what the files want now, at the time of the
-// read; each unit it read and did not find, and for a read in full every
-// unit it did not find, loses its record.
-func (p *Pipeline) record(log *readLog, skip map[string]bool) {
+// those of skip (and, when only is set, those not in it), as matching what
+// the files want now, at the time of the read; each unit it read and did
+// not find, and for a read in full every unit it did not find, loses its
+// record.
+func (p *Pipeline) record(log *readLog, skip, only map[string]bool) {
 	rf, ok := p.Provider.(provider.Refresher)
 	if log == nil || !ok || p.State == nil {
 		return
@@ -377,7 +381,7 @@ func (p *Pipeline) record(log *readLog, skip map[string]bool) {
 	found := map[string]bool{}
 	for _, u := range log.live.Refreshed() {
 		found[u] = true
-		if skip[u] {
+		if skip[u] || only != nil && !only[u] {
 			continue
 		}
 		p.State.SetRead(u, &state.Read{Desired: fps[u], At: log.at})
@@ -408,7 +412,7 @@ func (p *Pipeline) RecordReads(approved *plan.Plan) {
 		return
 	}
 	written := writtenUnits(rf, approved)
-	p.record(p.last, written)
+	p.record(p.last, written, nil)
 	for u := range written {
 		p.State.SetRead(u, nil)
 	}
@@ -428,15 +432,28 @@ var ErrVerify = errors.New("verify")
 func (p *Pipeline) Verify(ctx context.Context, approved *plan.Plan, mode VerifyMode) (*plan.Plan, error) {
 	planRead := p.last
 	rf, ok := p.Provider.(provider.Refresher)
+	var fps chan map[string]string
+	if ok && (p.fps == nil || p.fpsOf != p.Desired) {
+		// The records need the files' fingerprints: made while the server
+		// is read.
+		fps = make(chan map[string]string, 1)
+		go func(d *spec.Desired) { fps <- rf.Units(d) }(p.Desired)
+	}
 	var live provider.Live
 	var at time.Time
 	var asked map[string]bool
 	var err error
+	var only map[string]bool
 	if mode == VerifyChanged && ok && !p.AllSpaces {
 		asked = writtenUnits(rf, approved)
 		sel := &selection{units: asked}
 		r := sel.refresh()
 		r.Assumed = func(u string) bool { return !asked[u] }
+		if planRead != nil && planRead.asked != nil {
+			// What the plan's narrowed read read of the rest is kept:
+			// only what the apply wrote is read again.
+			r.Base, only = planRead.live, asked
+		}
 		live, at, err = p.readScope(ctx, r)
 	} else {
 		live, at, err = p.readScope(ctx, nil)
@@ -451,10 +468,13 @@ func (p *Pipeline) Verify(ctx context.Context, approved *plan.Plan, mode VerifyM
 	if !ok {
 		return again, nil
 	}
+	if fps != nil {
+		p.fps, p.fpsOf = <-fps, p.Desired
+	}
 	written := writtenUnits(rf, approved)
 	left := writtenUnits(rf, again)
-	p.record(planRead, written)
-	p.record(p.last, left)
+	p.record(planRead, written, nil)
+	p.record(p.last, left, only)
 	for u := range left {
 		p.State.SetRead(u, nil)
 	}

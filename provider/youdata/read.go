@@ -187,12 +187,17 @@ func roundElapsed(d time.Duration) time.Duration {
 var errReadTime = errors.New("the read ran out of time")
 
 func (rd *reader) read(ctx context.Context, projects []ProjectRef) (*Live, error) {
-	r, o := rd.r, rd.o
-	if o.Refresh != nil && !o.AllProjects {
-		if base, ok := o.Refresh.Base.(*Live); ok && base != nil && base.Reads != nil && base.Reads.Narrowed {
+	if o := rd.o; o.Refresh != nil && !o.AllProjects {
+		if base, ok := o.Refresh.Base.(*Live); ok && base != nil && base.Reads != nil {
 			return rd.more(ctx, base, projects)
 		}
 	}
+	return rd.fresh(ctx, projects)
+}
+
+// fresh reads what the files cover, narrowed by rd.o.Refresh when set.
+func (rd *reader) fresh(ctx context.Context, projects []ProjectRef) (*Live, error) {
+	r, o := rd.r, rd.o
 	live := &Live{
 		TokenUser:   o.TokenUser,
 		Users:       map[string]LiveUser{},

@@ -41,6 +41,14 @@ import (
 // groups with the ids the state recorded.
 const unitUsers = "users"
 
+// unitProjects and unitSystemRoles are the project list and the custom
+// system roles, which every read reads: a verify of a change of a project
+// or a system role reads them again.
+const (
+	unitProjects    = "projects"
+	unitSystemRoles = "systemRoles"
+)
+
 func projectUnit(project string) string { return "project " + project }
 
 func memberUnit(project, user string) string {
@@ -282,23 +290,47 @@ func writtenBy(c plan.Change) []string {
 		if userReadableChange(c) {
 			return []string{unitUsers}
 		}
+	case KindSystemRole:
+		return []string{unitSystemRoles}
 	case KindProject:
-		out := []string{projectUnit(c.Key)}
+		out := []string{unitProjects, projectUnit(c.Key)}
 		if c.Action == plan.Create {
 			out = append(out, memberUnits(c.Key, c.After.Strings("receivers"))...)
 		}
 		return out
 	case KindMember:
+		// The listing shows a member and whether it is an admin.
 		p := changeProject(c)
 		return []string{projectUnit(p), memberUnit(p, memberUser(c))}
 	case KindGroup:
 		p := changeProject(c)
-		return append([]string{projectUnit(p)}, memberUnits(p, groupUsers(c))...)
+		return memberUnits(p, groupUsers(c))
 	case KindRole, KindDataPermission:
 		p := changeProject(c)
-		return append([]string{projectUnit(p)}, memberUnits(p, bindingUsers(c))...)
+		var out []string
+		if c.Action != plan.Update || differs(c, "description") {
+			// The role trees show roles, their types and descriptions.
+			out = append(out, projectUnit(p))
+		}
+		users := bindingUsers(c)
+		if after := c.After.Strings("users"); c.Kind == KindDataPermission && differs(c, "rules") && len(after) > 0 {
+			// Rules show in the permissions of their holders.
+			users = sets.Uniq(append(users, after[0]))
+		}
+		return append(out, memberUnits(p, users)...)
 	}
 	return nil
+}
+
+// differs reports whether an update sets one of the attributes to another
+// value.
+func differs(c plan.Change, attrs ...string) bool {
+	for _, a := range attrs {
+		if v, ok := c.After[a]; ok && !bytes.Equal(v, c.Before[a]) {
+			return true
+		}
+	}
+	return false
 }
 
 // neededBy lists the units whose live data change c stands on: a change
@@ -327,7 +359,7 @@ func neededBy(c plan.Change) []string {
 		out := []string{projectUnit(p)}
 		if c.Kind == KindGroup && c.Action != plan.Create && !c.Before.Has("id") {
 			// Its id shows only in its members' permissions: one of them.
-			if m := sets.Uniq(append(c.Before.Strings("members"), c.After.Strings("members")...)); len(m) > 0 {
+			if m := sets.Uniq(c.Before.Strings("members")); len(m) > 0 {
 				out = append(out, memberUnit(p, m[0]))
 			}
 		}
@@ -716,13 +748,27 @@ func (a *assumer) member(pr spec.Project, lp *LiveProject, ix *memberIndex, u st
 	}
 }
 
-// more reads what a narrowed read base lacks of the units asked for, into
-// a copy of it: the domain's users, the projects it did not list, the
-// members it listed and did not read.
+// more reads, into a copy of an earlier read base of the same files, the
+// units asked for again (a verify: what the apply wrote) and what base
+// lacks of the units the read wants (a second read of one plan: what a
+// change stands on), and keeps the rest of base. A project whose listing
+// is asked for again is read anew, and the project list or the custom
+// system roles asked for again make it a read from scratch.
 func (rd *reader) more(ctx context.Context, base *Live, projects []ProjectRef) (*Live, error) {
+	again := map[string]bool{}
+	for _, u := range rd.o.Refresh.Units {
+		again[u] = true
+	}
+	if again[unitProjects] || again[unitSystemRoles] {
+		return rd.fresh(ctx, projects)
+	}
 	live := base.clone()
 	reads := live.Reads
-	for _, u := range rd.o.Refresh.Units {
+	reads.Narrowed = true
+	if reads.Asked == nil {
+		reads.Asked = map[string]bool{}
+	}
+	for u := range again {
 		reads.Asked[u] = true
 	}
 	names := make([]string, 0, len(projects))
@@ -731,8 +777,9 @@ func (rd *reader) more(ctx context.Context, base *Live, projects []ProjectRef) (
 	}
 	rd.want = newWanted(rd.o.Refresh, names)
 	g, gctx := errgroup.WithContext(ctx)
-	if !reads.Users && rd.want.users() {
+	if again[unitUsers] || !reads.Users && rd.want.users() {
 		reads.Users = true
+		live.Users = map[string]LiveUser{}
 		g.Go(func() error { return rd.users(gctx, live) })
 	}
 	byFiles := map[string]*LiveProject{}
@@ -755,38 +802,49 @@ func (rd *reader) more(ctx context.Context, base *Live, projects []ProjectRef) (
 		}
 		seen[name] = true
 		listed, ok := reads.Listed[name]
-		switch {
-		case ok:
-			var todo []apiclient.ProjectUser
-			for _, u := range sets.SortedKeys(listed) {
-				if reads.Read[name][u] || !rd.want.member(name, u) {
-					continue
+		if !ok || again[projectUnit(name)] {
+			if ok || rd.want.project(name) {
+				delete(reads.All, name)
+				np := &newProject{name: name, lp: lp}
+				fresh = append(fresh, np)
+				g.Go(func() (err error) {
+					np.pr, err = rd.project(gctx, lp, name)
+					return err
+				})
+			}
+			continue
+		}
+		all := rd.want.members[name] != nil && rd.want.members[name].all
+		var todo []apiclient.ProjectUser
+		redo := map[string]bool{}
+		for _, u := range sets.SortedKeys(listed) {
+			read := reads.Read[name][u]
+			switch {
+			case all || again[memberUnit(name, u)]:
+				if read {
+					redo[u] = true
 				}
-				lm := lp.Members[u]
-				todo = append(todo, apiclient.ProjectUser{UniqueID: u, UserID: lm.UserID, Category: lm.Category})
-				reads.Read[name][u] = true
-			}
-			if len(reads.Read[name]) == len(listed) {
-				reads.All[name] = true
-			}
-			if len(todo) == 0 {
+			case read || !rd.want.member(name, u):
 				continue
 			}
-			rolesByID := map[int64]*LiveRole{}
-			for _, m := range []map[string]*LiveRole{lp.Roles, lp.DataPermissions} {
-				for _, lr := range m {
-					rolesByID[lr.ID] = lr
-				}
-			}
-			g.Go(func() error { return rd.permissions(gctx, lp, rolesByID, todo) })
-		case rd.want.project(name):
-			np := &newProject{name: name, lp: lp}
-			fresh = append(fresh, np)
-			g.Go(func() (err error) {
-				np.pr, err = rd.project(gctx, lp, name)
-				return err
-			})
+			lm := lp.Members[u]
+			todo = append(todo, apiclient.ProjectUser{UniqueID: u, UserID: lm.UserID, Category: lm.Category})
+			reads.Read[name][u] = true
 		}
+		if len(reads.Read[name]) == len(listed) {
+			reads.All[name] = true
+		}
+		if len(todo) == 0 {
+			continue
+		}
+		forget(lp, redo)
+		rolesByID := map[int64]*LiveRole{}
+		for _, m := range []map[string]*LiveRole{lp.Roles, lp.DataPermissions} {
+			for _, lr := range m {
+				rolesByID[lr.ID] = lr
+			}
+		}
+		g.Go(func() error { return rd.permissions(gctx, lp, rolesByID, todo) })
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
@@ -799,6 +857,40 @@ func (rd *reader) more(ctx context.Context, base *Live, projects []ProjectRef) (
 	}
 	resolveTokenUser(live)
 	return live, nil
+}
+
+// forget takes out of lp what the permissions of users showed, before
+// they are read again: their bindings, their groups (a group no one else
+// showed goes with them) and their system roles.
+func forget(lp *LiveProject, users map[string]bool) {
+	if len(users) == 0 {
+		return
+	}
+	for _, m := range []map[string]*LiveRole{lp.Roles, lp.DataPermissions} {
+		for _, lr := range m {
+			for u := range lr.Users {
+				if users[u] {
+					delete(lr.Users, u)
+				}
+			}
+		}
+	}
+	for name, lg := range lp.Groups {
+		kept := lg.Members[:0]
+		for _, u := range lg.Members {
+			if !users[u] {
+				kept = append(kept, u)
+			}
+		}
+		lg.Members = kept
+		if len(kept) == 0 {
+			delete(lp.Groups, name)
+		}
+	}
+	for u := range users {
+		lm := lp.Members[u]
+		lp.Members[u] = LiveMember{UserID: lm.UserID, Category: lm.Category}
+	}
 }
 
 // clone copies what a plan's assumptions or a second read change of l.
