@@ -321,6 +321,7 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 	r.setPhase(PhasePlan)
 	pipe := &engine.Pipeline{Provider: r.o.Provider, Desired: desired, State: st, TokenUser: r.o.TokenUser, Refresh: r.o.Refresh}
 	stateFile := state.NewWriter(r.o.StatePath)
+	defer stateFile.Close()
 	saveReads := func() error {
 		// What the run's reads found matching the files: the next run's
 		// plan reads what changed since, and the drift sweep moves on.
