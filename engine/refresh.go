@@ -210,7 +210,8 @@ func (p *Pipeline) fingerprints(rf provider.Refresher) map[string]string {
 	return p.fps
 }
 
-// readScope reads what the files cover, narrowed by rf when set.
+// readScope reads what the files cover, narrowed by rf when set, with
+// what the state knows when the provider can use it (StateReader).
 func (p *Pipeline) readScope(ctx context.Context, rf *provider.Refresh) (provider.Live, time.Time, error) {
 	if want := p.Desired.Provider; want != "" && want != p.Provider.Name() {
 		return nil, time.Time{}, &StageError{Stage: StageRead, Err: fmt.Errorf("the files target %s, not %s", want, p.Provider.Name())}
@@ -218,7 +219,7 @@ func (p *Pipeline) readScope(ctx context.Context, rf *provider.Refresh) (provide
 	s := p.Provider.Scope(p.Desired)
 	s.TokenUser, s.AllSpaces, s.Refresh = p.TokenUser, p.AllSpaces, rf
 	at := p.Refresh.now().Truncate(time.Second)
-	live, err := p.Provider.Read(ctx, s)
+	live, err := readScope(ctx, p.Provider, s, p.State)
 	if err != nil {
 		if ctx.Err() != nil {
 			// Ctrl-C: say so, rather than which read it happened to cut.
