@@ -140,7 +140,14 @@ func (s *selection) refresh() *provider.Refresh {
 		units = append(units, u)
 	}
 	sort.Strings(units)
-	return &provider.Refresh{Units: units, Assumed: s.assumed}
+	return &provider.Refresh{Units: units, Assumed: s.assumed, Matched: s.matched}
+}
+
+// matched reports whether the state's record of a unit says a read found
+// it as the files want it now.
+func (s *selection) matched(u string) bool {
+	r := s.reads[u]
+	return r != nil && r.Desired == s.fps[u]
 }
 
 // selectUnits picks the units a plan that refreshes what changed reads:
@@ -291,7 +298,7 @@ func (p *Pipeline) planChanged(ctx context.Context, rf provider.Refresher) (*pla
 		}
 		// A deletion or a re-create stands on data this read took as the
 		// files want it: read it on top of this read, and plan again.
-		r = &provider.Refresh{Assumed: sel.assumed, Base: base}
+		r = &provider.Refresh{Assumed: sel.assumed, Matched: sel.matched, Base: base}
 		for u := range need {
 			sel.units[u] = true
 			r.Units = append(r.Units, u)

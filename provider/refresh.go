@@ -51,6 +51,12 @@ type Refresh struct {
 	// reads every unit it meets for which Assumed is false (a member the
 	// state has no record of).
 	Assumed func(unit string) bool
+	// Matched, when set, reports whether the state's record of a unit
+	// says that a read last found it as the files want it now: a unit of
+	// Units read for the drift sweep, not because the files changed it. A
+	// provider may rely on what such a unit showed then to tell what it
+	// should show now.
+	Matched func(unit string) bool
 	// Base, when set, is what the previous read of the same plan returned:
 	// a provider may read only the units of Units that Base does not hold
 	// and return a copy of Base with them added. One that ignores it reads

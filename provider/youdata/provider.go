@@ -58,6 +58,7 @@ func (p *Provider) Scope(d *spec.Desired) provider.Scope {
 		}
 		s.Spaces = append(s.Spaces, ref)
 	}
+	s.Extra = scopeGroups(d)
 	return s
 }
 
@@ -65,6 +66,7 @@ func (p *Provider) Scope(d *spec.Desired) provider.Scope {
 func (p *Provider) Read(ctx context.Context, s provider.Scope) (provider.Live, error) {
 	o := p.c.Read
 	o.TokenUser, o.AllProjects, o.Refresh = s.TokenUser, s.AllSpaces, s.Refresh
+	o.GroupMembers, _ = s.Extra.(GroupMembers)
 	refs := make([]ProjectRef, 0, len(s.Spaces))
 	for _, sp := range s.Spaces {
 		id, _ := strconv.ParseInt(sp.ID, 10, 64)

@@ -113,6 +113,11 @@ type ReadOptions struct {
 	// project's). What is not read is taken, when planning, as the files
 	// want it.
 	Refresh *provider.Refresh
+	// GroupMembers are the members the files give each group, for a
+	// narrowed read (ReadKnownLive): it probes only the groups that a
+	// member it read is in, or all of a project whose listing it was
+	// asked for.
+	GroupMembers GroupMembers
 
 	// MaxListObjects caps the objects of one paged listing (the domain's
 	// users, one project's members); default DefaultMaxListObjects. A
@@ -205,7 +210,8 @@ func (rd *reader) fresh(ctx context.Context, projects []ProjectRef) (*Live, erro
 		Projects:    map[string]*LiveProject{},
 	}
 
-	reads := &LiveReads{Listed: map[string]map[string]bool{}, Read: map[string]map[string]bool{}, All: map[string]bool{}}
+	reads := &LiveReads{Listed: map[string]map[string]bool{}, Read: map[string]map[string]bool{}, All: map[string]bool{},
+		ListedNow: map[string]bool{}, ReadNow: map[string]map[string]bool{}}
 	if o.Refresh != nil && !o.AllProjects {
 		names := make([]string, 0, len(projects))
 		for _, ref := range projects {
@@ -319,6 +325,7 @@ func (rd *reader) fresh(ctx context.Context, projects []ProjectRef) (*Live, erro
 	for i, lp := range toRead {
 		name := filesName[lp]
 		reads.Listed[name], reads.Read[name] = read[i].listed, read[i].read
+		reads.ListedNow[name], reads.ReadNow[name] = true, read[i].read
 		if read[i].all {
 			reads.All[name] = true
 		}

@@ -75,6 +75,63 @@ type LiveReads struct {
 	Listed map[string]map[string]bool
 	Read   map[string]map[string]bool
 	All    map[string]bool
+	// ListedNow and ReadNow are what of Listed and Read this read read
+	// itself, not took from the earlier read it extends (Refresh.Base).
+	ListedNow map[string]bool
+	ReadNow   map[string]map[string]bool
+}
+
+// GroupMembers are, by the files' project name and group name, the
+// members the files give each group.
+type GroupMembers map[string]map[string][]string
+
+// scopeGroups are the files' groups' members.
+func scopeGroups(d *spec.Desired) GroupMembers {
+	out := GroupMembers{}
+	for _, pr := range d.Projects {
+		m := make(map[string][]string, len(pr.Groups))
+		for _, g := range pr.Groups {
+			m[g.Name] = g.Members
+		}
+		out[pr.Name] = m
+	}
+	return out
+}
+
+// probes reports whether a read should probe the group gname of lp that
+// the state knows and the read does not show (probeGroups): always after
+// a read in full. After a narrowed one, only when it read the permissions
+// of a member that the files put in the group and whose record says the
+// last read found it as the files want it now (so it was in the group
+// then), or, for a group the files give no member, when it read the
+// project's listing for the sweep. Any other group shows in no permission
+// the read had reason to expect it in, and is taken as last read.
+func (r *LiveReads) probes(lp *LiveProject, gname string, o ReadOptions) bool {
+	if r == nil || !r.Narrowed {
+		return true
+	}
+	var matched func(string) bool
+	if o.Refresh != nil {
+		matched = o.Refresh.Matched
+	}
+	if matched == nil {
+		return false
+	}
+	name := lp.FilesName
+	if name == "" {
+		name = lp.Name
+	}
+	members := o.GroupMembers[name][gname]
+	if len(members) == 0 {
+		return r.ListedNow[name] && matched(projectUnit(name))
+	}
+	now := r.ReadNow[name]
+	for _, u := range members {
+		if now[u] && matched(memberUnit(name, u)) {
+			return true
+		}
+	}
+	return false
 }
 
 // wanted is what a narrowed read reads.
@@ -736,6 +793,9 @@ func (a *assumer) member(pr spec.Project, lp *LiveProject, ix *memberIndex, u st
 			if o != nil && o.Pending {
 				continue // a create whose answer was lost: planned from the state
 			}
+			if lp.GoneGroups[g] {
+				continue // deleted on the server, as the read's probe found
+			}
 			lg = &LiveGroup{Name: g}
 			if o != nil {
 				lg.ID = o.ID
@@ -771,6 +831,7 @@ func (rd *reader) more(ctx context.Context, base *Live, projects []ProjectRef) (
 	for u := range again {
 		reads.Asked[u] = true
 	}
+	reads.ListedNow, reads.ReadNow = map[string]bool{}, map[string]map[string]bool{}
 	names := make([]string, 0, len(projects))
 	for _, ref := range projects {
 		names = append(names, ref.Name)
@@ -830,6 +891,10 @@ func (rd *reader) more(ctx context.Context, base *Live, projects []ProjectRef) (
 			lm := lp.Members[u]
 			todo = append(todo, apiclient.ProjectUser{UniqueID: u, UserID: lm.UserID, Category: lm.Category})
 			reads.Read[name][u] = true
+			if reads.ReadNow[name] == nil {
+				reads.ReadNow[name] = map[string]bool{}
+			}
+			reads.ReadNow[name][u] = true
 		}
 		if len(reads.Read[name]) == len(listed) {
 			reads.All[name] = true
@@ -851,6 +916,7 @@ func (rd *reader) more(ctx context.Context, base *Live, projects []ProjectRef) (
 	}
 	for _, np := range fresh {
 		reads.Listed[np.name], reads.Read[np.name] = np.pr.listed, np.pr.read
+		reads.ListedNow[np.name], reads.ReadNow[np.name] = true, np.pr.read
 		if np.pr.all {
 			reads.All[np.name] = true
 		}

@@ -381,3 +381,125 @@ func TestRefreshChangedRereadsForAReplace(t *testing.T) {
 		t.Errorf("warning %q", w)
 	}
 }
+
+// recordGroupIDs records in the fixture's state every group of the server
+// with its id, as an apply that created them would have, and checks that
+// a full plan is still empty.
+func (f *refreshFixture) recordGroupIDs(t *testing.T) int {
+	t.Helper()
+	full := &engine.Pipeline{Provider: f.prov, Desired: f.pipe.Desired, State: f.pipe.State, TokenUser: benchgen.Admin}
+	live, err := full.Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for pname, lp := range live.(*youdata.Live).Projects {
+		for gname, lg := range lp.Groups {
+			key := plan.StateKey(youdata.KindGroup, pname+"/"+gname)
+			o := f.pipe.State.Objects[key]
+			if o == nil {
+				o = &state.Object{}
+			}
+			cp := *o
+			cp.ID = lg.ID
+			f.pipe.State.Record(key, &cp)
+			n++
+		}
+	}
+	if p := f.fullPlan(t); len(p.Changes) != 0 {
+		t.Fatalf("with the groups' ids recorded, a full plan has %d changes, first %s %s", len(p.Changes), p.Changes[0].Kind, p.Changes[0].Key)
+	}
+	return n
+}
+
+// TestRefreshChangedProbesOnlyTheGroupsItReads: with every group recorded
+// by its id (permsync created them), a plan that refreshes what changed
+// and its verify probe no group that none of the members they read is in:
+// such a group shows in no permission they read, and is taken as last
+// read. A group one of them is in and that the read does not show is
+// probed, and found deleted.
+func TestRefreshChangedProbesOnlyTheGroupsItReads(t *testing.T) {
+	ctx := context.Background()
+	f := newRefreshFixture(t, nil)
+	if n := f.recordGroupIDs(t); n < 2*refreshShape.Groups {
+		t.Fatalf("%d groups recorded", n)
+	}
+	after, _ := benchgen.MutateUsers(f.before, 5, 7)
+	f.pipe.Desired = after.Desired()
+	f.pipe.Refresh = engine.Refresh{Mode: engine.RefreshChanged}
+	pl, err := f.pipe.Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := f.srv.take()["group/ext/update"]; n != 0 {
+		t.Errorf("the plan probed %d groups, want none: every group its members are in shows in their permissions", n)
+	}
+	res, err := f.pipe.Apply(ctx, pl, engine.ApplyOptions{MaxRounds: 1})
+	if err != nil || res.Failed()+res.Skipped() > 0 {
+		t.Fatalf("apply: %v, %d failed, %d skipped", err, res.Failed(), res.Skipped())
+	}
+	f.srv.take()
+	again, err := f.pipe.Verify(ctx, pl, engine.VerifyChanged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := f.srv.take()["group/ext/update"]; len(again.Changes) != 0 || n != 0 {
+		t.Errorf("verify: %d changes, %d groups probed; want none", len(again.Changes), n)
+	}
+	if full := f.fullPlan(t); len(full.Changes) != 0 {
+		t.Errorf("the full plan after the verify has %d changes", len(full.Changes))
+	}
+}
+
+// TestRefreshChangedFindsAGroupDeletedOnTheServer: a group deleted in the
+// web console shows when the sweep reads one of its members: the read
+// probes it, and the plan creates it again, as a full plan does.
+func TestRefreshChangedFindsAGroupDeletedOnTheServer(t *testing.T) {
+	ctx := context.Background()
+	f := newRefreshFixture(t, nil)
+	f.recordGroupIDs(t)
+	pr := f.pipe.Desired.Projects[0]
+	var group, member string
+	for _, g := range pr.Groups {
+		if len(g.Members) >= 2 {
+			group, member = g.Name, g.Members[0]
+			break
+		}
+	}
+	if group == "" {
+		t.Fatal("no group with two members")
+	}
+	id := f.pipe.State.Objects[plan.StateKey(youdata.KindGroup, pr.Name+"/"+group)].ID
+	f.srv.sim.Edit(func(st *youdatatest.State, _ *youdatatest.IDs) {
+		p := st.ProjectByName(pr.Name)
+		delete(p.Groups, id)
+		for _, r := range p.Roles {
+			delete(r.Groups, id)
+		}
+	})
+	unit := "member " + pr.Name + "/" + member
+	r := *f.pipe.State.Reads[unit]
+	r.At = time.Now().UTC().Add(-25 * time.Hour)
+	f.pipe.State.SetRead(unit, &r)
+	f.pipe.Refresh = engine.Refresh{Mode: engine.RefreshChanged, SweepPeriod: 24 * time.Hour}
+	pl, err := f.pipe.Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := f.srv.take()
+	if calls["group/ext/update"] != 1 || calls["user/permissions"] != 1 {
+		t.Errorf("calls %v: want the swept member read and its group probed", calls)
+	}
+	var re *plan.Change
+	for i, c := range pl.Changes {
+		if c.Kind == youdata.KindGroup && c.Key == pr.Name+"/"+group {
+			re = &pl.Changes[i]
+		}
+	}
+	if re == nil || re.Action != plan.Create || !strings.Contains(re.Reason, "deleted on the server") {
+		t.Fatalf("changes %v: want %s created again", pl.Changes, group)
+	}
+	if full := f.fullPlan(t); !plan.Equal(full, pl) {
+		t.Errorf("the plan differs from a full plan's:\n%s", strings.Join(plan.Diff(full, pl), "\n"))
+	}
+}
