@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/permsync/permsync/engine"
+	"github.com/permsync/permsync/provider"
+	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
 	"github.com/permsync/permsync/state"
@@ -151,5 +154,23 @@ func TestPlanReadsFollowConcurrency(t *testing.T) {
 	defer h.mu.Unlock()
 	if h.max != 12 {
 		t.Errorf("at most %d user/permissions in flight, want --concurrency's 12", h.max)
+	}
+}
+
+// TestReassertingKeepsRefresh: run --reassert-every wraps the provider;
+// over Youdata the wrapper still narrows its reads (provider.Refresher)
+// and reads with the state (engine.StateReader), so that a run refreshes
+// what changed; over a provider that cannot narrow, it does not claim to.
+func TestReassertingKeepsRefresh(t *testing.T) {
+	yd := reasserting(&reassertingProvider{Provider: youdata.New(youdata.Config{}), every: time.Hour, now: time.Now})
+	if _, ok := yd.(provider.Refresher); !ok {
+		t.Error("over Youdata: not a provider.Refresher, so run --reassert-every reads everything every run")
+	}
+	if _, ok := yd.(engine.StateReader); !ok {
+		t.Error("over Youdata: not an engine.StateReader")
+	}
+	fake := reasserting(&reassertingProvider{Provider: &fakeProvider{}, every: time.Hour, now: time.Now})
+	if _, ok := fake.(provider.Refresher); ok {
+		t.Error("over a provider that cannot narrow its reads: a provider.Refresher")
 	}
 }
