@@ -174,3 +174,21 @@ func TestReassertingKeepsRefresh(t *testing.T) {
 		t.Error("over a provider that cannot narrow its reads: a provider.Refresher")
 	}
 }
+
+// TestQuickBIRefreshChangedReadsInFull: the Quick BI provider cannot
+// narrow its reads: apply --refresh=changed reads everything, says so in
+// the plan, verifies with a full read, and converges.
+func TestQuickBIRefreshChangedReadsInFull(t *testing.T) {
+	statePath := filepath.Join(t.TempDir(), "state.json")
+	code, stdout, stderr := runCmd(t, nil, "apply", "--simulator", quickbiBefore, "-f", quickbiDesired, "--state", statePath,
+		"--auto-approve", "--refresh=changed", "--verify=changed")
+	if code != exitOK {
+		t.Fatalf("apply exit %d\n%s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "refresh=changed: the quickbi provider reads only in full; this plan read everything") {
+		t.Errorf("the plan does not say that it read everything:\n%s", stdout)
+	}
+	if !strings.Contains(stdout, "No changes. The server matches the desired state.") {
+		t.Errorf("the verify did not find the server matching:\n%s", stdout)
+	}
+}
