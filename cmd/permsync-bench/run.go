@@ -291,6 +291,23 @@ func stateFromPlan(p *plan.Plan) *state.State {
 	return st
 }
 
+// recordGroupIDs records every group of the server with its id, as the
+// apply that created them would have: a read that does not show a group
+// the state knows probes it.
+func recordGroupIDs(st *state.State, l *youdata.Live) {
+	for pname, lp := range l.Projects {
+		for gname, lg := range lp.Groups {
+			key := plan.StateKey(youdata.KindGroup, pname+"/"+gname)
+			o := &state.Object{}
+			if old := st.Objects[key]; old != nil {
+				o = old.Clone()
+			}
+			o.ID = lg.ID
+			st.Objects[key] = o
+		}
+	}
+}
+
 func countChanges(p *plan.Plan) map[string]int {
 	out := map[string]int{}
 	for _, c := range p.Changes {
@@ -473,6 +490,7 @@ func runSize(ctx context.Context, o options, sh benchgen.Shape, log io.Writer) (
 		return nil, fmt.Errorf("setup plan: %w", err)
 	}
 	st := stateFromPlan(p0)
+	recordGroupIDs(st, live.(*youdata.Live))
 	p0, err = b.prov.Plan(wantBefore, live, st, diff.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("setup plan: %w", err)
