@@ -382,9 +382,9 @@ func TestRefreshChangedRereadsForAReplace(t *testing.T) {
 	}
 }
 
-// recordGroupIDs records in the fixture's state every group of the server
-// with its id, as an apply that created them would have, and checks that
-// a full plan is still empty.
+// recordGroupIDs records in the fixture's state every project and group
+// of the server with its id, as an apply that created them would have,
+// and checks that a full plan is still empty; it returns the groups.
 func (f *refreshFixture) recordGroupIDs(t *testing.T) int {
 	t.Helper()
 	full := &engine.Pipeline{Provider: f.prov, Desired: f.pipe.Desired, State: f.pipe.State, TokenUser: benchgen.Admin}
@@ -394,6 +394,16 @@ func (f *refreshFixture) recordGroupIDs(t *testing.T) int {
 	}
 	n := 0
 	for pname, lp := range live.(*youdata.Live).Projects {
+		if lp.Read {
+			key := plan.StateKey(youdata.KindProject, pname)
+			o := f.pipe.State.Objects[key]
+			if o == nil {
+				o = &state.Object{}
+			}
+			cp := *o
+			cp.ID = lp.ID
+			f.pipe.State.Record(key, &cp)
+		}
 		for gname, lg := range lp.Groups {
 			key := plan.StateKey(youdata.KindGroup, pname+"/"+gname)
 			o := f.pipe.State.Objects[key]
@@ -498,6 +508,32 @@ func TestRefreshChangedFindsAGroupDeletedOnTheServer(t *testing.T) {
 	}
 	if re == nil || re.Action != plan.Create || !strings.Contains(re.Reason, "deleted on the server") {
 		t.Fatalf("changes %v: want %s created again", pl.Changes, group)
+	}
+	if full := f.fullPlan(t); !plan.Equal(full, pl) {
+		t.Errorf("the plan differs from a full plan's:\n%s", strings.Join(plan.Diff(full, pl), "\n"))
+	}
+}
+
+// TestRefreshChangedRenamesBackAProjectRenamedOnTheServer: a project
+// renamed in the web console, which no unit's record shows, is found by
+// the id the state records and renamed back, as a full plan does; no
+// empty duplicate is created under the files' name.
+func TestRefreshChangedRenamesBackAProjectRenamedOnTheServer(t *testing.T) {
+	ctx := context.Background()
+	f := newRefreshFixture(t, nil)
+	f.recordGroupIDs(t)
+	name := f.pipe.Desired.Projects[0].Name
+	f.srv.sim.Edit(func(st *youdatatest.State, _ *youdatatest.IDs) {
+		st.ProjectByName(name).Name = name + "(手改)"
+	})
+	f.pipe.Refresh = engine.Refresh{Mode: engine.RefreshChanged}
+	pl, err := f.pipe.Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv.take()
+	if len(pl.Changes) != 1 || pl.Changes[0].Kind != youdata.KindProject || pl.Changes[0].Action != plan.Update {
+		t.Errorf("%d changes, first %v: want the project renamed back", len(pl.Changes), pl.Changes[0])
 	}
 	if full := f.fullPlan(t); !plan.Equal(full, pl) {
 		t.Errorf("the plan differs from a full plan's:\n%s", strings.Join(plan.Diff(full, pl), "\n"))
