@@ -428,6 +428,10 @@ func (p *planner) planGroupDeletes() {
 		if why == "" {
 			continue
 		}
+		if p.q.Groups == nil {
+			p.Undeclared(KindGroup, "groups", id)
+			continue
+		}
 		deleting[id] = true
 		dels = append(dels, del{lg, why})
 	}
