@@ -81,8 +81,13 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 			printErr(env, "apply", fmt.Errorf("stale plan: %w", err))
 			return exitError
 		}
+		if len(pf.targets) > 0 {
+			fmt.Fprintln(env.stderr, "permsync apply: a saved PLANFILE is applied with the --target it was planned with; give --target to 'permsync plan', not here")
+			return exitError
+		}
 		saved = f
 		pf.files = f.Options.Paths
+		pf.targets = f.Options.Targets
 		pf.allowMassDelete = f.Options.AllowMassDelete
 		if pf.tokenUser == "" {
 			pf.tokenUser = f.Options.TokenUser

@@ -66,6 +66,8 @@ type Options struct {
 	TokenUser string `json:"token_user,omitempty"`
 	// Simulator is --simulator: the seed of the embedded simulator.
 	Simulator string `json:"simulator,omitempty"`
+	// Targets are the --target the plan is limited to, as given.
+	Targets []string `json:"targets,omitempty"`
 }
 
 // HashFiles returns a FileRef for each path, sorted by path, duplicates
