@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/permsync/permsync/engine"
+	"github.com/permsync/permsync/internal/atomicfile"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/plan/render"
 )
@@ -122,7 +123,7 @@ func (k *RunKeeper) keep(r RunRecord) error {
 		if err := render.JSON(&b, p, render.JSONOptions{}); err != nil {
 			return fmt.Errorf("keep run %s: plan: %w", r.ID, err)
 		}
-		if err := writeFileAtomic(filepath.Join(dir, "plan.json"), b.Bytes()); err != nil {
+		if err := atomicfile.WriteAll(filepath.Join(dir, "plan.json"), b.Bytes(), 0o644); err != nil {
 			return fmt.Errorf("keep run %s: %w", r.ID, err)
 		}
 	}
@@ -130,7 +131,7 @@ func (k *RunKeeper) keep(r RunRecord) error {
 	if err != nil {
 		return fmt.Errorf("keep run %s: result: %w", r.ID, err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, "result.json"), append(b, '\n')); err != nil {
+	if err := atomicfile.WriteAll(filepath.Join(dir, "result.json"), append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("keep run %s: %w", r.ID, err)
 	}
 	return nil
@@ -171,23 +172,4 @@ func isRunID(name string) bool {
 	}
 	_, err := time.Parse("20060102T150405Z", ts)
 	return err == nil
-}
-
-// writeFileAtomic writes data to path through a temporary file renamed
-// over it, so a reader never sees half a file.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
