@@ -71,14 +71,17 @@ func ReadBound(live *Live, scope ReadScope) Calls {
 		}
 	}
 	if scope.Groups || scope.All {
-		want := map[string]bool{}
+		want, wantName := map[string]bool{}, map[string]bool{}
 		for _, id := range scope.MemberGroups {
 			want[id] = true
+		}
+		for _, name := range scope.MemberGroupNames {
+			wantName[name] = true
 		}
 		c["QueryUserGroupListByParentId"] = 1
 		for _, id := range sortedKeys(live.Groups) {
 			g := live.Groups[id]
-			if scope.All || want[id] || want[fileGroupID(id)] {
+			if scope.All || want[id] || want[fileGroupID(id)] || wantName[g.Name] {
 				c["QueryUserGroupMember"]++
 				if len(g.Children) > 0 {
 					c["QueryUserGroupListByParentId"]++
@@ -98,12 +101,7 @@ func ReadBound(live *Live, scope ReadScope) Calls {
 	} else {
 		seen := map[string]bool{}
 		for _, sc := range scope.Workspaces {
-			ws := live.Workspaces[sc.ID]
-			if sc.ID == "" {
-				if w, n := live.WorkspaceByName(sc.Name); n == 1 {
-					ws = w
-				}
-			}
+			ws := sc.resolve(live)
 			if ws == nil || seen[ws.ID] {
 				continue
 			}

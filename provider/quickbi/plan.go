@@ -84,6 +84,10 @@ func Compute(d *spec.Desired, live *Live, st *state.State, opts diff.Options) (*
 		p.Warn("the member behind the credentials is not known, so nothing keeps this plan from removing it or taking its admin role: set PERMSYNC_TOKEN_USER (or --token-user) to its account")
 	}
 	pl := p.Plan()
+	for i := range pl.Changes {
+		// The workspace of the change: the apply learns its id by it.
+		pl.Changes[i].Scope = p.scopeOf(pl.Changes[i].Kind, pl.Changes[i].Key)
+	}
 	p.sequence(pl)
 	return pl, nil
 }
