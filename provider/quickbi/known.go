@@ -3,7 +3,9 @@ package quickbi
 import (
 	"context"
 	"sort"
+	"strings"
 
+	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/engine"
 	"github.com/permsync/permsync/internal/canon"
 	"github.com/permsync/permsync/plan"
@@ -133,4 +135,95 @@ func learnWorkspaceIDs(p *plan.Plan, st *state.State) bool {
 		changed = true
 	}
 	return changed
+}
+
+// matchGroupIdentities matches the files' groups with the server by name
+// and by the ids they are known by (diff.MatchIdentities): the files' id
+// (or that id after a move, or the server id the state records) when the
+// read shows it, else, for a group the state has a record of, the id it
+// had. The tree is read whole, so an id it does not show is gone.
+func (p *planner) matchGroupIdentities() {
+	if !p.live.GroupsRead {
+		return
+	}
+	liveByName := map[string]string{}
+	for _, id := range sortedKeys(p.live.Groups) {
+		lg := p.live.Groups[id]
+		liveByName[lg.Name] = lg.ID
+	}
+	var names []string
+	known := map[string]string{}
+	for _, id := range sortedKeys(p.groupPlan) {
+		g := p.groupPlan[id].g
+		names = append(names, g.Name)
+		sid := knownGroupID(p.st, g.ID)
+		for _, cand := range []string{g.ID, g.ID + MovedSuffix, sid, otherGroupID(sid)} {
+			if cand != "" && cand != MovedSuffix && p.live.Groups[cand] != nil {
+				known[g.Name] = cand
+				break
+			}
+		}
+		if _, ok := known[g.Name]; !ok && p.StateOf(KindGroup, g.ID) != nil {
+			if sid == "" {
+				sid = g.ID
+			}
+			known[g.Name] = sid
+		}
+	}
+	m := diff.MatchIdentities(diff.IdentityInput[string]{Desired: names, Live: liveByName, State: known, Complete: true})
+	for _, id := range sortedKeys(p.groupPlan) {
+		gp := p.groupPlan[id]
+		gp.ident = m.ByDesired[gp.g.Name]
+		if gp.ident.How == diff.RenamedOnServer && strings.HasPrefix(gp.ident.Live, movingName("")) {
+			// The old group of an interrupted move, not a rename.
+			gp.ident.How = diff.ByName
+		}
+	}
+}
+
+// adoptGroup is the group on the server that a group of the files whose
+// id the read does not show is: the one the state records the server id
+// of, or one made by hand in the console under its name, under the parent
+// the files give, after the one the state knew was deleted (nil: none).
+func (p *planner) adoptGroup(gp *groupPlan) *LiveGroup {
+	if sid := knownGroupID(p.st, gp.g.ID); sid != "" {
+		for _, id := range []string{sid, otherGroupID(sid)} {
+			if lg := p.live.Groups[id]; lg != nil && p.groups[fileGroupID(id)] == nil {
+				return lg
+			}
+		}
+	}
+	if gp.ident.How != diff.RecreatedOnServer {
+		return nil
+	}
+	lg := p.live.Groups[gp.ident.ID]
+	if lg == nil || lg.Parent != gp.parent || p.groups[fileGroupID(lg.ID)] != nil || p.adopted[lg.ID] != "" {
+		return nil
+	}
+	gp.adopted = true
+	return lg
+}
+
+// filesGroupID is the files' id of a server group id: the group of the
+// files the plan took it for, else the id without MovedSuffix.
+func (p *planner) filesGroupID(serverID string) string {
+	if id, ok := p.adopted[serverID]; ok {
+		return id
+	}
+	return fileGroupID(serverID)
+}
+
+// stateGroupKey is the key of the state's record of a server group: the
+// files' group whose record holds its id (FacetGroupID), else its id
+// without MovedSuffix.
+func (p *planner) stateGroupKey(serverID string) string {
+	if id, ok := p.adopted[serverID]; ok {
+		return id
+	}
+	for _, key := range p.StateKeys(KindGroup, "") {
+		if sid := knownGroupID(p.st, key); sid != "" && (sid == serverID || otherGroupID(sid) == serverID) {
+			return key
+		}
+	}
+	return fileGroupID(serverID)
 }

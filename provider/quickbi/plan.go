@@ -115,6 +115,10 @@ type planner struct {
 	// with each.
 	groups    map[string]*spec.QuickBIGroup
 	groupPlan map[string]*groupPlan
+	// adopted maps the server ids of groups found by another id than the
+	// files' (made by hand under a files' group's name, or known by the
+	// id the state records) to the files' ids.
+	adopted map[string]string
 	// workspaceNames are the workspaces the files name.
 	workspaceNames []string
 }
