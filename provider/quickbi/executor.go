@@ -55,6 +55,9 @@ type executor struct {
 	// that change: DeleteUser takes a member out of every group and
 	// workspace, so those removals are left to it.
 	leaving map[string]int
+	// lookup finds a member after a failed AddUser (exec_readd.go); nil:
+	// no lookup.
+	lookup memberLookup
 }
 
 var _ provider.Executor = (*executor)(nil)

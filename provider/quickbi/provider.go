@@ -106,7 +106,9 @@ func (p *Provider) Plan(d *spec.Desired, live provider.Live, st *state.State, o 
 // NewExecutor makes the executor of one apply.
 func (p *Provider) NewExecutor(x provider.Exec) provider.Executor {
 	x.UpdateState(func(st *state.State) bool { return learnWorkspaceIDs(x.Plan(), st) })
-	return newExecutor(p.c.API, x, p.c.Exec)
+	ex := newExecutor(p.c.API, x, p.c.Exec)
+	ex.lookup = p.c.API
+	return ex
 }
 
 // Removals lists the users a change removes or makes inactive.
