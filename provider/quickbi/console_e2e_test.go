@@ -188,6 +188,18 @@ func TestConsoleGroupRenamed(t *testing.T) {
 		t.Errorf("UpdateUserGroup calls: %d, want 2", n)
 	}
 	c.expectImage(nil)
+	// The console's name taken into the files: nothing to do.
+	if err := c.s.client.UpdateUserGroup(ctx(), apiclient.UpdateUserGroupRequest{UserGroupID: "ops", UserGroupName: "运维二组"}); err != nil {
+		t.Fatal(err)
+	}
+	c.p.Desired = consoleFiles(t, map[string]string{"groups.yaml": strings.Replace(`version: 1
+provider: quickbi
+groups:
+  - {id: hq, name: 总部}
+  - {id: sales, name: 销售, parent: hq, members: ["a:alice"]}
+  - {id: ops, name: 运维, parent: hq, description: 值班, members: ["a:carol", "a:bob"]}
+`, "name: 运维,", "name: 运维二组,", 1)})
+	expectEmpty(t, c.p)
 }
 
 // TestConsoleGroupRecreatedByHand: a group permsync created, deleted in
@@ -219,6 +231,38 @@ func TestConsoleGroupRecreatedByHand(t *testing.T) {
 	if !slices.Contains(rule.Groups, id) || slices.Contains(rule.Groups, "ops") {
 		t.Errorf("the rule names groups %v, want %s and not ops", rule.Groups, id)
 	}
+	if o := c.st.Objects[plan.StateKey(quickbi.KindGroup, "ops")]; o == nil || !o.Created || o.Facets[quickbi.FacetGroupID].Items[0] != id {
+		t.Errorf("the state's record of ops: %+v, want permsync's, with id %s", o, id)
+	}
+	// Renamed in the console once more: found by the id the state keeps.
+	if err := c.s.client.UpdateUserGroup(ctx(), apiclient.UpdateUserGroupRequest{UserGroupID: id, UserGroupName: "运维X"}); err != nil {
+		t.Fatal(err)
+	}
+	pl = c.repair()
+	if a, why := reasonOf(pl, quickbi.KindGroup, "ops"); a != plan.Update || !strings.Contains(why, "renaming back") {
+		t.Errorf("ops renamed again: %s (%s), want it renamed back", a, why)
+	}
+	// Out of the files, it goes, with the state's record of it.
+	c.p.Desired = consoleFiles(t, map[string]string{
+		"groups.yaml": `version: 1
+provider: quickbi
+groups:
+  - {id: hq, name: 总部}
+  - {id: sales, name: 销售, parent: hq, members: ["a:alice"]}
+`,
+		"workspaces.yaml": strings.Replace(consoleWorkspaces, "groups: [sales, ops]", "groups: [sales]", 1),
+	})
+	pl, _ = applyAll(t, c.p)
+	if a, _ := reasonOf(pl, quickbi.KindGroup, "ops"); a != plan.Delete {
+		t.Errorf("ops left the files: %s, want a delete (changes %v)", a, changeIDs(pl))
+	}
+	if g := c.s.Snapshot().Group(id); g != nil {
+		t.Errorf("the group made by hand is still on the server: %+v", g)
+	}
+	if o := c.st.Objects[plan.StateKey(quickbi.KindGroup, "ops")]; o != nil {
+		t.Errorf("the state still records ops: %+v", o)
+	}
+	expectEmpty(t, c.p)
 }
 
 // TestConsoleWorkspaceRenamed: a workspace renamed in the console is
