@@ -376,3 +376,62 @@ func TestConsoleRuleEdits(t *testing.T) {
 	c.repair()
 	c.expectImage(nil)
 }
+
+// TestConsoleGroupTreeDeleted: a whole branch of groups deleted in the
+// console, bottom-up as Quick BI allows, is created again top-down with
+// the files' ids and members; the rule naming them names them again.
+func TestConsoleGroupTreeDeleted(t *testing.T) {
+	c := newConsole(t, consoleFiles(t, nil))
+	for _, id := range []string{"ops", "sales", "hq"} {
+		if err := c.s.client.DeleteUserGroup(ctx(), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pl := c.repair()
+	for _, id := range []string{"hq", "sales", "ops"} {
+		if a, _ := reasonOf(pl, quickbi.KindGroup, id); a != plan.Create {
+			t.Errorf("%s: %s, want a create", id, a)
+		}
+	}
+	c.expectImage(nil)
+}
+
+// TestConsoleGroupRecreatedElsewhere: a group made again by hand under
+// the name of the files' one, but under another parent, is not taken for
+// it (that would be a move of a group permsync does not know): the plan
+// says what to do, and changes nothing.
+func TestConsoleGroupRecreatedElsewhere(t *testing.T) {
+	c := newConsole(t, consoleFiles(t, nil))
+	if err := c.s.client.DeleteUserGroup(ctx(), "ops"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.s.client.CreateUserGroup(ctx(), apiclient.CreateUserGroupRequest{UserGroupName: "运维", ParentUserGroupID: apiclient.RootUserGroupID}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.p.Plan(ctx())
+	if err == nil || !strings.Contains(err.Error(), "made again by hand after group ops was deleted, but under the top level where the files say group hq") {
+		t.Errorf("plan: %v", err)
+	}
+}
+
+// TestConsoleUserReadded: a member deleted in the console and added
+// again there (a new UserId, another type and nickname, in no group or
+// workspace) is found by its account and given everything back.
+func TestConsoleUserReadded(t *testing.T) {
+	c := newConsole(t, consoleFiles(t, nil))
+	bob := c.s.Snapshot().User("a:bob")
+	if err := c.s.client.DeleteUser(ctx(), bob.UserID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.s.client.AddUser(ctx(), apiclient.AddUserRequest{NickName: "鲍勃", UserType: apiclient.UserTypeViewer, AccountName: "a:bob"}); err != nil {
+		t.Fatal(err)
+	}
+	pl := c.repair()
+	if a, _ := reasonOf(pl, quickbi.KindUser, "a:bob"); a != plan.Update {
+		t.Errorf("a:bob: %s, want an update of the member added by hand", a)
+	}
+	if n := c.s.Calls()["AddUser"]; n != 1 { // the console's
+		t.Errorf("AddUser calls: %d, want only the console's", n)
+	}
+	c.expectImage(nil)
+}

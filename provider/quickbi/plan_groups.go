@@ -437,8 +437,11 @@ func (p *planner) checkGroupNames() {
 			p.Problem(fmt.Sprintf("group %s: name %q is held by group %s, which this plan renames too; Quick BI refuses a name another group holds at the moment it is given: rename one of them in an apply of its own first (%s)", g.ID, g.Name, holder.ID, src(g.Src)))
 		default:
 			what := "a group not in the files"
-			if p.ofFiles(holder.ID) {
+			switch {
+			case p.ofFiles(holder.ID):
 				what = "a group this plan moves or renames only after"
+			case gp.ident.How == diff.RecreatedOnServer && gp.ident.ID == holder.ID:
+				what = fmt.Sprintf("made again by hand after group %s was deleted, but under %s where the files say %s: move it there in Quick BI, or delete it, and it is taken for %s", g.ID, topName(holder.Parent), topName(gp.parent), g.ID)
 			}
 			p.Problem(fmt.Sprintf("group %s: name %q is taken by group %s on the server (%s), and group names are unique in the organization (%s)", g.ID, g.Name, holder.ID, what, src(g.Src)))
 		}
