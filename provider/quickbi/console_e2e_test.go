@@ -87,9 +87,12 @@ func newConsole(t *testing.T, d *spec.Desired) *console {
 // server and the next plan; it returns the repairing plan.
 func (c *console) repair() *plan.Plan {
 	c.t.Helper()
-	pl, _ := applyAll(c.t, c.p)
+	pl, res := applyAll(c.t, c.p)
 	if len(pl.Changes) == 0 {
 		c.t.Errorf("the plan after the console's edits is empty")
+	}
+	if got, want := quickbi.Calls(res.Calls).Merged(), quickbi.WriteBound(pl); got.String() != want.String() {
+		c.t.Errorf("the repair's writes %v, WriteBound %v", got, want)
 	}
 	expectEmpty(c.t, c.p)
 	noRefusedCalls(c.t, c.s)
