@@ -309,19 +309,29 @@ func TestConsoleUserDeleted(t *testing.T) {
 	c.expectImage(nil)
 }
 
-// TestConsoleUserReaddedAtApply: a member the plan adds again that someone
+// TestConsoleUserReaddedAtApply: members the plan adds again that someone
 // adds by hand between the plan and the apply: AddUser is no upsert and
-// fails, the member is found by its account, and the apply gives it what
-// the files say.
+// fails, each member is found by its account, and the apply gives it what
+// the files say. The state keeps who added it first: bob, there before
+// permsync, is not permsync's own; dave, whom permsync added, still is.
 func TestConsoleUserReaddedAtApply(t *testing.T) {
-	c := newConsole(t, consoleFiles(t, nil))
-	bob := c.s.Snapshot().User("a:bob")
-	if err := c.s.client.DeleteUser(ctx(), bob.UserID, ""); err != nil {
-		t.Fatal(err)
+	c := newConsole(t, consoleFiles(t, map[string]string{"users.yaml": usersWithDave}))
+	if o := c.st.Objects[plan.StateKey(quickbi.KindUser, "a:dave")]; o == nil || !o.Created {
+		t.Fatalf("dave's record after its add: %+v", o)
+	}
+	for _, account := range []string{"a:bob", "a:dave"} {
+		if err := c.s.client.DeleteUser(ctx(), c.s.Snapshot().User(account).UserID, ""); err != nil {
+			t.Fatal(err)
+		}
 	}
 	pl := mustPlan(t, c.p)
-	if _, err := c.s.client.AddUser(ctx(), apiclient.AddUserRequest{NickName: "Bob", UserType: apiclient.UserTypeViewer, AccountName: "a:bob"}); err != nil {
-		t.Fatal(err)
+	for _, u := range []apiclient.AddUserRequest{
+		{NickName: "Bob", UserType: apiclient.UserTypeViewer, AccountName: "a:bob"},
+		{NickName: "戴夫", UserType: apiclient.UserTypeViewer, AccountName: "a:dave"},
+	} {
+		if _, err := c.s.client.AddUser(ctx(), u); err != nil {
+			t.Fatal(err)
+		}
 	}
 	res, err := c.p.Apply(ctx(), pl, engine.ApplyOptions{})
 	if err != nil {
@@ -335,6 +345,11 @@ func TestConsoleUserReaddedAtApply(t *testing.T) {
 	expectEmpty(t, c.p)
 	c.expectImage(nil)
 	noRefusedCalls(t, c.s, quickbitest.CodeNickNameTaken, quickbitest.CodeInvalidParamError)
+	for account, want := range map[string]bool{"a:bob": false, "a:dave": true} {
+		if o := c.st.Objects[plan.StateKey(quickbi.KindUser, account)]; o == nil || o.Created != want {
+			t.Errorf("%s's record: %+v, want created %v", account, o, want)
+		}
+	}
 }
 
 // TestConsoleUserEdits: tag values, a nickname, a user type and workspace

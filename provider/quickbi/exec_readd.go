@@ -7,6 +7,7 @@ import (
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider"
 	"github.com/permsync/permsync/provider/quickbi/apiclient"
+	"github.com/permsync/permsync/state"
 )
 
 // AddUser is not an upsert, and no code says "already a member": a member
@@ -25,12 +26,12 @@ type memberLookup interface {
 	QueryUserList(ctx context.Context, req apiclient.QueryUserListRequest) (*apiclient.Page[apiclient.User], error)
 }
 
-// addedMeanwhile looks up the account of create c after its AddUser
-// failed with addErr; when it is a member now, it gives it what c sets and
+// addedMeanwhile looks up the account of create c (change i) after its
+// AddUser failed with addErr; when it is a member now, it gives it what c sets and
 // returns its UserId. found is false when it is no member, when the lookup
 // failed, or when addErr may pass (the engine reads again and plans): the
 // AddUser's error is the one to report.
-func (a *executor) addedMeanwhile(ctx context.Context, c plan.Change, req apiclient.AddUserRequest, inactive bool, addErr error) (userID string, found bool, err error) {
+func (a *executor) addedMeanwhile(ctx context.Context, i int, c plan.Change, req apiclient.AddUserRequest, inactive bool, addErr error) (userID string, found bool, err error) {
 	if a.lookup == nil || provider.MayPass(addErr) {
 		return "", false, nil
 	}
@@ -40,8 +41,8 @@ func (a *executor) addedMeanwhile(ctx context.Context, c plan.Change, req apicli
 		return "", false, nil
 	}
 	var hit *apiclient.User
-	for i := range page.Data {
-		u := &page.Data[i]
+	for j := range page.Data {
+		u := &page.Data[j]
 		if NormalizeAccount(u.AccountName) == account || req.AccountID != "" && u.AccountID == req.AccountID {
 			hit = u
 			break
@@ -50,9 +51,27 @@ func (a *executor) addedMeanwhile(ctx context.Context, c plan.Change, req apicli
 	if hit == nil {
 		return "", false, nil
 	}
+	a.mu.Lock()
+	a.meanwhile[i] = true
+	a.mu.Unlock()
 	up := apiclient.UpdateUserRequest{UserID: hit.UserID, NickName: req.NickName, UserType: req.UserType, RoleIDs: req.RoleIDs, IsDeleted: &inactive}
 	if err := a.users.UpdateUser(ctx, up); err != nil {
 		return hit.UserID, true, fmt.Errorf("UpdateUser %s (added by hand since the plan: AddUser failed): %w", c.Key, err)
 	}
 	return hit.UserID, true, nil
+}
+
+// recordOwnership notes, for the users the plan creates, whether the
+// state recorded each as created by permsync (a member deleted in the
+// console that permsync had added): a create that finds the member added
+// by hand meanwhile keeps that record.
+func (a *executor) recordOwnership(st *state.State) bool {
+	for _, c := range a.plan.Changes {
+		if c.Kind == KindUser && c.Action == plan.Create {
+			if o := st.Objects[plan.StateKey(KindUser, c.Key)]; o != nil && o.Created {
+				a.wasCreated[c.Key] = true
+			}
+		}
+	}
+	return false
 }

@@ -111,7 +111,7 @@ func (a *executor) runUsers(ctx context.Context, idx []int) {
 			creates = append(creates, provider.Call{Changes: []int{i}, Run: func(ctx context.Context) error {
 				u, err := a.users.AddUser(ctx, req)
 				if err != nil {
-					id, found, uerr := a.addedMeanwhile(ctx, c, req, inactive, err)
+					id, found, uerr := a.addedMeanwhile(ctx, i, c, req, inactive, err)
 					if !found {
 						return fmt.Errorf("AddUser %s: %w", c.Key, err)
 					}

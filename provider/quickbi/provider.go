@@ -107,7 +107,8 @@ func (p *Provider) Plan(d *spec.Desired, live provider.Live, st *state.State, o 
 func (p *Provider) NewExecutor(x provider.Exec) provider.Executor {
 	x.UpdateState(func(st *state.State) bool { return learnWorkspaceIDs(x.Plan(), st) })
 	ex := newExecutor(p.c.API, x, p.c.Exec)
-	ex.lookup = p.c.API
+	ex.lookup, ex.meanwhile, ex.wasCreated = p.c.API, map[int]bool{}, map[string]bool{}
+	x.UpdateState(ex.recordOwnership)
 	return ex
 }
 
