@@ -284,7 +284,7 @@ func (p *planner) planGroup(gp *groupPlan) {
 	}
 	switch m := gp.ident; {
 	case lg == nil && m.How == diff.DeletedOnServer:
-		o.CreateReason = m.Reason() + " with id " + g.ID
+		o.CreateReason = m.Reason()
 	case gp.adopted:
 		o.ForceUpdate = append(o.ForceUpdate, m.Reason()+"; taken for this group, not made twice")
 	case m.How == diff.RenamedOnServer && lg != nil && !gp.moved && gp.twin == nil && o.Old != nil && o.Old.Facets["name"].Hash == canon.Fingerprint(g.Name):
