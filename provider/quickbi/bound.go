@@ -41,7 +41,10 @@ func pagesOf(n int) int { return max(1, ceilDiv(n, MaxBatch)) }
 //     members the files manage is read by QueryUserGroupMember, which
 //     also shows whether it has child groups (none: no listing of its
 //     children), and by a listing of its children when it has any
-//     (QueryUserGroupMember gives no descriptions);
+//     (QueryUserGroupMember gives no descriptions); so is a group holding
+//     the name of one of the files' groups (one made again by hand, which
+//     the plan may take for it) and one whose server id the state records
+//     (KnownScope), whose members the plan compares with the files';
 //   - per workspace the files name: its members (pages) and its roles
 //     when the files list members, every role of each member that holds
 //     several (one call per member, all workspaces at once) where the
