@@ -28,6 +28,11 @@ type Pipeline struct {
 	AllowMassDelete bool
 	// AllSpaces reads every project or workspace (export).
 	AllSpaces bool
+	// Targets limit every plan of the pipeline, and so what Apply may
+	// write and what a verify checks, to these objects and what they
+	// depend on (--target).
+	Targets []plan.Target
+
 	// Refresh says what Plan reads: everything (the zero value), or what
 	// changed since the state's records of the last reads and the drift
 	// sweep.

@@ -109,6 +109,9 @@ type readLog struct {
 	// asked are the units a narrowed read was asked for; nil for a read
 	// in full.
 	asked map[string]bool
+	// outside are the units written by changes the plan left out for
+	// --target: they differ from the files, and keep no record.
+	outside map[string]bool
 }
 
 // selection is what a plan that refreshes what changed reads.
@@ -240,11 +243,22 @@ func (p *Pipeline) readScope(ctx context.Context, rf *provider.Refresh) (provide
 	return live, at, nil
 }
 
-// planLive plans against live, and notes what the read read.
+// planLive plans against live, limited to p.Targets, and notes what the
+// read read.
 func (p *Pipeline) planLive(live provider.Live, at time.Time, asked map[string]bool) (*plan.Plan, error) {
 	pl, err := p.Provider.Plan(p.Desired, live, p.State, diff.Options{AllowMassDelete: p.AllowMassDelete})
 	if err != nil {
 		return nil, &StageError{Stage: StagePlan, Err: err}
+	}
+	var outside map[string]bool
+	if len(p.Targets) > 0 {
+		targeted := pl.Targeted(p.Targets)
+		if rf, ok := p.Provider.(provider.Refresher); ok && len(targeted.Changes) < len(pl.Changes) {
+			// The units the changes left out write are not as the files
+			// want them, whatever this read found.
+			outside = writtenUnits(rf, pl)
+		}
+		pl = targeted
 	}
 	if u := live.Principal(); u != "" {
 		// A narrowed read may know the token's user only once the plan
@@ -253,7 +267,7 @@ func (p *Pipeline) planLive(live provider.Live, at time.Time, asked map[string]b
 	}
 	p.last = nil
 	if rl, ok := live.(provider.RefreshedLive); ok {
-		p.last = &readLog{at: at, live: rl, asked: asked}
+		p.last = &readLog{at: at, live: rl, asked: asked, outside: outside}
 	}
 	return pl, nil
 }
@@ -389,10 +403,13 @@ func (p *Pipeline) record(log *readLog, skip, only map[string]bool) {
 	found := map[string]bool{}
 	for _, u := range log.live.Refreshed() {
 		found[u] = true
-		if skip[u] || only != nil && !only[u] {
+		if skip[u] || log.outside[u] || only != nil && !only[u] {
 			continue
 		}
 		p.State.SetRead(u, &state.Read{Desired: fps[u], At: log.at})
+	}
+	for u := range log.outside {
+		p.State.SetRead(u, nil)
 	}
 	if log.asked == nil {
 		for u := range p.State.Reads {
