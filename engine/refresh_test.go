@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -476,5 +477,37 @@ func TestParseVerify(t *testing.T) {
 	}
 	if _, err := ParseVerify("sometimes"); err == nil {
 		t.Error("ParseVerify accepted sometimes")
+	}
+}
+
+// TestTargetedPlanKeepsNoRecordOfWhatItLeftOut: a plan limited by
+// --target leaves out changes of other units; those units differ from the
+// files whatever the read found, so recording the read keeps no record of
+// them, and the next plan that refreshes what changed reads them again.
+func TestTargetedPlanKeepsNoRecordOfWhatItLeftOut(t *testing.T) {
+	srv, prov, st := unitFixture(10, t0)
+	prov.want["u001"], prov.want["u002"] = "w", "w" // the files changed
+	c := &clock{t0.Add(time.Hour)}
+	p := &Pipeline{Provider: prov, Desired: &spec.Desired{}, State: st, Targets: []plan.Target{{Kind: "unit", Key: "u001"}},
+		Refresh: Refresh{Mode: RefreshChanged, SweepPeriod: 24 * time.Hour, Now: c.now}}
+	pl, err := p.Plan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pl.Changes) != 1 || pl.Changes[0].Key != "u001" {
+		t.Fatalf("changes %v: want the target's alone", pl.Changes)
+	}
+	srv.takeReads()
+	p.RecordReads(pl)
+	if r := st.Reads["u002"]; r != nil {
+		t.Errorf("u002, left out by --target, keeps the record %+v", r)
+	}
+	p.Targets = nil
+	pl, err = p.Plan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readUnits(srv.takeReads()); !slices.Contains(got, "u002") || len(pl.Changes) != 2 {
+		t.Errorf("the next plan read %v and planned %d changes; want u002 read and changed", got, len(pl.Changes))
 	}
 }
