@@ -426,6 +426,14 @@ func (p *Pipeline) record(log *readLog, skip, only map[string]bool) {
 	}
 }
 
+// RecordsReads reports whether the provider keeps read records in the
+// state (provider.Refresher): without them, a plan that changes nothing
+// leaves nothing to save.
+func (p *Pipeline) RecordsReads() bool {
+	_, ok := p.Provider.(provider.Refresher)
+	return ok
+}
+
 // RecordReads records in the state what the last plan's read found, as
 // after an apply of approved without a verify, or a plan with no change:
 // the units it read that no change of approved writes match the files;

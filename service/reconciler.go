@@ -349,7 +349,7 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 		return rep
 	}
 	if r.o.Mode == ModePlan || len(p.Changes) == 0 {
-		if r.o.Mode == ModeApply && r.o.Refresh.Mode == engine.RefreshChanged {
+		if r.o.Mode == ModeApply && r.o.Refresh.Mode == engine.RefreshChanged && pipe.RecordsReads() {
 			pipe.RecordReads(p)
 			if err := saveReads(); err != nil {
 				return fail(ResultFailed, err)

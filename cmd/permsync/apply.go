@@ -195,7 +195,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	}
 	stateFile := state.NewWriter(s.statePath)
 	if len(p.Changes) == 0 {
-		if refresh.Mode == engine.RefreshChanged {
+		if refresh.Mode == engine.RefreshChanged && s.pipeline(env, pf.allowMassDelete).RecordsReads() {
 			// The drift sweep moves on: the units read are recorded.
 			s.pipeline(env, pf.allowMassDelete).RecordReads(p)
 			if err := s.recordReads(stateFile); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -190,5 +191,30 @@ func TestQuickBIRefreshChangedReadsInFull(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "No changes. The server matches the desired state.") {
 		t.Errorf("the verify did not find the server matching:\n%s", stdout)
+	}
+}
+
+// TestQuickBIRunWithNothingToChangeLeavesTheState: a run of the Quick BI
+// provider (which keeps no read records) that finds nothing to change
+// does not write the state.
+func TestQuickBIRunWithNothingToChangeLeavesTheState(t *testing.T) {
+	statePath := filepath.Join(t.TempDir(), "state.json")
+	logs, stop := startRun(t, nil, "-f", quickbiDesired, "--simulator", quickbiBefore, "--schedule", "@every 1s",
+		"--state", statePath, "--log-format", "json", "--jitter", "0")
+	if first := logs.next(t, "run finished"); first["result"] != "success" {
+		t.Fatalf("first run: %v", first)
+	}
+	before, err := os.ReadFile(statePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second := logs.next(t, "run finished"); second["result"] != "success" {
+		t.Fatalf("second run: %v", second)
+	}
+	if c := stop(); c != exitOK {
+		t.Errorf("exit code = %d\n%s", c, logs)
+	}
+	if after, err := os.ReadFile(statePath); err != nil || !bytes.Equal(before, after) {
+		t.Errorf("a run with nothing to change rewrote the state (%v)", err)
 	}
 }
