@@ -110,7 +110,9 @@ func knownRefs(refs []ProjectRef, st *state.State) []ProjectRef {
 }
 
 // probeGroups records in each project read in full the groups the state
-// knows there that the server says it does not hold.
+// knows there that the server says it does not hold. After a read narrowed
+// to what changed, it probes only the groups LiveReads.probes names: the
+// others show in no permission that read had reason to expect them in.
 func probeGroups(ctx context.Context, api groupProber, live *Live, st *state.State, ro ReadOptions) error {
 	concurrency := ro.Concurrency
 	if concurrency <= 0 {
