@@ -171,10 +171,7 @@ func (c *projectCtx) planRole(r roleIn, lr *LiveRole) {
 		want := normRules(r.rules)
 		if rulesKnown {
 			o.Readable("rules", want, alignLiveRules(want, liveRules))
-			if o.New.Facets == nil {
-				o.New.Facets = map[string]state.Facet{}
-			}
-			o.New.Facets["rules"] = state.Facet{Hash: canon.Fingerprint(map[string]any{"rules": want})}
+			o.Applied("rules", diff.KV{Name: "rules", Value: want})
 		} else {
 			o.WriteOnly("rules", nil, diff.KV{Name: "rules", Value: want})
 		}
