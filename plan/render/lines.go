@@ -180,15 +180,16 @@ func unknownLines(name string, raw json.RawMessage, level int) []line {
 	return append([]line{head}, expand("+", raw, level+1)...)
 }
 
-// whole lays out an attribute that is added or removed as a whole: on one
-// line when it fits, otherwise a list item by item and an object field by
-// field. The items of a top-level list are sorted by their text.
+// whole lays out an attribute (top) or a field that is added or removed
+// as a whole: an attribute's list item by item, sorted by their text;
+// anything else on one line when it fits, otherwise a list item by item
+// and an object field by field.
 func whole(sign, name string, raw json.RawMessage, level int, top bool) []line {
 	items, isList := listItems(raw)
-	if isList && len(items) > 0 {
+	text := formatValue(raw)
+	if isList && len(items) > 0 && (top || !fits(text)) {
 		return append([]line{{kind: lineListHead, sign: sign, name: cleanLine(name), level: level}}, listLines(sign, items, level+1, top)...)
 	}
-	text := formatValue(raw)
 	if isList || fits(text) || !isContainer(raw) {
 		return []line{{kind: lineAssign, sign: sign, name: cleanLine(name), text: text, level: level}}
 	}
