@@ -168,6 +168,9 @@ func packParts(intro []string, sections []mdSection, maxChars int, title string,
 			default:
 				// Larger than a part: its lines go on in the next parts.
 				note := "    # (" + sec.heads[bi] + ", continued)"
+				if width(note) > pk.rest/4 {
+					note = "    # (continued)"
+				}
 				lineBudget := pk.rest - width(sec.open(true)) - closeW - width(note) - 2
 				if !pk.room(need - width(block) + width(ls[0]) + 1) {
 					next()
@@ -178,12 +181,23 @@ func packParts(intro []string, sections []mdSection, maxChars int, title string,
 					start()
 				}
 				for _, l := range ls {
-					for _, piece := range chunkLine(l, lineBudget) {
-						if !pk.room(width(piece) + 1 + closeW) {
+					opened := false
+					for l != "" {
+						avail := max(1, min(pk.budget-pk.used-1-closeW, lineBudget))
+						if width(l) <= avail {
+							pk.write(l + "\n")
+							break
+						}
+						if avail < minPiece && !opened {
 							next()
 							start()
 							pk.write(note + "\n")
+							opened = true
+							continue
 						}
+						opened = false
+						var piece string
+						piece, l = splitLine(l, avail)
 						pk.write(piece + "\n")
 					}
 				}
@@ -234,37 +248,44 @@ func (p *packer) done() []string {
 	return p.parts
 }
 
+// minPiece is the least room, in UTF-16 code units, worth starting a
+// piece of a split line in; with less, the line goes on in the next part.
+const minPiece = 40
+
 // chunkLine splits a line wider than w UTF-16 code units into pieces that
-// fit, each after the first marked as going on the line before ("↪"
-// after the first character, the line's sign). A line that fits is
-// returned as it is.
+// fit, each after the first marked as going on the line before (see
+// splitLine). A line that fits is returned as it is.
 func chunkLine(l string, w int) []string {
-	if width(l) <= w {
-		return []string{l}
-	}
-	w = max(w, 8)
 	var out []string
-	var b strings.Builder
-	used := 0
+	for width(l) > w {
+		var piece string
+		piece, l = splitLine(l, w)
+		out = append(out, piece)
+	}
+	return append(out, l)
+}
+
+// splitLine cuts from l a first piece of at most w UTF-16 code units (at
+// least one character), and returns it and the rest, which begins with
+// l's first character (its sign) and "↪", to say that it goes on the
+// line before.
+func splitLine(l string, w int) (string, string) {
 	lead := ""
-	for _, r := range l {
+	used := 0
+	for i, r := range l {
+		if lead == "" {
+			lead = string(r) + " ↪ "
+		}
 		rw := 1
 		if r >= 0x10000 {
 			rw = 2
 		}
-		if used+rw > w {
-			out = append(out, b.String())
-			b.Reset()
-			b.WriteString(lead)
-			used = width(lead)
+		if used+rw > w && i > 0 {
+			return l[:i], lead + l[i:]
 		}
-		if lead == "" {
-			lead = string(r) + " ↪ "
-		}
-		b.WriteRune(r)
 		used += rw
 	}
-	return append(out, b.String())
+	return l, ""
 }
 
 // markdownIntro is the summary line, the warnings and the refusals.

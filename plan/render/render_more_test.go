@@ -423,3 +423,46 @@ func TestNothingIsCut(t *testing.T) {
 		t.Errorf("something was cut:\n%s", out)
 	}
 }
+
+// However small the parts, and however long a line, every part is within
+// its limit and well formed, and a line too long for a part is split
+// over several, whole.
+func TestMarkdownLongLinesAreSplit(t *testing.T) {
+	long := strings.Repeat("长a", 2500)
+	p := &plan.Plan{Kinds: testKinds, Warnings: []string{strings.Repeat("w", 4100)}, Changes: []plan.Change{
+		{Action: plan.Create, Kind: kindUser, Key: "u@corp.com", After: attrs("nick", `"`+long+`"`)},
+	}}
+	for name, q := range goldenPlans() {
+		if name != "empty" && name != "converged" {
+			p.Changes = append(p.Changes, q.Changes...)
+		}
+	}
+	for _, maxChars := range []int{MinMaxChars, 3000} {
+		parts := Markdown(p, MarkdownOptions{MaxChars: maxChars})
+		var rebuilt strings.Builder
+		for i, part := range parts {
+			if w := width(part); w > maxChars {
+				t.Errorf("%d: part %d is %d characters", maxChars, i+1, w)
+			}
+			if o, c := strings.Count(part, "<details>"), strings.Count(part, "</details>"); o != c {
+				t.Errorf("%d: part %d opens %d and closes %d sections", maxChars, i+1, o, c)
+			}
+			if n := strings.Count(part, "```diff"); n != strings.Count(part, "<details>") {
+				t.Errorf("%d: part %d has %d code blocks in %d sections", maxChars, i+1, n, strings.Count(part, "<details>"))
+			}
+			for _, l := range strings.Split(part, "\n") {
+				if strings.HasPrefix(l, "+ ↪ ") {
+					rebuilt.WriteString(strings.TrimPrefix(l, "+ ↪ "))
+				} else if strings.HasPrefix(l, "+       nick = ") {
+					rebuilt.WriteString(strings.TrimPrefix(l, "+       nick = "))
+				}
+			}
+		}
+		if got := rebuilt.String(); !strings.HasPrefix(got, `"`+long+`"`) {
+			t.Errorf("%d: the long value is not whole over its pieces (%d characters of %d)", maxChars, width(got), width(long)+2)
+		}
+		if joined := strings.Join(parts, ""); strings.Count(joined, "w") < 4100 {
+			t.Errorf("%d: the long warning is cut", maxChars)
+		}
+	}
+}
