@@ -326,8 +326,8 @@ func objectDiff(b, a map[string]json.RawMessage, level int, context bool) []line
 // listDiff lays out the items removed from and added to a list, as
 // multisets. An item removed and one added that are alike (lists or
 // objects with fields in common) are paired and shown under "~ [i]:"
-// as what changed between them: nested ones always, those of an
-// attribute's list when either is too long for its line. Entries are
+// as what changed between them: objects within a list element always,
+// lists and an attribute's items when either is too long for its line. Entries are
 // sorted by their text, removals first on a tie; a pair sorts as its
 // removed item. Unchanged items are counted.
 func listDiff(before, after []json.RawMessage, level int, nested bool) []line {
@@ -368,7 +368,10 @@ func listDiff(before, after []json.RawMessage, level int, nested bool) []line {
 	for _, r := range removed {
 		best, bestScore := -1, 0
 		for j, a := range added {
-			if pairedAdd[j] || !nested && fits(r.text) && fits(a.text) {
+			// Short lists (a path of values) read best whole, so do an
+			// attribute's short items.
+			short := fits(r.text) && fits(a.text)
+			if pairedAdd[j] || short && (!nested || isList(r.raw)) {
 				continue
 			}
 			if s := likeness(r.raw, a.raw); s > bestScore {
@@ -470,6 +473,12 @@ func fits(text string) bool {
 		}
 	}
 	return true
+}
+
+// isList reports whether raw is a JSON list.
+func isList(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) > 0 && t[0] == '['
 }
 
 // isContainer reports whether raw is a JSON list or object.

@@ -466,3 +466,27 @@ func TestMarkdownLongLinesAreSplit(t *testing.T) {
 		}
 	}
 }
+
+// Within a rule, a short path of values (an inlist item) that changes is
+// shown whole, removed and added, not as the values that differ in it.
+func TestShortTuplesShowWhole(t *testing.T) {
+	rule := func(item string) string {
+		return `[{"connection":2010,"details":[{"filter":{"or":[{"cond":{"inlist":[["华东","上海"],` + item + `]},` +
+			`"dims":[{"dataType":"String","field":"地区"},{"dataType":"String","field":"省"}]}]},"tableName":"订单表"}]}]`
+	}
+	p := &plan.Plan{Kinds: testKinds, Changes: []plan.Change{{Action: plan.Update, Kind: kindDataPermission, Key: "P//D",
+		Before: attrs("rules", rule(`["华东","浙江"]`)), After: attrs("rules", rule(`["华东","江苏"]`))}}}
+	var buf bytes.Buffer
+	if err := Text(&buf, p, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := `
+                                      ~ inlist:
+                                          + ["华东","江苏"]
+                                          - ["华东","浙江"]
+                                          # (1 unchanged item hidden)
+`
+	if !strings.Contains(buf.String(), want) {
+		t.Errorf("got:\n%s\nwant:\n%s", buf.String(), want)
+	}
+}
