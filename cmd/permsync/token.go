@@ -10,6 +10,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -22,6 +24,7 @@ import (
 	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
+	"github.com/permsync/permsync/service"
 	"github.com/permsync/permsync/spec"
 )
 
@@ -325,4 +328,46 @@ func newQuickBIMinter(_ context.Context, env *cmdEnv, d *spec.Desired, server *s
 	}
 	m, err := embed.New(d, quickbi.NewEmbedIssuer(c))
 	return m, nothing, err
+}
+
+// embedHandler adds POST /v1/embed/PROFILE to the service's handler
+// (permsync run --embed). It refuses to start without the secret, or over
+// credentials that cannot mint (a fixed Youdata token).
+func embedHandler(env *cmdEnv, pf *planFlags, s *session, metrics *service.Metrics, logger *slog.Logger, next http.Handler) (http.Handler, error) {
+	secret := strings.TrimSpace(env.getenv(service.EnvEmbedSecret))
+	var issuer embed.Issuer
+	switch s.providerName {
+	case quickbi.Name:
+		api, ok := s.qb.(quickbi.EmbedAPI)
+		if !ok {
+			return nil, errors.New("--embed: the Quick BI client cannot make tickets")
+		}
+		issuer = quickbi.NewEmbedIssuer(api)
+	default:
+		c, ok := s.api.(*apiclient.Client)
+		if !ok || !c.CanMintTokens() {
+			return nil, errors.New("--embed: Youdata tokens are made with a token key (PERMSYNC_TOKEN_KEY) or an email and password, not a fixed token")
+		}
+		issuer = youdata.NewEmbedIssuer(c)
+	}
+	h, err := service.NewEmbedHandler(service.EmbedOptions{
+		Secret:  secret,
+		Metrics: metrics,
+		Logger:  logger,
+		Load: func() (*embed.Minter, error) {
+			d, err := spec.Load(pf.files)
+			if err != nil {
+				return nil, err
+			}
+			return embed.New(d, issuer)
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("--embed: %w", err)
+	}
+	logger.Info("serving POST /v1/embed/PROFILE")
+	mux := http.NewServeMux()
+	mux.Handle("/v1/embed/", h)
+	mux.Handle("/", next)
+	return mux, nil
 }

@@ -161,3 +161,18 @@ embeds:
 		t.Errorf("renew: exit %d, %s", code, errOut)
 	}
 }
+
+// TestRunEmbedNeedsASecret: permsync run --embed refuses to start without
+// PERMSYNC_EMBED_SECRET, and over a fixed Youdata token.
+func TestRunEmbedNeedsASecret(t *testing.T) {
+	files := writeFile(t, tokenFiles)
+	base := []string{"run", "-f", files, "--schedule", "@every 1h", "--listen", "127.0.0.1:0", "--embed", "--server", "http://127.0.0.1:1"}
+	code, _, errOut := runCmd(t, map[string]string{"PERMSYNC_TOKEN_KEY": "k"}, base...)
+	if code != 1 || !strings.Contains(errOut, "PERMSYNC_EMBED_SECRET") {
+		t.Errorf("no secret: exit %d, %s", code, errOut)
+	}
+	code, _, errOut = runCmd(t, map[string]string{"PERMSYNC_TOKEN": "t", "PERMSYNC_EMBED_SECRET": "0123456789abcdef0123"}, base...)
+	if code != 1 || !strings.Contains(errOut, "not a fixed token") {
+		t.Errorf("fixed token: exit %d, %s", code, errOut)
+	}
+}

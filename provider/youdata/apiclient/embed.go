@@ -131,3 +131,7 @@ func (c *Client) ProjectID(ctx context.Context, name string) (int64, error) {
 	}
 	return 0, fmt.Errorf("project %q is not on the server", name)
 }
+
+// CanMintTokens reports whether the client's credentials can make other
+// tokens (a token key or an email and password; not a fixed token).
+func (c *Client) CanMintTokens() bool { return c.creds.renewable() }
