@@ -188,6 +188,9 @@ func detailFilter(typ string, d *spec.Detail) (json.RawMessage, error) {
 		}
 		v = columnFilter{Database: d.Database, TableName: d.TableName, TableExprID: d.TableExprID, TableAlias: d.TableAlias, Type: d.Type, DataMasks: d.DataMasks}
 	case "table":
+		if d.Produced == "" {
+			return nil, errors.New("a table rule needs produced (Original or UserDefinedSQL) in a token's tableFilterMap")
+		}
 		v = tableFilter{Database: d.Database, Produced: d.Produced, SelectType: d.SelectType, Select: d.Select}
 	}
 	b, err := json.Marshal(v)

@@ -78,6 +78,24 @@ projects:
                 filter:
                   dim: {field: 地区, dataType: String}
                   attrId: 1
+      - name: 表
+        users: [erin@corp.com]
+        rules:
+          - connection: 2010
+            details:
+              - tableName: 订单总表
+                filterType: listFilter
+                selectType: unselect
+                filter:
+                  dim: {field: 地区, dataType: String}
+                  select: [西北]
+          - connection: 2011
+            type: table
+            details:
+              - database: dev_netease
+                produced: Original
+                selectType: select
+                select: [bigviz_user, api_name]
 embeds:
   - name: sales-portal
     report: "7001"
@@ -227,6 +245,19 @@ func TestEmbedTokenDynamicRuleCarriesAttributeValues(t *testing.T) {
 	}
 }
 
+func TestEmbedTokenTableFilter(t *testing.T) {
+	e := newEmbedEnv(t, embedFiles)
+	_, tok := e.mint(t, "sales-portal", "erin@corp.com")
+	want := parse(t, `{"2011": {"rule": "or", "dataFilters": [
+		{"database": "dev_netease", "produced": "Original", "selectType": "select", "select": ["bigviz_user", "api_name"]}]}}`)
+	if d := cmp.Diff(want, jsonMap(t, tok.TableFilterMap)); d != "" {
+		t.Errorf("tableFilterMap (-want +got):\n%s", d)
+	}
+	if tok.FilterMap["2010"] == nil {
+		t.Error("the row rule on 2010 is missing")
+	}
+}
+
 func TestEmbedTokenRefusals(t *testing.T) {
 	e := newEmbedEnv(t, embedFiles)
 	ctx := context.Background()
@@ -308,5 +339,35 @@ func TestEmbedExplainHoldsNoCredential(t *testing.T) {
 	}
 	if n := e.sim.TotalCalls(); n != 0 {
 		t.Errorf("explain made %d calls", n)
+	}
+}
+
+// TestEmbedTokenCombinesRules: the rules a viewer holds on one connection
+// are joined with "or" in one entry; a rule of several details joined
+// with "and" cannot be part of such an entry and is refused.
+func TestEmbedTokenCombinesRules(t *testing.T) {
+	list := func(v string) spec.Detail {
+		return spec.Detail{TableName: "t", FilterType: "listFilter", SelectType: "select",
+			Filter: &spec.Filter{Dim: &spec.Field{Field: "f", DataType: "String"}, Select: []string{v}}}
+	}
+	rule := func(join string, ds ...spec.Detail) spec.GrantedRule {
+		return spec.GrantedRule{From: "p", Rule: spec.Rule{Connection: 1, Rule: join, Details: ds}}
+	}
+	resolved := func(rules ...spec.GrantedRule) *embed.Resolved {
+		return &embed.Resolved{Viewer: "v", Expires: time.Minute, YoudataProfile: &spec.Embed{}, Youdata: &spec.EmbedGrant{Rules: rules}}
+	}
+	req, err := youdata.EmbedTokenRequest(resolved(rule("and", list("a")), rule("", list("b"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := req.FilterMap["1"]; g.Rule != "or" || len(g.DataFilters) != 2 {
+		t.Errorf("two single-detail rules: %+v", g)
+	}
+	req, err = youdata.EmbedTokenRequest(resolved(rule("and", list("a"), list("b"))))
+	if err != nil || req.FilterMap["1"].Rule != "and" {
+		t.Errorf("one and-rule keeps its join: %+v, %v", req.FilterMap, err)
+	}
+	if _, err := youdata.EmbedTokenRequest(resolved(rule("and", list("a"), list("b")), rule("or", list("c")))); err == nil || !strings.Contains(err.Error(), `joins 2 row details with "and"`) {
+		t.Errorf("an and-rule beside another: %v", err)
 	}
 }
