@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/permsync/permsync/embed"
@@ -34,12 +35,37 @@ var _ EmbedAPI = (*apiclient.Client)(nil)
 type EmbedIssuer struct {
 	api EmbedAPI
 	now func() time.Time
+
+	// projects caches project ids by name: the integration page's URL
+	// needs one, and a project keeps its id.
+	mu       sync.Mutex
+	projects map[string]int64
 }
 
 var _ embed.Issuer = (*EmbedIssuer)(nil)
 
 // NewEmbedIssuer makes an issuer over the client.
-func NewEmbedIssuer(api EmbedAPI) *EmbedIssuer { return &EmbedIssuer{api: api, now: time.Now} }
+func NewEmbedIssuer(api EmbedAPI) *EmbedIssuer {
+	return &EmbedIssuer{api: api, now: time.Now, projects: map[string]int64{}}
+}
+
+// projectID is the id of the named project, looked up once.
+func (is *EmbedIssuer) projectID(ctx context.Context, name string) (int64, error) {
+	is.mu.Lock()
+	id, ok := is.projects[name]
+	is.mu.Unlock()
+	if ok {
+		return id, nil
+	}
+	id, err := is.api.ProjectID(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	is.mu.Lock()
+	is.projects[name] = id
+	is.mu.Unlock()
+	return id, nil
+}
 
 // Provider is youdata.
 func (*EmbedIssuer) Provider() string { return Name }
@@ -219,7 +245,7 @@ func (is *EmbedIssuer) Issue(ctx context.Context, r *embed.Resolved) (*embed.Cre
 	}
 	base := r.YoudataProfile.URL
 	if base == "" {
-		pid, err := is.api.ProjectID(ctx, r.YoudataProfile.Project)
+		pid, err := is.projectID(ctx, r.YoudataProfile.Project)
 		if err != nil {
 			return nil, fmt.Errorf("finding the project of the report: %w", err)
 		}

@@ -214,6 +214,10 @@ func TestEmbedTokenListFilterThroughGroup(t *testing.T) {
 	if _, err := e.sim.Visit(tok.Token); err != nil {
 		t.Errorf("visiting with the token: %v", err)
 	}
+	e.mint(t, "sales-portal", "bob@corp.com")
+	if n := e.sim.Calls()["project/list"]; n != 1 {
+		t.Errorf("%d project/list calls for two tokens, want 1: the project's id is looked up once", n)
+	}
 }
 
 func TestEmbedTokenTreeFilterAndColumnMask(t *testing.T) {
