@@ -122,12 +122,23 @@ func runToken(ctx context.Context, env *cmdEnv, args []string) int {
 			return fail(err)
 		}
 	}
+	req := embed.Request{Profile: profile, Vars: vars}
+	if !*revoke && !*renew {
+		// What the files refuse is refused before any connection: no
+		// credentials needed, no call made.
+		pre, _, err := newMinter(ctx, env, desired, server, "", true)
+		if err != nil {
+			return fail(err)
+		}
+		if _, err := pre.Resolve(req); err != nil {
+			return fail(err)
+		}
+	}
 	m, closeFn, err := newMinter(ctx, env, desired, server, *simulator, *explain)
 	if err != nil {
 		return fail(err)
 	}
 	defer closeFn()
-	req := embed.Request{Profile: profile, Vars: vars}
 
 	switch {
 	case *explain:

@@ -90,6 +90,12 @@ func TestTokenYoudata(t *testing.T) {
 		t.Errorf("dave: exit %d, %s; %d tokens", code, errOut, len(sim.EmbedTokens()))
 	}
 
+	// ... before any connection: no server, no credentials needed.
+	code, _, errOut = runCmd(t, nil, "token", "-f", files, "sales-portal", "--var", "user=dave@corp.com")
+	if code != 1 || !strings.Contains(errOut, "say permissions: none") {
+		t.Errorf("dave without a server: exit %d, %s", code, errOut)
+	}
+
 	// --explain needs no server and prints no credential.
 	code, out, errOut = runCmd(t, nil, "token", "-f", files, "sales-portal", "--var", "user=bob@corp.com", "--explain")
 	if code != 0 || !strings.Contains(out, `"filterMap"`) || !strings.Contains(out, `data permission "华北" (bound to the user)`) {
