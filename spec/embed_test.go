@@ -87,6 +87,7 @@ workspaces:
           enabled: true
           rules:
             - {name: 华北, users: [wangwu], content: {a: 1}}
+      - id: cube2
 `
 
 func TestQuickBIEmbedValidation(t *testing.T) {
@@ -112,6 +113,9 @@ func TestQuickBIEmbedValidation(t *testing.T) {
 			`embeds[0].filters[0].joinType: invalid joinType "xor"`},
 		{"unknown dataset", `{name: p, report: w1, viewer: wangwu, expires: 1h, datasets: [nope]}`,
 			`embeds[0].datasets: dataset "nope" is not among the datasets`},
+		{"variable viewer, no rule on the datasets", `{name: p, report: w1, viewer: "${user}", expires: 1h, workspace: W, datasets: [cube2]}`,
+			`embeds[0].permissions: the files declare no row or column rule on the datasets the report reads`},
+		{"variable viewer, rules", `{name: p, report: w1, viewer: "${user}", expires: 1h}`, ""},
 		{"Youdata field", `{name: p, report: w1, viewer: wangwu, expires: 1h, project: x}`,
 			`unknown field "project"`},
 	} {

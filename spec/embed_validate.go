@@ -246,9 +246,23 @@ func (x *qbValidator) embeds() {
 		if len(x.ps.list)+x.ps.dropped != before {
 			continue
 		}
-		if _, err := q.quickBIDatasets(e); err != nil {
+		scope, err := q.quickBIDatasets(e)
+		if err != nil {
 			x.at(e.Src, ".datasets", "%s", err)
 			continue
+		}
+		if isVar && e.PermissionsOrDefault() == EmbedDeclared {
+			rules := 0
+			for _, s := range scope {
+				for _, l := range []*QuickBIDataLevel{s.ds.RowLevel, s.ds.ColumnLevel} {
+					if l != nil && (l.Enabled == nil || *l.Enabled) {
+						rules += len(l.Rules)
+					}
+				}
+			}
+			if rules == 0 {
+				x.at(e.Src, ".permissions", "the files declare no row or column rule on the datasets the report reads, so no viewer has one: say permissions: none to embed the report without declared permissions")
+			}
 		}
 		if !isVar {
 			if _, err := d.QuickBIEmbedGrant(e, e.Viewer); err != nil {

@@ -74,7 +74,7 @@ func runToken(ctx context.Context, env *cmdEnv, args []string) int {
 	output := fs.String("o", "text", "output: text or json")
 	explain := fs.Bool("explain", false, "print the filters and the request the credential would carry, without asking the server for it")
 	revoke := fs.Bool("revoke", false, "delete the credential read from stdin (Youdata util/rmToken, Quick BI DeleteTicket)")
-	renew := fs.Bool("renew", false, "extend the credential read from stdin by the profile's expires (Youdata util/renewToken, Quick BI DelayTicketExpireTime)")
+	renew := fs.Bool("renew", false, "extend the credential read from stdin (Youdata util/renewToken, by the token's own life; Quick BI DelayTicketExpireTime, by the profile's expires)")
 	simulator := fs.String("simulator", "", "issue against an embedded simulator seeded from this file instead of a server")
 	providerName := fs.String("provider", "", "the server the files target, youdata or quickbi (default: what the files' provider: key says)")
 	server := addServerFlags(fs)
