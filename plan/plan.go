@@ -83,6 +83,9 @@ type Plan struct {
 	// Refusals, when not empty, make the plan not applicable (maxDeletes
 	// exceeded, ...). --allow-mass-delete clears the maxDeletes ones.
 	Refusals []Refusal `json:"refusals,omitempty"`
+	// Targets, when set, are the --target the plan is limited to (see
+	// Targeted).
+	Targets []string `json:"targets,omitempty"`
 }
 
 // Strings decodes a list-of-strings attribute; nil when absent or not a list.

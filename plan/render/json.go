@@ -25,7 +25,10 @@ type jsonPlan struct {
 	FormatVersion string                   `json:"format_version"`
 	Refusals      []string                 `json:"refusals"`
 	Summary       jsonCounts               `json:"summary"`
-	Warnings      []string                 `json:"warnings"`
+	// Targets are the --target the plan is limited to; absent when it
+	// is not.
+	Targets  []string `json:"targets,omitempty"`
+	Warnings []string `json:"warnings"`
 }
 
 // jsonChange fields are in alphabetical order, so output keys are sorted.
@@ -80,6 +83,7 @@ func JSON(w io.Writer, p *plan.Plan, _ JSONOptions) error {
 	if p != nil {
 		out.Refusals = append(out.Refusals, p.RefusalMessages()...)
 		out.Warnings = append(out.Warnings, p.Warnings...)
+		out.Targets = p.Targets
 		for i, c := range p.Changes {
 			if c.Action == plan.NoOp {
 				continue
