@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/permsync/permsync/embed"
+	"github.com/permsync/permsync/internal/secretenv"
 	"github.com/permsync/permsync/internal/textsafe"
 	"github.com/permsync/permsync/provider/quickbi"
 	qbclient "github.com/permsync/permsync/provider/quickbi/apiclient"
@@ -345,7 +346,10 @@ func newQuickBIMinter(_ context.Context, env *cmdEnv, d *spec.Desired, server *s
 // (permsync run --embed). It refuses to start without the secret, or over
 // credentials that cannot mint (a fixed Youdata token).
 func embedHandler(env *cmdEnv, pf *planFlags, s *session, metrics *service.Metrics, logger *slog.Logger, next http.Handler) (http.Handler, error) {
-	secret := strings.TrimSpace(env.getenv(service.EnvEmbedSecret))
+	secret, err := secretenv.Read(env.getenv, service.EnvEmbedSecret)
+	if err != nil {
+		return nil, fmt.Errorf("--embed: %w", err)
+	}
 	var issuer embed.Issuer
 	switch s.providerName {
 	case quickbi.Name:
