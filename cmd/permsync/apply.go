@@ -49,7 +49,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "       permsync apply PLANFILE [flags]")
 		fs.PrintDefaults()
 	}
-	posArgs, err := parseInterspersed(fs, args)
+	posArgs, err := parseFlagsInterspersed(env, fs, args)
 	if err != nil {
 		return parseErrorCode(err)
 	}

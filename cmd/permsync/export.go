@@ -45,7 +45,7 @@ func runExport(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr)
 		flags.PrintDefaults()
 	}
-	if err := flags.Parse(args); err != nil {
+	if err := parseFlags(env, flags, args); err != nil {
 		return parseErrorCode(err)
 	}
 	if flags.NArg() > 0 {

@@ -39,7 +39,7 @@ func runPlan(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "Usage: permsync plan -f PATH... [--server URL] [--state PATH] [-o text|json|markdown] [--out PLANFILE] [--markdown-dir DIR] [--detailed-exitcode]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(env, fs, args); err != nil {
 		return parseErrorCode(err)
 	}
 	if fs.NArg() > 0 {

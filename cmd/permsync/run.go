@@ -81,7 +81,7 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "Reconciles on a schedule until SIGTERM or SIGINT, which let the run in flight finish its calls and record its state (within --shutdown-grace). See docs/run.md.")
 		fs.PrintDefaults()
 	}
-	posArgs, err := parseInterspersed(fs, args)
+	posArgs, err := parseFlagsInterspersed(env, fs, args)
 	if err != nil {
 		return parseErrorCode(err)
 	}
