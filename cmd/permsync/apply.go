@@ -191,7 +191,9 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	stateFile := state.NewWriter(s.statePath)
 	s.writing = true
 	env.setPhase("applying the changes", fmt.Sprintf("Changes may have been applied: the state at %s records those whose calls had returned. %s Then run 'permsync plan' to see what is left.", s.statePath, lockLeft))
+	progress := s.applyProgress(env, len(p.Changes))
 	res, applyErr := s.pipeline(env, pf.allowMassDelete).Apply(ctx, p, engine.ApplyOptions{
+		Progress: progress.change,
 		SaveState: func(st *state.State) error {
 			st.Server = s.serverURL
 			return stateFile.Save(st)
@@ -200,6 +202,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 			fmt.Fprintf(env.stdout, "Round %d: some changes failed; read the server again, %d change(s) of the plan still to apply.\n", round, len(next.Changes))
 		},
 	})
+	progress.stop()
 	if res != nil {
 		printReport(env.stdout, res)
 	}

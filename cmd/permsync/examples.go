@@ -12,7 +12,7 @@ var examples = map[string][]string{
 	"apply": {
 		"# Plan, ask for 'yes', apply, then verify that the server matches:\npermsync apply -f perms/",
 		"# Apply a saved plan exactly as it was reviewed (CI, after the merge):\npermsync apply release.plan",
-		"# Without a terminal, approve up front:\npermsync apply -f perms/ --auto-approve",
+		"# Without a terminal, approve up front, and print progress from the start:\npermsync apply -f perms/ --auto-approve --progress always",
 	},
 	"completion": {
 		"# Load completion into the current bash, or install it for zsh and fish:\nsource <(permsync completion bash)\npermsync completion zsh > \"${fpath[1]}/_permsync\"\npermsync completion fish > ~/.config/fish/completions/permsync.fish",
