@@ -26,7 +26,8 @@ var examples = map[string][]string{
 	},
 	"plan": {
 		"# What would change, as text; exit 2 when something would:\npermsync plan -f perms/ --detailed-exitcode",
-		"# Save the plan for 'permsync apply PLANFILE':\npermsync plan -f perms/ --out release.plan",
+		"# Save the plan for 'permsync apply PLANFILE', and a bounded summary for the pull request:\npermsync plan -f perms/ --out release.plan --markdown-summary summary.md",
+		"# In a GitHub workflow, problems in the files as annotations on the pull request:\npermsync plan -f perms/ --annotations github -o markdown --markdown-dir comments/",
 	},
 	"run": {
 		"# Reconcile every 15 minutes, with health checks and metrics on :9090:\npermsync run -f perms/ --schedule \"*/15 * * * *\" --listen :9090",
@@ -41,6 +42,8 @@ var examples = map[string][]string{
 	},
 	"validate": {
 		"# Check every YAML file under perms/:\npermsync validate -f perms/",
+		"# In a GitHub workflow, each problem as an annotation on its line:\npermsync validate -f perms/ --annotations github",
+		"# In GitLab CI, a code-quality report (artifacts:reports:codequality):\npermsync validate -f perms/ --annotations gitlab=gl-code-quality.json",
 	},
 	"version": {
 		"permsync version\npermsync version --json",

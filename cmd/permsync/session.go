@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/permsync/permsync/engine"
+	"github.com/permsync/permsync/internal/textsafe"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider"
 	"github.com/permsync/permsync/provider/quickbi"
@@ -36,7 +37,9 @@ type planFlags struct {
 	provider        string
 	// progress is --progress: auto, always or never ("": never).
 	progress string
-	server   *serverFlags
+	// annotations is --annotations (CI reports).
+	annotations annotations
+	server      *serverFlags
 }
 
 func addPlanFlags(fs *flag.FlagSet) *planFlags {
@@ -47,6 +50,7 @@ func addPlanFlags(fs *flag.FlagSet) *planFlags {
 	fs.StringVar(&f.tokenUser, "token-user", "", "uniqueId of the user behind the token, never removed or unbound (default $PERMSYNC_TOKEN_USER, else the email of an email and password login); when it is not known, a plan that demotes or removes a project admin is refused")
 	fs.StringVar(&f.simulator, "simulator", "", "run against an embedded simulator seeded from this file instead of a server")
 	fs.BoolVar(&f.noColor, "no-color", false, "no colours, even on a terminal (so do NO_COLOR=1 and TERM=dumb)")
+	fs.Var(&f.annotations, "annotations", annotationsUsage)
 	fs.StringVar(&f.progress, "progress", progressAuto, "progress of the read and the apply on stderr: auto (a line that overwrites itself on a terminal, else a plain line every 10s once a step takes that long), always (plain lines from the start off a terminal) or never")
 	fs.StringVar(&f.provider, "provider", "", "the server the files target, youdata or quickbi (default: what the files' provider: key says); given, it must agree with the files")
 	f.server = addServerFlags(fs)
@@ -86,7 +90,9 @@ type session struct {
 	reading      *progress
 	// logInfo: --log-level info or debug.
 	logInfo bool
-	pipe    *engine.Pipeline
+	// annotations reports a plan's refusals to CI (--annotations).
+	annotations *annotations
+	pipe        *engine.Pipeline
 }
 
 func (s *session) close() {
@@ -110,11 +116,20 @@ func (f *planFlags) open(ctx context.Context, env *cmdEnv) (*session, error) {
 	if len(f.files) == 0 {
 		return nil, errors.New("no files given: use -f PATH (a YAML file or a directory), repeatable")
 	}
+	if err := f.annotations.begin(env, f.files); err != nil {
+		return nil, err
+	}
 	desired, err := spec.Load(f.files)
 	if err != nil {
+		if aerr := f.annotations.problems(env, spec.Problems(err), "error"); aerr != nil {
+			fmt.Fprintf(env.stderr, "permsync: --annotations: %s\n", textsafe.Line(aerr.Error()))
+		}
 		return nil, err
 	}
 	printWarnings(env, desired)
+	if err := f.annotations.problems(env, desired.Warnings, "warning"); err != nil {
+		return nil, err
+	}
 	if f.provider != "" && f.provider != desired.Provider {
 		return nil, fmt.Errorf("--provider %s, but the files target %s (their provider: key, %s by default)", f.provider, desired.Provider, spec.DefaultProvider)
 	}
@@ -144,7 +159,7 @@ func (f *planFlags) connect(ctx context.Context, env *cmdEnv) (*session, error) 
 			return nil, err
 		}
 	}
-	s := &session{read: f.server.readOptions(""), progressMode: f.progress, logInfo: f.server.enabled(slog.LevelInfo)}
+	s := &session{read: f.server.readOptions(""), progressMode: f.progress, logInfo: f.server.enabled(slog.LevelInfo), annotations: &f.annotations}
 	s.providerName = f.provider
 	if s.providerName == "" {
 		s.providerName = f.filesProvider()
@@ -328,6 +343,11 @@ func (s *session) plan(ctx context.Context, env *cmdEnv, allowMassDelete bool) (
 	p, err := pipe.Plan(ctx)
 	stop()
 	s.tokenUser = pipe.TokenUser
+	if err == nil {
+		if aerr := s.annotations.refusals(env, p.RefusalMessages(), p.Warnings); aerr != nil {
+			return nil, aerr
+		}
+	}
 	var se *engine.StageError
 	if errors.As(err, &se) {
 		// Before the first write, say that the server was left as it was.
