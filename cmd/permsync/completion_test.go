@@ -47,8 +47,10 @@ func TestCompletionBash(t *testing.T) {
 		{[]string{"run", "--mode", ""}, []string{"apply", "plan"}},
 		{[]string{"help", "va"}, []string{"validate"}},
 		{[]string{"completion", "f"}, []string{"fish"}},
-		{[]string{"validate", "--"}, nil}, // validate has -f only
-		{[]string{"validate", "-"}, []string{"-f"}},
+		{[]string{"validate", "--a"}, []string{"--annotations"}},
+		{[]string{"validate", "-"}, []string{"--annotations", "-f"}},
+		{[]string{"validate", "--annotations", "g"}, []string{"github", "gitlab="}},
+		{[]string{"version", "--"}, []string{"--json"}},
 	} {
 		words := append([]string{"permsync"}, tc.words...)
 		quoted := make([]string, len(words))

@@ -110,12 +110,19 @@ func describeFlags(ctx context.Context, name string) *flag.FlagSet {
 	if !ok || name == "help" {
 		return nil
 	}
+	return describeCommand(ctx, c)
+}
+
+// describeCommand runs c to learn its flags: parseFlags hands them over
+// and stops it. A command that parses its flags otherwise is run with -h
+// only, which prints its usage (discarded) and does nothing else.
+func describeCommand(ctx context.Context, c command) *flag.FlagSet {
 	var fs *flag.FlagSet
 	env := &cmdEnv{
 		stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard,
 		getenv:   func(string) string { return "" },
 		describe: func(f *flag.FlagSet) { fs = f },
 	}
-	c.run(ctx, env, nil)
+	c.run(ctx, env, []string{"-h"})
 	return fs
 }

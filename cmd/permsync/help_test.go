@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"strings"
 	"testing"
 )
@@ -108,5 +109,37 @@ func TestEveryCommandHasExamples(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Completion learns a command's flags without running it, whether or not
+// the command parses them through parseFlags.
+func TestDescribeCommand(t *testing.T) {
+	ran := false
+	body := func(env *cmdEnv, fs *flag.FlagSet, parse func() error) int {
+		fs.SetOutput(env.stderr)
+		fs.String("server", "", "")
+		if err := parse(); err != nil {
+			return parseErrorCode(err)
+		}
+		ran = true
+		return exitOK
+	}
+	withParseFlags := command{name: "a", run: func(_ context.Context, env *cmdEnv, args []string) int {
+		fs := flag.NewFlagSet("a", flag.ContinueOnError)
+		return body(env, fs, func() error { return parseFlags(env, fs, args) })
+	}}
+	withFlagParse := command{name: "b", run: func(_ context.Context, env *cmdEnv, args []string) int {
+		fs := flag.NewFlagSet("b", flag.ContinueOnError)
+		return body(env, fs, func() error { return fs.Parse(args) })
+	}}
+	if fs := describeCommand(context.Background(), withParseFlags); fs == nil || fs.Lookup("server") == nil {
+		t.Errorf("parseFlags: no flags learnt")
+	}
+	if fs := describeCommand(context.Background(), withFlagParse); fs != nil {
+		t.Errorf("fs.Parse: flags learnt from nowhere")
+	}
+	if ran {
+		t.Errorf("describing a command ran it")
 	}
 }
