@@ -69,7 +69,7 @@ func (f *serverFlags) clientLogf(env *cmdEnv) func(format string, args ...any) {
 			return
 		}
 		// Retry notices quote the server's errors.
-		fmt.Fprintf(env.stderr, "permsync: %s\n", textsafe.Line(fmt.Sprintf(format, args...)))
+		env.printErrLine(fmt.Sprintf("permsync: %s\n", textsafe.Line(fmt.Sprintf(format, args...))))
 	}
 }
 
@@ -82,7 +82,7 @@ func (f *serverFlags) observer(env *cmdEnv) func(apiclient.CallInfo) {
 	}
 	next := f.observe
 	return func(ci apiclient.CallInfo) {
-		fmt.Fprintf(env.stderr, "permsync: debug: %s %s: %s in %s (attempt %d)\n", ci.Method, textsafe.Line(ci.Endpoint), ci.Result, roundDuration(ci.Duration), ci.Attempt)
+		env.printErrLine(fmt.Sprintf("permsync: debug: %s %s: %s in %s (attempt %d)\n", ci.Method, textsafe.Line(ci.Endpoint), ci.Result, roundDuration(ci.Duration), ci.Attempt))
 		if next != nil {
 			next(ci)
 		}

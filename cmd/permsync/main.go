@@ -77,6 +77,16 @@ type cmdEnv struct {
 	// stop is what the command is doing, for the message of a command
 	// abandoned after an interruption.
 	stop stopInfo
+	// errMu serialises what goroutines print on stderr (progress, retry
+	// notices, debug lines): one whole line at a time.
+	errMu sync.Mutex
+}
+
+// printErrLine prints to stderr, whole, from any goroutine.
+func (e *cmdEnv) printErrLine(s string) {
+	e.errMu.Lock()
+	defer e.errMu.Unlock()
+	io.WriteString(e.stderr, s)
 }
 
 // stopInfo is what the running command is doing, what its abandonment

@@ -106,7 +106,7 @@ func (p *progress) show(status func(elapsed time.Duration, done bool) string) {
 		}
 		line := status(elapsed, false)
 		pad := max(0, p.width-len(line))
-		fmt.Fprint(p.env.stderr, "\r"+line+strings.Repeat(" ", pad))
+		p.env.printErrLine("\r" + line + strings.Repeat(" ", pad))
 		p.width, p.last, p.printed = len(line), now, true
 		return
 	}
@@ -120,7 +120,7 @@ func (p *progress) show(status func(elapsed time.Duration, done bool) string) {
 	if now.Before(due) {
 		return
 	}
-	fmt.Fprintln(p.env.stderr, status(elapsed, false))
+	p.env.printErrLine(status(elapsed, false) + "\n")
 	p.last, p.printed = now, true
 }
 
@@ -133,10 +133,10 @@ func (p *progress) stop() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.live && p.printed {
-		fmt.Fprint(p.env.stderr, "\r"+strings.Repeat(" ", p.width)+"\r")
+		p.env.printErrLine("\r" + strings.Repeat(" ", p.width) + "\r")
 	}
 	if p.status != nil && (p.closing || p.printed && !p.live) {
-		fmt.Fprintln(p.env.stderr, p.status(p.env.clock().Sub(p.start), true))
+		p.env.printErrLine(p.status(p.env.clock().Sub(p.start), true) + "\n")
 	}
 	p.printed, p.last, p.width, p.status = false, time.Time{}, 0, nil
 }
