@@ -87,7 +87,7 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "Reconciles on a schedule until SIGTERM or SIGINT, which let the run in flight finish its calls and record its state (within --shutdown-grace). See docs/run.md.")
 		fs.PrintDefaults()
 	}
-	posArgs, err := parseInterspersed(fs, args)
+	posArgs, err := parseFlagsInterspersed(env, fs, args)
 	if err != nil {
 		return parseErrorCode(err)
 	}
@@ -101,7 +101,7 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) int {
 		// this is the bound of the process beyond it.
 		env.setStopGrace(rf.shutdownGrace + 15*time.Second)
 	}
-	logger, err := newLogger(env.stderr, rf.logFormat)
+	logger, err := newLogger(env.stderr, rf.logFormat, pf.server.logLevel.or(slog.LevelInfo))
 	if err != nil {
 		printErr(env, "run", err)
 		return exitError
@@ -116,12 +116,13 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) int {
 // newLogger makes the service's logger. Its records quote the server
 // (errors, names): textsafe escapes their control characters and breaks
 // CI workflow commands, in both formats.
-func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+func newLogger(w io.Writer, format string, level slog.Leveler) (*slog.Logger, error) {
+	o := &slog.HandlerOptions{Level: level}
 	switch format {
 	case "text":
-		return slog.New(textsafe.NewHandler(slog.NewTextHandler(w, nil))), nil
+		return slog.New(textsafe.NewHandler(slog.NewTextHandler(w, o))), nil
 	case "json":
-		return slog.New(textsafe.NewHandler(slog.NewJSONHandler(w, nil))), nil
+		return slog.New(textsafe.NewHandler(slog.NewJSONHandler(w, o))), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }

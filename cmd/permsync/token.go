@@ -88,7 +88,7 @@ func runToken(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr)
 		fs.PrintDefaults()
 	}
-	rest, err := parseInterspersed(fs, args)
+	rest, err := parseFlagsInterspersed(env, fs, args)
 	if err != nil {
 		return parseErrorCode(err)
 	}
