@@ -256,3 +256,24 @@ func clone(t *testing.T, st *State) *State {
 	}
 	return out
 }
+
+// TestJournalKeepsFacetValues: a facet's last-applied value saved in the
+// journal loads back as it was saved.
+func TestJournalKeepsFacetValues(t *testing.T) {
+	path, st := loadedState(t, 3)
+	w := NewWriter(path)
+	defer w.Close()
+	v := json.RawMessage(`{"position":"总监","tags":["a","b"]}`)
+	st.Record("user u001", &Object{ID: 1, Facets: map[string]Facet{"attrs": {Hash: "h1", Value: v}}})
+	if err := w.Save(st); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(JournalPath(path)); err != nil {
+		t.Fatalf("the save wrote no journal: %v", err)
+	}
+	got := mustLoad(t, path)
+	sameState(t, "after a save in the journal", st, got)
+	if string(got.Objects["user u001"].Facets["attrs"].Value) != string(v) {
+		t.Errorf("value %s, want %s", got.Objects["user u001"].Facets["attrs"].Value, v)
+	}
+}

@@ -78,17 +78,24 @@ func (s *session) useReadConcurrency(n int) {
 }
 
 // verify reads again what the apply of approved wrote (or everything) and
-// plans again, as plan does, with the same wording of its errors.
+// plans again, as plan does, with the same wording of its errors and the
+// same annotations.
 func (s *session) verify(ctx context.Context, env *cmdEnv, allowMassDelete bool, approved *plan.Plan, mode engine.VerifyMode) (*plan.Plan, error) {
 	pipe := s.pipeline(env, allowMassDelete)
+	stop := s.startRead(env)
 	p, err := pipe.Verify(ctx, approved, mode)
-	s.progress.stop(env)
+	stop()
+	if err == nil {
+		if aerr := s.annotations.refusals(env, p.RefusalMessages(), p.Warnings); aerr != nil {
+			return nil, aerr
+		}
+	}
 	var se *engine.StageError
 	if errors.As(err, &se) {
 		if se.Interrupted {
-			return nil, fmt.Errorf("interrupted while %s: %w", se.Stage, se.Err)
+			return nil, fmt.Errorf("interrupted while %s%s: %w", se.Stage, s.nothingChanged(), se.Err)
 		}
-		return nil, fmt.Errorf("%s: %w", se.Stage, se.Err)
+		return nil, fmt.Errorf("%s%s: %w", se.Stage, s.nothingChanged(), se.Err)
 	}
 	return p, err
 }
