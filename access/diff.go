@@ -45,9 +45,10 @@ type Change struct {
 // Empty reports whether nothing changed.
 func (d *Diff) Empty() bool { return len(d.Gained)+len(d.Lost)+len(d.Changed) == 0 }
 
-// DiffReports compares two finished reports. Statuses and notes of a
-// comparison are not compared: a grant is the same grant on both sides
-// when its key is.
+// DiffReports compares two finished reports: a grant is the same grant on
+// both sides when its key is. Between two comparisons of the files and the
+// server, a status that changed (files only → same on the server) is a
+// change too.
 func DiffReports(old, cur *Report, oldName, newName string) *Diff {
 	d := &Diff{Format: DiffFormat,
 		Old:    DiffSide{Name: oldName, Source: old.Source, Generated: old.Generated},
@@ -108,6 +109,11 @@ func changes(a, b *Grant) []string {
 		if ta, tb := RuleText(a.Rule), RuleText(b.Rule); ta != tb {
 			out = append(out, ta+" → "+tb)
 		}
+	}
+	// Two comparisons (files and server): a grant the server came to show
+	// as the files say, or that drifted from them.
+	if a.Status != "" && b.Status != "" && a.Status != b.Status {
+		out = append(out, a.Status.Label()+" → "+b.Status.Label())
 	}
 	return out
 }

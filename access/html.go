@@ -45,6 +45,7 @@ const (
 	viaDynamic
 	viaWorkspaceRole
 	viaRole
+	viaDataPermission
 	viaEveryone
 	viaOther
 )
@@ -69,8 +70,10 @@ func viaOf(path []Step) int {
 		return viaDepartment
 	case StepWorkspaceRole:
 		return viaWorkspaceRole
-	case StepRole, StepDataPermission:
+	case StepRole:
 		return viaRole
+	case StepDataPermission:
+		return viaDataPermission
 	case StepEveryone:
 		return viaEveryone
 	}

@@ -73,7 +73,7 @@ func WhatText(g *Grant) string {
 	switch {
 	case g.Kind == KindMember:
 		if len(g.Rights) == 0 {
-			return "member"
+			return g.Target
 		}
 		return strings.Join(g.Rights, ", ")
 	case g.Kind == KindRule && g.Rule != nil:

@@ -3,10 +3,12 @@
   // The data: see access/html.go. Strings are interned in S (S[0] is
   // ""); each grant is W numbers in G; a user's grants are those from
   // ustart[u] to ustart[u+1].
+  var T0 = performance.now();
   var D = JSON.parse(document.getElementById("access-data").textContent);
+  var timings = { parse: performance.now() - T0 };
   var S = D.s, G = D.g, W = D.w, U = D.users;
   var NU = U.id.length, N = G.length / W;
-  var VIA = ["direct", "group", "department", "dynamic", "workspace role", "role", "everyone", "other"];
+  var VIA = ["direct", "group", "department", "dynamic", "workspace role", "role", "data permission", "everyone", "other"];
   var STATUS = ["", "same on the server", "differs on the server", "files only", "server only", "not shown by the server"];
   var STATUS_CLASS = ["", "st-same", "st-differs", "st-filesOnly", "st-serverOnly", "st-unshown"];
   var ROW = 28;
@@ -41,10 +43,10 @@
   var m = D.meta;
   $("meta").textContent = m.provider + " · " + m.sourceText + (m.generated ? " · generated " + m.generated : "") + (m.zone ? " · times in UTC" + m.zone : "");
   (m.notes || []).forEach(function (n) { $("notes").appendChild(el("li", "", n)); });
-  var counts = { via: [0, 0, 0, 0, 0, 0, 0, 0], expired: 0, soon: 0, status: [0, 0, 0, 0, 0, 0] };
+  var counts = { via: [0, 0, 0, 0, 0, 0, 0, 0, 0], expired: 0, soon: 0, status: [0, 0, 0, 0, 0, 0] };
   for (i = 0; i < N; i++) {
     var fl = G[i * W + F.FLAGS];
-    counts.via[(fl >> 4) & 7]++;
+    counts.via[(fl >> 4) & 15]++;
     if (fl & 1) counts.expired++;
     if (fl & 2) counts.soon++;
     counts.status[G[i * W + F.STATUS]]++;
@@ -89,16 +91,18 @@
   });
   fill("f-rule", D.rules);
   fill("f-kind", D.kinds);
-  fill("f-via", [0, 1, 2, 3, 4, 5, 6], function (v) { return VIA[v]; });
+  fill("f-via", [0, 1, 2, 3, 4, 5, 6, 7], function (v) { return VIA[v]; });
   if (m.compared) {
     fill("f-status", [1, 2, 3, 4, 5], function (v) { return STATUS[v]; });
   } else {
     $("f-status").hidden = true;
   }
 
+  timings.index = performance.now() - T0;
   var sel = new Int32Array(N), nsel = 0;
   function num(id) { var v = $(id).value; return v === "" ? -1 : +v; }
   function apply() {
+    var t0 = performance.now();
     var qu = $("q-user").value.trim().toLowerCase();
     var qw = $("q-what").value.trim().toLowerCase();
     var fs = num("f-space"), fg = num("f-group"), fd = num("f-dept"), fr = num("f-rule");
@@ -127,7 +131,7 @@
       if (fs >= 0 && G[b + F.SPACE] !== fs) continue;
       if (fk >= 0 && G[b + F.KIND] !== fk) continue;
       if (fr >= 0 && G[b + F.RULE] !== fr) continue;
-      if (fv >= 0 && ((G[b + F.FLAGS] >> 4) & 7) !== fv) continue;
+      if (fv >= 0 && ((G[b + F.FLAGS] >> 4) & 15) !== fv) continue;
       if (fst >= 0 && G[b + F.STATUS] !== fst) continue;
       if (wcache !== null && !wmatch(G[b + F.WHAT]) && !wmatch(G[b + F.PATH])) continue;
       sel[n++] = i;
@@ -142,6 +146,7 @@
     $("empty").hidden = n > 0;
     $("viewport").scrollTop = 0;
     render();
+    timings.filter = performance.now() - t0;
   }
 
   // The table renders only the rows in view.
@@ -175,7 +180,7 @@
       c[4].textContent = S[G[b + F.WHAT]];
       c[4].title = S[G[b + F.WHAT]];
       c[5].textContent = "";
-      var fl = G[b + F.FLAGS], via = (fl >> 4) & 7;
+      var fl = G[b + F.FLAGS], via = (fl >> 4) & 15;
       c[5].appendChild(el("span", "badge v" + via, VIA[via]));
       c[5].appendChild(document.createTextNode(" " + S[G[b + F.PATH]]));
       c[5].title = S[G[b + F.PATH]];
@@ -216,7 +221,7 @@
       var body = el("span");
       body.appendChild(el("span", "what", S[G[b + F.WHAT]]));
       body.appendChild(document.createTextNode(" — "));
-      var fl = G[b + F.FLAGS], via = (fl >> 4) & 7;
+      var fl = G[b + F.FLAGS], via = (fl >> 4) & 15;
       body.appendChild(el("span", "badge v" + via, VIA[via]));
       body.appendChild(el("span", "path", " " + S[G[b + F.PATH]]));
       if (fl & 1) body.appendChild(el("span", "expired", "  expired"));
@@ -251,5 +256,8 @@
   $("viewport").addEventListener("scroll", function () { window.requestAnimationFrame(render); });
   window.addEventListener("resize", function () { window.requestAnimationFrame(render); });
   apply();
+  timings.ready = performance.now() - T0;
+  // For tests and for whoever wonders how long the page took.
+  window.permsyncAccess = { timings: timings, shown: function () { return nsel; } };
   document.body.setAttribute("data-ready", "1");
 })();

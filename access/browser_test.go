@@ -1,0 +1,339 @@
+package access_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/permsync/permsync/access"
+	"github.com/permsync/permsync/provider/youdata"
+	"github.com/permsync/permsync/provider/youdata/benchgen"
+)
+
+// The access report's page in a real browser: Debian's Chromium, headless,
+// driven over the DevTools protocol. Every request but the page's own file
+// is blocked and recorded: the page must make none.
+
+var (
+	screenshotDir = flag.String("screenshot-dir", "", "also write the browser tests' screenshots to this directory")
+	largeReport   = flag.Bool("large", false, "also open the report of the benchmark's L company (50,000 users) in the browser")
+)
+
+// chromiumPath is Chromium's executable, or the test is skipped.
+func chromiumPath(t testing.TB) string {
+	t.Helper()
+	for _, p := range []string{os.Getenv("PERMSYNC_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	t.Skip("Chromium is not installed: the browser tests of the access report need Debian's chromium package (apt-get install chromium), or PERMSYNC_CHROMIUM naming one; .ci/run installs it")
+	return ""
+}
+
+// page is one report page open in a headless Chromium.
+type page struct {
+	ctx     context.Context
+	url     string
+	mu      sync.Mutex
+	other   []string // requests to anything but the page's file
+	elapsed time.Duration
+}
+
+// openPage writes the report's page to a file and opens it in a fresh
+// headless Chromium with every other request blocked, waiting until its
+// script has run.
+func openPage(t testing.TB, r *access.Report, timeout time.Duration) *page {
+	t.Helper()
+	exe := chromiumPath(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "access.html")
+	f, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := access.WriteHTML(f, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 900),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	t.Cleanup(cancelCtx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
+	t.Cleanup(cancelTimeout)
+	p := &page{ctx: ctx, url: (&url.URL{Scheme: "file", Path: file}).String()}
+	chromedp.ListenTarget(ctx, func(ev any) {
+		switch e := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			if e.Request.URL != p.url {
+				p.mu.Lock()
+				p.other = append(p.other, e.Request.URL)
+				p.mu.Unlock()
+			}
+		case *fetch.EventRequestPaused:
+			go func() {
+				if e.Request.URL == p.url {
+					_ = chromedp.Run(ctx, fetch.ContinueRequest(e.RequestID))
+					return
+				}
+				p.mu.Lock()
+				p.other = append(p.other, e.Request.URL)
+				p.mu.Unlock()
+				_ = chromedp.Run(ctx, fetch.FailRequest(e.RequestID, network.ErrorReasonBlockedByClient))
+			}()
+		}
+	})
+	// Start the browser before timing the page.
+	if err := chromedp.Run(ctx, network.Enable(), fetch.Enable().WithPatterns([]*fetch.RequestPattern{{URLPattern: "*"}})); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	start := time.Now()
+	if err := chromedp.Run(ctx, chromedp.Navigate(p.url), chromedp.WaitVisible(`body[data-ready="1"]`, chromedp.ByQuery)); err != nil {
+		t.Fatalf("opening the page: %v", err)
+	}
+	p.elapsed = time.Since(start)
+	return p
+}
+
+func (p *page) run(t testing.TB, actions ...chromedp.Action) {
+	t.Helper()
+	if err := chromedp.Run(p.ctx, actions...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// count is what the page's counter says: rows and users shown.
+func (p *page) count(t testing.TB) (rows, users int) {
+	t.Helper()
+	var r, u string
+	var ok bool
+	p.run(t, chromedp.AttributeValue("#count", "data-rows", &r, &ok), chromedp.AttributeValue("#count", "data-users", &u, &ok))
+	rows, _ = strconv.Atoi(r)
+	users, _ = strconv.Atoi(u)
+	return rows, users
+}
+
+// shownAttr lists an attribute of the table rows a person sees: those
+// the browser lays out, whatever their attributes say.
+func (p *page) shownAttr(t testing.TB, attr string) []string {
+	t.Helper()
+	var out []string
+	p.run(t, chromedp.Evaluate(fmt.Sprintf(`Array.from(document.querySelectorAll("#rows .row")).filter(r => r.getClientRects().length > 0).map(r => r.getAttribute(%q))`, attr), &out))
+	return out
+}
+
+// waitCount waits until the counter shows rows.
+func (p *page) waitCount(t testing.TB, rows int) {
+	t.Helper()
+	sel := fmt.Sprintf(`#count[data-rows="%d"]`, rows)
+	p.run(t, chromedp.WaitReady(sel, chromedp.ByQuery))
+}
+
+func (p *page) noRequests(t testing.TB) {
+	t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.other) > 0 {
+		t.Errorf("the page requested %q: it must load nothing", p.other)
+	}
+}
+
+func (p *page) screenshot(t testing.TB, name string) {
+	t.Helper()
+	var png []byte
+	p.run(t, chromedp.CaptureScreenshot(&png))
+	if len(png) == 0 {
+		t.Fatal("empty screenshot")
+	}
+	dirs := []string{t.TempDir()}
+	if *screenshotDir != "" {
+		dirs = append(dirs, *screenshotDir)
+	}
+	for _, d := range dirs {
+		path := filepath.Join(d, name)
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s (%d bytes)", path, len(png))
+	}
+}
+
+// browserReport is the report of the benchmark's S company, cut to a few
+// projects: enough users that filters matter, small enough to be quick.
+func browserReport(t testing.TB) *access.Report {
+	t.Helper()
+	sh, _ := benchgen.ShapeByName("S")
+	sh.Users, sh.Projects, sh.Members, sh.Groups, sh.Roles, sh.DataPermissions = 200, 3, 40, 8, 20, 6
+	d := benchgen.Generate(sh, 7).Desired()
+	r, err := access.Build(youdata.Access{}, d, nil, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func grantsOf(r *access.Report, user, space string) int {
+	n := 0
+	for _, g := range r.Grants {
+		if (user == "" || g.User == user) && (space == "" || g.Space == space) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestReportPageInBrowser(t *testing.T) {
+	r := browserReport(t)
+	p := openPage(t, r, 60*time.Second)
+	reached := map[string]bool{}
+	for _, g := range r.Grants {
+		reached[g.User] = true
+	}
+	if rows, users := p.count(t); rows != len(r.Grants) || users != len(reached) {
+		t.Fatalf("the page shows %d grants of %d users, the report has %d of %d", rows, users, len(r.Grants), len(reached))
+	}
+
+	// A search for a user shows that user's rows only, all of them.
+	user := r.Grants[len(r.Grants)/2].User
+	want := grantsOf(r, user, "")
+	p.run(t, chromedp.SendKeys("#q-user", user, chromedp.ByID))
+	p.waitCount(t, want)
+	if rows, users := p.count(t); rows != want || users != 1 {
+		t.Errorf("search %q: %d rows of %d users, want %d of 1", user, rows, users, want)
+	}
+	shown := p.shownAttr(t, "data-user")
+	if len(shown) == 0 || len(shown) > want {
+		t.Fatalf("search %q: %d rows in view, want 1 to %d", user, len(shown), want)
+	}
+	for _, u := range shown {
+		if u != user {
+			t.Errorf("search %q shows a row of %q", user, u)
+		}
+	}
+	p.screenshot(t, "access-search.png")
+
+	// The per-user view lists the user's grants as explain does.
+	var lines int
+	var who string
+	p.run(t,
+		chromedp.Click(`#rows .row:not([hidden]) .u`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#user-view`, chromedp.ByID),
+		chromedp.Evaluate(`document.querySelectorAll("#user-body .line").length`, &lines),
+		chromedp.Evaluate(`document.getElementById("user-view").getAttribute("data-user")`, &who),
+	)
+	if who != user || lines != want {
+		t.Errorf("the user view shows %d lines of %q, want %d of %q", lines, who, want, user)
+	}
+	p.screenshot(t, "access-user.png")
+	p.run(t, chromedp.Click("#close-user", chromedp.ByID))
+
+	// A filter by project narrows the matrix to that project.
+	p.run(t, chromedp.Click("#clear", chromedp.ByID))
+	p.waitCount(t, len(r.Grants))
+	space := r.Spaces()[1]
+	want = grantsOf(r, "", space)
+	if want == 0 || want == len(r.Grants) {
+		t.Fatalf("project %s has %d of %d grants: not a test of the filter", space, want, len(r.Grants))
+	}
+	p.run(t, chromedp.Evaluate(fmt.Sprintf(`(() => {
+		const s = document.getElementById("f-space");
+		const o = Array.from(s.options).find(o => o.textContent === %q);
+		s.value = o.value;
+		s.dispatchEvent(new Event("change"));
+	})()`, space), nil))
+	p.waitCount(t, want)
+	for _, s := range p.shownAttr(t, "data-space") {
+		if s != space {
+			t.Errorf("filter by project %s shows a row of %q", space, s)
+		}
+	}
+	p.screenshot(t, "access-project.png")
+	p.noRequests(t)
+}
+
+// TestReportPageHostileNames: names that are markup stay text.
+func TestReportPageHostileNames(t *testing.T) {
+	r := access.New("youdata", access.SourceFiles)
+	evil := `<img src="http://127.0.0.1:9/x.png" onerror="document.body.dataset.pwned=1">`
+	r.Users = []access.User{{ID: "a", Name: evil}}
+	r.Grants = []access.Grant{{User: "a", Space: evil, Kind: access.KindRole, Target: evil, Path: []access.Step{{Kind: access.StepGroup, Name: evil}}}}
+	r.Finish()
+	p := openPage(t, r, 30*time.Second)
+	var pwned bool
+	var name string
+	p.run(t,
+		chromedp.Evaluate(`document.body.dataset.pwned === "1" || document.querySelectorAll("img").length > 0`, &pwned),
+		chromedp.Text(`#rows .row:not([hidden]) div:nth-child(2)`, &name, chromedp.ByQuery),
+	)
+	if pwned || name != evil {
+		t.Errorf("a name became markup (pwned %v), shown as %q", pwned, name)
+	}
+	p.noRequests(t)
+}
+
+// TestReportPageLarge opens the report of the benchmark's L company
+// (50,000 users) and reports how long the page takes; a search still
+// shows one user. Run with -large (CI does, without -race).
+func TestReportPageLarge(t *testing.T) {
+	if !*largeReport {
+		t.Skip("the L report: run with -large")
+	}
+	chromiumPath(t)
+	sh, _ := benchgen.ShapeByName("L")
+	start := time.Now()
+	r, err := access.Build(youdata.Access{}, benchgen.Generate(sh, 1).Desired(), nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("L report: %d users, %d grants, built in %s", len(r.Users), len(r.Grants), time.Since(start).Round(time.Millisecond))
+	p := openPage(t, r, 5*time.Minute)
+	var timings map[string]float64
+	p.run(t, chromedp.Evaluate(`window.permsyncAccess.timings`, &timings))
+	t.Logf("L page: open to ready %s in Chromium; in the page: JSON.parse %.0f ms, indexes %.0f ms, first filter and render %.0f ms, ready %.0f ms",
+		p.elapsed.Round(time.Millisecond), timings["parse"], timings["index"], timings["filter"], timings["ready"])
+	user := r.Grants[len(r.Grants)/3].User
+	want := grantsOf(r, user, "")
+	start = time.Now()
+	p.run(t, chromedp.SendKeys("#q-user", user, chromedp.ByID))
+	p.waitCount(t, want)
+	p.run(t, chromedp.Evaluate(`window.permsyncAccess.timings`, &timings))
+	t.Logf("L page: a search for one user shows its %d grants in %s (filter %.0f ms, after the 150 ms pause for typing)", want, time.Since(start).Round(time.Millisecond), timings["filter"])
+	if _, users := p.count(t); users != 1 {
+		t.Errorf("search %q shows %d users", user, users)
+	}
+	p.screenshot(t, "access-large.png")
+	p.noRequests(t)
+}
