@@ -3,6 +3,7 @@ package access
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"flag"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/permsync/permsync/provider"
+	"github.com/permsync/permsync/spec"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -442,5 +446,62 @@ func TestWriteDir(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 3 {
 		t.Errorf("%d files in the directory: temporary files left", len(entries))
+	}
+}
+
+// fakeAdapter builds reports from a name in the desired state's company.
+type fakeAdapter struct{ fail bool }
+
+func (f fakeAdapter) FromFiles(d *spec.Desired) (*Report, error) {
+	if f.fail {
+		return nil, errors.New("cannot")
+	}
+	r := New("fake", SourceFiles)
+	r.Grants = []Grant{{User: d.Orgs.Company, Kind: KindRole, Target: "r", Path: []Step{{Kind: StepDirect}}}}
+	r.Finish()
+	return r, nil
+}
+
+func (fakeAdapter) FromServer(d *spec.Desired, _ provider.Live) (*Report, error) {
+	r := New("fake", SourceServer)
+	r.Finish()
+	return r, nil
+}
+
+type fakeLive struct{}
+
+func (fakeLive) Principal() string { return "" }
+
+// TestPublisher: each run's report becomes the latest, served by the
+// handler and written to the directory; a failed build keeps the last.
+func TestPublisher(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "reports")
+	pub := &Publisher{Adapter: fakeAdapter{}, Dir: dir, Formats: []string{"json"}}
+	h := Handler(pub.Latest, "k")
+	get := func() string {
+		req := httptest.NewRequest("GET", "/report?format=json", nil)
+		req.Header.Set("Authorization", "Bearer k")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w.Body.String()
+	}
+	for _, who := range []string{"first", "second"} {
+		if err := pub.Publish(&spec.Desired{Orgs: &spec.Orgs{Company: who}}, fakeLive{}); err != nil {
+			t.Fatal(err)
+		}
+		if body := get(); !strings.Contains(body, `"user":"`+who+`"`) || !strings.Contains(body, `"source":"files+server"`) {
+			t.Errorf("after the %s run the handler serves %s", who, body)
+		}
+		back, err := ReadJSONFile(filepath.Join(dir, "access.json"))
+		if err != nil || back.Grants[0].User != who {
+			t.Errorf("after the %s run the directory holds %v (%v)", who, back, err)
+		}
+	}
+	pub.Adapter = fakeAdapter{fail: true}
+	if err := pub.Publish(&spec.Desired{Orgs: &spec.Orgs{Company: "third"}}, nil); err == nil {
+		t.Error("a failed build published")
+	}
+	if body := get(); !strings.Contains(body, `"user":"second"`) {
+		t.Errorf("after a failed build the handler serves %s", body)
 	}
 }
