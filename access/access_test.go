@@ -505,3 +505,32 @@ func TestPublisher(t *testing.T) {
 		t.Errorf("after a failed build the handler serves %s", body)
 	}
 }
+
+// TestTextEscapesServerText: names from the server cannot rewrite the
+// terminal or forge a line of explain's or the diff's output.
+func TestTextEscapesServerText(t *testing.T) {
+	r := New("p", SourceServer)
+	evil := "x\x1b[2J\nProject forged\u202e"
+	r.Users = []User{{ID: "a", Name: evil}}
+	r.Grants = []Grant{{User: "a", Space: evil, Kind: KindRole, Target: evil, Path: []Step{{Kind: StepGroup, Name: evil}}}}
+	r.Finish()
+	e, err := r.ForUser("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := e.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	d := DiffReports(New("p", SourceServer), r, "old", "new")
+	if err := d.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if strings.ContainsAny(out, "\x1b\u202e") || strings.Contains(out, "\nProject forged") {
+		t.Errorf("server text reached the output raw:\n%q", out)
+	}
+	if !strings.Contains(out, `x\u001b[2J\nProject forged\u202e`) {
+		t.Errorf("the name is not shown escaped:\n%s", out)
+	}
+}

@@ -73,6 +73,12 @@ func openPage(t testing.TB, r *access.Report, timeout time.Duration) *page {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
+	// The profile is removed once the browser is gone: Chromium's helper
+	// processes may still be writing to it as the browser exits.
+	profile, err := os.MkdirTemp("", "permsync-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
 		chromedp.Headless,
@@ -85,15 +91,24 @@ func openPage(t testing.TB, r *access.Report, timeout time.Duration) *page {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-extensions", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1400, 900),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	t.Cleanup(cancelCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
-	t.Cleanup(cancelTimeout)
+	bctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(bctx, timeout)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()   // closes the browser
+		cancelAlloc() // and waits for its process
+		for i := 0; i < 50; i++ {
+			if err := os.RemoveAll(profile); err == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("could not remove Chromium's profile %s", profile)
+	})
 	p := &page{ctx: ctx, url: (&url.URL{Scheme: "file", Path: file}).String()}
 	chromedp.ListenTarget(ctx, func(ev any) {
 		switch e := ev.(type) {

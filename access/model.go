@@ -412,16 +412,26 @@ func (r *Report) Finish() {
 		g.Expires = earliest(g.Path, g.Expires)
 		sort.Strings(g.Rights)
 	}
-	slices.SortStableFunc(r.Grants, func(a, b Grant) int { return compareGrants(&a, &b) })
-	out := r.Grants[:0]
-	for i := range r.Grants {
-		g := r.Grants[i]
-		if len(out) > 0 && compareGrants(&out[len(out)-1], &g) == 0 {
+	// Sorted by index: a grant is too large to move about.
+	idx := make([]int32, len(r.Grants))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(a, b int32) int {
+		if c := compareGrants(&r.Grants[a], &r.Grants[b]); c != 0 {
+			return c
+		}
+		return int(a - b) // the first of equal grants stays first
+	})
+	out := make([]Grant, 0, len(r.Grants))
+	for _, i := range idx {
+		g := &r.Grants[i]
+		if len(out) > 0 && compareGrants(&out[len(out)-1], g) == 0 {
 			prev := &out[len(out)-1]
 			prev.Rights = unionSorted(prev.Rights, g.Rights)
 			continue
 		}
-		out = append(out, g)
+		out = append(out, *g)
 	}
 	r.Grants = out
 
