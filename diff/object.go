@@ -42,8 +42,9 @@ type Object struct {
 
 	// Why the change is planned: drift of readable facets, write-only
 	// facets changed since the last apply or not in the state, why the
-	// object must be re-created, and updates forced for other reasons.
-	Drift, Changed, NotInState, Replace, ForceUpdate []string
+	// object must be re-created, updates forced for other reasons, and
+	// write-only facets re-asserted (see MarkReassert).
+	Drift, Changed, NotInState, Replace, ForceUpdate, Reassert []string
 	// CreateReason replaces "not on the server" as a create's reason.
 	CreateReason string
 }
@@ -150,6 +151,10 @@ func (o *Object) WriteOnly(facet string, items []string, vals ...KV) {
 		for _, v := range vals {
 			o.Before[v.Name] = o.After[v.Name]
 		}
+	case ok && old.Hash == ReassertPrefix+h:
+		// Applied as the files say, and to be sent again: Before does not
+		// hold it, so the executor sends it whole.
+		o.Reassert = append(o.Reassert, facet)
 	case ok:
 		o.Changed = append(o.Changed, facet)
 		if items != nil {
@@ -201,6 +206,10 @@ func (o *Object) reason() string {
 		sort.Strings(o.NotInState)
 		parts = append(parts, "not in state: "+strings.Join(o.NotInState, ", "))
 	}
+	if len(o.Reassert) > 0 {
+		sort.Strings(o.Reassert)
+		parts = append(parts, ReassertReason(o.Reassert))
+	}
 	return strings.Join(parts, "; ")
 }
 
@@ -222,7 +231,7 @@ func (o *Object) Finish(depth int) {
 		c.Before = o.Before
 		c.Reason = o.reason()
 		c.NewState.ID = 0
-	case len(o.Drift)+len(o.Changed)+len(o.NotInState)+len(o.ForceUpdate) > 0:
+	case len(o.Drift)+len(o.Changed)+len(o.NotInState)+len(o.ForceUpdate)+len(o.Reassert) > 0:
 		c.Action = plan.Update
 		c.Before = o.Before
 		c.Reason = o.reason()

@@ -65,7 +65,7 @@ func (p *Pipeline) Read(ctx context.Context) (provider.Live, error) {
 	}
 	s := p.Provider.Scope(p.Desired)
 	s.TokenUser, s.AllSpaces = p.TokenUser, p.AllSpaces
-	live, err := p.Provider.Read(ctx, s)
+	live, err := readScope(ctx, p.Provider, s, p.State)
 	if err != nil {
 		if ctx.Err() != nil {
 			// Ctrl-C: say so, rather than which read it happened to cut.
@@ -118,10 +118,15 @@ func (p *Pipeline) Apply(ctx context.Context, pl *plan.Plan, o ApplyOptions) (*R
 	if pl.Provider != "" && pl.Provider != p.Provider.Name() {
 		return nil, fmt.Errorf("apply: the plan was made for %s, not %s; nothing was written", pl.Provider, p.Provider.Name())
 	}
+	protected := p.Desired.Settings.ProtectedUsers
+	if q := p.Desired.QuickBI; q != nil {
+		// Quick BI's files keep their settings in their own part.
+		protected = append(append([]string(nil), protected...), q.Settings.ProtectedUsers...)
+	}
 	eo := Options{
 		Registry:        p.Provider.Registry(),
 		Concurrency:     o.Concurrency,
-		ProtectedUsers:  p.Desired.Settings.ProtectedUsers,
+		ProtectedUsers:  protected,
 		TokenUser:       p.TokenUser,
 		Guard:           p.Provider,
 		AllowMassDelete: p.AllowMassDelete,

@@ -57,6 +57,12 @@ type Scope struct {
 	// TokenUser is the user behind the credentials as the command line or
 	// the environment names it, if at all; the read resolves it.
 	TokenUser string
+	// Extra is the provider's own part of the scope, as its Scope made
+	// it (nil for none): what else of the server the files cover, for a
+	// server whose reads go object by object (Quick BI reads a user's tag
+	// values one user per call, so only for the users whose tags the
+	// files manage). The engine passes it through untouched.
+	Extra any
 }
 
 // SpaceRef names a project or workspace: by name, or pinned to its id.

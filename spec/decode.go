@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"reflect"
@@ -19,12 +20,20 @@ var secretKeys = map[string]bool{
 	"password": true,
 	"passwd":   true,
 	"secret":   true,
+	// Quick BI's credentials: the AccessKey secret and an STS token.
+	"accesskeysecret": true,
+	"securitytoken":   true,
 }
 
 // secretMsg says where secrets belong. It never includes the value.
 const secretMsg = "secrets do not belong in the YAML: give the API token in PERMSYNC_TOKEN " +
 	"(or a token key in PERMSYNC_TOKEN_KEY, or PERMSYNC_EMAIL and PERMSYNC_PASSWORD) " +
 	"in the environment or read it from a file"
+
+// quickBISecretMsg says where Quick BI's secrets belong, for files that
+// say provider: quickbi.
+const quickBISecretMsg = "secrets do not belong in the YAML: give the AccessKey in PERMSYNC_ACCESS_KEY_ID and PERMSYNC_ACCESS_KEY_SECRET " +
+	"(and an STS token in PERMSYNC_SECURITY_TOKEN) in the environment, or read them from files named by the same variables with _FILE"
 
 var (
 	typeSource     = reflect.TypeOf(Source{})
@@ -58,6 +67,9 @@ type decoder struct {
 	shared      *shared
 	// aliases are the alias nodes being expanded, to stop cycles.
 	aliases []*yaml.Node
+	// secretMsg is what a secret key is told: secretMsg, or
+	// quickBISecretMsg in a Quick BI file.
+	secretMsg string
 }
 
 func (d *decoder) problem(line int, path, format string, args ...any) {
@@ -313,7 +325,7 @@ func (d *decoder) secrets(n *yaml.Node, path string) {
 			k, val := n.Content[i], n.Content[i+1]
 			p := fieldPath(path, k.Value)
 			if isSecretKey(k) {
-				d.problem(k.Line, p, "%s", secretMsg)
+				d.problem(k.Line, p, "%s", cmp.Or(d.secretMsg, secretMsg))
 			}
 			d.secrets(k, path)
 			d.secrets(val, p)

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/permsync/permsync/internal/sets"
 )
 
 // FuzzLoad feeds arbitrary bytes to the loader through a file: it must
@@ -27,6 +29,11 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("version: 1\nusers: [{uniqueId: a, customInfo: &x {k: *x}}]\n"))
 	f.Add([]byte("version: 1\nsettings: {maxDeletes: 1e999%}\n"))
 	f.Add([]byte("\xff\xfe"))
+	for _, name := range sets.SortedKeys(quickBIFiles) {
+		f.Add([]byte(quickBIFiles[name]))
+	}
+	f.Add([]byte("version: 1\nprovider: quickbi\ngroups: [{id: a, name: A, parent: b}, {id: b, name: B, parent: a}]\n" +
+		"workspaces: [{name: W, datasets: [{id: c, rowLevel: {rules: [{name: r, all: true, content: '{\"a\": [1]}'}]}}]}]\n"))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := filepath.Join(dir, "fuzz.yaml")

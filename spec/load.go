@@ -350,7 +350,7 @@ func parseFile(path string, data []byte, ps *problems, sh *shared) (out parsed) 
 		ps.add(withHint(yamlProblem(path, err, data), data))
 		return out
 	}
-	d := &decoder{file: path, probs: ps, lines: out.lines, shared: sh}
+	d := &decoder{file: path, probs: ps, lines: out.lines, shared: sh, secretMsg: secretMsgFor(&root)}
 	d.secrets(&root, "")
 	var extra yaml.Node
 	if err := safeDecode(dec, &extra); err == nil {
@@ -393,6 +393,23 @@ func parseFile(path string, data []byte, ps *problems, sh *shared) (out parsed) 
 		d.problem(out.lines["version"], "version", "unsupported version %s (this permsync reads version %d)", v.Value, FormatVersion)
 	}
 	return out
+}
+
+// secretMsgFor is the message for secrets in the file whose root is
+// root: Quick BI's when its top mapping says provider: quickbi.
+func secretMsgFor(root *yaml.Node) string {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	if n.Kind == yaml.MappingNode {
+		if v, ok := findKey(n, "provider"); ok {
+			if v = resolve(v); v.Kind == yaml.ScalarNode && strings.TrimSpace(v.Value) == QuickBIProvider {
+				return quickBISecretMsg
+			}
+		}
+	}
+	return secretMsg
 }
 
 func findKey(m *yaml.Node, key string) (*yaml.Node, bool) {
@@ -505,13 +522,18 @@ func unprintable(path string, data []byte) *Problem {
 
 // merge joins the documents into one desired state. Settings and
 // orgs.company may be set once; lists are concatenated in file order.
+// Quick BI documents go into d.QuickBI, by the same rules.
 func merge(docs []parsed, ps *problems) *Desired {
 	d := &Desired{}
 	mergeProvider(d, docs, ps)
 	var settingsAt *Source
 	var companyAt *Source
+	var qbSettingsAt *Source
 	for _, p := range docs {
-		// Youdata's is the only document type there is.
+		if qb, ok := p.doc.(*QuickBIDocument); ok {
+			mergeQuickBI(d, qb, &qbSettingsAt, ps)
+			continue
+		}
 		doc, _ := p.doc.(*Document)
 		if doc == nil {
 			continue

@@ -65,6 +65,12 @@ func TestExamplesAreValid(t *testing.T) {
 				t.Fatalf("Load(%s):\n%v", dir, err)
 			}
 			c := d.Counts()
+			if d.QuickBI != nil {
+				if c.Users == 0 || c.Workspaces == 0 || c.Files < 2 {
+					t.Errorf("example %s is too small to show the Quick BI format: %+v", dir, c)
+				}
+				return
+			}
 			if c.Users == 0 || c.Projects == 0 || c.Files < 2 {
 				t.Errorf("example %s is too small to show the format: %+v", dir, c)
 			}
@@ -405,6 +411,31 @@ func TestSecretsAreNeverEchoed(t *testing.T) {
 		if !strings.Contains(msg, "PERMSYNC_TOKEN") {
 			t.Errorf("the error does not say where secrets belong: %s", msg)
 		}
+	}
+	// Quick BI's files: its credentials' names, anywhere, and its
+	// variables in the message.
+	for _, src := range []string{
+		"version: 1\nprovider: quickbi\nsettings:\n  accessKeySecret: " + secret + "\n",
+		"provider: quickbi\nversion: 1\nusers:\n  - {account: a, tags: {securityToken: [" + secret + "]}}\n",
+		"version: 1\nprovider: quickbi\nworkspaces: [{name: W, datasets: [{id: c, rowLevel: {rules: [{name: r, all: true, content: {Password: " + secret + "}}]}}]}]\n",
+		"version: 1\nprovider: quickbi\ngroups: [{id: g, name: G, SECRET: " + secret + "}]\n",
+	} {
+		_, err := LoadBytes("s.yaml", []byte(src))
+		if err == nil {
+			t.Errorf("no problem for a secret in:\n%s", src)
+			continue
+		}
+		msg := err.Error()
+		if strings.Contains(msg, secret) {
+			t.Errorf("the secret's value appears in the error: %s", msg)
+		}
+		if len(Problems(err)) != 1 || !strings.Contains(msg, "PERMSYNC_ACCESS_KEY_SECRET") || strings.Contains(msg, "PERMSYNC_TOKEN") {
+			t.Errorf("want one problem saying where Quick BI's secrets belong, got: %s", msg)
+		}
+	}
+	// A Youdata file with Quick BI's key names is refused too.
+	if _, err := LoadBytes("s.yaml", []byte("version: 1\nusers: [{uniqueId: a, customInfo: {accessKeySecret: "+secret+"}}]\n")); err == nil || !strings.Contains(err.Error(), "PERMSYNC_TOKEN") {
+		t.Errorf("Youdata file with accessKeySecret: %v", err)
 	}
 }
 

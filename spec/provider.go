@@ -23,6 +23,7 @@ type format struct {
 // provider adds its line here and its document type.
 var formats = []format{
 	{name: "youdata", document: func() document { return new(Document) }},
+	{name: QuickBIProvider, document: func() document { return new(QuickBIDocument) }},
 }
 
 // Providers are the names a file may give under provider:, in the order
@@ -44,6 +45,8 @@ type document interface {
 }
 
 func (d *Document) formatVersion() int { return d.Version }
+
+func (d *QuickBIDocument) formatVersion() int { return d.Version }
 
 func formatOf(name string) (format, bool) {
 	for _, f := range formats {

@@ -1,7 +1,12 @@
 package spec
 
+import "fmt"
+
 // Quick BI's part of the format: the documents of files that say
 // provider: quickbi. The key names are a contract (docs/format-quickbi.md).
+
+// QuickBIProvider is the name Quick BI files give under provider:.
+const QuickBIProvider = "quickbi"
 
 // QuickBIDocument is the content of one YAML file for Quick BI, as
 // written.
@@ -39,6 +44,9 @@ type QuickBISettings struct {
 	// plan removes from the organization (DeleteUser's TransferUserId);
 	// absent, each workspace's owner receives them and the plan says so.
 	TransferTo string `json:"transferTo,omitempty"`
+	// StrictUsers: every account referenced must be declared under
+	// users:.
+	StrictUsers bool `json:"strictUsers,omitempty"`
 }
 
 // QuickBIPrune turns on deletion of objects absent from the files that
@@ -160,4 +168,28 @@ type QuickBIRule struct {
 	// Content is the rule's content (ruleContentJson), an object written
 	// as YAML, or a raw JSON string accepted as is.
 	Content any `json:"content"`
+}
+
+// mergeQuickBI adds one Quick BI file to d.QuickBI: settings may be set
+// in one file only (settingsAt is where they were first met); lists are
+// concatenated in file order, a list present in any file staying present.
+func mergeQuickBI(d *Desired, doc *QuickBIDocument, settingsAt **Source, ps *problems) {
+	q := d.QuickBI
+	if q == nil {
+		q = &QuickBI{}
+		d.QuickBI = q
+	}
+	if s := doc.Settings; s != nil {
+		if *settingsAt != nil {
+			ps.add(&Problem{File: s.Src.File, Line: s.Src.Line, Path: "settings",
+				Msg: fmt.Sprintf("settings are given twice (first at %s:%d); keep them in one file", (*settingsAt).File, (*settingsAt).Line)})
+		} else {
+			q.Settings = *s
+			*settingsAt = &s.Src
+		}
+	}
+	q.Tags = appendKeep(q.Tags, doc.Tags)
+	q.Users = appendKeep(q.Users, doc.Users)
+	q.Groups = appendKeep(q.Groups, doc.Groups)
+	q.Workspaces = appendKeep(q.Workspaces, doc.Workspaces)
 }

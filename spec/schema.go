@@ -12,6 +12,9 @@ import (
 // SchemaID is the $id of the JSON Schema of the format.
 const SchemaID = "https://github.com/permsync/permsync/spec/permsync.schema.json"
 
+// QuickBISchemaID is the $id of the JSON Schema of Quick BI's files.
+const QuickBISchemaID = "https://github.com/permsync/permsync/spec/permsync-quickbi.schema.json"
+
 // schemaRequired are the fields a file must give, per type. Other fields
 // are optional and may be null (null is the same as absent).
 var schemaRequired = map[string][]string{
@@ -32,12 +35,20 @@ var schemaRequired = map[string][]string{
 	"DataMask":          {"field", "dataType"},
 	"ResourceMember":    {"type", "id", "members"},
 	"ResourceMemberRef": {"user", "permissions"},
+
+	"QuickBIDocument":  {"version", "provider"},
+	"QuickBITag":       {"name"},
+	"QuickBIUser":      {"account"},
+	"QuickBIGroup":     {"id", "name"},
+	"QuickBIWorkspace": {"name"},
+	"QuickBIMember":    {"user", "roles"},
+	"QuickBIRule":      {"name", "content"},
 }
 
 // schemaDoc describes fields ("Type.field") for editors.
 var schemaDoc = map[string]string{
 	"Document.version":              "Format version; must be 1.",
-	"Document.provider":             "The server the file targets; absent: " + DefaultProvider + ". All files of one run target the same one.",
+	"Document.provider":             "The server the file targets; absent: " + DefaultProvider + ". All files of one run target the same one. A Quick BI file says provider: " + QuickBIProvider + " and has its own schema, permsync-quickbi.schema.json.",
 	"Document.settings":             "Global options. At most one file may set them.",
 	"Document.orgs":                 "The org (department) tree: orgStructure/syncOrg.",
 	"Document.users":                "Domain users: user/batchImport. Users may also be referenced without being declared here.",
@@ -47,6 +58,8 @@ var schemaDoc = map[string]string{
 	"Settings.protectedUsers":       "Users never removed from the domain, a project or an admin role, whatever else the files say.",
 	"Settings.maxDeletes":           "Cap on deletions per kind: a count (10) or a share (10%). Default 10%, at least 1. An apply over it is refused.",
 	"Settings.strictUsers":          "true: every user referenced must be declared under users:.",
+	"Settings.deleteProjects":       "Projects whose deletion (with every report in them) the files confirm; a plan deleting another project is refused.",
+	"Settings.leavers":              "keep (default): users marked left keep their access, with a warning; revoke: they leave every project the files name.",
 	"Orgs.company":                  "Renames the company (the root of the org tree). At most one file may set it.",
 	"Orgs.departments":              "Departments; may be spread over files. A department permsync synced before that is absent is deleted only with prune.orgs.",
 	"Department.code":               "Unique code of the department (orgCode).",
@@ -116,13 +129,66 @@ var schemaDoc = map[string]string{
 	"ResourceMember.members":        "The complete list of direct members; [] removes them all.",
 	"ResourceMemberRef.user":        "uniqueId.",
 	"ResourceMemberRef.permissions": "Permissions of the member.",
+
+	"QuickBIDocument.version":        "Format version; must be 1.",
+	"QuickBIDocument.provider":       "quickbi: the file targets Alibaba Cloud Quick BI. All files of one run target the same server.",
+	"QuickBIDocument.settings":       "Global options. At most one file may set them.",
+	"QuickBIDocument.tags":           "User tag definitions, organization-wide (AddUserTagMeta).",
+	"QuickBIDocument.users":          "Organization members (AddUser, UpdateUser). Users may also be referenced without being declared here.",
+	"QuickBIDocument.groups":         "The user-group tree, keyed on ids the files choose.",
+	"QuickBIDocument.workspaces":     "Workspaces, their members and the row and column permissions of their datasets.",
+	"QuickBISettings.prune":          "Also delete objects absent from the files that permsync did not create, per kind. All default to false. Workspace members listed are exact whatever prune says.",
+	"QuickBISettings.protectedUsers": "Accounts never removed from the organization, a workspace, a group or an admin role.",
+	"QuickBISettings.maxDeletes":     "Cap on deletions per kind: a count (10) or a share (10%). Default 10%, at least 1. An apply over it is refused.",
+	"QuickBISettings.transferTo":     "Account that receives the works of the users removed from the organization (DeleteUser's TransferUserId); not a viewer. Absent: each workspace's owner.",
+	"QuickBISettings.strictUsers":    "true: every account referenced must be declared under users:.",
+	"QuickBIPrune.users":             "Remove organization members absent from the files.",
+	"QuickBIPrune.groups":            "Delete user groups absent from the files.",
+	"QuickBIPrune.tags":              "Delete tag definitions absent from the files.",
+	"QuickBIPrune.rules":             "Delete row and column rules absent from the files, in the datasets the files list.",
+	"QuickBITag.name":                "Tag name (TagName): at most 50 characters, letters, digits and / \\ | [ ] ( ); unique.",
+	"QuickBITag.description":         "TagDescription, at most 255 characters.",
+	"QuickBIUser.account":            "AccountName, the user's key: wangwu, or wangwu:zhangsan for a RAM user. Unique.",
+	"QuickBIUser.accountId":          "AccountId, the Alibaba Cloud UID (digits); quote it.",
+	"QuickBIUser.nick":               "NickName: at most 50 characters, letters, digits and _ \\ / | ( ) [ ]; unique in the organization.",
+	"QuickBIUser.type":               "developer, viewer or analyst (UserType 1, 2, 3).",
+	"QuickBIUser.roles":              "Organization roles: admin, permissionAdmin, user or a custom role's name; at most 3. When present, exact.",
+	"QuickBIUser.tags":               "Tag values by tag name; null clears a tag; tags not listed are left alone. A value holds no comma; the values joined with commas are at most 3000 characters.",
+	"QuickBIUser.inactive":           "IsDeleted: the member stays but is inactive.",
+	"QuickBIGroup.id":                "UserGroupId, chosen by the files: at most 64 ASCII letters, digits, -, _ and .; not -1; unique.",
+	"QuickBIGroup.name":              "UserGroupName: at most 255 characters, letters, digits and _ \\ / | ( ) [ ]; unique in the organization.",
+	"QuickBIGroup.parent":            "Id of the parent group, declared under groups:; no cycles. Absent: top level.",
+	"QuickBIGroup.description":       "UserGroupDescription: at most 255 characters, the same as names.",
+	"QuickBIGroup.members":           "Accounts; when present, the exact membership.",
+	"QuickBIWorkspace.name":          "Workspace name; unique. The workspace is matched by name.",
+	"QuickBIWorkspace.id":            "Pins the entry to an existing WorkspaceId.",
+	"QuickBIWorkspace.members":       "When present, the exact membership of the workspace, with roles.",
+	"QuickBIWorkspace.datasets":      "Datasets whose row and column permissions permsync manages.",
+	"QuickBIMember.user":             "Account of the member.",
+	"QuickBIMember.roles":            "admin, developer, analyst, viewer or a custom workspace role's name; at least one. Viewers hold no custom role.",
+	"QuickBIDataset.id":              "CubeId; give id or name.",
+	"QuickBIDataset.name":            "Dataset name, looked up in the workspace; give id or name.",
+	"QuickBIDataset.rowLevel":        "Row-level permissions (ROW_LEVEL).",
+	"QuickBIDataset.columnLevel":     "Column-level permissions (COLUMN_LEVEL).",
+	"QuickBIDataLevel.enabled":       "The switch (UpdateDataLevelPermissionStatus). Absent: left alone.",
+	"QuickBIDataLevel.missHit":       "none (no data when no rule matches) or all (MissHitPolicy NONE, ALL).",
+	"QuickBIDataLevel.whitelist":     "Users and groups the rules do not restrict; each list, when present, exact.",
+	"QuickBIDataLevel.rules":         "Rules, keyed on their names in the dataset and level.",
+	"QuickBIPeople.users":            "Accounts.",
+	"QuickBIPeople.groups":           "Group ids.",
+	"QuickBIRule.name":               "ruleName; unique in the dataset and level.",
+	"QuickBIRule.users":              "Accounts the rule applies to.",
+	"QuickBIRule.groups":             "Group ids the rule applies to.",
+	"QuickBIRule.all":                "true: the rule applies to everyone (ruleTargetScope ALL); give no users or groups.",
+	"QuickBIRule.content":            "ruleContentJson: a mapping, or a JSON object written as a string (sent as is).",
 }
 
 // schemaEnum lists the values of enumerated fields ("Type.field"; for a
 // list, its items).
 var schemaEnum = map[string][]string{
-	"Document.provider":             Providers,
+	"Document.provider":             {DefaultProvider},
 	"UserOrg.role":                  UserOrgRoles,
+	"Settings.leavers":              LeaversValues,
 	"Resource.type":                 resourceTypes,
 	"Rule.type":                     RuleTypes,
 	"Rule.mode":                     RuleModes,
@@ -134,6 +200,10 @@ var schemaEnum = map[string][]string{
 	"DataMask.applyRange":           ApplyRanges,
 	"ResourceMember.type":           ResourceMemberTypes,
 	"ResourceMemberRef.permissions": ResourceMemberPermissions,
+
+	"QuickBIDocument.provider": {QuickBIProvider},
+	"QuickBIUser.type":         QuickBIUserTypes,
+	"QuickBIDataLevel.missHit": QuickBIMissHit,
 }
 
 const (
@@ -142,6 +212,11 @@ const (
 	maxDeletesPattern = `^\s*([0-9]+|(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?)\s*%)\s*$`
 	folderPattern     = `^[^/]*[^/\s][^/]*$`
 	datePattern       = `^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$`
+	// qbGroupIDPattern is what a Quick BI group id may hold (qbGroupIDRune
+	// and qbGroupIDMax); "-1" is refused apart.
+	qbGroupIDPattern   = `^[A-Za-z0-9._-]{1,64}$`
+	qbAccountIDPattern = `^[0-9]+$`
+	qbTagValuePattern  = `^[^,]+$`
 )
 
 type schemaGen struct {
@@ -151,12 +226,25 @@ type schemaGen struct {
 // JSONSchema returns the JSON Schema (draft-07) of one file of the format,
 // generated from the Go types. spec/permsync.schema.json holds its output.
 func JSONSchema() []byte {
+	return schemaOf(reflect.TypeOf(Document{}), SchemaID, "permsync desired state",
+		"One file of permsync's desired state. Files are merged; see docs/format.md.")
+}
+
+// QuickBIJSONSchema returns the JSON Schema (draft-07) of one Quick BI
+// file (provider: quickbi), generated from the Go types.
+// spec/permsync-quickbi.schema.json holds its output.
+func QuickBIJSONSchema() []byte {
+	return schemaOf(reflect.TypeOf(QuickBIDocument{}), QuickBISchemaID, "permsync desired state for Quick BI",
+		"One file of permsync's desired state for Alibaba Cloud Quick BI (provider: quickbi). Files are merged; see docs/format-quickbi.md.")
+}
+
+func schemaOf(t reflect.Type, id, title, description string) []byte {
 	g := &schemaGen{defs: map[string]any{}}
-	root := g.object(reflect.TypeOf(Document{}))
+	root := g.object(t)
 	root["$schema"] = "http://json-schema.org/draft-07/schema#"
-	root["$id"] = SchemaID
-	root["title"] = "permsync desired state"
-	root["description"] = "One file of permsync's desired state. Files are merged; see docs/format.md."
+	root["$id"] = id
+	root["title"] = title
+	root["description"] = description
 	root["definitions"] = g.defs
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -194,6 +282,16 @@ func (g *schemaGen) object(t reflect.Type) map[string]any {
 		o["required"] = required
 	}
 	switch t.Name() {
+	case "QuickBIDataset":
+		o["oneOf"] = []any{
+			map[string]any{"required": []string{"id"}, "not": map[string]any{"required": []string{"name"}}},
+			map[string]any{"required": []string{"name"}, "not": map[string]any{"required": []string{"id"}}},
+		}
+	case "QuickBIRule":
+		o["if"] = map[string]any{"required": []string{"all"}, "properties": map[string]any{"all": map[string]any{"const": true}}}
+		o["then"] = map[string]any{"not": map[string]any{"anyOf": []any{
+			map[string]any{"required": []string{"users"}}, map[string]any{"required": []string{"groups"}},
+		}}}
 	case "Resource":
 		var allOf []any
 		for _, typ := range resourceTypes {
@@ -260,6 +358,34 @@ func (g *schemaGen) field(key string, t reflect.Type) map[string]any {
 		return map[string]any{"type": "integer", "enum": []any{1, 2}}
 	case "Role.expires", "DataPermission.expires":
 		return map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string", "pattern": datePattern}}
+	case "QuickBIDocument.version":
+		return map[string]any{"const": FormatVersion}
+	case "QuickBIUser.tags":
+		return map[string]any{"type": "object", "propertyNames": map[string]any{"minLength": 1}, "additionalProperties": map[string]any{
+			"type": []string{"array", "null"}, "items": map[string]any{"type": "string", "pattern": qbTagValuePattern}}}
+	case "QuickBIUser.roles":
+		return map[string]any{"type": "array", "maxItems": QuickBIMaxOrgRoles, "uniqueItems": true, "items": map[string]any{"type": "string", "minLength": 1}}
+	case "QuickBIUser.accountId":
+		return map[string]any{"type": "string", "pattern": qbAccountIDPattern}
+	case "QuickBIUser.nick":
+		return map[string]any{"type": "string", "minLength": 1, "maxLength": qbNickMax}
+	case "QuickBITag.name":
+		return map[string]any{"type": "string", "minLength": 1, "maxLength": qbTagNameMax}
+	case "QuickBITag.description":
+		return map[string]any{"type": "string", "maxLength": qbTagDescMax}
+	case "QuickBIGroup.id":
+		return map[string]any{"type": "string", "pattern": qbGroupIDPattern, "not": map[string]any{"const": QuickBIRootGroup}}
+	case "QuickBIGroup.name":
+		return map[string]any{"type": "string", "minLength": 1, "maxLength": qbGroupNameMax}
+	case "QuickBIGroup.description":
+		return map[string]any{"type": "string", "maxLength": qbGroupNameMax}
+	case "QuickBIMember.roles":
+		return map[string]any{"type": "array", "minItems": 1, "uniqueItems": true, "items": map[string]any{"type": "string", "minLength": 1}}
+	case "QuickBIRule.content":
+		return map[string]any{"oneOf": []any{
+			map[string]any{"type": "object"},
+			map[string]any{"type": "string", "pattern": `^\s*\{`},
+		}}
 	case "Group.folder", "Role.folder", "DataPermission.folder":
 		return map[string]any{"type": "string", "pattern": folderPattern}
 	case "User.attrs":
@@ -270,7 +396,7 @@ func (g *schemaGen) field(key string, t reflect.Type) map[string]any {
 		for k := range secretKeys {
 			secrets = append(secrets, k, strings.ToUpper(k[:1])+k[1:])
 		}
-		secrets = append(secrets, "tokenKey", "TokenKey")
+		secrets = append(secrets, "tokenKey", "TokenKey", "accessKeySecret", "AccessKeySecret", "securityToken", "SecurityToken")
 		sort.Strings(secrets)
 		return map[string]any{"type": "object", "propertyNames": map[string]any{"not": map[string]any{"enum": secrets}}}
 	}

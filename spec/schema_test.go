@@ -12,23 +12,28 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-const schemaFile = "permsync.schema.json"
+const (
+	schemaFile        = "permsync.schema.json"
+	quickBISchemaFile = "permsync-quickbi.schema.json"
+)
 
-// TestSchemaUpToDate keeps spec/permsync.schema.json equal to what the
-// types generate. Run with -update after changing the types.
+// TestSchemaUpToDate keeps spec/permsync.schema.json and
+// spec/permsync-quickbi.schema.json equal to what the types generate. Run
+// with -update after changing the types.
 func TestSchemaUpToDate(t *testing.T) {
-	got := JSONSchema()
-	if *update {
-		if err := os.WriteFile(schemaFile, got, 0o644); err != nil {
-			t.Fatal(err)
+	for file, got := range map[string][]byte{schemaFile: JSONSchema(), quickBISchemaFile: QuickBIJSONSchema()} {
+		if *update {
+			if err := os.WriteFile(file, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	want, err := os.ReadFile(schemaFile)
-	if err != nil {
-		t.Fatalf("%v (run go test ./spec -run TestSchemaUpToDate -update)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s is stale; run go test ./spec -run TestSchemaUpToDate -update (-file +generated):\n%s", schemaFile, diff)
+		want, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatalf("%v (run go test ./spec -run TestSchemaUpToDate -update)", err)
+		}
+		if diff := cmp.Diff(string(want), string(got)); diff != "" {
+			t.Errorf("%s is stale; run go test ./spec -run TestSchemaUpToDate -update (-file +generated):\n%s", file, diff)
+		}
 	}
 }
 
@@ -52,12 +57,18 @@ func jsonFields(t reflect.Type) []string {
 	return out
 }
 
-// TestSchemaMatchesTypes reads the published schema and checks it against
-// the Go types: every struct reachable from Document has a definition (or
-// is the root) whose properties are exactly its json fields, with
-// additionalProperties false.
+// TestSchemaMatchesTypes reads the published schemas and checks them
+// against the Go types: every struct reachable from the document type has
+// a definition (or is the root) whose properties are exactly its json
+// fields, with additionalProperties false.
 func TestSchemaMatchesTypes(t *testing.T) {
-	b, err := os.ReadFile(schemaFile)
+	checkSchemaTypes(t, schemaFile, reflect.TypeOf(Document{}), 20)
+	checkSchemaTypes(t, quickBISchemaFile, reflect.TypeOf(QuickBIDocument{}), 11)
+}
+
+func checkSchemaTypes(t *testing.T, file string, rootType reflect.Type, minTypes int) {
+	t.Helper()
+	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +126,7 @@ func TestSchemaMatchesTypes(t *testing.T) {
 			walk(f.Type)
 		}
 	}
-	check(reflect.TypeOf(Document{}), root)
+	check(rootType, root)
 	for name := range defs {
 		found := false
 		for typ := range seen {
@@ -124,11 +135,11 @@ func TestSchemaMatchesTypes(t *testing.T) {
 			}
 		}
 		if !found {
-			t.Errorf("definition %s matches no Go type", name)
+			t.Errorf("%s: definition %s matches no Go type", file, name)
 		}
 	}
-	if len(seen) < 20 {
-		t.Errorf("only %d types checked", len(seen))
+	if len(seen) < minTypes {
+		t.Errorf("%s: only %d types checked", file, len(seen))
 	}
 }
 
@@ -160,7 +171,9 @@ func TestSchemaEnumsMatchValidation(t *testing.T) {
 		{"Field", "dataType", DataTypes},
 		{"ResourceMemberRef", "permissions", ResourceMemberPermissions},
 		{"Resource", "type", resourceTypes},
-		{"Document", "provider", Providers},
+		// Youdata's schema is for Youdata's files: a Quick BI file has
+		// its own.
+		{"Document", "provider", []string{DefaultProvider}},
 	} {
 		var got []string
 		for _, v := range prop(tc.def, tc.field)["enum"].([]any) {
@@ -213,6 +226,83 @@ func TestSchemaIDMinimums(t *testing.T) {
 		_, err := LoadBytes("m.yaml", []byte(tc.yaml))
 		if schemaAccepts := min <= 0; schemaAccepts != (err == nil) {
 			t.Errorf("%s.%s: schema minimum %v, but validation of 0 gives %v", tc.def, tc.field, p["minimum"], err)
+		}
+	}
+}
+
+// TestQuickBISchemaAgreesWithValidation keeps the enumerations, limits
+// and patterns of Quick BI's schema those validation applies: a value the
+// schema accepts, validation accepts.
+func TestQuickBISchemaAgreesWithValidation(t *testing.T) {
+	var root map[string]any
+	if err := json.Unmarshal(QuickBIJSONSchema(), &root); err != nil {
+		t.Fatal(err)
+	}
+	defs := root["definitions"].(map[string]any)
+	prop := func(def, field string) map[string]any {
+		s := root
+		if def != "QuickBIDocument" {
+			s = defs[def].(map[string]any)
+		}
+		p := s["properties"].(map[string]any)[field].(map[string]any)
+		if alts, ok := p["anyOf"].([]any); ok { // nullable
+			p = alts[0].(map[string]any)
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		def, field string
+		want       []string
+	}{
+		{"QuickBIDocument", "provider", []string{QuickBIProvider}},
+		{"QuickBIUser", "type", QuickBIUserTypes},
+		{"QuickBIDataLevel", "missHit", QuickBIMissHit},
+	} {
+		var got []string
+		for _, v := range prop(tc.def, tc.field)["enum"].([]any) {
+			if v != nil {
+				got = append(got, v.(string))
+			}
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s.%s enum (-validator +schema):\n%s", tc.def, tc.field, diff)
+		}
+	}
+	for _, tc := range []struct {
+		def, field, key string
+		want            int
+	}{
+		{"QuickBIUser", "roles", "maxItems", QuickBIMaxOrgRoles},
+		{"QuickBIUser", "nick", "maxLength", 50},
+		{"QuickBITag", "name", "maxLength", 50},
+		{"QuickBITag", "description", "maxLength", 255},
+		{"QuickBIGroup", "name", "maxLength", 255},
+		{"QuickBIGroup", "description", "maxLength", 255},
+		{"QuickBIMember", "roles", "minItems", 1},
+	} {
+		if got, _ := prop(tc.def, tc.field)[tc.key].(float64); int(got) != tc.want {
+			t.Errorf("%s.%s %s = %v, want %d", tc.def, tc.field, tc.key, got, tc.want)
+		}
+	}
+	// Patterns: the schema accepts a value exactly when validation does.
+	for _, tc := range []struct {
+		def, field, yaml string // yaml: a file with X for the value
+		values           []string
+	}{
+		{"QuickBIGroup", "id", "groups: [{id: \"X\", name: G}]\n",
+			[]string{"sales", "3d2c23d4-2b41-4af8-a1f5-f6390f32abcd", "a.b_c", strings.Repeat("g", 64), strings.Repeat("g", 65), "-1", "a,b", "a/b", "销售", "a b"}},
+		{"QuickBIUser", "accountId", "users: [{account: a, accountId: \"X\"}]\n",
+			[]string{"191476000023754", "0", "1914xx23754", "-1", "1e5"}},
+	} {
+		p := prop(tc.def, tc.field)
+		re := regexp.MustCompile(p["pattern"].(string))
+		notConst, _ := p["not"].(map[string]any)
+		for _, val := range tc.values {
+			schemaOK := re.MatchString(val) && (notConst == nil || notConst["const"] != val)
+			_, err := LoadBytes("s.yaml", []byte(qbFile(strings.ReplaceAll(tc.yaml, "X", val))))
+			if schemaOK != (err == nil) {
+				t.Errorf("%s.%s %q: schema accepts: %v, validation: %v", tc.def, tc.field, val, schemaOK, err)
+			}
 		}
 	}
 }

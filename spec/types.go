@@ -88,7 +88,24 @@ type Settings struct {
 	MaxDeletes *MaxDeletes `json:"maxDeletes,omitempty"`
 	// StrictUsers: every referenced user must be declared under users:.
 	StrictUsers bool `json:"strictUsers,omitempty"`
+	// DeleteProjects names the projects whose deletion the files confirm:
+	// project/del takes every report of a project with it, so a plan
+	// deleting a project not named here is refused.
+	DeleteProjects []string `json:"deleteProjects,omitempty"`
+	// Leavers is what happens to users marked left: "keep" (the default:
+	// the plan warns when they keep access) or "revoke" (they leave every
+	// project the files name, and with it its roles and groups).
+	Leavers string `json:"leavers,omitempty"`
 }
+
+// Values of settings.leavers.
+const (
+	LeaversKeep   = "keep"
+	LeaversRevoke = "revoke"
+)
+
+// LeaversValues lists the values of settings.leavers.
+var LeaversValues = []string{LeaversKeep, LeaversRevoke}
 
 // Prune turns on deletion of objects absent from the files that permsync
 // did not create, per kind.

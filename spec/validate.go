@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -60,6 +61,12 @@ func Validate(d *Desired) error {
 		return ps.err()
 	}
 	var ws problems
+	switch p := d.Provider; {
+	case d.QuickBI != nil && p != QuickBIProvider:
+		ps.add(&Problem{Path: "provider", Msg: fmt.Sprintf("the desired state has a Quick BI part, but its provider is %q, not %q", cmp.Or(p, DefaultProvider), QuickBIProvider)})
+	case p == QuickBIProvider && (d.Orgs != nil || d.Users != nil || d.SystemRoles != nil || d.Projects != nil):
+		ps.add(&Problem{Path: "provider", Msg: fmt.Sprintf("the provider is %q, but the desired state has Youdata's users, orgs, system roles or projects", p)})
+	}
 	validate(d, nil, &ps, &ws)
 	return ps.err()
 }
@@ -120,6 +127,7 @@ func validate(d *Desired, lines map[string]map[string]int, ps, ws *problems) {
 		}
 	}
 	v.provider()
+	v.quickBI()
 	v.characters()
 	v.declarations()
 	v.settings()
@@ -341,6 +349,8 @@ func (v *validator) settings() {
 			v.at(s.Src, ".maxDeletes", "%v", err)
 		}
 	}
+	v.names(s.Src, "deleteProjects", "project", s.DeleteProjects, nil)
+	v.enum(s.Src, ".leavers", "leavers setting", s.Leavers, LeaversValues)
 }
 
 func (v *validator) orgs() {

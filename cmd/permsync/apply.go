@@ -43,6 +43,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	forceUnlock := fs.Bool("force-unlock", false, "remove a lock left by an apply that is no longer running")
 	batchSize := fs.Int("batch-size", 500, "users per user/batchImport call")
 	verify := fs.Bool("verify", true, "plan again after applying and report whether the server matches")
+	reassert := fs.Bool("reassert", false, "send again every facet the files manage that the server cannot show (departments, users' departments, company, position, leaders and attributes, resource permissions, group descriptions, group and department bindings of roles, direct resource members): edits made to them in the web console are otherwise not seen")
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, "Usage: permsync apply -f PATH... [--auto-approve] [flags]")
 		fmt.Fprintln(env.stderr, "       permsync apply PLANFILE [flags]")
@@ -56,6 +57,10 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	switch len(posArgs) {
 	case 0:
 	case 1:
+		if *reassert {
+			fmt.Fprintln(env.stderr, "permsync apply: --reassert plans anew: give -f PATH..., not a saved PLANFILE (or save a plan made with it)")
+			return exitError
+		}
 		if len(pf.files) > 0 {
 			fmt.Fprintln(env.stderr, "permsync apply: give either -f PATH... or a saved PLANFILE, not both")
 			return exitError
@@ -119,6 +124,14 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	}
 	defer unlock()
 
+	if *reassert {
+		n, err := markReassert(s.pipeline(env, pf.allowMassDelete).Provider, s.state, time.Now())
+		if err != nil {
+			printErr(env, "apply", fmt.Errorf("--reassert: %w", err))
+			return exitError
+		}
+		fmt.Fprintf(env.stdout, "Re-asserting the %d facet(s) the state records that the server cannot show: those the files still manage are sent again.\n\n", n)
+	}
 	env.setPhase("reading the server and planning", nothingChanged+" "+lockLeft)
 	color := env.isTerminal && !pf.noColor
 	p, err := s.plan(ctx, env, pf.allowMassDelete)

@@ -29,15 +29,16 @@ func runExport(ctx context.Context, env *cmdEnv, args []string) int {
 	flags := flag.NewFlagSet("export", flag.ContinueOnError)
 	flags.SetOutput(env.stderr)
 	sf := addServerFlags(flags)
+	providerName := flags.String("provider", "youdata", "the server to export: youdata or quickbi")
 	var projects stringList
-	flags.Var(&projects, "project", "export only this project (repeatable; default: every project)")
+	flags.Var(&projects, "project", "export only this project (repeatable; default: every project); Quick BI: a workspace")
 	out := flags.String("out", "export", "the directory to write the files into")
 	split := flags.String("split", string(export.SplitByKind), "file layout: by-kind (users.yaml, system-roles.yaml, projects/NAME.yaml), by-project (common.yaml, NAME.yaml) or single (permsync.yaml)")
 	statePath := flags.String("state", "", "the state file to write (default .permsync/state.json beside --out, where 'permsync plan -f OUT' looks)")
 	simulator := flags.String("simulator", "", "read an embedded simulator seeded from this file instead of a server")
 	force := flags.Bool("force", false, "write into a directory that already holds YAML files, and over an existing state file")
 	flags.Usage = func() {
-		fmt.Fprintln(env.stderr, "Usage: permsync export [--server URL | --simulator SEED] [--project NAME]... [--out DIR] [--split by-kind|by-project|single] [--state PATH]")
+		fmt.Fprintln(env.stderr, "Usage: permsync export [--provider youdata|quickbi] [--server URL | --simulator SEED] [--project NAME]... [--out DIR] [--split by-kind|by-project|single] [--state PATH]")
 		fmt.Fprintln(env.stderr)
 		fmt.Fprintln(env.stderr, "Writes what the API can read back as permsync YAML, with a state file, so")
 		fmt.Fprintln(env.stderr, "that a first 'permsync plan -f DIR' against the same server shows no changes.")
@@ -49,6 +50,14 @@ func runExport(ctx context.Context, env *cmdEnv, args []string) int {
 	}
 	if flags.NArg() > 0 {
 		fmt.Fprintf(env.stderr, "permsync export: unexpected argument %q\n", flags.Arg(0))
+		return exitError
+	}
+	switch *providerName {
+	case "youdata":
+	case "quickbi":
+		return runExportQuickBI(ctx, env, sf, exportArgs{projects: projects, out: *out, split: *split, statePath: *statePath, simulator: *simulator, force: *force})
+	default:
+		printErr(env, "export", fmt.Errorf("--provider %q: want youdata or quickbi", *providerName))
 		return exitError
 	}
 	sp, err := export.ParseSplit(*split)

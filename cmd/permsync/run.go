@@ -41,6 +41,9 @@ type runFlags struct {
 	// run may take to finish its calls and record them.
 	runTimeout    time.Duration
 	shutdownGrace time.Duration
+	// reassertEvery is how often a run sends again the facets the server
+	// cannot show (0: never).
+	reassertEvery time.Duration
 }
 
 // Defaults of --run-timeout and --shutdown-grace.
@@ -70,6 +73,7 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) int {
 	fs.IntVar(&rf.batchSize, "batch-size", 500, "users per user/batchImport call")
 	fs.BoolVar(&rf.verify, "verify", true, "plan again after an apply and fail the run if the server still differs")
 	fs.DurationVar(&rf.runTimeout, "run-timeout", defaultRunTimeout, "deadline of a run: past it the run is cancelled (result timed_out), and /readyz fails until it returns (0: none)")
+	fs.DurationVar(&rf.reassertEvery, "reassert-every", 0, `send again, at most this often (e.g. "24h"), every facet the files manage that the server cannot show, as apply --reassert does; the state records when (0: never; needs --mode apply)`)
 	fs.DurationVar(&rf.shutdownGrace, "shutdown-grace", defaultShutdownGrace, "how long a cancelled run (SIGTERM, --run-timeout) may take to finish its calls in flight and record them; then SIGTERM exits non-zero without it, and a run past its deadline makes /healthz fail")
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, `Usage: permsync run -f PATH... --schedule "*/15 * * * *" [--mode apply|plan] [--listen :9090] [flags]`)
@@ -142,6 +146,12 @@ func runService(ctx context.Context, env *cmdEnv, pf *planFlags, rf *runFlags, l
 	if rf.shutdownGrace <= 0 {
 		return fmt.Errorf("--shutdown-grace must be positive, got %s", rf.shutdownGrace)
 	}
+	if rf.reassertEvery < 0 {
+		return fmt.Errorf("--reassert-every must not be negative, got %s", rf.reassertEvery)
+	}
+	if rf.reassertEvery > 0 && mode != service.ModeApply {
+		return errors.New("--reassert-every needs --mode apply: a plan-only run records nothing, so it would re-assert at every run")
+	}
 	if _, err := service.ParseSchedule(rf.schedule); err != nil {
 		return fmt.Errorf("--schedule: %w", err)
 	}
@@ -159,10 +169,17 @@ func runService(ctx context.Context, env *cmdEnv, pf *planFlags, rf *runFlags, l
 	defer s.close()
 
 	s.batchSize = rf.batchSize
+	pr := s.provider(env, false)
+	if rf.reassertEvery > 0 {
+		if _, ok := pr.(reasserter); !ok {
+			return fmt.Errorf("--reassert-every: the %s provider cannot re-assert what its server does not show", pr.Name())
+		}
+		pr = &reassertingProvider{Provider: pr, every: rf.reassertEvery, now: time.Now, logger: logger}
+	}
 	rec, err := service.NewReconciler(service.ReconcilerOptions{
 		Paths:       pf.files,
 		StatePath:   s.statePath,
-		Provider:    s.provider(env, false),
+		Provider:    pr,
 		ServerURL:   s.serverURL,
 		CheckServer: s.sim == nil,
 		TokenUser:   s.tokenUser,

@@ -25,6 +25,10 @@ type serverFlags struct {
 	concurrency int
 	timeout     time.Duration
 	retryBudget time.Duration
+	// region and signature are Quick BI's: the region of its endpoint and
+	// the signature method (v3 or rpc).
+	region    string
+	signature string
 
 	// Bounds of a read of the server (reconcile.ReadOptions).
 	maxListObjects int
@@ -40,7 +44,9 @@ type serverFlags struct {
 // addServerFlags registers the server flags on fs.
 func addServerFlags(fs *flag.FlagSet) *serverFlags {
 	f := &serverFlags{}
-	fs.StringVar(&f.server, "server", "", "Youdata server URL, e.g. https://youdata.example.com (default $PERMSYNC_SERVER)")
+	fs.StringVar(&f.server, "server", "", "server URL, e.g. https://youdata.example.com, or a Quick BI endpoint (default $PERMSYNC_SERVER)")
+	fs.StringVar(&f.region, "region", "", "Quick BI: the region of the endpoint, e.g. cn-hangzhou (quickbi-public.REGION.aliyuncs.com; default $PERMSYNC_REGION, else the central endpoint)")
+	fs.StringVar(&f.signature, "signature", "", "Quick BI: the signature method, v3 (ACS3-HMAC-SHA256, the default) or rpc (HMAC-SHA1)")
 	fs.BoolVar(&f.insecure, "insecure-skip-tls-verify", false, "do not verify the server's TLS certificate (unsafe)")
 	fs.BoolVar(&f.debugHTTP, "debug-http", false, "trace every HTTP request to stderr (tokens redacted)")
 	fs.Float64Var(&f.rps, "rps", apiclient.DefaultRPS, "maximum API requests per second (0 or negative: unlimited)")

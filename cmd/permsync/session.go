@@ -15,6 +15,9 @@ import (
 	"github.com/permsync/permsync/engine"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider"
+	"github.com/permsync/permsync/provider/quickbi"
+	qbclient "github.com/permsync/permsync/provider/quickbi/apiclient"
+	"github.com/permsync/permsync/provider/quickbi/quickbitest"
 	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
@@ -30,6 +33,7 @@ type planFlags struct {
 	tokenUser       string
 	simulator       string
 	noColor         bool
+	provider        string
 	server          *serverFlags
 }
 
@@ -41,6 +45,7 @@ func addPlanFlags(fs *flag.FlagSet) *planFlags {
 	fs.StringVar(&f.tokenUser, "token-user", "", "uniqueId of the user behind the token, never removed or unbound (default $PERMSYNC_TOKEN_USER, else the email of an email and password login); when it is not known, a plan that demotes or removes a project admin is refused")
 	fs.StringVar(&f.simulator, "simulator", "", "run against an embedded simulator seeded from this file instead of a server")
 	fs.BoolVar(&f.noColor, "no-color", false, "no colours, even on a terminal")
+	fs.StringVar(&f.provider, "provider", "", "the server the files target, youdata or quickbi (default: what the files' provider: key says); given, it must agree with the files")
 	f.server = addServerFlags(fs)
 	return f
 }
@@ -52,10 +57,15 @@ type session struct {
 	statePath   string
 	state       *state.State
 	stateExists bool
-	api         apiclient.API
-	serverURL   string
-	tokenUser   string
-	sim         *youdatatest.Server
+	// providerName is the files' server: youdata or quickbi.
+	providerName string
+	api          apiclient.API
+	serverURL    string
+	tokenUser    string
+	sim          *youdatatest.Server
+	// qb and qbSim are the Quick BI client and simulator.
+	qb    qbclient.API
+	qbSim *quickbitest.Server
 	// writing is set once apply starts to write: errors no longer say
 	// that nothing was changed.
 	writing bool
@@ -74,6 +84,9 @@ func (s *session) close() {
 	if s.sim != nil {
 		s.sim.Close()
 	}
+	if s.qbSim != nil {
+		s.qbSim.Close()
+	}
 	if s.tempDir != "" {
 		os.RemoveAll(s.tempDir)
 	}
@@ -90,6 +103,10 @@ func (f *planFlags) open(ctx context.Context, env *cmdEnv) (*session, error) {
 		return nil, err
 	}
 	printWarnings(env, desired)
+	if f.provider != "" && f.provider != desired.Provider {
+		return nil, fmt.Errorf("--provider %s, but the files target %s (their provider: key, %s by default)", f.provider, desired.Provider, spec.DefaultProvider)
+	}
+	f.provider = desired.Provider
 	s, err := f.connect(ctx, env)
 	if err != nil {
 		return nil, err
@@ -111,6 +128,21 @@ func (f *planFlags) connect(ctx context.Context, env *cmdEnv) (*session, error) 
 		return nil, errors.New("no files given: use -f PATH (a YAML file or a directory), repeatable")
 	}
 	s := &session{read: f.server.readOptions("")}
+	s.providerName = f.provider
+	if s.providerName == "" {
+		s.providerName = f.filesProvider()
+	}
+	switch s.providerName {
+	case youdata.Name:
+	case quickbi.Name:
+		if err := f.connectQuickBI(ctx, env, s); err != nil {
+			s.close()
+			return nil, err
+		}
+		return s, nil
+	default:
+		return nil, fmt.Errorf("--provider %q: want youdata or quickbi", s.providerName)
+	}
 
 	s.tokenUser = f.tokenUser
 	if s.tokenUser == "" {
@@ -216,6 +248,9 @@ func (s *session) provider(env *cmdEnv, progress bool) provider.Provider {
 	read := s.read
 	if progress && env.isTerminal {
 		read.Progress = s.progress.update(env)
+	}
+	if s.providerName == quickbi.Name {
+		return s.quickbiProvider(read)
 	}
 	return youdata.New(youdata.Config{API: s.api, Read: read, BatchSize: s.batchSize})
 }

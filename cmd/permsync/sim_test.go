@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	qbclient "github.com/permsync/permsync/provider/quickbi/apiclient"
 )
 
 // lockedBuffer is a bytes.Buffer safe for a writer and a reader in two
@@ -131,5 +133,61 @@ func TestSimAddressTaken(t *testing.T) {
 	}
 	if msg := stderr.String(); !strings.Contains(msg, ln.Addr().String()) || !strings.Contains(msg, "--addr") {
 		t.Fatalf("stderr does not name the address and the way out: %s", msg)
+	}
+}
+
+// TestSimServesQuickBI: `permsync sim --provider quickbi` serves the Quick
+// BI simulator and prints the access key it accepts; a request the Quick
+// BI client signs with that key is answered, one signed with another
+// secret is refused.
+func TestSimServesQuickBI(t *testing.T) {
+	seed := filepath.Join("..", "..", "provider", "quickbi", "quickbitest", "testdata", "example.yaml")
+	var stdout, stderr lockedBuffer
+	env := &cmdEnv{stdin: bytes.NewReader(nil), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- runMain(ctx, env, []string{"sim", "--provider", "quickbi", "--addr", "127.0.0.1:0", "--seed", seed})
+	}()
+	defer func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != exitOK {
+				t.Errorf("sim exited %d: %s", code, stderr.String())
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("sim did not stop")
+		}
+	}()
+	re := regexp.MustCompile(`export PERMSYNC_SERVER=(\S+)\nexport PERMSYNC_ACCESS_KEY_ID=(\S+)\nexport PERMSYNC_ACCESS_KEY_SECRET=(\S+)\n`)
+	var m []string
+	for deadline := time.Now().Add(10 * time.Second); m == nil; {
+		select {
+		case code := <-done:
+			t.Fatalf("sim exited %d: %s", code, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no URL printed: %q", stdout.String())
+		}
+		m = re.FindStringSubmatch(stdout.String())
+		time.Sleep(10 * time.Millisecond)
+	}
+	list := func(secret string) error {
+		c, err := qbclient.New(qbclient.Config{Server: m[1],
+			Credentials: qbclient.Credentials{AccessKeyID: m[2], AccessKeySecret: secret},
+			Retry:       qbclient.RetryPolicy{MaxAttempts: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.QueryUserTagMetaList(context.Background())
+		return err
+	}
+	if err := list(m[3]); err != nil {
+		t.Errorf("a request signed with the printed key: %v", err)
+	}
+	if err := list(m[3] + "x"); err == nil || !strings.Contains(err.Error(), "Signature") {
+		t.Errorf("a request signed with another secret: %v, want a signature error", err)
 	}
 }

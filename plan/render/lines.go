@@ -53,6 +53,17 @@ func (l line) body() string {
 	return l.text
 }
 
+// reassertReason begins the reason of an update that only sends again
+// facets the server cannot show (the words of diff.ReassertReason).
+const reassertReason = "reassert: "
+
+// isReassert reports whether c only re-asserts facets the server cannot
+// show: it is shown as "~ reassert kind key", so that a reviewer tells
+// what is sent again from what changed.
+func isReassert(c *plan.Change) bool {
+	return c.Action == plan.Update && strings.HasPrefix(c.Reason, reassertReason)
+}
+
 func actionSign(a plan.Action) string {
 	switch a {
 	case plan.Create:
@@ -71,7 +82,11 @@ func actionSign(a plan.Action) string {
 // attributes (all of them for a create or delete, only the changed ones for
 // an update or replace; lists as the items added and removed).
 func changeLines(c *plan.Change, maxLen int) []line {
-	out := []line{{kind: lineHeader, sign: actionSign(c.Action), text: string(c.Kind) + " " + cleanLine(c.Key)}}
+	header := string(c.Kind) + " " + cleanLine(c.Key)
+	if isReassert(c) {
+		header = "reassert " + header
+	}
+	out := []line{{kind: lineHeader, sign: actionSign(c.Action), text: header}}
 	if c.Reason != "" {
 		out = append(out, line{kind: lineReason, sign: "#", text: "(" + cleanLine(c.Reason) + ")", level: 1})
 	}

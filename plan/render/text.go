@@ -146,9 +146,11 @@ func (t *textWriter) line(l line) {
 // legend lists the symbols the plan uses, as Terraform's plans begin.
 func (t *textWriter) legend(byKind map[plan.Kind][]*plan.Change) {
 	used := map[plan.Action]bool{}
+	reassert := false
 	for _, cs := range byKind {
 		for _, c := range cs {
 			used[c.Action] = true
+			reassert = reassert || isReassert(c)
 		}
 	}
 	t.printf("Resource actions are indicated with the following symbols:\n")
@@ -164,6 +166,9 @@ func (t *textWriter) legend(byKind map[plan.Kind][]*plan.Change) {
 		if used[e.a] {
 			sign := actionSign(e.a)
 			t.printf("%s%s %s\n", strings.Repeat(" ", 3-len(sign)), t.paintSign(sign), e.text)
+		}
+		if e.a == plan.Update && reassert {
+			t.printf("  %s reassert: sent again as the files say (the server cannot show it)\n", t.paintSign("~"))
 		}
 	}
 	t.printf("\n")

@@ -87,14 +87,22 @@ func (a *executor) systemRoleCalls(idx []int) []provider.Call {
 			}})
 		case plan.Update:
 			req := apiclient.SystemRoleUpdateRequest{ID: c.Before.Int("id")}
+			if changed(c, "name") {
+				req.Name = strPtr(c.After.String("name"))
+			}
 			if changed(c, "description") {
 				req.Description = strPtr(c.After.String("description"))
 			}
-			if req.Description == nil {
+			if req.Name == nil && req.Description == nil {
+				a.moveState(c)
 				continue // nothing the API holds changed
 			}
 			calls = append(calls, provider.Call{Changes: []int{i}, Run: func(ctx context.Context) error {
-				return a.sysRoles.UpdateSystemRole(ctx, req)
+				if err := a.sysRoles.UpdateSystemRole(ctx, req); err != nil {
+					return err
+				}
+				a.moveState(c)
+				return nil
 			}})
 		default:
 			a.SetFailed(i, fmt.Errorf("%s %s: action %s is not supported", c.Kind, c.Key, c.Action))
@@ -200,10 +208,16 @@ func importUser(c plan.Change) (apiclient.ImportUser, error) {
 			u.UserOrgs = []apiclient.UserOrg{}
 		}
 	}
-	if changed(c, "attrs") {
+	if changed(c, "attrs") || changed(c, "attrs_cleared") {
 		var attrs map[string]json.RawMessage
 		if err := c.After.Decode("attrs", &attrs); err != nil {
 			return u, err
+		}
+		// Those permsync set that the files no longer list: cleared.
+		for _, n := range c.After.Strings("attrs_cleared") {
+			if _, ok := attrs[n]; !ok {
+				attrs[n] = json.RawMessage("null")
+			}
 		}
 		names := make([]string, 0, len(attrs))
 		for n := range attrs {
@@ -373,9 +387,16 @@ func (a *executor) runProjects(ctx context.Context, idx []int) {
 				req.Description = strPtr(c.After.String("description"))
 			}
 			if req.Name == nil && req.Description == nil {
+				a.moveState(c)
 				continue
 			}
-			calls = append(calls, provider.Call{Changes: []int{i}, Run: func(ctx context.Context) error { return a.projects.UpdateProject(ctx, req) }})
+			calls = append(calls, provider.Call{Changes: []int{i}, Run: func(ctx context.Context) error {
+				if err := a.projects.UpdateProject(ctx, req); err != nil {
+					return err
+				}
+				a.moveState(c)
+				return nil
+			}})
 		default:
 			a.SetFailed(i, fmt.Errorf("%s %s: action %s is not supported", c.Kind, c.Key, c.Action))
 		}
@@ -769,14 +790,34 @@ func (a *executor) runGroups(ctx context.Context, idx []int) {
 				return a.addGroup(ctx, i, c, req, again)
 			}})
 		case plan.Update:
-			if !changed(c, "description") {
+			req := apiclient.GroupUpdateRequest{ID: c.Before.Int("id")}
+			if changed(c, "name") {
+				// Renamed on the server, or in the files: the name back,
+				// or the new one.
+				req.Title = strPtr(name)
+			}
+			if changed(c, "description") {
+				req.Description = strPtr(c.After.String("description"))
+			}
+			if req.Title == nil && req.Description == nil {
+				a.moveState(c)
 				continue
 			}
-			req := apiclient.GroupUpdateRequest{ID: c.Before.Int("id"), Description: strPtr(c.After.String("description"))}
 			if req.ID == 0 {
-				req.ProjectID, req.Path = pid, groupPath(c.After.String("folder"), name)
+				// By the path it has now: under its name on the server.
+				current := c.Before.String("name")
+				if current == "" {
+					current = name
+				}
+				req.ProjectID, req.Path = pid, groupPath(c.After.String("folder"), current)
 			}
-			calls = append(calls, provider.Call{Changes: []int{i}, Run: func(ctx context.Context) error { return a.groups.UpdateGroup(ctx, req) }})
+			calls = append(calls, provider.Call{Changes: []int{i}, Run: func(ctx context.Context) error {
+				if err := a.groups.UpdateGroup(ctx, req); err != nil {
+					return err
+				}
+				a.moveState(c)
+				return nil
+			}})
 		default:
 			a.SetFailed(i, fmt.Errorf("%s %s: action %s is not supported", c.Kind, c.Key, c.Action))
 		}
@@ -829,6 +870,7 @@ func (a *executor) runGroups(ctx context.Context, idx []int) {
 		for _, u := range leaving {
 			a.relyOn(i, u)
 		}
+		remove = a.leavingProject(i, c, remove)
 		if len(add) > 0 && gid == 0 {
 			a.SetFailed(i, errGroupIDUnknown(c))
 			continue
@@ -1243,6 +1285,7 @@ func (a *executor) runRoles(ctx context.Context, idx []int) {
 		for _, u := range leaving {
 			a.relyOn(i, u)
 		}
+		remove = a.leavingProject(i, c, remove)
 		if len(remove) == 0 {
 			continue
 		}
@@ -1376,6 +1419,9 @@ func (a *executor) deleteCalls(idx []int) []provider.Call {
 		if c.Action != plan.Delete {
 			a.SetFailed(i, fmt.Errorf("%s %s: action %s in a deletion phase", c.Kind, c.Key, c.Action))
 			continue
+		}
+		if c.Kind == KindGroup && goneOnServer(c) {
+			continue // deleted on the server already: only the state forgets it
 		}
 		if c.Kind == KindGroup {
 			// Groups whose ids are known leave in one group/dels per

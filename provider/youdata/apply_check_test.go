@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -29,6 +30,7 @@ type reporter interface {
 
 func checkServer(t reporter, d *spec.Desired, s *youdatatest.State, protected map[string]bool) {
 	t.Helper()
+	d = withoutRevoked(d, protected)
 	bad := func(format string, args ...any) { t.Errorf("server differs: "+format, args...) }
 	eq := func(what string, want, got any) {
 		if d := cmp.Diff(want, got); d != "" {
@@ -370,4 +372,72 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// withoutRevoked is d as the server should hold it when settings.leavers
+// is revoke: the users marked left (and not protected) taken out of every
+// project's lists. d itself is left as it is.
+func withoutRevoked(d *spec.Desired, protected map[string]bool) *spec.Desired {
+	if d.Settings.Leavers != spec.LeaversRevoke {
+		return d
+	}
+	gone := map[string]bool{}
+	for _, u := range d.Users {
+		if u.Left != nil && *u.Left && !protected[u.UniqueID] && !slices.Contains(d.Settings.ProtectedUsers, u.UniqueID) {
+			gone[u.UniqueID] = true
+		}
+	}
+	keep := func(in []string) []string {
+		if in == nil {
+			return nil
+		}
+		out := []string{}
+		for _, u := range in {
+			if !gone[u] {
+				out = append(out, u)
+			}
+		}
+		return out
+	}
+	out := *d
+	out.Projects = nil
+	for _, pr := range d.Projects {
+		var members []spec.Member
+		for _, m := range pr.Members {
+			if !gone[m.User] {
+				members = append(members, m)
+			}
+		}
+		if pr.Members != nil {
+			pr.Members = append([]spec.Member{}, members...)
+		}
+		groups := append([]spec.Group(nil), pr.Groups...)
+		for i := range groups {
+			groups[i].Members = keep(groups[i].Members)
+		}
+		pr.Groups = groups
+		roles := append([]spec.Role(nil), pr.Roles...)
+		for i := range roles {
+			roles[i].Users = keep(roles[i].Users)
+		}
+		pr.Roles = roles
+		dps := append([]spec.DataPermission(nil), pr.DataPermissions...)
+		for i := range dps {
+			dps[i].Users = keep(dps[i].Users)
+		}
+		pr.DataPermissions = dps
+		rms := append([]spec.ResourceMember(nil), pr.ResourceMembers...)
+		for i := range rms {
+			var ms []spec.ResourceMemberRef
+			for _, m := range rms[i].Members {
+				if !gone[m.User] {
+					ms = append(ms, m)
+				}
+			}
+			rms[i].Members = append([]spec.ResourceMemberRef{}, ms...)
+		}
+		pr.ResourceMembers = rms
+		out.Projects = append(out.Projects, pr)
+	}
+	return &out
 }

@@ -38,6 +38,7 @@ func Compute(d *spec.Desired, live *Live, st *state.State, opts Options) (*plan.
 		projects: projectNames(d, live, st),
 	}
 	p.Planner = diff.NewPlanner(Registry, st, opts, d.Settings.MaxDeletes, p.scopeOf)
+	p.matchIdentities()
 	for _, u := range d.Settings.ProtectedUsers {
 		p.Protect(u)
 	}
@@ -74,6 +75,8 @@ type planner struct {
 	referenced map[string]bool            // users referenced anywhere
 	projRefs   map[string]map[string]bool // project name → users bound in it
 	projects   []string                   // every project name known, sorted
+	ident      *identity                  // the objects found by the state's ids
+	leavers    map[string]spec.User       // users the files mark left
 }
 
 // all are the changes planned so far, deletions included.

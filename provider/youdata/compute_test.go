@@ -668,6 +668,9 @@ projects:
 	for _, k := range []string{"systemRole old", "role P//oldrole", "dataPermission P//olddp", "group P/oldgroup", "user carol", "department OLD"} {
 		st.Objects[k] = created(1)
 	}
+	// The id the server shows; in another folder than the new group G,
+	// so that G is not taken for oldgroup renamed in the files.
+	st.Objects["group P/oldgroup"] = &state.Object{Created: true, ID: 7, Facets: map[string]state.Facet{"folder": {Hash: canon.Fingerprint("F"), Items: []string{"F"}}}}
 	p := compute(t, d, live, st, Options{})
 	want := []string{
 		"create systemRole s",

@@ -22,8 +22,26 @@ func (p *planner) planSystemRoles() {
 	for _, r := range roles {
 		want[r.Name] = true
 		lr, ok := p.live.SystemRoles[r.Name]
+		m := p.ident.sysRoles.ByDesired[r.Name]
 		o := p.NewObject(KindSystemRole, r.Name, r.Src, ok)
-		o.Ident("name", r.Name)
+		o.After.Set("name", r.Name)
+		if ok {
+			o.Before.Set("name", lr.Name)
+		}
+		switch m.How {
+		case diff.RenamedOnServer:
+			o.ForceUpdate = append(o.ForceUpdate, m.Reason())
+		case diff.RenamedInFiles:
+			adoptState(o, p.StateOf(KindSystemRole, m.StateName))
+			o.After.Set("moved_from", movedKey("", m.StateName))
+			o.ForceUpdate = append(o.ForceUpdate, m.Reason())
+		case diff.RecreatedOnServer:
+			// Made again by hand: not permsync's, and known by its new id.
+			adoptState(o, nil)
+			o.ForceUpdate = append(o.ForceUpdate, m.Reason())
+		case diff.DeletedOnServer:
+			o.CreateReason = m.Reason()
+		}
 		o.ID(lr.ID)
 		if r.Description != nil {
 			o.Readable("description", *r.Description, lr.Description)
@@ -35,6 +53,9 @@ func (p *planner) planSystemRoles() {
 			continue
 		}
 		old := p.StateOf(KindSystemRole, name)
+		if _, moved := p.ident.sysRoles.Moved[name]; moved {
+			continue
+		}
 		why := diff.DeleteWhy(old, p.d.Settings.Prune.SystemRoles, "prune.systemRoles")
 		if why == "" {
 			continue
@@ -183,9 +204,7 @@ func (p *planner) planUsers() {
 			sort.SliceStable(orgs, func(i, j int) bool { return orgs[i].Code < orgs[j].Code })
 			o.WriteOnly("orgs", nil, diff.KV{Name: "orgs", Value: orgs})
 		}
-		if u.Attrs != nil {
-			o.WriteOnly("attrs", nil, diff.KV{Name: "attrs", Value: normUserAttrs(u.Attrs)})
-		}
+		p.planAttrs(o, u)
 		o.Finish(0)
 	}
 	// Deletions.

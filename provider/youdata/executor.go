@@ -126,6 +126,11 @@ type executor struct {
 	// of that change: group/dels drops a group's role bindings, so a role
 	// update leaves the unbinding of such a group to it.
 	groupDeletes map[string]int
+	// revoked maps, per project, the users the plan removes from it for
+	// having left (settings.leavers: revoke) to that member deletion:
+	// leaving the project takes their roles and groups there with them,
+	// so they are not unbound one by one before.
+	revoked map[string]map[string]int
 	// lostGroups are the group replaces whose group the state marked
 	// pending when the apply started: an earlier group/add of it lost its
 	// answer.
@@ -153,7 +158,9 @@ func newExecutor(api apiclient.API, x provider.Exec, o ApplyOptions) *executor {
 		leaving:      map[string]int{},
 		groupDeletes: map[string]int{},
 		lostGroups:   map[int]bool{},
+		revoked:      map[string]map[string]int{},
 	}
+	x.UpdateState(func(st *state.State) bool { return learnIDs(p, st) })
 	x.UpdateState(func(st *state.State) bool {
 		for i, c := range p.Changes {
 			if c.Kind == KindGroup && c.Action == plan.Replace && !c.Before.Has("id") {
@@ -180,6 +187,16 @@ func newExecutor(api apiclient.API, x provider.Exec, o ApplyOptions) *executor {
 		if c.Kind == KindProject && !seen[c.Key] {
 			seen[c.Key] = true
 			a.projectNames = append(a.projectNames, c.Key)
+		}
+	}
+	for i, c := range p.Changes {
+		var left bool
+		if c.Kind == KindMember && c.Action == plan.Delete && c.Before.Decode("left", &left) == nil && left {
+			project := a.projectOf(c)
+			if a.revoked[project] == nil {
+				a.revoked[project] = map[string]int{}
+			}
+			a.revoked[project][memberUser(c)] = i
 		}
 	}
 	return a
@@ -219,7 +236,7 @@ func (a *executor) Applied(i int, ns *state.Object) *state.Object {
 	if a.groupOf(i).adopted {
 		ns.Created, ns.Pending = false, false
 	}
-	return ns
+	return withSetItems(a.plan.Changes[i], ns)
 }
 
 // Partial is what a change that did not complete left on the server: a
@@ -259,6 +276,26 @@ func (a *executor) Exists(i int, p provider.Progress) bool {
 // from the domain.
 func (a *executor) relyOn(i int, user string) {
 	a.Rely(i, a.leaving[user], "unbinding user "+user+" was left to its deletion from the domain", nil)
+}
+
+// leavingProject returns users without those the plan removes from the
+// project of change i for having left; change i leaves their removal to
+// that deletion.
+func (a *executor) leavingProject(i int, c plan.Change, users []string) []string {
+	revoked := a.revoked[a.projectOf(c)]
+	if len(revoked) == 0 {
+		return users
+	}
+	var staying []string
+	for _, u := range users {
+		j, ok := revoked[u]
+		if !ok {
+			staying = append(staying, u)
+			continue
+		}
+		a.Rely(i, j, "removing user "+u+" was left to its leaving the project", nil)
+	}
+	return staying
 }
 
 // leavingUsers splits users into those the plan deletes from the domain

@@ -26,7 +26,7 @@ func (p *planner) findProject(pr spec.Project) *LiveProject {
 		}
 		return nil
 	}
-	return p.live.Projects[pr.Name]
+	return p.live.Projects[pr.Name] // keyed by the files' names (matchIdentities)
 }
 
 // planProjects plans projects and everything inside them.
@@ -40,17 +40,34 @@ func (p *planner) planProjects() {
 		if lp != nil {
 			inFiles[lp.Name] = true
 		}
+		pi := p.ident.projects[pr.Name]
 		o := p.NewObject(KindProject, pr.Name, pr.Src, lp != nil)
 		o.After.Set("name", pr.Name)
+		if pi.movedFrom != "" {
+			adoptState(o, p.StateOf(KindProject, pi.movedFrom))
+			o.After.Set("moved_from", movedKey("", pi.movedFrom))
+		}
 		if lp != nil {
 			// Compared trimmed, as the files' names are: a name typed with
 			// a trailing space in the web console is not renamed.
 			o.Before.Set("name", strings.TrimSpace(lp.Name))
-			o.ID(lp.ID)
-			if strings.TrimSpace(lp.Name) != pr.Name {
+			switch m := pi.match; {
+			case m.How == diff.RenamedOnServer || m.How == diff.RenamedInFiles:
+				o.ForceUpdate = append(o.ForceUpdate, m.Reason())
+			case m.How == diff.RecreatedOnServer:
+				// Made again by hand: not permsync's, known by its new id.
+				adoptState(o, nil)
+				o.ForceUpdate = append(o.ForceUpdate, m.Reason())
+			case strings.TrimSpace(lp.Name) != pr.Name:
 				o.ForceUpdate = append(o.ForceUpdate, fmt.Sprintf("rename: the project with id %d is named %q on the server", lp.ID, lp.Name))
+			case pi.movedFrom != "":
+				o.ForceUpdate = append(o.ForceUpdate, fmt.Sprintf("the state records the project with id %d as %q: its records follow the files' name", lp.ID, pi.movedFrom))
 			}
+			o.ID(lp.ID)
 		} else {
+			if pi.match.How == diff.DeletedOnServer {
+				o.CreateReason = pi.match.Reason()
+			}
 			o.After.Set("receivers", p.receivers(pr))
 		}
 		if pr.Description != nil {
@@ -69,13 +86,17 @@ func (p *planner) planProjects() {
 				lp = &LiveProject{ID: lp.ID, Name: lp.Name, Description: lp.Description}
 			}
 		}
-		ctx := &projectCtx{p: p, pr: pr, lp: lp, pid: pid, replacedGroups: map[string]bool{}, deletedGroups: map[string]bool{}}
+		ctx := &projectCtx{p: p, pr: pr, lp: lp, pid: pid, ident: pi, replacedGroups: map[string]bool{}, deletedGroups: map[string]bool{}}
 		ctx.planMembers()
 		ctx.planGroups()
 		ctx.planRoles()
 		ctx.planResourceMembers()
 	}
-	// Projects permsync created and the files no longer name.
+	// Projects permsync created and the files no longer name. project/del
+	// takes every report, dashboard and data model of the project with it
+	// and cannot be undone: besides maxDeletes, each such deletion must be
+	// confirmed in the files (settings.deleteProjects).
+	confirmed := sets.Of(p.d.Settings.DeleteProjects)
 	for _, name := range sets.SortedKeys(p.live.Projects) {
 		if inFiles[name] {
 			continue
@@ -85,10 +106,17 @@ func (p *planner) planProjects() {
 			continue
 		}
 		lp := p.live.Projects[name]
+		if old.ID != 0 && old.ID != lp.ID {
+			continue // the state's project is gone; this one was made by hand
+		}
 		var before plan.Attrs
 		before.Set("name", name)
 		before.Set("id", lp.ID)
 		p.AddDelete(plan.Change{Kind: KindProject, Key: name, Before: before, Reason: "not in the files; created by permsync"}, 0)
+		if !confirmed[name] {
+			p.Refuse(plan.RefuseDataLoss, fmt.Sprintf("project %s (id %d) would be deleted, and every report, dashboard and data model in it with it (project/del cannot be undone): %s",
+				name, lp.ID, confirmDelete(name, lp.ID)))
+		}
 	}
 }
 
@@ -124,6 +152,8 @@ type projectCtx struct {
 	pr  spec.Project
 	lp  *LiveProject // nil when the project does not exist yet
 	pid int64
+	// ident is how the project was found (renamed, re-created, moved).
+	ident projectIdentity
 	// replacedGroups are the groups this plan re-creates: roles bind
 	// them again.
 	replacedGroups map[string]bool
@@ -138,6 +168,9 @@ func (c *projectCtx) key(parts ...string) string {
 
 func (c *projectCtx) newObj(k plan.Kind, key string, src spec.Source, exists bool) *diff.Object {
 	o := c.p.NewObject(k, key, src, exists)
+	if c.ident.stale || c.ident.movedFrom != "" {
+		adoptState(o, c.stateOf(k, strings.TrimPrefix(key, c.pr.Name+"/")))
+	}
 	o.Scope = c.pr.Name
 	if c.pid != 0 {
 		o.Ident("project_id", c.pid)
@@ -181,6 +214,7 @@ func (p *planner) systemRoleIDs(names []string) map[string]int64 {
 
 // planMembers plans the project's membership when members: is present.
 func (c *projectCtx) planMembers() {
+	c.planLeavers()
 	if c.pr.Members == nil {
 		return
 	}
@@ -191,6 +225,9 @@ func (c *projectCtx) planMembers() {
 	}
 	want := map[string]spec.Member{}
 	for _, m := range c.pr.Members {
+		if c.p.revoked(m.User) {
+			continue // removed by planLeavers
+		}
 		want[m.User] = m
 	}
 	for _, u := range sets.SortedKeys(want) {
@@ -214,7 +251,7 @@ func (c *projectCtx) planMembers() {
 		o.Finish(0)
 	}
 	for _, u := range sets.SortedKeys(live) {
-		if _, ok := want[u]; ok {
+		if _, ok := want[u]; ok || c.p.revoked(u) {
 			continue
 		}
 		if c.p.projRefs[c.pr.Name][u] {
@@ -248,8 +285,23 @@ func (c *projectCtx) planGroups() {
 	for _, name := range sets.SortedKeys(want) {
 		g := want[name]
 		key := c.key(name)
-		lg := liveGroups[name]
-		old := p.StateOf(KindGroup, key)
+		lg := liveGroups[name] // one renamed on the server sits here too
+		m := c.groupMatch(name)
+		var old *state.Object
+		switch m.How {
+		case diff.RenamedInFiles:
+			old = c.stateOf(KindGroup, m.StateName)
+		case diff.RecreatedOnServer, diff.DeletedOnServer:
+			// The state's record is of a group that is gone.
+		default:
+			old = c.stateOf(KindGroup, name)
+		}
+		// Known to the state without an id, and gone (the probe by its
+		// path said so): created again.
+		goneByPath := lg == nil && c.lp != nil && c.lp.GoneGroups[name] && m.How != diff.DeletedOnServer
+		if goneByPath {
+			old = nil
+		}
 		// A group without members shows in no read: one the state knows
 		// exists. One whose create is pending (permsync sent group/add
 		// and never recorded the answer) may or may not: it is replaced,
@@ -260,7 +312,38 @@ func (c *projectCtx) planGroups() {
 		lost := c.lp != nil && lg == nil && old != nil && old.Pending
 		exists := c.lp != nil && (lg != nil || old != nil && !old.Pending)
 		o := c.newObj(KindGroup, key, g.Src, exists || lost)
-		o.Ident("name", name)
+		if m.How != diff.ByName && m.How != diff.Hidden && m.How != diff.New || goneByPath {
+			adoptState(o, old)
+		}
+		o.After.Set("name", name)
+		if o.Exists {
+			switch {
+			case lg != nil:
+				o.Before.Set("name", lg.Name)
+			case m.How == diff.RenamedInFiles:
+				o.Before.Set("name", m.StateName)
+			default:
+				o.Before.Set("name", name)
+			}
+		}
+		switch m.How {
+		case diff.RenamedOnServer, diff.RecreatedOnServer:
+			o.ForceUpdate = append(o.ForceUpdate, m.Reason())
+		case diff.RenamedInFiles:
+			o.After.Set("moved_from", movedKey(c.pr.Name, m.StateName))
+			o.ForceUpdate = append(o.ForceUpdate, m.Reason())
+		case diff.DeletedOnServer:
+			o.CreateReason = m.Reason()
+		}
+		if goneByPath {
+			o.CreateReason = "deleted on the server (no group is at the path the state records); creating it again"
+		}
+		if m.How == diff.RecreatedOnServer || m.How == diff.DeletedOnServer || goneByPath {
+			// The group made by hand, or the one made again, holds none
+			// of the old one's role bindings.
+			c.replacedGroups[name] = true
+			p.Warn("group %s was deleted on the server: %s", key, c.rebindNote(name))
+		}
 		if lg != nil {
 			o.ID(lg.ID)
 			if old != nil && old.Pending {
@@ -305,7 +388,7 @@ func (c *projectCtx) planGroups() {
 			if lg != nil {
 				liveMembers = lg.Members
 			}
-			o.Readable("members", sets.Uniq(g.Members), sets.Uniq(liveMembers))
+			o.Readable("members", p.staying(g.Members), sets.Uniq(liveMembers))
 		} else if len(o.Replace) > 0 && lg != nil {
 			// A re-created group gets back the members it has: unchanged.
 			o.After.Set("members", sets.Uniq(lg.Members))
@@ -325,15 +408,35 @@ func (c *projectCtx) planGroups() {
 	for name := range liveGroups {
 		candidates[name] = true
 	}
-	for _, name := range p.projectStateKeys(KindGroup, c.pr.Name) {
+	for _, name := range c.stateKeys(KindGroup) {
 		candidates[name] = true
 	}
+	moved := c.movedGroups()
 	for _, name := range sets.SortedKeys(candidates) {
 		if _, ok := want[name]; ok {
 			continue
 		}
+		if _, ok := moved[name]; ok {
+			continue // renamed in the files: its record is the new name's
+		}
 		key := c.key(name)
-		old := p.StateOf(KindGroup, key)
+		old := c.stateOf(KindGroup, name)
+		lg := liveGroups[name]
+		if lg == nil && c.lp.GoneGroups[name] {
+			// Deleted on the server: nothing to delete, and the state
+			// forgets it (no call; not a removal maxDeletes counts).
+			var before plan.Attrs
+			before.Set("name", name)
+			before.Set("project_id", c.pid)
+			before.Set("exists", false)
+			c.deletedGroups[name] = true
+			p.Add(plan.Change{Action: plan.Delete, Kind: KindGroup, Key: key, Scope: c.pr.Name, Before: before,
+				Reason: "deleted on the server (it is not in the files either): its record leaves the state, nothing is sent"}, 0)
+			continue
+		}
+		if lg != nil && old != nil && old.ID != 0 && old.ID != lg.ID {
+			old = nil // a group made by hand under the name of one that is gone
+		}
 		why := diff.DeleteWhy(old, p.d.Settings.Prune.Groups, "prune.groups")
 		if why == "" {
 			continue
@@ -341,7 +444,7 @@ func (c *projectCtx) planGroups() {
 		var before plan.Attrs
 		before.Set("name", name)
 		before.Set("project_id", c.pid)
-		if lg := liveGroups[name]; lg != nil {
+		if lg != nil {
 			before.Set("id", lg.ID)
 			before.Set("members", sets.Uniq(lg.Members))
 		} else if old != nil && old.ID != 0 {
@@ -406,15 +509,21 @@ func (c *projectCtx) planResourceMembers() {
 		}
 		return rms[i].ID < rms[j].ID
 	})
+	listed := map[string]bool{}
+	defer c.planDroppedResourceMembers(listed)
 	for _, rm := range rms {
 		key := c.key(rm.Type, strconv.FormatInt(rm.ID, 10))
-		old := c.p.StateOf(KindResourceMembers, key)
+		listed[rm.Type+"/"+strconv.FormatInt(rm.ID, 10)] = true
+		old := c.stateOf(KindResourceMembers, strings.TrimPrefix(key, c.pr.Name+"/"))
 		o := c.newObj(KindResourceMembers, key, rm.Src, old != nil && c.lp != nil)
 		o.CreateReason = "not in state; the server does not show direct members, so they are synced in full"
 		o.Ident("type", rm.Type)
 		o.Ident("resource_id", rm.ID)
 		members := make([]resourceMember, 0, len(rm.Members))
 		for _, m := range rm.Members {
+			if c.p.revoked(m.User) {
+				continue
+			}
 			perms := sortedCopy(m.Permissions)
 			if perms == nil {
 				perms = []string{}

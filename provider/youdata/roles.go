@@ -68,7 +68,7 @@ func (c *projectCtx) planRoleKind(k plan.Kind, in []roleIn, live map[string]*Liv
 			continue
 		}
 		key := c.pr.Name + "/" + lk
-		why := diff.DeleteWhy(c.p.StateOf(k, key), prune, pruneName)
+		why := diff.DeleteWhy(c.stateOf(k, lk), prune, pruneName)
 		if why == "" {
 			continue
 		}
@@ -140,7 +140,7 @@ func (c *projectCtx) planRole(r roleIn, lr *LiveRole) {
 
 	liveUsers, liveExp := liveExpires(lr)
 	if r.bindings.Users != nil {
-		users := sets.Uniq(r.bindings.Users)
+		users := p.staying(r.bindings.Users)
 		exp := expiresFor(users, r.bindings.Expires)
 		for _, u := range liveUsers {
 			if p.Protected(u) && !slices.Contains(users, u) {
@@ -215,6 +215,23 @@ func (c *projectCtx) bindingFacet(o *diff.Object, name, expName string, want []s
 	if !known {
 		return
 	}
+	if name == "groups" {
+		// A group the files renamed is still bound under its new name
+		// (the binding is by id): not a group to unbind.
+		if moved := c.movedGroups(); len(moved) > 0 {
+			renamed := make([]string, len(prev))
+			for i, it := range prev {
+				renamed[i] = it
+				if to, ok := moved[it]; ok {
+					renamed[i] = to
+				}
+			}
+			prev = renamed
+		}
+	}
+	if name == "groups" && c.onlyRenamed(o, items, expires) {
+		return
+	}
 	var gone, deleted []string
 	for _, it := range prev {
 		if slices.Contains(items, it) {
@@ -282,7 +299,7 @@ func (c *projectCtx) completeReplace(o *diff.Object, r roleIn, lr *LiveRole, liv
 		// Record what the re-create applies, so that expiries written in
 		// the files later are applied again.
 		h := canon.Fingerprint(map[string]any{f.name: items, f.exp: none})
-		if h != o.Old.Facets[f.name].Hash {
+		if h != diff.Unmarked(o.Old.Facets[f.name].Hash) {
 			p.Warn("%s %s is re-created with the %s the state records (%s) but without their expiries, which the state does not keep", r.kind, o.Key, f.name, strings.Join(items, ", "))
 		}
 		if o.New.Facets == nil {
@@ -304,4 +321,42 @@ func (c *projectCtx) completeReplace(o *diff.Object, r roleIn, lr *LiveRole, liv
 		}
 		o.After.Set("rules", liveRules)
 	}
+}
+
+// onlyRenamed handles a role's groups that differ from what was last
+// applied only by groups the files renamed: the bindings are by id and
+// stand, so nothing is sent, and the change records the new names (an
+// update without a call). It reports whether that is the case.
+func (c *projectCtx) onlyRenamed(o *diff.Object, items []string, expires map[string]string) bool {
+	moved := c.movedGroups()
+	if len(moved) == 0 || o.Old == nil {
+		return false
+	}
+	back := map[string]string{}
+	for from, to := range moved {
+		back[to] = from
+	}
+	renamed := false
+	old := make([]string, len(items))
+	oldExp := map[string]string{}
+	for i, g := range items {
+		old[i] = g
+		if from, ok := back[g]; ok {
+			old[i], renamed = from, true
+		}
+		if t, ok := expires[g]; ok {
+			oldExp[old[i]] = t
+		}
+	}
+	if !renamed {
+		return false
+	}
+	old = sets.Uniq(old)
+	if canon.Fingerprint(map[string]any{"groups": old, "group_expires": expiresFor(old, oldExp)}) != o.Old.Facets["groups"].Hash {
+		return false
+	}
+	o.Before["groups"], o.Before["group_expires"] = o.After["groups"], o.After["group_expires"]
+	o.Changed = slices.DeleteFunc(o.Changed, func(f string) bool { return f == "groups" })
+	o.ForceUpdate = append(o.ForceUpdate, "a group it binds was renamed in the files: the state records the new name, nothing is sent")
+	return true
 }

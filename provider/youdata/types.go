@@ -73,6 +73,10 @@ type LiveProject struct {
 	DataPermissionFolders map[string]int64
 	// Groups seen through user/permissions, by name, with their members.
 	Groups map[string]*LiveGroup
+	// GoneGroups are groups the state knows, by the name the state keys
+	// them with, that no read shows and that the server answered it does
+	// not hold (ReadKnown's probe): deleted on the server.
+	GoneGroups map[string]bool
 }
 
 // LiveMember is a project member.

@@ -1,0 +1,96 @@
+package quickbi
+
+import (
+	"sort"
+
+	"github.com/permsync/permsync/spec"
+)
+
+// ReadScope is what of an organization the files cover beyond what every
+// read reads (members, custom organization roles, tag definitions and the
+// workspace list): it is the provider's part of provider.Scope.
+type ReadScope struct {
+	// TagUsers are the accounts whose tag values the files manage: their
+	// values are read, one member per call.
+	TagUsers []string
+	// Groups reads the user-group tree (the files have groups:, prune of
+	// groups is on, or a rule or whitelist names a group); MemberGroups
+	// are the group ids whose members are read.
+	Groups       bool
+	MemberGroups []string
+	// Workspaces are the workspaces the files name.
+	Workspaces []WorkspaceScope
+	// All reads everything (export): every member's tag values, the
+	// group tree with every group's members, every workspace with its
+	// members and every dataset's both levels and whitelists.
+	All bool
+}
+
+// WorkspaceScope is what of one workspace the files cover.
+type WorkspaceScope struct {
+	Name string
+	ID   string
+	// Members reads the members (the files list them).
+	Members bool
+	// AllRolesOf are the accounts the files give several roles: every
+	// role of theirs is read.
+	AllRolesOf []string
+	// Datasets are the datasets the files name.
+	Datasets []DatasetScope
+}
+
+// DatasetScope is one dataset the files name: by id, or by name.
+type DatasetScope struct {
+	ID, Name string
+	// Levels are the levels the files set (LevelRow, LevelColumn), with
+	// whether they set the whitelist.
+	Levels map[string]bool
+}
+
+// ScopeOf is what the Quick BI part of the files covers.
+func ScopeOf(q *spec.QuickBI) ReadScope {
+	var s ReadScope
+	if q == nil {
+		return s
+	}
+	for _, u := range q.Users {
+		if u.Tags != nil {
+			s.TagUsers = append(s.TagUsers, u.Account)
+		}
+	}
+	sort.Strings(s.TagUsers)
+	s.Groups = q.Groups != nil || q.Settings.Prune.Groups
+	for _, g := range q.Groups {
+		s.MemberGroups = append(s.MemberGroups, g.ID)
+	}
+	sort.Strings(s.MemberGroups)
+	for _, w := range q.Workspaces {
+		ws := WorkspaceScope{Name: w.Name, ID: w.ID, Members: w.Members != nil}
+		for _, m := range w.Members {
+			if len(m.Roles) > 1 {
+				ws.AllRolesOf = append(ws.AllRolesOf, m.User)
+			}
+		}
+		sort.Strings(ws.AllRolesOf)
+		for _, d := range w.Datasets {
+			ds := DatasetScope{ID: d.ID, Name: d.Name, Levels: map[string]bool{}}
+			for level, l := range map[string]*spec.QuickBIDataLevel{LevelRow: d.RowLevel, LevelColumn: d.ColumnLevel} {
+				if l == nil {
+					continue
+				}
+				ds.Levels[level] = l.Whitelist != nil
+				if l.Whitelist != nil && len(l.Whitelist.Groups) > 0 {
+					s.Groups = true
+				}
+				for _, r := range l.Rules {
+					if len(r.Groups) > 0 {
+						s.Groups = true
+					}
+				}
+			}
+			ws.Datasets = append(ws.Datasets, ds)
+		}
+		s.Workspaces = append(s.Workspaces, ws)
+	}
+	return s
+}
