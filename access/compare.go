@@ -29,6 +29,7 @@ func Compare(files, server *Report) (*Report, error) {
 		out.Zone = server.Zone
 	}
 	out.SpaceLabel = files.SpaceLabel
+	out.DomainLabel = files.DomainLabel
 	out.Notes = append(append([]string{}, files.Notes...), server.Notes...)
 	out.Departments = mergeDepartments(files.Departments, server.Departments)
 	out.Users = append(append(make([]User, 0, len(files.Users)+len(server.Users)), files.Users...), server.Users...)

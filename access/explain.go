@@ -34,11 +34,12 @@ type Explanation struct {
 	departments []Department
 	zone        string
 	spaceLabel  string
+	domainLabel string
 }
 
 func (r *Report) explanation() *Explanation {
 	return &Explanation{Format: ExplainFormat, Provider: r.Provider, Source: r.Source, Generated: r.Generated,
-		Notes: r.Notes, Grants: []Grant{}, departments: r.Departments, zone: r.Zone, spaceLabel: r.SpaceLabel}
+		Notes: r.Notes, Grants: []Grant{}, departments: r.Departments, zone: r.Zone, spaceLabel: r.SpaceLabel, domainLabel: r.DomainLabel}
 }
 
 // NotFoundError is an explain of a user or a resource no grant names.
@@ -290,13 +291,18 @@ func (e *Explanation) WriteText(w io.Writer) error {
 
 func (e *Explanation) writeUserGrants(ew *errWriter, rep *Report, now time.Time) {
 	space := "\x00"
-	spaces := 0
+	spaces, domain := 0, 0
 	for i := range e.Grants {
 		g := &e.Grants[i]
+		if g.Space == "" {
+			domain++
+		}
 		if g.Space != space {
 			space = g.Space
-			spaces++
-			ew.printf("\n%s\n", spaceHeading(e.spaceLabel, g.Space))
+			if space != "" {
+				spaces++
+			}
+			ew.printf("\n%s\n", spaceHeading(e.spaceLabel, e.domainLabel, g.Space))
 		}
 		ew.printf("  %-16s %s — %s%s\n", LabelOf(g), textsafe.Line(WhatText(g)), textsafe.Line(PathText(g.Path)), suffix(rep, g, now))
 	}
@@ -308,7 +314,16 @@ func (e *Explanation) writeUserGrants(ew *errWriter, rep *Report, now time.Time)
 	if label == "" {
 		label = "space"
 	}
-	ew.printf("\n%d %s in %d %s.\n", len(e.Grants), plural(len(e.Grants), "grant", "grants"), spaces, plural(spaces, label, label+"s"))
+	if domain == 0 {
+		ew.printf("\n%d %s in %d %s.\n", len(e.Grants), plural(len(e.Grants), "grant", "grants"), spaces, plural(spaces, label, label+"s"))
+		return
+	}
+	dl := e.domainLabel
+	if dl == "" {
+		dl = "domain"
+	}
+	ew.printf("\n%d %s: %d %s-wide, %d in %d %s.\n", len(e.Grants), plural(len(e.Grants), "grant", "grants"), domain, dl,
+		len(e.Grants)-domain, spaces, plural(spaces, label, label+"s"))
 }
 
 func (e *Explanation) writeResourceGrants(ew *errWriter, rep *Report, now time.Time) {
@@ -368,9 +383,12 @@ func suffix(rep *Report, g *Grant, now time.Time) string {
 	return s
 }
 
-func spaceHeading(label, space string) string {
+func spaceHeading(label, domain, space string) string {
 	if space == "" {
-		return "Domain"
+		if domain == "" {
+			return "Domain"
+		}
+		return strings.ToUpper(domain[:1]) + domain[1:]
 	}
 	if label == "" {
 		label = "space"

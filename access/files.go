@@ -17,7 +17,7 @@ import (
 func WriteJSON(w io.Writer, r *Report) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	hb, err := marshal(reportHead{Format: r.Format, Provider: r.Provider, Source: r.Source, Generated: r.Generated,
-		Zone: r.Zone, SpaceLabel: r.SpaceLabel, Notes: r.Notes, Departments: r.Departments})
+		Zone: r.Zone, SpaceLabel: r.SpaceLabel, DomainLabel: r.DomainLabel, Notes: r.Notes, Departments: r.Departments})
 	if err != nil {
 		return fmt.Errorf("write access JSON: %w", err)
 	}
@@ -63,6 +63,7 @@ type reportHead struct {
 	Generated   string       `json:"generated,omitempty"`
 	Zone        string       `json:"zone,omitempty"`
 	SpaceLabel  string       `json:"spaceLabel,omitempty"`
+	DomainLabel string       `json:"domainLabel,omitempty"`
 	Notes       []string     `json:"notes,omitempty"`
 	Departments []Department `json:"departments,omitempty"`
 }

@@ -170,13 +170,14 @@ func ruleRef(g *Grant) string {
 }
 
 type pageMeta struct {
-	Provider   string   `json:"provider"`
-	SourceText string   `json:"sourceText"`
-	Generated  string   `json:"generated,omitempty"`
-	Zone       string   `json:"zone,omitempty"`
-	SpaceLabel string   `json:"spaceLabel"`
-	Notes      []string `json:"notes,omitempty"`
-	Compared   bool     `json:"compared"`
+	Provider    string   `json:"provider"`
+	SourceText  string   `json:"sourceText"`
+	Generated   string   `json:"generated,omitempty"`
+	Zone        string   `json:"zone,omitempty"`
+	SpaceLabel  string   `json:"spaceLabel"`
+	DomainLabel string   `json:"domainLabel,omitempty"`
+	Notes       []string `json:"notes,omitempty"`
+	Compared    bool     `json:"compared"`
 }
 
 // writePageData writes the page's data: interned strings and numbers, so
@@ -265,7 +266,7 @@ func writePageData(w *bufio.Writer, r *Report) error {
 		label = "space"
 	}
 	meta := pageMeta{Provider: r.Provider, SourceText: sourceWord(r.Source), Generated: r.Generated, Zone: zone,
-		SpaceLabel: label, Notes: r.Notes, Compared: r.Source == SourceBoth}
+		SpaceLabel: label, DomainLabel: r.DomainLabel, Notes: r.Notes, Compared: r.Source == SourceBoth}
 
 	pw := &pageWriter{w: w}
 	pw.raw(`{"w":` + strconv.Itoa(pageWidth) + `,"meta":`)

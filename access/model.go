@@ -278,6 +278,9 @@ type Report struct {
 	// SpaceLabel is what the provider calls a space: "project",
 	// "workspace".
 	SpaceLabel string `json:"spaceLabel,omitempty"`
+	// DomainLabel is what the provider calls what is granted outside
+	// any space (Space ""): "organization"; "" reads "domain".
+	DomainLabel string `json:"domainLabel,omitempty"`
 	// Notes say what the report cannot show (what the server does not
 	// read back), sorted.
 	Notes       []string     `json:"notes,omitempty"`

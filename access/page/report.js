@@ -214,7 +214,7 @@
       var b = i * W;
       if (G[b + F.SPACE] !== space) {
         space = G[b + F.SPACE];
-        v.appendChild(el("h3", "", space === 0 ? "Domain" : cap(m.spaceLabel) + " " + S[space]));
+        v.appendChild(el("h3", "", space === 0 ? (m.domainLabel ? cap(m.domainLabel) : "Domain") : cap(m.spaceLabel) + " " + S[space]));
       }
       var line = el("div", "line");
       line.appendChild(el("span", "kind", S[G[b + F.KIND]]));

@@ -11,6 +11,7 @@ import (
 
 	"github.com/permsync/permsync/access"
 	"github.com/permsync/permsync/provider"
+	"github.com/permsync/permsync/provider/quickbi"
 	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/spec"
 )
@@ -26,6 +27,7 @@ func init() {
 // accessAdapters are the providers' access models, by provider name.
 var accessAdapters = map[string]access.Adapter{
 	youdata.Name: youdata.Access{},
+	quickbi.Name: quickbi.Access{},
 }
 
 // accessFlags are the flags explain and access-report share: the files
