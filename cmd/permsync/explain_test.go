@@ -118,3 +118,25 @@ func TestExplainRefusals(t *testing.T) {
 		noCrash(t, stderr)
 	}
 }
+
+// TestExplainQuickBILive: explain of Quick BI files against the Quick BI
+// simulator marks where the server differs.
+func TestExplainQuickBILive(t *testing.T) {
+	t.Parallel()
+	const dir = "../../provider/quickbi/testdata/explain"
+	code, stdout, stderr := runCmd(t, nil, "explain", "-f", dir+"/desired", "shiyan:zhaoliu", "--simulator", dir+"/live.yaml", "--token-user", "shiyan")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	for _, want := range []string{
+		"User shiyan:zhaoliu (赵六)",
+		"Workspace 销售分析\n",
+		"workspace role   报表审核员 — direct  [files only]\n",
+		"row rule         dataset 订单 (no rule applies): no rows: no rule applies (miss-hit policy none) — via workspace role analyst\n",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("explain lacks %q:\n%s", want, stdout)
+		}
+	}
+	noCrash(t, stdout, stderr)
+}
