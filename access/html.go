@@ -154,8 +154,12 @@ func (in *interner) ids(list []string) []int {
 	return out
 }
 
-// ruleRef is the data permission a grant belongs to, "space/name", or "".
+// ruleRef is the data permission or the named rule a grant belongs to,
+// "space/name" ("space/table/name" for a named rule), or "".
 func ruleRef(g *Grant) string {
+	if g.Kind == KindRule && g.Rule != nil && g.Rule.Name != "" {
+		return GroupRef(g.Space, g.Rule.Table+"/"+g.Rule.Name)
+	}
 	if g.Kind == KindDataPermission {
 		return GroupRef(g.Space, g.Target)
 	}

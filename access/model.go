@@ -147,6 +147,9 @@ type Step struct {
 type Rule struct {
 	// Type is row, column or table.
 	Type string `json:"type"`
+	// Name is the rule's own name, where rules have one (Quick BI's);
+	// "" when the rule belongs to a data permission.
+	Name string `json:"name,omitempty"`
 	// Connection and Table name the data the rule restricts (a data
 	// connection and a table, or a dataset).
 	Connection string `json:"connection,omitempty"`

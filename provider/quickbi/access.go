@@ -155,6 +155,7 @@ func (b *accessBuilder) dataset(space, dataset string, members []workspaceMember
 		for _, p := range reach {
 			hit[p.user] = true
 			rule := contentRule(typ, table, ru.content)
+			rule.Name = ru.name
 			path := p.path
 			if rule.Attribute != "" {
 				b.tagValues(p.user, &rule)
