@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"sync"
 	"testing"
@@ -350,5 +351,104 @@ func TestReportPageLarge(t *testing.T) {
 		t.Errorf("search %q shows %d users", user, users)
 	}
 	p.screenshot(t, "access-large.png")
+	p.noRequests(t)
+}
+
+// TestReportPageRepeatedFiltering: after one search opened a user's view,
+// another search shows the other user's rows only and no view still
+// describes the first user; the second user's view opens at its top
+// and lists that user's grants; a project filter then narrows it all
+// again.
+func TestReportPageRepeatedFiltering(t *testing.T) {
+	r := browserReport(t)
+	p := openPage(t, r, 60*time.Second)
+	// The two users with the most grants: both views are longer than
+	// the panel, so that a view left scrolled would open scrolled.
+	counts := map[string]int{}
+	for _, g := range r.Grants {
+		counts[g.User]++
+	}
+	users := make([]string, 0, len(counts))
+	for u := range counts {
+		users = append(users, u)
+	}
+	sort.Slice(users, func(i, j int) bool {
+		if counts[users[i]] != counts[users[j]] {
+			return counts[users[i]] > counts[users[j]]
+		}
+		return users[i] < users[j]
+	})
+	first, second := users[0], users[1]
+	search := func(user string) {
+		t.Helper()
+		p.run(t, chromedp.SetValue("#q-user", "", chromedp.ByID), chromedp.SendKeys("#q-user", user, chromedp.ByID))
+		p.waitCount(t, counts[user])
+	}
+	viewed := func() (user string, open bool, lines int, top float64) {
+		t.Helper()
+		p.run(t,
+			chromedp.Evaluate(`document.getElementById("user-view").getAttribute("data-user") || ""`, &user),
+			chromedp.Evaluate(`!document.getElementById("user-view").hidden`, &open),
+			chromedp.Evaluate(`document.querySelectorAll("#user-body .line").length`, &lines),
+			chromedp.Evaluate(`document.getElementById("user-view").scrollTop`, &top),
+		)
+		return
+	}
+	onlyRowsOf := func(user string) {
+		t.Helper()
+		for _, u := range p.shownAttr(t, "data-user") {
+			if u != user {
+				t.Errorf("searching %q shows a row of %q", user, u)
+			}
+		}
+	}
+
+	search(first)
+	onlyRowsOf(first)
+	p.run(t, chromedp.Click(`#rows .row:not([hidden]) .u`, chromedp.ByQuery), chromedp.WaitVisible(`#user-view`, chromedp.ByID),
+		chromedp.Evaluate(`document.getElementById("user-view").scrollTop = 100000`, nil))
+	if u, open, lines, top := viewed(); u != first || !open || lines != counts[first] || top == 0 {
+		t.Fatalf("the view of %s: user %q open %v, %d lines, scrolled to %v; want it open on %d lines, scrolled", first, u, open, lines, top, counts[first])
+	}
+
+	search(second)
+	onlyRowsOf(second)
+	if u, open, _, _ := viewed(); open && u != second {
+		t.Errorf("searching %q still shows the view of %q", second, u)
+	}
+	var scrollable bool
+	p.run(t, chromedp.Click(`#rows .row:not([hidden]) .u`, chromedp.ByQuery), chromedp.WaitVisible(`#user-view`, chromedp.ByID),
+		chromedp.Evaluate(`(() => { const v = document.getElementById("user-view"); return v.scrollHeight > v.clientHeight + 100; })()`, &scrollable))
+	if !scrollable {
+		t.Fatalf("the view of %s (%d grants) does not scroll: not a test of where it opens", second, counts[second])
+	}
+	if u, open, lines, top := viewed(); u != second || !open || lines != counts[second] || top != 0 {
+		t.Errorf("the view of %s: user %q open %v, %d lines, scrolled to %v; want it open at its top on %d lines", second, u, open, lines, top, counts[second])
+	}
+
+	// Narrow by project while the search stays: the rows of that user in
+	// that project, and the view stays on the user while some are shown.
+	space := ""
+	for _, g := range r.Grants {
+		if g.User == second {
+			space = g.Space
+			break
+		}
+	}
+	want := grantsOf(r, second, space)
+	p.run(t, chromedp.Evaluate(fmt.Sprintf(`(() => {
+		const s = document.getElementById("f-space");
+		s.value = Array.from(s.options).find(o => o.textContent === %q).value;
+		s.dispatchEvent(new Event("change"));
+	})()`, space), nil))
+	p.waitCount(t, want)
+	for _, s := range p.shownAttr(t, "data-space") {
+		if s != space {
+			t.Errorf("project %s shows a row of %q", space, s)
+		}
+	}
+	if u, open, _, _ := viewed(); u != second || !open {
+		t.Errorf("the view of %s closed (user %q, open %v) while its rows are shown", second, u, open)
+	}
 	p.noRequests(t)
 }

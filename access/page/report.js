@@ -27,11 +27,11 @@
   for (var u = 0; u < NU; u++) {
     for (var i = U.start[u]; i < U.start[u + 1]; i++) guser[i] = u;
   }
-  var lowID = new Array(NU), lowName = new Array(NU), byID = {};
+  var lowID = new Array(NU), lowName = new Array(NU), byID = new Map();
   for (u = 0; u < NU; u++) {
     lowID[u] = S[U.id[u]].toLowerCase();
     lowName[u] = S[U.name[u]].toLowerCase();
-    byID[lowID[u]] = u;
+    byID.set(lowID[u], true);
   }
   var lowS = null;
   function lower(i) {
@@ -110,9 +110,11 @@
     var umask = null;
     if (qu !== "" || fg >= 0 || fd >= 0) {
       umask = new Uint8Array(NU);
-      var exact = qu !== "" && byID.hasOwnProperty(qu) ? byID[qu] : -1;
+      // An id given whole shows that user (those, when ids differ in case
+      // only), not every id it is part of.
+      var exact = qu !== "" && byID.has(qu);
       for (var u = 0; u < NU; u++) {
-        var ok = exact >= 0 ? u === exact : qu === "" || lowID[u].indexOf(qu) >= 0 || lowName[u].indexOf(qu) >= 0;
+        var ok = exact ? lowID[u] === qu : qu === "" || lowID[u].indexOf(qu) >= 0 || lowName[u].indexOf(qu) >= 0;
         if (ok && fg >= 0) ok = U.groups[u].indexOf(fg) >= 0;
         if (ok && fd >= 0) ok = U.depts[u].indexOf(fd) >= 0;
         umask[u] = ok ? 1 : 0;
@@ -138,6 +140,13 @@
       if (guser[i] !== last) { users++; last = guser[i]; }
     }
     nsel = n;
+    // The user's view describes a user of the table: once the filters
+    // leave that user no row, it closes.
+    if (viewUser >= 0) {
+      var still = false;
+      for (var k = 0; k < n && !still; k++) still = guser[sel[k]] === viewUser;
+      if (!still) closeUser();
+    }
     var c = $("count");
     c.textContent = n.toLocaleString("en-US") + " of " + N.toLocaleString("en-US") + " grants, " + users.toLocaleString("en-US") + " users";
     c.setAttribute("data-rows", String(n));
@@ -194,8 +203,15 @@
   }
 
   // The per-user view reads like permsync explain.
+  var viewUser = -1;
   function onUser(ev) { showUser(+ev.currentTarget.getAttribute("data-u")); }
+  function closeUser() {
+    viewUser = -1;
+    $("user-view").hidden = true;
+    $("user-view").removeAttribute("data-user");
+  }
   function showUser(u) {
+    viewUser = u;
     var v = $("user-body");
     v.textContent = "";
     v.appendChild(el("h2", "", S[U.id[u]] + (U.name[u] && S[U.name[u]] !== S[U.id[u]] ? " (" + S[U.name[u]] + ")" : "")));
@@ -237,6 +253,8 @@
     v.appendChild(el("p", "who", n === 0 ? "Nothing reaches this user." : n + (n === 1 ? " grant." : " grants.")));
     $("user-view").hidden = false;
     $("user-view").setAttribute("data-user", S[U.id[u]]);
+    // A new user's view starts at its top, not where the last one was left.
+    $("user-view").scrollTop = 0;
   }
   function cap(s) { return s ? s.charAt(0).toUpperCase() + s.slice(1) : s; }
 
@@ -252,7 +270,7 @@
     ["f-space", "f-group", "f-dept", "f-rule", "f-kind", "f-via", "f-status"].forEach(function (id) { $(id).value = ""; });
     apply();
   });
-  $("close-user").addEventListener("click", function () { $("user-view").hidden = true; });
+  $("close-user").addEventListener("click", closeUser);
   $("viewport").addEventListener("scroll", function () { window.requestAnimationFrame(render); });
   window.addEventListener("resize", function () { window.requestAnimationFrame(render); });
   apply();
