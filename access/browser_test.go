@@ -466,3 +466,70 @@ func TestReportPageRepeatedFiltering(t *testing.T) {
 	}
 	p.noRequests(t)
 }
+
+// TestReportPageTallerThanBrowser: a matrix taller than a browser lays
+// out (Chromium stops at about 33.5 million pixels, Firefox at 17.9
+// million: 1.2 million and 640,000 rows of 28 px) still scrolls to its
+// last grant. Run with -large (CI does).
+func TestReportPageTallerThanBrowser(t *testing.T) {
+	if !*largeReport {
+		t.Skip("a report of 1.3 million grants: run with -large")
+	}
+	chromiumPath(t)
+	const users, per = 65000, 20
+	r := access.New("youdata", access.SourceFiles)
+	r.SpaceLabel = "project"
+	for u := 0; u < users; u++ {
+		id := fmt.Sprintf("u%06d", u)
+		for k := 0; k < per; k++ {
+			r.Grants = append(r.Grants, access.Grant{User: id, Space: "p", Kind: access.KindRole, Target: fmt.Sprintf("r%02d", k), Path: []access.Step{{Kind: access.StepDirect}}})
+		}
+	}
+	r.Finish()
+	p := openPage(t, r, 5*time.Minute)
+	if rows, _ := p.count(t); rows != len(r.Grants) {
+		t.Fatalf("the page shows %d grants, the report has %d", rows, len(r.Grants))
+	}
+	last := r.Grants[len(r.Grants)-1]
+	var shown []string
+	p.run(t,
+		chromedp.Evaluate(`(() => { const v = document.getElementById("viewport"); v.scrollTop = v.scrollHeight; v.dispatchEvent(new Event("scroll")); })()`, nil),
+		chromedp.Sleep(300*time.Millisecond),
+		chromedp.Evaluate(`(() => { const vp = document.getElementById("viewport").getBoundingClientRect();
+			return Array.from(document.querySelectorAll("#rows .row")).filter(r => { const b = r.getBoundingClientRect(); return r.getClientRects().length > 0 && b.top >= vp.top - 1 && b.bottom <= vp.bottom + 1; })
+				.map(r => r.children[0].textContent + " " + r.children[4].textContent); })()`, &shown))
+	if len(shown) == 0 || shown[len(shown)-1] != last.User+" "+last.Target {
+		tail := shown
+		if len(tail) > 3 {
+			tail = tail[len(tail)-3:]
+		}
+		t.Errorf("scrolled to the bottom, the last rows in view are %q; want the last grant, %s %s", tail, last.User, last.Target)
+	}
+	// Halfway down: the rows in view are consecutive grants of the
+	// middle of the report.
+	index := map[string]int{}
+	for i, g := range r.Grants {
+		index[g.User+" "+g.Target] = i
+	}
+	p.run(t,
+		chromedp.Evaluate(`(() => { const v = document.getElementById("viewport"); v.scrollTop = (v.scrollHeight - v.clientHeight) / 2; v.dispatchEvent(new Event("scroll")); })()`, nil),
+		chromedp.Sleep(300*time.Millisecond),
+		chromedp.Evaluate(`(() => { const vp = document.getElementById("viewport").getBoundingClientRect();
+			return Array.from(document.querySelectorAll("#rows .row")).filter(r => { const b = r.getBoundingClientRect(); return r.getClientRects().length > 0 && b.top >= vp.top - 1 && b.bottom <= vp.bottom + 1; })
+				.sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)
+				.map(r => r.children[0].textContent + " " + r.children[4].textContent); })()`, &shown))
+	if len(shown) < 10 {
+		t.Fatalf("halfway down, %d rows in view", len(shown))
+	}
+	at := index[shown[0]]
+	if at < len(r.Grants)/2-len(shown) || at > len(r.Grants)/2 {
+		t.Errorf("halfway down, the view starts at grant %d of %d", at, len(r.Grants))
+	}
+	for i, s := range shown {
+		if j, ok := index[s]; !ok || j != at+i {
+			t.Errorf("halfway down, row %d in view is %q (grant %d), want grant %d", i, s, j, at+i)
+			break
+		}
+	}
+	p.screenshot(t, "access-tall.png")
+}

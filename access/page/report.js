@@ -12,6 +12,10 @@
   var STATUS = ["", "same on the server", "differs on the server", "files only", "server only", "not shown by the server"];
   var STATUS_CLASS = ["", "st-same", "st-differs", "st-filesOnly", "st-serverOnly", "st-unshown"];
   var ROW = 28;
+  // Browsers lay out no element taller than some 17.9 (Firefox) to 33.5
+  // (Chromium) million pixels: past MAXH the table's scroll height stays
+  // MAXH and a scroll position stands for its share of all the rows.
+  var MAXH = 8000000;
   var F = { SPACE: 0, KIND: 1, WHAT: 2, PATH: 3, EXPIRES: 4, RULE: 5, STATUS: 6, NOTE: 7, FLAGS: 8 };
 
   function $(id) { return document.getElementById(id); }
@@ -151,7 +155,7 @@
     c.textContent = n.toLocaleString("en-US") + " of " + N.toLocaleString("en-US") + " grants, " + users.toLocaleString("en-US") + " users";
     c.setAttribute("data-rows", String(n));
     c.setAttribute("data-users", String(users));
-    $("spacer").style.height = (n * ROW) + "px";
+    $("spacer").style.height = Math.min(n * ROW, MAXH) + "px";
     $("empty").hidden = n > 0;
     $("viewport").scrollTop = 0;
     render();
@@ -162,10 +166,13 @@
   var pool = [];
   function render() {
     var vp = $("viewport"), rows = $("rows");
-    var first = Math.max(0, Math.floor(vp.scrollTop / ROW) - 5);
-    var count = Math.ceil(vp.clientHeight / ROW) + 10;
+    // top: where the view starts in the whole list of rows, in pixels.
+    var st = vp.scrollTop, vh = vp.clientHeight, full = nsel * ROW, top = st;
+    if (full > MAXH && MAXH > vh) top = st * (full - vh) / (MAXH - vh);
+    var first = Math.max(0, Math.floor(top / ROW) - 5);
+    var count = Math.ceil(vh / ROW) + 10;
     var end = Math.min(nsel, first + count);
-    rows.style.top = (first * ROW) + "px";
+    rows.style.top = (st - (top - first * ROW)) + "px";
     while (pool.length < end - first) {
       var r = el("div", "row");
       for (var k = 0; k < 8; k++) r.appendChild(el("div"));
