@@ -198,6 +198,9 @@ func targetNames(g *Grant) []string {
 		if g.Rule.Table != "" {
 			out = append(out, g.Rule.Table)
 		}
+		if g.Rule.Name != "" {
+			out = append(out, g.Rule.Name)
+		}
 		if g.Rule.Type == "table" {
 			// A table rule restricts the tables it names.
 			out = append(out, g.Rule.Values...)

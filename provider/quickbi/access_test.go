@@ -70,6 +70,7 @@ func TestExplainGolden(t *testing.T) {
 			"row rule         dataset 订单 (no rule applies): no rows: no rule applies (miss-hit policy none) — via workspace role 报表审核员",
 			"column rule      dataset 订单 (rule 隐藏成本): column 264b7a970b hidden — via everyone"}},
 		{name: "resource-dataset", resource: "订单", must: []string{"whitelisted", "via everyone", "via workspace role"}},
+		{name: "resource-rule", resource: "按区域", must: []string{"row rule dataset 订单 (rule 按区域) in workspace 销售分析: 3 grants"}},
 		{name: "resource-role", resource: "analyst", must: []string{"workspace role analyst in workspace 销售分析"}},
 		{name: "live-lisi", user: "shiyan:lisi", live: true, must: []string{
 			"[differs on the server: values 华东, 华南]",
