@@ -122,3 +122,49 @@ func TestAccessReportRefusals(t *testing.T) {
 		noCrash(t, stderr)
 	}
 }
+
+// TestAccessReportQuickBI: the report of Quick BI's example files, from
+// the files and against the Quick BI simulator, then the diff of the two.
+func TestAccessReportQuickBI(t *testing.T) {
+	t.Parallel()
+	const desired, seed = "../../examples/quickbi/desired", "../../examples/quickbi/server-before.yaml"
+	files, live := t.TempDir(), t.TempDir()
+	if code, _, stderr := runCmd(t, nil, "access-report", "-f", desired, "--out", files, "-o", "json"); code != exitOK {
+		t.Fatalf("files: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := runCmd(t, nil, "access-report", "-f", desired, "--simulator", seed, "--token-user", "shiyan", "--out", live, "-o", "json,html"); code != exitOK {
+		t.Fatalf("live: exit %d\n%s", code, stderr)
+	}
+	var rep struct {
+		Provider, Source string
+		SpaceLabel       string `json:"spaceLabel"`
+		Grants           []struct {
+			Kind   string `json:"kind"`
+			Status string `json:"status"`
+		} `json:"grants"`
+	}
+	b, err := os.ReadFile(filepath.Join(live, "access.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rep); err != nil || rep.Provider != "quickbi" || rep.Source != "files+server" || rep.SpaceLabel != "workspace" {
+		t.Fatalf("access.json: %v %s %s %s", err, rep.Provider, rep.Source, rep.SpaceLabel)
+	}
+	kinds, statuses := map[string]bool{}, map[string]bool{}
+	for _, g := range rep.Grants {
+		kinds[g.Kind], statuses[g.Status] = true, true
+	}
+	for _, k := range []string{"member", "group", "workspaceRole", "rule"} {
+		if !kinds[k] {
+			t.Errorf("no %s grant in the Quick BI report", k)
+		}
+	}
+	// The example's server has drifted: some grants differ.
+	if !statuses["filesOnly"] || !statuses["serverOnly"] {
+		t.Errorf("statuses %v: the drifted example shows no files-only and server-only grants", statuses)
+	}
+	code, stdout, stderr := runCmd(t, nil, "access-report", "--report", filepath.Join(live, "access.json"), "--diff", filepath.Join(files, "access.json"))
+	if code != exitOK || !strings.Contains(stdout, "Access changes from") {
+		t.Errorf("diff: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}
