@@ -117,6 +117,9 @@ type ruleSetup struct {
 	users, groups []string
 	all           bool
 	content       json.RawMessage
+	// notWhenHit: a column rule the server shows with hitTakeEffect 0,
+	// which does not apply to the people it names.
+	notWhenHit bool
 }
 
 // dataset adds the grants of one dataset's level in a workspace.
@@ -156,6 +159,10 @@ func (b *accessBuilder) dataset(space, dataset string, members []workspaceMember
 			hit[p.user] = true
 			rule := contentRule(typ, table, ru.content)
 			rule.Name = ru.name
+			if ru.notWhenHit {
+				rule = access.Rule{Type: typ, Table: table, Name: ru.name,
+					Text: typ + " rule that does not apply to the people it names (hitTakeEffect 0) " + string(ru.content)}
+			}
 			path := p.path
 			if rule.Attribute != "" {
 				b.tagValues(p.user, &rule)
@@ -483,7 +490,8 @@ func (Access) FromServer(d *spec.Desired, live provider.Live) (*access.Report, e
 				}
 				for _, rm := range ll.Rules {
 					ls.rules = append(ls.rules, ruleSetup{name: rm.RuleName, users: accts(rm.RuleUsersModel.Users), groups: rm.RuleUsersModel.UserGroups,
-						all: rm.RuleTargetScope == apiclient.RuleScopeAll, content: liveContent(rm.RuleContentModel.RuleContentJSON)})
+						all: rm.RuleTargetScope == apiclient.RuleScopeAll, content: liveContent(rm.RuleContentModel.RuleContentJSON),
+						notWhenHit: level == LevelColumn && rm.HitTakeEffect != nil && *rm.HitTakeEffect == 0})
 				}
 				b.dataset(ws.Name, name, members, ws.MembersRead, ls)
 			}

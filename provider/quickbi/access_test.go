@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -218,5 +219,43 @@ func TestAccessFromServerWrongLive(t *testing.T) {
 	}
 	if _, err := (quickbi.Access{}).FromFiles(&spec.Desired{}); err == nil {
 		t.Error("FromFiles of Youdata files succeeded")
+	}
+}
+
+// TestAccessFromServerHitTakeEffect: a column rule the server shows with
+// hitTakeEffect 0 does not apply to its people: it is not reported as
+// hiding their columns.
+func TestAccessFromServerHitTakeEffect(t *testing.T) {
+	d := loadDesired(t, filepath.Join(explainDir, "desired"))
+	seed, err := os.ReadFile(filepath.Join(explainDir, "live.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(seed), "- {name: 隐藏成本, scope: all, content: {pathId: [264b7a970b]}}",
+		"- {name: 隐藏成本, scope: all, hitTakeEffect: 0, content: {pathId: [264b7a970b]}}", 1)
+	if text == string(seed) {
+		t.Fatal("the seed has no column rule 隐藏成本 to change")
+	}
+	s := newSim(t, parseSeed(t, text))
+	live, err := s.pipeline(d, nil).Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := quickbi.Access{}.FromServer(d, live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, g := range r.Grants {
+		if g.Target != "dataset 订单 (rule 隐藏成本)" {
+			continue
+		}
+		n++
+		if g.Rule.Effect == "hide" || len(g.Rule.Fields) > 0 || !strings.Contains(g.Rule.Text, "hitTakeEffect 0") {
+			t.Errorf("%s: %+v, want a rule that does not apply", g.User, g.Rule)
+		}
+	}
+	if n == 0 {
+		t.Error("no grant of the column rule")
 	}
 }
