@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,8 +20,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/permsync/permsync/access"
+	"github.com/permsync/permsync/provider/quickbi"
 	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/benchgen"
+	"github.com/permsync/permsync/spec"
 )
 
 // The access report's page in a real browser: Debian's Chromium, headless,
@@ -532,4 +535,48 @@ func TestReportPageTallerThanBrowser(t *testing.T) {
 		}
 	}
 	p.screenshot(t, "access-tall.png")
+}
+
+// TestReportPageQuickBI: the page of a Quick BI report: its workspaces,
+// a filter by one of its named rules, and the per-user view's
+// organization-wide part.
+func TestReportPageQuickBI(t *testing.T) {
+	d, err := spec.Load([]string{filepath.Join("..", "provider", "quickbi", "testdata", "explain", "desired")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := access.Build(quickbi.Access{}, d, nil, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := openPage(t, r, 60*time.Second)
+	var spaceAll, ruleOpt string
+	p.run(t,
+		chromedp.Evaluate(`document.getElementById("f-space-all").textContent`, &spaceAll),
+		chromedp.Evaluate(`Array.from(document.getElementById("f-rule").options).map(o => o.textContent).join("|")`, &ruleOpt))
+	if spaceAll != "All workspaces" || !strings.Contains(ruleOpt, "销售分析/订单/按区域") {
+		t.Fatalf("the filters say %q and offer the rules %q", spaceAll, ruleOpt)
+	}
+	want := 0
+	for _, g := range r.Grants {
+		if g.Rule != nil && g.Rule.Name == "按区域" {
+			want++
+		}
+	}
+	p.run(t, chromedp.Evaluate(`(() => {
+		const s = document.getElementById("f-rule");
+		s.value = Array.from(s.options).find(o => o.textContent === "销售分析/订单/按区域").value;
+		s.dispatchEvent(new Event("change"));
+	})()`, nil))
+	p.waitCount(t, want)
+	var heads []string
+	p.run(t,
+		chromedp.Click(`#rows .row:not([hidden]) .u`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#user-view`, chromedp.ByID),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll("#user-body h3")).map(h => h.textContent)`, &heads))
+	if strings.Join(heads, "|") != "Organization|Workspace 销售分析" {
+		t.Errorf("the user view's parts are %q, want Organization and Workspace 销售分析", heads)
+	}
+	p.screenshot(t, "access-quickbi.png")
+	p.noRequests(t)
 }

@@ -63,10 +63,13 @@
   }
   card(NU, "users");
   card(N, "grants");
-  card(D.spaces.length, m.spaceLabel + "s");
+  card(D.spaces.length, m.spaceLabel + (D.spaces.length === 1 ? "" : "s"));
   card(counts.via[0], "direct");
   card(counts.via[1], "via a group");
-  card(counts.via[2], "via a department");
+  // A provider without departments (Quick BI) shows neither their card
+  // nor their filter.
+  if (D.depts.length) card(counts.via[2], "via a department");
+  else $("f-dept").hidden = true;
   card(counts.via[3], "dynamic rules");
   if (counts.via[4]) card(counts.via[4], "via a workspace role");
   card(counts.soon, "expire within 30 days", counts.soon ? "soon" : "");
