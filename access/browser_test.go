@@ -577,6 +577,19 @@ func TestReportPageQuickBI(t *testing.T) {
 	if strings.Join(heads, "|") != "Organization|Workspace 销售分析" {
 		t.Errorf("the user view's parts are %q, want Organization and Workspace 销售分析", heads)
 	}
+	// With the view open the table is narrower than its columns: scrolled
+	// sideways, each column stays under its name.
+	var offset float64
+	p.run(t,
+		chromedp.Evaluate(`(() => { const v = document.getElementById("viewport"); v.scrollLeft = 300; v.dispatchEvent(new Event("scroll")); })()`, nil),
+		chromedp.Sleep(200*time.Millisecond),
+		chromedp.Evaluate(`(() => {
+			const h = document.querySelector("#table .thead").children[5].getBoundingClientRect();
+			const c = document.querySelector("#rows .row:not([hidden])").children[5].getBoundingClientRect();
+			return document.getElementById("viewport").scrollLeft > 0 ? Math.abs(h.left - c.left) : -1; })()`, &offset))
+	if offset != 0 {
+		t.Errorf("scrolled sideways, the Path column is %v px from its name (-1: the table did not scroll)", offset)
+	}
 	p.screenshot(t, "access-quickbi.png")
 	p.noRequests(t)
 }

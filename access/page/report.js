@@ -281,7 +281,13 @@
     apply();
   });
   $("close-user").addEventListener("click", closeUser);
-  $("viewport").addEventListener("scroll", function () { window.requestAnimationFrame(render); });
+  // The header row sits outside the scrolled viewport: it follows its
+  // horizontal scroll, so that columns stay under their names.
+  var thead = document.querySelector("#table .thead");
+  $("viewport").addEventListener("scroll", function () {
+    thead.style.transform = "translateX(" + (-$("viewport").scrollLeft) + "px)";
+    window.requestAnimationFrame(render);
+  });
   window.addEventListener("resize", function () { window.requestAnimationFrame(render); });
   apply();
   timings.ready = performance.now() - T0;
