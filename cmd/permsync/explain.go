@@ -22,10 +22,11 @@ func runExplain(ctx context.Context, env *cmdEnv, args []string) int {
 	fs.SetOutput(env.stderr)
 	af := addAccessFlags(fs)
 	resource := fs.String("resource", "", "explain a resource instead of a user: a report, dataset, role, data permission, group, department or table, by name, folder/name, path or id")
-	project := fs.String("project", "", "only this project")
+	project := fs.String("project", "", "only this project (Quick BI: workspace)")
+	fs.StringVar(project, "workspace", "", "only this workspace (Quick BI; the same as --project)")
 	format := fs.String("o", "text", "output format: text or json")
 	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "Usage: permsync explain -f PATH... USER [--live] [--project NAME] [-o text|json]")
+		fmt.Fprintln(env.stderr, "Usage: permsync explain -f PATH... USER [--live] [--project NAME | --workspace NAME] [-o text|json]")
 		fmt.Fprintln(env.stderr, "       permsync explain -f PATH... --resource NAME [--live] [--project NAME] [-o text|json]")
 		fmt.Fprintln(env.stderr)
 		fmt.Fprintln(env.stderr, "Every role, data permission, rule and resource that reaches the user, each with the path that grants it; with --live, also what the server shows, marked where it differs. See docs/access.md.")

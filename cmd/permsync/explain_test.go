@@ -140,3 +140,27 @@ func TestExplainQuickBILive(t *testing.T) {
 	}
 	noCrash(t, stdout, stderr)
 }
+
+// TestExplainQuickBIWorkspace: --workspace narrows a Quick BI explanation
+// to one workspace, as --project does.
+func TestExplainQuickBIWorkspace(t *testing.T) {
+	t.Parallel()
+	const dir = "../../provider/quickbi/testdata/explain"
+	code, stdout, stderr := runCmd(t, nil, "explain", "-f", dir+"/desired", "shiyan:lisi", "--workspace", "销售分析", "-o", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	var e struct {
+		Grants []struct {
+			Space string `json:"space"`
+		} `json:"grants"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &e); err != nil || len(e.Grants) == 0 {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	for _, g := range e.Grants {
+		if g.Space != "销售分析" {
+			t.Errorf("a grant of %q with --workspace 销售分析", g.Space)
+		}
+	}
+}
