@@ -33,6 +33,10 @@ type Pipeline struct {
 	// write and what a verify checks, to these objects and what they
 	// depend on (--target).
 	Targets []plan.Target
+	// LastLive is what the last successful read of Plan found (the
+	// verify's, after an apply), for what else a run makes of it (the
+	// access report).
+	LastLive provider.Live
 }
 
 // Stage says where a pipeline failed: "reading the server" or "planning".
@@ -89,6 +93,7 @@ func (p *Pipeline) Plan(ctx context.Context) (*plan.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.LastLive = live
 	pl, err := p.Provider.Plan(p.Desired, live, p.State, diff.Options{AllowMassDelete: p.AllowMassDelete})
 	if err != nil {
 		return nil, &StageError{Stage: StagePlan, Err: err}

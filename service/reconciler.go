@@ -135,6 +135,11 @@ type ReconcilerOptions struct {
 	// Audit, if set, records every change an apply writes or tries to
 	// write, under the run's id (RunID of the run's context).
 	Audit *audit.Log
+	// AfterRead, if set, is given the files and the latest read of the
+	// server of every run that read it (after an apply and its verify,
+	// the verify's read), when the run ends: the access report of
+	// --access-report. It runs on the run's goroutine.
+	AfterRead func(ctx context.Context, d *spec.Desired, live provider.Live)
 }
 
 // Reconciler runs reconciliations against one server.
@@ -319,6 +324,13 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 
 	r.setPhase(PhasePlan)
 	pipe := &engine.Pipeline{Provider: r.o.Provider, Desired: desired, State: st, TokenUser: r.o.TokenUser}
+	if r.o.AfterRead != nil {
+		defer func() {
+			if pipe.LastLive != nil {
+				r.o.AfterRead(ctx, desired, pipe.LastLive)
+			}
+		}()
+	}
 	p, err := pipe.Plan(ctx)
 	if err != nil {
 		return fail(ResultFailed, fmt.Errorf("%w (nothing was changed)", err))
