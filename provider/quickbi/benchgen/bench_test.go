@@ -116,6 +116,9 @@ func TestSAtTheBound(t *testing.T) {
 	within(t, "first plan", first.read, first.readBound)
 	b.apply(t, first)
 	within(t, "first apply", first.writes, first.writeBound)
+	if got, want := first.writeBound.String(), FirstApplyBound(before).String(); got != want {
+		t.Errorf("WriteBound of the first plan: %s\ncounted from the company: %s", got, want)
+	}
 
 	noop := b.plan(t, before.Desired())
 	within(t, "no-op plan", noop.read, noop.readBound)

@@ -314,14 +314,13 @@ func cloneLevel(l *Level) *Level {
 
 // Mutation counts what Mutate changed.
 type Mutation struct {
-	NewUsers, Leavers, Moved       int
-	GroupsAdded, GroupsRemoved     int
-	GroupsRenamed                  int
-	MembersAdded, MembersRemoved   int
-	RolesChanged                   int
-	RulesAdded, RulesRemoved       int
-	RulesChanged                   int
-	WhitelistsChanged, LevelsFlips int
+	NewUsers, Leavers, Moved     int
+	GroupsAdded, GroupsRemoved   int
+	GroupsRenamed                int
+	MembersAdded, MembersRemoved int
+	RolesChanged                 int
+	RulesAdded, RulesRemoved     int
+	RulesChanged                 int
 }
 
 // Mutate derives the "after" company from before by a share s:
