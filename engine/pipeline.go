@@ -29,6 +29,10 @@ type Pipeline struct {
 	AllowMassDelete bool
 	// AllSpaces reads every project or workspace (export).
 	AllSpaces bool
+	// Targets limit every plan of the pipeline, and so what Apply may
+	// write and what a verify checks, to these objects and what they
+	// depend on (--target).
+	Targets []plan.Target
 }
 
 // Stage says where a pipeline failed: "reading the server" or "planning".
@@ -89,7 +93,7 @@ func (p *Pipeline) Plan(ctx context.Context) (*plan.Plan, error) {
 	if err != nil {
 		return nil, &StageError{Stage: StagePlan, Err: err}
 	}
-	return pl, nil
+	return pl.Targeted(p.Targets), nil
 }
 
 // ApplyOptions tune Pipeline.Apply.

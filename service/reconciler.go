@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/permsync/permsync/audit"
 	"github.com/permsync/permsync/engine"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider"
@@ -131,6 +132,9 @@ type ReconcilerOptions struct {
 	// (default: apply's, 30 s). Keep it below the scheduler's StopGrace,
 	// so that the run can record them.
 	InterruptGrace time.Duration
+	// Audit, if set, records every change an apply writes or tries to
+	// write, under the run's id (RunID of the run's context).
+	Audit *audit.Log
 }
 
 // Reconciler runs reconciliations against one server.
@@ -346,7 +350,11 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 		OnRound: func(round int, next *plan.Plan) {
 			r.o.Logger.Info("some changes failed; read the server again", "round", round, "changes", len(next.Changes))
 		},
+		Progress: func(cr engine.ChangeResult) { r.o.Audit.Change(RunID(ctx), cr) },
 	})
+	if err := r.o.Audit.Err(); err != nil {
+		r.o.Logger.Error("the audit log misses changes of this run", "error", err.Error())
+	}
 	rep.Apply = res
 	if res != nil {
 		for _, cr := range res.Changes {

@@ -258,11 +258,26 @@ func appendObjectState(b []byte, o *Object) []byte {
 				}
 				b = append(b, ']')
 			}
+			if len(f.Value) > 0 {
+				b = append(b, `,"value":`...)
+				b = appendCompact(b, f.Value)
+			}
 			b = append(b, '}')
 		}
 		b = append(b, '}')
 	}
 	return append(b, '}')
+}
+
+// appendCompact appends JSON text without insignificant whitespace, as
+// encoding/json writes a json.RawMessage (without HTML escaping), so that
+// an object stays on its line; text that is not JSON is written as null.
+func appendCompact(b []byte, raw []byte) []byte {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return append(b, "null"...)
+	}
+	return append(b, buf.Bytes()...)
 }
 
 // writeFileAtomic writes data to path through a temp file and a rename.

@@ -255,6 +255,9 @@ func TestEncodeStateMatchesEncodingJSON(t *testing.T) {
 				o.Facets = map[string]Facet{}
 				for m := rnd.Intn(4); m > 0; m-- {
 					f := Facet{Hash: str()}
+					if rnd.Intn(3) == 0 {
+						f.Value = marshalNoHTML(t, map[string]any{str(): []string{str(), str()}})
+					}
 					if rnd.Intn(2) == 0 {
 						f.Items = []string{}
 						for k := rnd.Intn(3); k > 0; k-- {

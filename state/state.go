@@ -4,6 +4,8 @@
 // applies of one state apart.
 package state
 
+import "encoding/json"
+
 // Version is the version of the state format.
 const Version = 1
 
@@ -42,11 +44,18 @@ type Object struct {
 }
 
 // Facet is what was last applied of one write-only facet: a fingerprint,
-// and for sets whose removals need a replace (a role's groups and orgs)
-// the items themselves.
+// for sets whose removals need a replace (a role's groups and orgs) the
+// items themselves, and the value that was applied.
 type Facet struct {
 	Hash  string   `json:"hash"`
 	Items []string `json:"items,omitempty"`
+	// Value is what was last applied: the canonical JSON object of the
+	// facet's attributes (e.g. {"rules":[...]}), the very text Hash is the
+	// fingerprint of, so that a plan shows what a change replaces. It
+	// holds what the files say, never a secret. States written before it
+	// was kept have none: their plans show such a facet's earlier value
+	// as unknown.
+	Value json.RawMessage `json:"value,omitempty"`
 }
 
 // Key is the key of an object in State.Objects: "kind key".
@@ -81,6 +90,9 @@ func (o *Object) Clone() *Object {
 		for k, f := range o.Facets {
 			if f.Items != nil {
 				f.Items = append([]string(nil), f.Items...)
+			}
+			if f.Value != nil {
+				f.Value = append(json.RawMessage(nil), f.Value...)
 			}
 			out.Facets[k] = f
 		}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/permsync/permsync/audit"
 	"github.com/permsync/permsync/engine"
 	"github.com/permsync/permsync/internal/textsafe"
 	"github.com/permsync/permsync/plan"
@@ -43,6 +44,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	forceUnlock := fs.Bool("force-unlock", false, "remove a lock left by an apply that is no longer running")
 	batchSize := fs.Int("batch-size", 500, "users per user/batchImport call")
 	verify := fs.Bool("verify", true, "plan again after applying and report whether the server matches")
+	auditPath := fs.String("audit-log", "", `append one JSON line per change written (or tried) to this file ("-": standard error); see docs/audit.md`)
 	reassert := fs.Bool("reassert", false, "send again every facet the files manage that the server cannot show (departments, users' departments, company, position, leaders and attributes, resource permissions, group descriptions, group and department bindings of roles, direct resource members): edits made to them in the web console are otherwise not seen")
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, "Usage: permsync apply -f PATH... [--auto-approve] [flags]")
@@ -81,8 +83,13 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 			printErr(env, "apply", fmt.Errorf("stale plan: %w", err))
 			return exitError
 		}
+		if len(pf.targets) > 0 {
+			fmt.Fprintln(env.stderr, "permsync apply: a saved PLANFILE is applied with the --target it was planned with; give --target to 'permsync plan', not here")
+			return exitError
+		}
 		saved = f
 		pf.files = f.Options.Paths
+		pf.targets = f.Options.Targets
 		pf.allowMassDelete = f.Options.AllowMassDelete
 		if pf.tokenUser == "" {
 			pf.tokenUser = f.Options.TokenUser
@@ -101,6 +108,19 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "permsync apply: unexpected arguments %q\n", posArgs[1:])
 		return exitError
 	}
+
+	auditLog, err := openAudit(env, *auditPath, "apply")
+	if err != nil {
+		printErr(env, "apply", err)
+		return exitError
+	}
+	auditOK := true
+	defer func() {
+		if err := auditLog.Close(); err != nil && auditOK {
+			printErr(env, "apply", err)
+		}
+	}()
+	runID := audit.NewRunID(time.Now())
 
 	env.setPhase("loading the files and the state", nothingChanged)
 	s, err := pf.open(ctx, env)
@@ -199,9 +219,16 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		OnRound: func(round int, next *plan.Plan) {
 			fmt.Fprintf(env.stdout, "Round %d: some changes failed; read the server again, %d change(s) of the plan still to apply.\n", round, len(next.Changes))
 		},
+		Progress: func(cr engine.ChangeResult) { auditLog.Change(runID, cr) },
 	})
 	if res != nil {
 		printReport(env.stdout, res)
+	}
+	if err := auditLog.Err(); err != nil {
+		// Said once, here, with what it means; not again at Close.
+		auditOK = false
+		printErr(env, "apply", fmt.Errorf("%w: the changes reported above were applied, but the audit log misses some of them", err))
+		return exitError
 	}
 	if applyErr != nil {
 		printErr(env, "apply", applyErr)

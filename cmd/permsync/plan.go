@@ -169,6 +169,7 @@ func savePlan(path string, s *session, pf *planFlags, p *plan.Plan) error {
 			Paths:           pf.files,
 			TokenUser:       pf.tokenUser,
 			Simulator:       pf.simulator,
+			Targets:         pf.targets,
 		},
 	}
 	for _, df := range s.desired.Files {

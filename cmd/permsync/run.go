@@ -44,6 +44,8 @@ type runFlags struct {
 	// reassertEvery is how often a run sends again the facets the server
 	// cannot show (0: never).
 	reassertEvery time.Duration
+	// trail are the audit log, kept runs and notifications.
+	trail *trailFlags
 }
 
 // Defaults of --run-timeout and --shutdown-grace.
@@ -64,6 +66,7 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) int {
 	fs.StringVar(&pf.simulator, "simulator", "", "run against an embedded simulator seeded from this file instead of a server")
 	pf.server = addServerFlags(fs)
 	rf := &runFlags{}
+	rf.trail = addTrailFlags(fs)
 	fs.StringVar(&rf.schedule, "schedule", "", `when to run (required): 5 cron fields ("*/15 * * * *"), or a descriptor ("@every 10m", "@hourly"); "CRON_TZ=Asia/Shanghai ..." sets the zone. The first run is at start-up`)
 	fs.StringVar(&rf.mode, "mode", string(service.ModeApply), "apply: apply the drift within the guard rails (a plan with refusals is never applied); plan: only report it")
 	fs.StringVar(&rf.listen, "listen", "", `address of /healthz, /readyz and /metrics, e.g. ":9090" or "127.0.0.1:9090" (default: no HTTP)`)
@@ -176,7 +179,17 @@ func runService(ctx context.Context, env *cmdEnv, pf *planFlags, rf *runFlags, l
 		}
 		pr = &reassertingProvider{Provider: pr, every: rf.reassertEvery, now: time.Now, logger: logger}
 	}
+	auditLog, observers, err := rf.trail.observers(env, s.serverURL, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := auditLog.Close(); err != nil {
+			logger.Error("closing the audit log", "error", err.Error())
+		}
+	}()
 	rec, err := service.NewReconciler(service.ReconcilerOptions{
+		Audit:       auditLog,
 		Paths:       pf.files,
 		StatePath:   s.statePath,
 		Provider:    pr,
@@ -203,6 +216,7 @@ func runService(ctx context.Context, env *cmdEnv, pf *planFlags, rf *runFlags, l
 		Logger:     logger,
 		RunTimeout: rf.runTimeout,
 		StopGrace:  rf.shutdownGrace,
+		Observers:  observers,
 	})
 	if err != nil {
 		return err

@@ -35,6 +35,9 @@ type planFlags struct {
 	noColor         bool
 	provider        string
 	server          *serverFlags
+	// targets are the --target flags, as given; session.targets their
+	// parsed form.
+	targets stringList
 }
 
 func addPlanFlags(fs *flag.FlagSet) *planFlags {
@@ -46,6 +49,7 @@ func addPlanFlags(fs *flag.FlagSet) *planFlags {
 	fs.StringVar(&f.simulator, "simulator", "", "run against an embedded simulator seeded from this file instead of a server")
 	fs.BoolVar(&f.noColor, "no-color", false, "no colours, even on a terminal")
 	fs.StringVar(&f.provider, "provider", "", "the server the files target, youdata or quickbi (default: what the files' provider: key says); given, it must agree with the files")
+	fs.Var(&f.targets, "target", "plan and apply only this object and what it depends on: \"KIND KEY\" (\"user alice@example.com\", \"role 销售分析/通用/报告阅览\"), every object of a KIND (\"user\"), or everything in a project or workspace (\"project 销售分析\"); repeatable")
 	f.server = addServerFlags(fs)
 	return f
 }
@@ -78,6 +82,8 @@ type session struct {
 	batchSize int
 	progress  readProgress
 	pipe      *engine.Pipeline
+	// targets limit the plans (--target).
+	targets []plan.Target
 }
 
 func (s *session) close() {
@@ -107,16 +113,28 @@ func (f *planFlags) open(ctx context.Context, env *cmdEnv) (*session, error) {
 		return nil, fmt.Errorf("--provider %s, but the files target %s (their provider: key, %s by default)", f.provider, desired.Provider, spec.DefaultProvider)
 	}
 	f.provider = desired.Provider
+	targets, err := plan.ParseTargets(f.targets, registryOf(desired.Provider))
+	if err != nil {
+		return nil, err
+	}
 	s, err := f.connect(ctx, env)
 	if err != nil {
 		return nil, err
 	}
-	s.desired = desired
+	s.desired, s.targets = desired, targets
 	if err := s.loadState(); err != nil {
 		s.close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// registryOf is the registry of the provider named.
+func registryOf(name string) *plan.Registry {
+	if name == quickbi.Name {
+		return quickbi.Registry
+	}
+	return youdata.Registry
 }
 
 // connect makes the client of the server (or starts the embedded
@@ -258,7 +276,7 @@ func (s *session) provider(env *cmdEnv, progress bool) provider.Provider {
 // pipeline is the session's way from the files to the server.
 func (s *session) pipeline(env *cmdEnv, allowMassDelete bool) *engine.Pipeline {
 	if s.pipe == nil {
-		s.pipe = &engine.Pipeline{Provider: s.provider(env, true), TokenUser: s.tokenUser}
+		s.pipe = &engine.Pipeline{Provider: s.provider(env, true), TokenUser: s.tokenUser, Targets: s.targets}
 	}
 	s.pipe.Desired, s.pipe.State, s.pipe.AllowMassDelete = s.desired, s.state, allowMassDelete
 	return s.pipe
