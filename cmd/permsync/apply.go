@@ -51,7 +51,7 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "       permsync apply PLANFILE [flags]")
 		fs.PrintDefaults()
 	}
-	posArgs, err := parseInterspersed(fs, args)
+	posArgs, err := parseFlagsInterspersed(env, fs, args)
 	if err != nil {
 		return parseErrorCode(err)
 	}
@@ -211,7 +211,12 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	stateFile := state.NewWriter(s.statePath)
 	s.writing = true
 	env.setPhase("applying the changes", fmt.Sprintf("Changes may have been applied: the state at %s records those whose calls had returned. %s Then run 'permsync plan' to see what is left.", s.statePath, lockLeft))
+	progress := s.applyProgress(env, len(p.Changes))
 	res, applyErr := s.pipeline(env, pf.allowMassDelete).Apply(ctx, p, engine.ApplyOptions{
+		Progress: func(cr engine.ChangeResult) {
+			auditLog.Change(runID, cr)
+			progress.change(cr)
+		},
 		SaveState: func(st *state.State) error {
 			st.Server = s.serverURL
 			return stateFile.Save(st)
@@ -219,8 +224,8 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		OnRound: func(round int, next *plan.Plan) {
 			fmt.Fprintf(env.stdout, "Round %d: some changes failed; read the server again, %d change(s) of the plan still to apply.\n", round, len(next.Changes))
 		},
-		Progress: func(cr engine.ChangeResult) { auditLog.Change(runID, cr) },
 	})
+	progress.stop()
 	if res != nil {
 		printReport(env.stdout, res)
 	}

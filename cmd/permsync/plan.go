@@ -35,11 +35,12 @@ func runPlan(ctx context.Context, env *cmdEnv, args []string) int {
 	out := fs.String("out", "", "save the plan to this file, for 'permsync apply PLANFILE'")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error or when apply would refuse the plan")
 	mdDir := fs.String("markdown-dir", "", "also write the Markdown plan to this directory, one file per pull-request comment (plan-1.md, plan-2.md, ...)")
+	summary := addSummaryFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, "Usage: permsync plan -f PATH... [--server URL] [--state PATH] [-o text|json|markdown] [--out PLANFILE] [--markdown-dir DIR] [--detailed-exitcode]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(env, fs, args); err != nil {
 		return parseErrorCode(err)
 	}
 	if fs.NArg() > 0 {
@@ -76,6 +77,10 @@ func runPlan(ctx context.Context, env *cmdEnv, args []string) int {
 			printErr(env, "plan", err)
 			return exitError
 		}
+	}
+	if err := summary.write(env, p, *out, *mdDir); err != nil {
+		printErr(env, "plan", err)
+		return exitError
 	}
 	if *out != "" {
 		if err := savePlan(*out, s, pf, p); err != nil {

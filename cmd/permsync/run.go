@@ -46,6 +46,8 @@ type runFlags struct {
 	reassertEvery time.Duration
 	// trail are the audit log, kept runs and notifications.
 	trail *trailFlags
+	// embed serves POST /v1/embed/PROFILE on --listen.
+	embed bool
 }
 
 // Defaults of --run-timeout and --shutdown-grace.
@@ -77,6 +79,7 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) int {
 	fs.BoolVar(&rf.verify, "verify", true, "plan again after an apply and fail the run if the server still differs")
 	fs.DurationVar(&rf.runTimeout, "run-timeout", defaultRunTimeout, "deadline of a run: past it the run is cancelled (result timed_out), and /readyz fails until it returns (0: none)")
 	fs.DurationVar(&rf.reassertEvery, "reassert-every", 0, `send again, at most this often (e.g. "24h"), every facet the files manage that the server cannot show, as apply --reassert does; the state records when (0: never; needs --mode apply)`)
+	fs.BoolVar(&rf.embed, "embed", false, "also serve POST /v1/embed/PROFILE on --listen: embed tokens and tickets from the files' embed profiles, for clients holding $"+service.EnvEmbedSecret+" (see docs/embed.md)")
 	fs.DurationVar(&rf.shutdownGrace, "shutdown-grace", defaultShutdownGrace, "how long a cancelled run (SIGTERM, --run-timeout) may take to finish its calls in flight and record them; then SIGTERM exits non-zero without it, and a run past its deadline makes /healthz fail")
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, `Usage: permsync run -f PATH... --schedule "*/15 * * * *" [--mode apply|plan] [--listen :9090] [flags]`)
@@ -84,7 +87,7 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "Reconciles on a schedule until SIGTERM or SIGINT, which let the run in flight finish its calls and record its state (within --shutdown-grace). See docs/run.md.")
 		fs.PrintDefaults()
 	}
-	posArgs, err := parseInterspersed(fs, args)
+	posArgs, err := parseFlagsInterspersed(env, fs, args)
 	if err != nil {
 		return parseErrorCode(err)
 	}
@@ -98,7 +101,7 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) int {
 		// this is the bound of the process beyond it.
 		env.setStopGrace(rf.shutdownGrace + 15*time.Second)
 	}
-	logger, err := newLogger(env.stderr, rf.logFormat)
+	logger, err := newLogger(env.stderr, rf.logFormat, pf.server.logLevel.or(slog.LevelInfo))
 	if err != nil {
 		printErr(env, "run", err)
 		return exitError
@@ -113,12 +116,13 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) int {
 // newLogger makes the service's logger. Its records quote the server
 // (errors, names): textsafe escapes their control characters and breaks
 // CI workflow commands, in both formats.
-func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+func newLogger(w io.Writer, format string, level slog.Leveler) (*slog.Logger, error) {
+	o := &slog.HandlerOptions{Level: level}
 	switch format {
 	case "text":
-		return slog.New(textsafe.NewHandler(slog.NewTextHandler(w, nil))), nil
+		return slog.New(textsafe.NewHandler(slog.NewTextHandler(w, o))), nil
 	case "json":
-		return slog.New(textsafe.NewHandler(slog.NewJSONHandler(w, nil))), nil
+		return slog.New(textsafe.NewHandler(slog.NewJSONHandler(w, o))), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
@@ -222,12 +226,21 @@ func runService(ctx context.Context, env *cmdEnv, pf *planFlags, rf *runFlags, l
 		return err
 	}
 
+	handler := sched.Handler()
+	if rf.embed {
+		if rf.listen == "" {
+			return errors.New("--embed needs --listen: the endpoint is served there")
+		}
+		if handler, err = embedHandler(env, pf, s, metrics, logger, handler); err != nil {
+			return err
+		}
+	}
 	if rf.listen != "" {
 		ln, err := net.Listen("tcp", rf.listen)
 		if err != nil {
 			return fmt.Errorf("--listen: %w", err)
 		}
-		srv := &http.Server{Handler: sched.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 		served := make(chan error, 1)
 		go func() { served <- srv.Serve(ln) }()
 		logger.Info("serving /healthz, /readyz and /metrics", "addr", ln.Addr().String())
