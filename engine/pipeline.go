@@ -32,6 +32,11 @@ type Pipeline struct {
 	// write and what a verify checks, to these objects and what they
 	// depend on (--target).
 	Targets []plan.Target
+	// LastLive is what the last successful read of Plan found (the
+	// verify's, after an apply), for what else a run makes of it (the
+	// access report). After a narrowed read it holds only what was read:
+	// see provider.CompletedLive.
+	LastLive provider.Live
 
 	// Refresh says what Plan reads: everything (the zero value), or what
 	// changed since the state's records of the last reads and the drift

@@ -246,6 +246,7 @@ func (p *Pipeline) readScope(ctx context.Context, rf *provider.Refresh) (provide
 // planLive plans against live, limited to p.Targets, and notes what the
 // read read.
 func (p *Pipeline) planLive(live provider.Live, at time.Time, asked map[string]bool) (*plan.Plan, error) {
+	p.LastLive = live
 	pl, err := p.Provider.Plan(p.Desired, live, p.State, diff.Options{AllowMassDelete: p.AllowMassDelete})
 	if err != nil {
 		return nil, &StageError{Stage: StagePlan, Err: err}

@@ -3,6 +3,7 @@ package provider
 import (
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
 // A unit is what a provider reads of its server alone: for Youdata a
@@ -62,6 +63,18 @@ type Refresh struct {
 	// and return a copy of Base with them added. One that ignores it reads
 	// anew.
 	Base Live
+}
+
+// CompletedLive is a live model that can say what the server holds with
+// what a narrowed read did not read taken as last read: as the files want
+// it, as the plan takes it. What a run makes of a read besides its plan
+// (the access report) uses it.
+type CompletedLive interface {
+	Live
+	// Completed is the live model with what the read did not read filled
+	// in as the files d want it (the ids from st); a read in full is
+	// returned as it is.
+	Completed(d *spec.Desired, st *state.State) Live
 }
 
 // RefreshedLive is the live model of a provider that implements

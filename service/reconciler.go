@@ -140,6 +140,11 @@ type ReconcilerOptions struct {
 	// Audit, if set, records every change an apply writes or tries to
 	// write, under the run's id (RunID of the run's context).
 	Audit *audit.Log
+	// AfterRead, if set, is given the files and the latest read of the
+	// server of every run that read it (after an apply and its verify,
+	// the verify's read), when the run ends: the access report of
+	// --access-report. It runs on the run's goroutine.
+	AfterRead func(ctx context.Context, d *spec.Desired, live provider.Live)
 }
 
 // Reconciler runs reconciliations against one server.
@@ -324,6 +329,17 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 
 	r.setPhase(PhasePlan)
 	pipe := &engine.Pipeline{Provider: r.o.Provider, Desired: desired, State: st, TokenUser: r.o.TokenUser, Refresh: r.o.Refresh}
+	if r.o.AfterRead != nil {
+		defer func() {
+			if live := pipe.LastLive; live != nil {
+				if c, ok := live.(provider.CompletedLive); ok {
+					// What a narrowed read did not read, as last read.
+					live = c.Completed(desired, st)
+				}
+				r.o.AfterRead(ctx, desired, live)
+			}
+		}()
+	}
 	stateFile := state.NewWriter(r.o.StatePath)
 	defer stateFile.Close()
 	saveReads := func() error {

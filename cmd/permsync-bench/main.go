@@ -99,6 +99,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if rest, name := providerFlag(args); name != "" {
+		return runProvider(ctx, rest, name, stdin, stdout, stderr) // quickbi.go
+	}
 	o, err := parseFlags(args, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {

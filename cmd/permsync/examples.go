@@ -9,6 +9,10 @@ var examples = map[string][]string{
 		"# Check the files, see what would change, then apply what was reviewed:\npermsync validate -f perms/\npermsync plan -f perms/ --out release.plan\npermsync apply release.plan",
 		"# Try it without a server, against the built-in simulator:\npermsync plan --simulator examples/quickstart/server-before.yaml -f examples/quickstart/desired",
 	},
+	"access-report": {
+		"# The whole access matrix for a review, as CSV, JSON and one HTML page:\npermsync access-report -f perms/ --out review/",
+		"# With what the server grants too, and who gained or lost what since the last review:\npermsync access-report -f perms/ --live --out review/ --diff last/access.json",
+	},
 	"apply": {
 		"# Plan, ask for 'yes', apply, then verify that the server matches:\npermsync apply -f perms/",
 		"# Apply a saved plan exactly as it was reviewed (CI, after the merge):\npermsync apply release.plan",
@@ -16,6 +20,10 @@ var examples = map[string][]string{
 	},
 	"completion": {
 		"# Load completion into the current bash, or install it for zsh and fish:\nsource <(permsync completion bash)\npermsync completion zsh > \"${fpath[1]}/_permsync\"\npermsync completion fish > ~/.config/fish/completions/permsync.fish",
+	},
+	"explain": {
+		"# Every resource, role and row that reaches a user, and through what:\npermsync explain -f perms/ alice@example.com",
+		"# Who a role reaches, from the files and the server, marking where they differ:\npermsync explain -f perms/ --resource 报告阅览 --live",
 	},
 	"export": {
 		"# Write what a server already has as files to start from:\npermsync export --server https://youdata.example.com --out perms/",

@@ -48,6 +48,8 @@ type runFlags struct {
 	reassertEvery time.Duration
 	// trail are the audit log, kept runs and notifications.
 	trail *trailFlags
+	// report is the access report (--access-report).
+	report *reportFlags
 	// embed serves POST /v1/embed/PROFILE on --listen.
 	embed bool
 }
@@ -71,6 +73,7 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) int {
 	pf.server = addServerFlags(fs)
 	rf := &runFlags{}
 	rf.trail = addTrailFlags(fs)
+	rf.report = addReportFlags(fs)
 	fs.StringVar(&rf.schedule, "schedule", "", `when to run (required): 5 cron fields ("*/15 * * * *"), or a descriptor ("@every 10m", "@hourly"); "CRON_TZ=Asia/Shanghai ..." sets the zone. The first run is at start-up`)
 	fs.StringVar(&rf.mode, "mode", string(service.ModeApply), "apply: apply the drift within the guard rails (a plan with refusals is never applied); plan: only report it")
 	fs.StringVar(&rf.listen, "listen", "", `address of /healthz, /readyz and /metrics, e.g. ":9090" or "127.0.0.1:9090" (default: no HTTP)`)
@@ -204,7 +207,12 @@ func runService(ctx context.Context, env *cmdEnv, pf *planFlags, rf *runFlags, l
 			logger.Error("closing the audit log", "error", err.Error())
 		}
 	}()
+	report, err := rf.report.publisher(env, s.providerName, rf.listen, logger)
+	if err != nil {
+		return err
+	}
 	rec, err := service.NewReconciler(service.ReconcilerOptions{
+		AfterRead:   report.afterRead(),
 		Audit:       auditLog,
 		Paths:       pf.files,
 		StatePath:   s.statePath,
@@ -240,7 +248,7 @@ func runService(ctx context.Context, env *cmdEnv, pf *planFlags, rf *runFlags, l
 		return err
 	}
 
-	handler := sched.Handler()
+	handler := report.handler(sched.Handler())
 	if rf.embed {
 		if rf.listen == "" {
 			return errors.New("--embed needs --listen: the endpoint is served there")

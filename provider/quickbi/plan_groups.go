@@ -463,10 +463,11 @@ func (p *planner) planGroupDeletes() {
 	var dels []del
 	for _, id := range sortedKeys(p.live.Groups) {
 		lg := p.live.Groups[id]
+		// settings.maxDeletes is a share of every group, kept ones too.
+		p.CapObject("", KindGroup, id)
 		if p.ofFiles(id) {
 			continue
 		}
-		p.CapObject("", KindGroup, id)
 		why := diff.DeleteWhy(p.StateOf(KindGroup, p.stateGroupKey(id)), p.q.Settings.Prune.Groups, "settings.prune.groups")
 		if why == "" {
 			continue

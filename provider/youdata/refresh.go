@@ -256,6 +256,19 @@ func (l *Live) Fresh(u string) bool {
 	return r.Read[p][m] || !r.Listed[p][m]
 }
 
+var _ provider.CompletedLive = (*Live)(nil)
+
+// Completed is l with what a narrowed read did not read taken as the
+// files d want it, as Plan takes it; l itself after a read in full.
+func (l *Live) Completed(d *spec.Desired, st *state.State) provider.Live {
+	if l == nil || l.Reads == nil || !l.Reads.Narrowed || d == nil {
+		return l
+	}
+	c := l.clone()
+	assume(d, c, st)
+	return c
+}
+
 // Units fingerprints what the files want of every unit they cover.
 func (p *Provider) Units(d *spec.Desired) map[string]string { return desiredUnits(d) }
 
