@@ -39,6 +39,12 @@ type Object struct {
 	Before plan.Attrs
 	After  plan.Attrs
 	New    *state.Object
+	// LastApplied and BeforeUnknown are what the change shows of the
+	// write-only facets that changed since the last apply: their values
+	// then, from the state, or their names when the state keeps only a
+	// fingerprint (see plan.Change).
+	LastApplied   plan.Attrs
+	BeforeUnknown []string
 
 	// Why the change is planned: drift of readable facets, write-only
 	// facets changed since the last apply or not in the state, why the
@@ -130,7 +136,7 @@ func (o *Object) WriteOnly(facet string, items []string, vals ...KV) {
 		m[v.Name] = o.After[v.Name]
 	}
 	h := canon.FingerprintRaw(m)
-	f := state.Facet{Hash: h}
+	f := state.Facet{Hash: h, Value: facetValue(m)}
 	if items != nil {
 		f.Items = append([]string{}, items...)
 	}
@@ -164,9 +170,89 @@ func (o *Object) WriteOnly(facet string, items []string, vals ...KV) {
 			}
 			o.Before.Set(vals[0].Name, prev)
 		}
+		o.showApplied(old, vals)
 	default:
 		o.NotInState = append(o.NotInState, facet)
 	}
+}
+
+// showApplied records what the change shows of a write-only facet that
+// changed since the last apply: the values the state keeps of it, or,
+// when it keeps only a fingerprint (or a value that is not the one
+// fingerprinted), that they are unknown. Before is left as it is: it says
+// what the executor sends.
+func (o *Object) showApplied(old state.Facet, vals []KV) {
+	prev, known := appliedValues(old)
+	for _, v := range vals {
+		if o.Before.Has(v.Name) {
+			continue
+		}
+		if !known {
+			o.BeforeUnknown = append(o.BeforeUnknown, v.Name)
+			continue
+		}
+		if raw, ok := prev[v.Name]; ok {
+			if o.LastApplied == nil {
+				o.LastApplied = plan.Attrs{}
+			}
+			o.LastApplied[v.Name] = raw
+		}
+	}
+}
+
+// appliedValues decodes the value a facet of the state keeps, when it is
+// the one its fingerprint is of.
+func appliedValues(f state.Facet) (map[string]json.RawMessage, bool) {
+	if len(f.Value) == 0 {
+		return nil, false
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(f.Value, &m); err != nil || m == nil {
+		return nil, false
+	}
+	if canon.FingerprintRaw(m) != Unmarked(f.Hash) {
+		return nil, false
+	}
+	return m, true
+}
+
+// facetValue is the canonical JSON object of a facet's attributes, whose
+// values are canonical already: the text canon.FingerprintRaw(m) is the
+// fingerprint of, written without encoding the values again.
+func facetValue(m map[string]json.RawMessage) json.RawMessage {
+	names := make([]string, 0, len(m))
+	n := 2
+	for name, raw := range m {
+		names = append(names, name)
+		n += len(name) + len(raw) + 4
+	}
+	sort.Strings(names)
+	b := make([]byte, 0, n)
+	b = append(b, '{')
+	for i, name := range names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = canon.AppendString(b, name)
+		b = append(b, ':')
+		b = append(b, m[name]...)
+	}
+	return append(b, '}')
+}
+
+// Applied records in the new state the fingerprint and the value of a
+// facet whose attributes (vals, set in After) are compared with the
+// server this time, so that a later plan that cannot read them back
+// (ReadableWhenShown) knows what was applied.
+func (o *Object) Applied(facet string, vals ...KV) {
+	m := make(map[string]json.RawMessage, len(vals))
+	for _, v := range vals {
+		m[v.Name] = canon.JSON(v.Value)
+	}
+	if o.New.Facets == nil {
+		o.New.Facets = map[string]state.Facet{}
+	}
+	o.New.Facets[facet] = state.Facet{Hash: canon.FingerprintRaw(m), Value: facetValue(m)}
 }
 
 // Fingerprint records in the new state the fingerprint of a facet that is
@@ -218,6 +304,13 @@ func (o *Object) reason() string {
 // parents first).
 func (o *Object) Finish(depth int) {
 	c := plan.Change{Kind: o.Kind, Key: o.Key, Scope: o.Scope, Source: SourceString(o.Src), After: o.After, NewState: o.New}
+	if len(o.LastApplied) > 0 {
+		c.LastApplied = o.LastApplied
+	}
+	if len(o.BeforeUnknown) > 0 {
+		c.BeforeUnknown = append([]string(nil), o.BeforeUnknown...)
+		sort.Strings(c.BeforeUnknown)
+	}
 	switch {
 	case !o.Exists:
 		c.Action = plan.Create

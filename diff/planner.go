@@ -52,6 +52,9 @@ type Planner struct {
 	problems  []string
 	protected map[string]bool
 	caps      map[capBucket]*capCounts
+	// undeclared are the deletions left out because no file declares
+	// their kind (Undeclared), by section.
+	undeclared map[string]*undeclared
 }
 
 // NewPlanner starts a plan against the state st (nil: none). maxDeletes is
@@ -162,6 +165,7 @@ func (p *Planner) Changes() []plan.Change {
 // phase, kind, depth and key, and returns the plan.
 func (p *Planner) Plan() *plan.Plan {
 	p.checkCaps()
+	p.undeclaredWarnings()
 	for _, k := range p.reg.KindOrder() {
 		p.changes = append(p.changes, p.deletes[k]...)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider"
 	"github.com/permsync/permsync/spec"
@@ -29,6 +28,26 @@ type Pipeline struct {
 	AllowMassDelete bool
 	// AllSpaces reads every project or workspace (export).
 	AllSpaces bool
+	// Targets limit every plan of the pipeline, and so what Apply may
+	// write and what a verify checks, to these objects and what they
+	// depend on (--target).
+	Targets []plan.Target
+	// LastLive is what the last successful read of Plan found (the
+	// verify's, after an apply), for what else a run makes of it (the
+	// access report). After a narrowed read it holds only what was read:
+	// see provider.CompletedLive.
+	LastLive provider.Live
+
+	// Refresh says what Plan reads: everything (the zero value), or what
+	// changed since the state's records of the last reads and the drift
+	// sweep.
+	Refresh Refresh
+
+	// last is what the last plan's read read, for the state's records.
+	last *readLog
+	// fps are the provider's fingerprints of fpsOf's units.
+	fps   map[string]string
+	fpsOf *spec.Desired
 }
 
 // Stage says where a pipeline failed: "reading the server" or "planning".
@@ -57,37 +76,44 @@ func (e *StageError) Error() string {
 
 func (e *StageError) Unwrap() error { return e.Err }
 
-// Read reads what the files cover. The token's user, as the read resolves
-// it, is kept for the guard rails of Apply.
+// Read reads what the files cover, in full. The token's user, as the
+// read resolves it, is kept for the guard rails of Apply, and what it read
+// for RecordReads.
 func (p *Pipeline) Read(ctx context.Context) (provider.Live, error) {
-	if want := p.Desired.Provider; want != "" && want != p.Provider.Name() {
-		return nil, &StageError{Stage: StageRead, Err: fmt.Errorf("the files target %s, not %s", want, p.Provider.Name())}
-	}
-	s := p.Provider.Scope(p.Desired)
-	s.TokenUser, s.AllSpaces = p.TokenUser, p.AllSpaces
-	live, err := readScope(ctx, p.Provider, s, p.State)
+	live, at, err := p.readScope(ctx, nil)
 	if err != nil {
-		if ctx.Err() != nil {
-			// Ctrl-C: say so, rather than which read it happened to cut.
-			return nil, &StageError{Stage: StageRead, Interrupted: true, Err: context.Cause(ctx)}
-		}
-		return nil, &StageError{Stage: StageRead, Err: err}
+		return nil, err
 	}
-	if u := live.Principal(); u != "" {
-		p.TokenUser = u
+	p.last = nil
+	if rl, ok := live.(provider.RefreshedLive); ok {
+		p.last = &readLog{at: at, live: rl}
 	}
 	return live, nil
 }
 
-// Plan reads the server and computes the plan.
+// Plan reads the server and computes the plan. With Refresh.Mode
+// RefreshChanged and a provider that implements provider.Refresher, it
+// reads only the units whose desired state changed since the state's
+// records of the last reads, those of which the state has no record, and
+// the drift sweep; a plan whose deletions or re-creates stand on a unit it
+// did not read is made again with that unit read. The plan then says in a
+// warning what it read and how old the oldest data it assumed is.
 func (p *Pipeline) Plan(ctx context.Context) (*plan.Plan, error) {
-	live, err := p.Read(ctx)
+	if rf, ok := p.Provider.(provider.Refresher); ok && p.Refresh.Mode == RefreshChanged && !p.AllSpaces && p.State != nil {
+		return p.planChanged(ctx, rf)
+	}
+	live, at, err := p.readScope(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	pl, err := p.Provider.Plan(p.Desired, live, p.State, diff.Options{AllowMassDelete: p.AllowMassDelete})
+	pl, err := p.planLive(live, at, nil)
 	if err != nil {
-		return nil, &StageError{Stage: StagePlan, Err: err}
+		return nil, err
+	}
+	if p.Refresh.Mode == RefreshChanged {
+		if _, ok := p.Provider.(provider.Refresher); !ok {
+			pl.Warnings = append(pl.Warnings, fmt.Sprintf("refresh=changed: the %s provider reads only in full; this plan read everything", p.Provider.Name()))
+		}
 	}
 	return pl, nil
 }
@@ -145,5 +171,11 @@ func (p *Pipeline) Apply(ctx context.Context, pl *plan.Plan, o ApplyOptions) (*R
 	if o.MaxRounds != 1 {
 		co.Replan = p.Plan
 	}
+	if p.State == nil {
+		p.State = state.New()
+	}
+	// The units the plan writes lose their records: a later round, or the
+	// next plan, reads them, until a verify finds them matching.
+	p.forgetWritten(pl)
 	return Converge(ctx, pl, p.State, eo, co, p.Provider.NewExecutor)
 }

@@ -20,8 +20,10 @@ func Equal(a, b *Plan) bool {
 }
 
 // Diff describes, change by change, how plan b differs from plan a
-// (ignoring Reason and Source), e.g. for a stale saved plan. Empty when
-// they are Equal.
+// (ignoring what is only shown: Reason, Source, LastApplied,
+// BeforeUnknown, and the values the new state keeps beside its
+// fingerprints, which plans of earlier releases did not hold), e.g. for a
+// stale saved plan. Empty when they are Equal.
 func Diff(a, b *Plan) []string {
 	ac, bc := changesOf(a), changesOf(b)
 	index := func(cs []Change) (map[string]Change, []string) {
@@ -126,6 +128,19 @@ func canonOrRaw(raw json.RawMessage) string {
 func stateJSON(s *state.Object) []byte {
 	if s == nil {
 		return []byte("null")
+	}
+	hasValues := false
+	for _, f := range s.Facets {
+		hasValues = hasValues || f.Value != nil
+	}
+	if hasValues {
+		// The values are what After holds, compared above; the
+		// fingerprints stay compared.
+		s = s.Clone()
+		for n, f := range s.Facets {
+			f.Value = nil
+			s.Facets[n] = f
+		}
 	}
 	return canon.JSON(s)
 }

@@ -49,6 +49,16 @@ type Change struct {
 	Before Attrs `json:"before,omitempty"`
 	// After is what the change leaves; nil for a delete.
 	After Attrs `json:"after,omitempty"`
+	// LastApplied is display-only: for the write-only attributes the
+	// change sets again that Before does not hold, what the state records
+	// as last applied, so that a reviewer sees what the change replaces.
+	// The executor never reads it (Before alone says what is sent).
+	LastApplied Attrs `json:"last_applied,omitempty"`
+	// BeforeUnknown is display-only: the write-only attributes the change
+	// sets again whose last-applied value the state does not keep (a
+	// state written by an earlier release holds only their fingerprint).
+	// Sorted.
+	BeforeUnknown []string `json:"before_unknown,omitempty"`
 	// Reason is display-only: why this change is in the plan.
 	Reason string `json:"reason,omitempty"`
 	// Source is where the desired object is written ("file:line").
@@ -83,6 +93,9 @@ type Plan struct {
 	// Refusals, when not empty, make the plan not applicable (maxDeletes
 	// exceeded, ...). --allow-mass-delete clears the maxDeletes ones.
 	Refusals []Refusal `json:"refusals,omitempty"`
+	// Targets, when set, are the --target the plan is limited to (see
+	// Targeted).
+	Targets []string `json:"targets,omitempty"`
 }
 
 // Strings decodes a list-of-strings attribute; nil when absent or not a list.
@@ -136,6 +149,23 @@ func (a *Attrs) Set(name string, v any) {
 		*a = Attrs{}
 	}
 	(*a)[name] = canon.JSON(v)
+}
+
+// Shown is what a reviewer is shown as the object's value before the
+// change: Before with the LastApplied values it does not hold (nil for a
+// create). It shares the values of Before and LastApplied.
+func (c Change) Shown() Attrs {
+	if c.Before == nil || len(c.LastApplied) == 0 {
+		return c.Before
+	}
+	out := make(Attrs, len(c.Before)+len(c.LastApplied))
+	for n, v := range c.LastApplied {
+		out[n] = v
+	}
+	for n, v := range c.Before {
+		out[n] = v
+	}
+	return out
 }
 
 // Changed lists, sorted, the attributes that differ between Before and

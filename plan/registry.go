@@ -14,6 +14,10 @@ type Registry struct {
 	Kinds []KindInfo
 	// Phases names the phases in apply order, indexed by phase number.
 	Phases []string
+	// ScopeKind names the provider's projects or workspaces in a
+	// --target ("project"): a target of it covers the objects scoped by
+	// it. It need not be one of Kinds.
+	ScopeKind Kind
 }
 
 // KindInfo describes one kind.

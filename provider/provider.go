@@ -57,6 +57,9 @@ type Scope struct {
 	// TokenUser is the user behind the credentials as the command line or
 	// the environment names it, if at all; the read resolves it.
 	TokenUser string
+	// Refresh, when set, narrows the read to the units it names (see
+	// Refresher): a provider that cannot narrow reads in full.
+	Refresh *Refresh
 	// Extra is the provider's own part of the scope, as its Scope made
 	// it (nil for none): what else of the server the files cover, for a
 	// server whose reads go object by object (Quick BI reads a user's tag

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/permsync/permsync/audit"
 	"github.com/permsync/permsync/engine"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider"
@@ -123,6 +124,11 @@ type ReconcilerOptions struct {
 	Mode      Mode
 	// Verify plans again after an apply that changed something.
 	Verify bool
+	// VerifyMode says what Verify reads again: the units the apply wrote
+	// (engine.VerifyChanged, the default) or everything.
+	VerifyMode engine.VerifyMode
+	// Refresh says what a run's plan reads (default: everything).
+	Refresh engine.Refresh
 	// Logger receives the details of a run (refusals, failed changes);
 	// default: discard.
 	Logger *slog.Logger
@@ -131,6 +137,14 @@ type ReconcilerOptions struct {
 	// (default: apply's, 30 s). Keep it below the scheduler's StopGrace,
 	// so that the run can record them.
 	InterruptGrace time.Duration
+	// Audit, if set, records every change an apply writes or tries to
+	// write, under the run's id (RunID of the run's context).
+	Audit *audit.Log
+	// AfterRead, if set, is given the files and the latest read of the
+	// server of every run that read it (after an apply and its verify,
+	// the verify's read), when the run ends: the access report of
+	// --access-report. It runs on the run's goroutine.
+	AfterRead func(ctx context.Context, d *spec.Desired, live provider.Live)
 }
 
 // Reconciler runs reconciliations against one server.
@@ -314,7 +328,29 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 	}
 
 	r.setPhase(PhasePlan)
-	pipe := &engine.Pipeline{Provider: r.o.Provider, Desired: desired, State: st, TokenUser: r.o.TokenUser}
+	pipe := &engine.Pipeline{Provider: r.o.Provider, Desired: desired, State: st, TokenUser: r.o.TokenUser, Refresh: r.o.Refresh}
+	if r.o.AfterRead != nil {
+		defer func() {
+			if live := pipe.LastLive; live != nil {
+				if c, ok := live.(provider.CompletedLive); ok {
+					// What a narrowed read did not read, as last read.
+					live = c.Completed(desired, st)
+				}
+				r.o.AfterRead(ctx, desired, live)
+			}
+		}()
+	}
+	stateFile := state.NewWriter(r.o.StatePath)
+	defer stateFile.Close()
+	saveReads := func() error {
+		// What the run's reads found matching the files: the next run's
+		// plan reads what changed since, and the drift sweep moves on.
+		st.Server = r.o.ServerURL
+		if err := stateFile.Save(st); err != nil {
+			return err
+		}
+		return stateFile.Compact(st)
+	}
 	p, err := pipe.Plan(ctx)
 	if err != nil {
 		return fail(ResultFailed, fmt.Errorf("%w (nothing was changed)", err))
@@ -329,6 +365,12 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 		return rep
 	}
 	if r.o.Mode == ModePlan || len(p.Changes) == 0 {
+		if r.o.Mode == ModeApply && r.o.Refresh.Mode == engine.RefreshChanged && pipe.RecordsReads() {
+			pipe.RecordReads(p)
+			if err := saveReads(); err != nil {
+				return fail(ResultFailed, err)
+			}
+		}
 		rep.Result = ResultSuccess
 		return rep
 	}
@@ -336,7 +378,6 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 	// As apply does: after failures that may pass, read the server again
 	// and apply what is still missing, within this run's plan.
 	r.setPhase(PhaseApply)
-	stateFile := state.NewWriter(r.o.StatePath)
 	res, applyErr := pipe.Apply(ctx, p, engine.ApplyOptions{
 		InterruptGrace: r.o.InterruptGrace,
 		SaveState: func(s *state.State) error {
@@ -346,7 +387,11 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 		OnRound: func(round int, next *plan.Plan) {
 			r.o.Logger.Info("some changes failed; read the server again", "round", round, "changes", len(next.Changes))
 		},
+		Progress: func(cr engine.ChangeResult) { r.o.Audit.Change(RunID(ctx), cr) },
 	})
+	if err := r.o.Audit.Err(); err != nil {
+		r.o.Logger.Error("the audit log misses changes of this run", "error", err.Error())
+	}
 	rep.Apply = res
 	if res != nil {
 		for _, cr := range res.Changes {
@@ -365,11 +410,23 @@ func (r *Reconciler) Run(ctx context.Context) *Report {
 	case res.Failed() > 0:
 		return fail(ResultFailed, fmt.Errorf("%d change(s) failed; the state records what was applied", res.Failed()))
 	}
-	if r.o.Verify && ctx.Err() == nil {
+	if !r.o.Verify || r.o.VerifyMode == engine.VerifyOff || ctx.Err() != nil {
+		pipe.RecordReads(p)
+		if err := saveReads(); err != nil {
+			return fail(ResultFailed, err)
+		}
+	} else {
 		r.setPhase(PhaseVerify)
-		again, err := pipe.Plan(ctx)
+		mode := r.o.VerifyMode
+		if mode == "" {
+			mode = engine.VerifyChanged
+		}
+		again, err := pipe.Verify(ctx, p, mode)
 		if err != nil {
 			return fail(ResultFailed, fmt.Errorf("verify: %w", err))
+		}
+		if err := saveReads(); err != nil {
+			return fail(ResultFailed, err)
 		}
 		rep.Remaining = len(again.Changes)
 		if len(again.Changes) > 0 {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/permsync/permsync/audit"
 	"github.com/permsync/permsync/internal/textsafe"
 )
 
@@ -46,6 +47,10 @@ type Options struct {
 	// after a deadline, /healthz fails; when stopping, Run returns an
 	// *AbandonedError. Default DefaultStopGrace.
 	StopGrace time.Duration
+	// Observers are told of every finished run, in order.
+	Observers []Observer
+	// NewRunID names a run from its start (default audit.NewRunID).
+	NewRunID func(time.Time) string
 }
 
 // DefaultStopGrace is the default of Options.StopGrace: the 30 s apply
@@ -66,6 +71,7 @@ type Phaser interface {
 // runState is the run in progress.
 type runState struct {
 	n       int
+	id      string
 	started time.Time
 	// cancelled is when the run's deadline passed and its context was
 	// cancelled (zero: not yet); phase is what it was doing then.
@@ -401,10 +407,11 @@ func (s *Scheduler) runOnce(ctx context.Context) {
 	s.mu.Lock()
 	s.runs++
 	cur := &runState{n: s.runs, started: s.now()}
+	cur.id = s.newRunID(cur.started)
 	s.cur = cur
 	s.mu.Unlock()
 
-	runCtx, cancel := context.WithCancelCause(ctx)
+	runCtx, cancel := context.WithCancelCause(WithRunID(ctx, cur.id))
 	defer cancel(nil)
 	done := make(chan *Report, 1)
 	go func() { done <- s.o.Job.Run(runCtx) }()
@@ -488,7 +495,23 @@ func (s *Scheduler) finish(cur *runState, rep *Report, deadlinePassed bool, call
 	}
 	s.mu.Unlock()
 
-	s.o.Logger.LogAttrs(context.Background(), levelOf(rep.Result), "run finished", summaryAttrs(cur.n, rep, d, m.callCount()-calls0)...)
+	calls := m.callCount() - calls0
+	s.o.Logger.LogAttrs(context.Background(), levelOf(rep.Result), "run finished", append(summaryAttrs(cur.n, rep, d, calls), slog.String("run_id", cur.id))...)
+	s.observe(RunRecord{N: cur.n, ID: cur.id, Started: cur.started, Ended: end, Calls: calls, Report: rep})
+}
+
+// observe tells the observers of a finished run.
+func (s *Scheduler) observe(r RunRecord) {
+	for _, o := range s.o.Observers {
+		o.RunFinished(context.Background(), r)
+	}
+}
+
+func (s *Scheduler) newRunID(t time.Time) string {
+	if s.o.NewRunID != nil {
+		return s.o.NewRunID(t)
+	}
+	return audit.NewRunID(t)
 }
 
 // abandon records a run that has not returned StopGrace after its
@@ -506,8 +529,10 @@ func (s *Scheduler) abandon(cur *runState, calls0 int64) {
 	cur.abandoned = true
 	s.lastErr = rep.Err
 	s.mu.Unlock()
-	attrs := append(summaryAttrs(cur.n, rep, d, m.callCount()-calls0), slog.Bool("abandoned", true))
+	calls := m.callCount() - calls0
+	attrs := append(summaryAttrs(cur.n, rep, d, calls), slog.String("run_id", cur.id), slog.Bool("abandoned", true))
 	s.o.Logger.LogAttrs(context.Background(), slog.LevelError, "run finished", attrs...)
+	s.observe(RunRecord{N: cur.n, ID: cur.id, Started: cur.started, Ended: end, Calls: calls, Report: rep, Abandoned: true})
 }
 
 // lateReturn notes that an abandoned run returned at last: the scheduler

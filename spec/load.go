@@ -566,6 +566,7 @@ func merge(docs []parsed, ps *problems) *Desired {
 		d.Users = appendKeep(d.Users, doc.Users)
 		d.SystemRoles = appendKeep(d.SystemRoles, doc.SystemRoles)
 		d.Projects = appendKeep(d.Projects, doc.Projects)
+		d.Embeds = appendKeep(d.Embeds, doc.Embeds)
 	}
 	return d
 }

@@ -18,6 +18,8 @@ type QuickBIDocument struct {
 	Users      []QuickBIUser      `json:"users,omitempty"`
 	Groups     []QuickBIGroup     `json:"groups,omitempty"`
 	Workspaces []QuickBIWorkspace `json:"workspaces,omitempty"`
+	// Embeds are the embed profiles (docs/embed.md).
+	Embeds []QuickBIEmbed `json:"embeds,omitempty"`
 }
 
 // QuickBI is the merged Quick BI part of the files.
@@ -27,6 +29,7 @@ type QuickBI struct {
 	Users      []QuickBIUser
 	Groups     []QuickBIGroup
 	Workspaces []QuickBIWorkspace
+	Embeds     []QuickBIEmbed
 }
 
 // QuickBISettings are the global options of a Quick BI organization; at
@@ -192,4 +195,5 @@ func mergeQuickBI(d *Desired, doc *QuickBIDocument, settingsAt **Source, ps *pro
 	q.Users = appendKeep(q.Users, doc.Users)
 	q.Groups = appendKeep(q.Groups, doc.Groups)
 	q.Workspaces = appendKeep(q.Workspaces, doc.Workspaces)
+	q.Embeds = appendKeep(q.Embeds, doc.Embeds)
 }

@@ -54,6 +54,8 @@ type Desired struct {
 	Users       []User       `json:"users,omitempty"`
 	SystemRoles []SystemRole `json:"systemRoles,omitempty"`
 	Projects    []Project    `json:"projects,omitempty"`
+	// Embeds are the embed profiles (docs/embed.md).
+	Embeds []Embed `json:"embeds,omitempty"`
 }
 
 // File is one loaded file.
@@ -73,6 +75,8 @@ type Document struct {
 	Users       []User       `json:"users,omitempty"`
 	SystemRoles []SystemRole `json:"systemRoles,omitempty"`
 	Projects    []Project    `json:"projects,omitempty"`
+	// Embeds are the embed profiles (docs/embed.md).
+	Embeds []Embed `json:"embeds,omitempty"`
 }
 
 // Settings are the global options; at most one file may set them.

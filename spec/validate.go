@@ -137,6 +137,7 @@ func validate(d *Desired, lines map[string]map[string]int, ps, ws *problems) {
 		v.project(&d.Projects[i])
 	}
 	v.projectNames()
+	v.embeds()
 }
 
 // line finds the line of path in src's file, or of its nearest parent,

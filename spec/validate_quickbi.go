@@ -157,6 +157,7 @@ func (v *validator) quickBI() {
 	x.userList()
 	x.groupTree()
 	x.workspaces()
+	x.embeds()
 }
 
 // characters reports the control and invisible characters of Quick BI's

@@ -4,6 +4,11 @@
 // applies of one state apart.
 package state
 
+import (
+	"encoding/json"
+	"time"
+)
+
 // Version is the version of the state format.
 const Version = 1
 
@@ -17,6 +22,44 @@ type State struct {
 	Server string `json:"server,omitempty"`
 	// Objects by "kind key", e.g. "role 销售分析/通用/报告阅览".
 	Objects map[string]*Object `json:"objects"`
+	// Reads are the records of the reads of the units a provider reads
+	// alone (a member's permissions in a project, a listing), by unit: what
+	// the files wanted of it when a read last found the server matching
+	// them, and when. A plan that refreshes only what changed reads the
+	// units whose record is missing or differs from what the files want
+	// now, and a slice of the oldest. The file keeps each record as an
+	// object whose key starts with ReadPrefix (see ReadObject), so that a
+	// permsync that does not know them loads the state all the same.
+	Reads map[string]*Read `json:"-"`
+
+	// disk is what the file held when Load read it: a writer of the same
+	// file appends to its journal what changed since.
+	disk *snapshot
+}
+
+// Read is the record of the last read of one unit.
+type Read struct {
+	// Desired is the fingerprint of what the files wanted of the unit when
+	// the read found the server matching them ("" when the files wanted
+	// nothing of it and the server had it all the same, e.g. a protected
+	// member kept).
+	Desired string
+	// At is when the unit was read, in UTC to the second.
+	At time.Time
+}
+
+// SetRead records the read of unit (a copy of r: records are replaced,
+// never changed in place), or removes its record when r is nil.
+func (s *State) SetRead(unit string, r *Read) {
+	if r == nil {
+		delete(s.Reads, unit)
+		return
+	}
+	if s.Reads == nil {
+		s.Reads = map[string]*Read{}
+	}
+	cp := Read{Desired: r.Desired, At: r.At.UTC().Truncate(time.Second)}
+	s.Reads[unit] = &cp
 }
 
 // Object is what is known of one object.
@@ -42,11 +85,18 @@ type Object struct {
 }
 
 // Facet is what was last applied of one write-only facet: a fingerprint,
-// and for sets whose removals need a replace (a role's groups and orgs)
-// the items themselves.
+// for sets whose removals need a replace (a role's groups and orgs) the
+// items themselves, and the value that was applied.
 type Facet struct {
 	Hash  string   `json:"hash"`
 	Items []string `json:"items,omitempty"`
+	// Value is what was last applied: the canonical JSON object of the
+	// facet's attributes (e.g. {"rules":[...]}), the very text Hash is the
+	// fingerprint of, so that a plan shows what a change replaces. It
+	// holds what the files say, never a secret. States written before it
+	// was kept have none: their plans show such a facet's earlier value
+	// as unknown.
+	Value json.RawMessage `json:"value,omitempty"`
 }
 
 // Key is the key of an object in State.Objects: "kind key".
@@ -81,6 +131,9 @@ func (o *Object) Clone() *Object {
 		for k, f := range o.Facets {
 			if f.Items != nil {
 				f.Items = append([]string(nil), f.Items...)
+			}
+			if f.Value != nil {
+				f.Value = append(json.RawMessage(nil), f.Value...)
 			}
 			out.Facets[k] = f
 		}

@@ -1,7 +1,8 @@
 // Command permsync-bench measures permsync's plan and apply on a large
 // generated company against the simulator with a per-call latency, and
-// compares the API calls made with the fewest the change needs and with a
-// naive one-object-per-call apply. See BENCHMARKS.md.
+// compares the API calls made with the fewest the change needs and with
+// two peers: a per-object provider and a batching script. See
+// BENCHMARKS.md.
 //
 //	go run ./cmd/permsync-bench [--size S|M|L] [--latency 20ms] [--change 0.05]
 //	    [--concurrency 16] [--seed 1] [--json | --markdown]
@@ -58,7 +59,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	size := fs.String("size", "", "S, M or L (default: all three, one after the other)")
 	fs.DurationVar(&o.latency, "latency", 20*time.Millisecond, "latency of every simulated API call")
 	fs.Float64Var(&o.change, "change", 0.05, "share of the company that differs between before and after (0 to 1)")
-	fs.IntVar(&o.concurrency, "concurrency", 16, "client requests in flight (and concurrent calls of an apply phase)")
+	fs.IntVar(&o.concurrency, "concurrency", 16, "client requests in flight (and calls in flight of a read and of an apply phase)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the company generator")
 	fs.BoolVar(&o.json, "json", false, "one JSON object per size on its own line")
 	fs.BoolVar(&o.markdown, "markdown", false, "the rows of BENCHMARKS.md's table")
@@ -98,6 +99,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if rest, name := providerFlag(args); name != "" {
+		return runProvider(ctx, rest, name, stdin, stdout, stderr) // quickbi.go
+	}
 	o, err := parseFlags(args, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -187,52 +191,157 @@ func ratio(a, b float64) float64 {
 	return a / b
 }
 
-// busy is wall / (calls × latency ÷ concurrency): 1 means the client kept
-// every one of its slots busy for the whole stretch.
-func busy(d *Detail, p Phase) float64 {
-	ideal := float64(p.Calls) * d.Latency.Seconds() / float64(d.Concurrency)
-	return ratio(p.WallS, ideal)
+// ideal is calls × latency ÷ concurrency, in seconds: the wall time of a
+// client that kept every slot busy for the whole stretch.
+func ideal(calls int, latency time.Duration, conc int) float64 {
+	return float64(calls) * latency.Seconds() / float64(conc)
 }
 
-const markdownHeader = `| size | users | phase | calls | lower bound | calls/bound | wall s | wall/(calls×lat÷conc) | CPU s | peak RSS MB |
-| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`
+// cliRPS and cliConcurrency are the client's defaults (--rps 10,
+// --concurrency 4).
+const (
+	cliRPS         = 10
+	cliConcurrency = 4
+)
+
+// atCLIDefaults is a step's time at the client's defaults: 10 requests a
+// second bound it at any latency below 400 ms, with 4 in flight.
+func atCLIDefaults(calls int, latency time.Duration) float64 {
+	return max(float64(calls)/cliRPS, ideal(calls, latency, cliConcurrency))
+}
+
+// row is one line of the table.
+type row struct {
+	step     string
+	p        Phase
+	computed bool // from calls and limits, not run
+}
+
+func (d *Detail) rows() []row {
+	sum := func(ps ...Phase) Phase {
+		var out Phase
+		for _, p := range ps {
+			out.Calls += p.Calls
+			out.WallS += p.WallS
+			out.CPUS += p.CPUS
+			out.RSSMB = max(out.RSSMB, p.RSSMB)
+		}
+		return out
+	}
+	computed := func(step string, calls int) row {
+		return row{step: step, p: Phase{Calls: calls, WallS: ideal(calls, d.Latency, d.Concurrency)}, computed: true}
+	}
+	s, t := d.Share, d.Ten
+	return []row{
+		{step: "plan (full)", p: s.Plan},
+		{step: "apply: writes", p: s.Apply},
+		{step: "apply: verify (changed)", p: s.Verify},
+		{step: "apply incl. verify", p: sum(s.Apply, s.Verify)},
+		computed("per-object provider", s.Peers.PerObject.Total()),
+		computed("batching script", s.Peers.ScriptTotal()),
+		{step: "10 users, --refresh=changed: plan", p: t.Plan},
+		{step: "10 users: apply: writes", p: t.Apply},
+		{step: "10 users: apply: verify", p: t.Verify},
+		{step: "10 users: all", p: sum(t.Plan, t.Apply, t.Verify)},
+		computed("10 users: per-object provider", t.Peers.PerObject.Total()),
+		computed("10 users: batching script", t.Peers.ScriptTotal()),
+		{step: "run every 15 min, nothing changed (sweep)", p: d.Sweep},
+	}
+}
+
+// human is a duration in seconds, minutes or hours.
+func human(sec float64) string {
+	switch {
+	case sec < 90:
+		return fmt.Sprintf("%.1f s", sec)
+	case sec < 90*60:
+		return fmt.Sprintf("%.1f min", sec/60)
+	}
+	return fmt.Sprintf("%.1f h", sec/3600)
+}
+
+const markdownHeader = `| size | step | calls | lower bound | wall s | wall ÷ (calls×lat÷conc) | at 100 ms | at --rps 10 --concurrency 4 | CPU s | peak RSS MB |
+| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`
 
 func markdownRow(d *Detail) string {
-	row := func(name string, p Phase) string {
-		return fmt.Sprintf("| %s | %d | %s | %d | %d | %.3f | %.1f | %.2f | %.1f | %.0f |",
-			d.Size, d.Users, name, p.Calls, p.LowerBound, ratio(float64(p.Calls), float64(p.LowerBound)), p.WallS, busy(d, p), p.CPUS, p.RSSMB)
+	var lines []string
+	for _, r := range d.rows() {
+		bound, busy, wall, cpu, rss := "", "", fmt.Sprintf("%.1f", r.p.WallS), "", ""
+		if r.p.LowerBound > 0 {
+			bound = fmt.Sprintf("%d", r.p.LowerBound)
+		}
+		overhead := 0.0
+		if r.computed {
+			wall = "(" + wall + ")"
+		} else {
+			busy = fmt.Sprintf("%.2f", ratio(r.p.WallS, ideal(r.p.Calls, d.Latency, d.Concurrency)))
+			overhead = max(0, r.p.WallS-ideal(r.p.Calls, d.Latency, d.Concurrency))
+			if r.p.CPUS > 0 {
+				cpu = fmt.Sprintf("%.1f", r.p.CPUS)
+			}
+			if r.p.RSSMB > 0 {
+				rss = fmt.Sprintf("%.0f", r.p.RSSMB)
+			}
+		}
+		at100 := ideal(r.p.Calls, 100*time.Millisecond, d.Concurrency) + overhead
+		lines = append(lines, fmt.Sprintf("| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |",
+			d.Size, r.step, r.p.Calls, bound, wall, busy, human(at100), human(atCLIDefaults(r.p.Calls, d.Latency)), cpu, rss))
 	}
-	naive := fmt.Sprintf("| %s | %d | naive apply | %d | %d | %.3f | %.1f | %.2f | | |", d.Size, d.Users, d.Naive.Calls, d.Apply.LowerBound,
-		ratio(float64(d.Naive.Calls), float64(d.Apply.LowerBound)), d.Naive.WallS, busy(d, Phase{Calls: d.Naive.Calls, WallS: d.Naive.WallS}))
-	return strings.Join([]string{row("plan", d.Plan), row("apply", d.Apply), naive}, "\n")
+	return strings.Join(lines, "\n")
 }
 
 func printText(w io.Writer, d *Detail) {
 	fmt.Fprintf(w, "size %s: %d users, %d departments, %d projects × %d members, %d groups, %d roles and %d data permissions per project\n",
 		d.Size, d.Users, d.Shape.Departments, d.Shape.Projects, d.Shape.Members, d.Shape.Groups, d.Shape.Roles, d.Shape.DataPermissions)
-	fmt.Fprintf(w, "  latency %s, concurrency %d; change: %+v\n", d.Latency, d.Concurrency, d.Mutation)
-	var ch []string
-	for k, v := range d.Changes {
-		ch = append(ch, fmt.Sprintf("%s %d", k, v))
-	}
-	sort.Strings(ch)
-	fmt.Fprintf(w, "  plan changes: %s\n", strings.Join(ch, ", "))
+	fmt.Fprintf(w, "  latency %s, concurrency %d; state %.1f MB; change: %+v\n", d.Latency, d.Concurrency, d.StateMB, d.Mutation)
+	fmt.Fprintf(w, "  plan changes: %s\n", strings.Join(sortedCounts(d.Changes), ", "))
 	for _, x := range []struct {
 		name         string
 		p            Phase
 		calls, bound benchgen.Calls
-	}{{"plan", d.Plan, d.PlanCalls, d.PlanBound}, {"apply", d.Apply, d.ApplyCalls, d.ApplyBound}} {
-		fmt.Fprintf(w, "  %-5s %6d calls, lower bound %6d (%.3f×); wall %.1fs (%.2f× calls×latency÷concurrency); CPU %.1fs; peak RSS %.0f MB\n",
-			x.name, x.p.Calls, x.p.LowerBound, ratio(float64(x.p.Calls), float64(x.p.LowerBound)), x.p.WallS, busy(d, x.p), x.p.CPUS, x.p.RSSMB)
-		fmt.Fprintf(w, "        calls: %s\n", strings.Join(sortedCalls(x.calls), ", "))
-		fmt.Fprintf(w, "        bound: %s\n", strings.Join(sortedCalls(x.bound), ", "))
+	}{{"plan", d.Share.Plan, d.PlanCalls, d.PlanBound}, {"apply", d.Share.Apply, d.ApplyCalls, d.ApplyBound}, {"verify", d.Share.Verify, d.VerifyCalls, nil}} {
+		fmt.Fprintf(w, "  %-6s %6d calls, lower bound %6d; wall %.1fs (%.2f× calls×latency÷concurrency); CPU %.1fs; peak RSS %.0f MB\n",
+			x.name, x.p.Calls, x.p.LowerBound, x.p.WallS, ratio(x.p.WallS, ideal(x.p.Calls, d.Latency, d.Concurrency)), x.p.CPUS, x.p.RSSMB)
+		fmt.Fprintf(w, "         calls: %s\n", strings.Join(sortedCalls(x.calls), ", "))
+		if x.bound != nil {
+			fmt.Fprintf(w, "         bound: %s\n", strings.Join(sortedCalls(x.bound), ", "))
+		}
 	}
+	fmt.Fprintf(w, "  apply's state saves %.3fs in all\n", d.ApplyStateS)
+	v := d.Verify
+	fmt.Fprintf(w, "  verify: %d members written, %d other objects; read %d members (%.2f×), %d calls in all (%.2f× members and objects written)\n",
+		v.MembersWritten, v.ObjectsWritten, v.MembersRead, ratio(float64(v.MembersRead), float64(v.MembersWritten)), v.Calls,
+		ratio(float64(v.Calls), float64(v.MembersWritten+v.ObjectsWritten)))
 	fmt.Fprintf(w, "  diff  CPU %.2fs, %.0f MB allocated, heap %.0f MB after\n", d.DiffCPUS, d.DiffAllocMB, d.DiffHeapMB)
-	fmt.Fprintf(w, "  naive %6d calls (%.1f× permsync's), wall %.1fs (%.1f× permsync's); %d not applied\n",
-		d.Naive.Calls, ratio(float64(d.Naive.Calls), float64(d.Apply.Calls)), d.Naive.WallS, ratio(d.Naive.WallS, d.Apply.WallS), d.NaiveFailed)
-	fmt.Fprintf(w, "        calls: %s\n", strings.Join(sortedCalls(d.NaiveCalls), ", "))
-	fmt.Fprintf(w, "  converged: %v (%d changes left, %d not applied); setup %.1fs\n", d.Converged, d.Remaining, d.Failed, d.SetupS)
+	pc := d.Share.Peers.PerObject
+	fmt.Fprintf(w, "  per-object provider: %d resources; refresh %d, apply %d, read back %d: %d calls (%.1f× permsync's apply incl. verify, %.1f× with its plan)\n",
+		d.Resources.Total(), pc.Refresh, pc.Apply, pc.ReadBack, pc.Total(),
+		ratio(float64(pc.Apply+pc.ReadBack), float64(d.Share.Apply.Calls+d.Share.Verify.Calls)),
+		ratio(float64(pc.Total()), float64(d.Share.Plan.Calls+d.Share.Apply.Calls+d.Share.Verify.Calls)))
+	fmt.Fprintf(w, "  batching script: read %d, writes %d (%s), verify %d: %d calls\n", d.Share.Peers.ScriptReads, d.Share.Peers.ScriptWrites,
+		strings.Join(sortedCalls(d.ScriptCalls), ", "), d.Share.Peers.ScriptReads, d.Share.Peers.ScriptTotal())
+	fmt.Fprintf(w, "  converged: %v (%d changes left, %d not applied); setup %.1fs\n", d.Share.Remaining == 0 && d.Share.Failed == 0, d.Share.Remaining, d.Share.Failed, d.SetupS)
+	t := d.Ten
+	fmt.Fprintf(w, "  ten users (%+v), --refresh=changed: %s\n", d.Users10, strings.Join(sortedCounts(d.Changes10), ", "))
+	for i, x := range []struct {
+		name string
+		p    Phase
+	}{{"plan", t.Plan}, {"apply", t.Apply}, {"verify", t.Verify}} {
+		fmt.Fprintf(w, "    %-6s %5d calls, wall %.2fs: %s\n", x.name, x.p.Calls, x.p.WallS, strings.Join(sortedCalls(d.TenCalls[i]), ", "))
+	}
+	fmt.Fprintf(w, "    all %d calls; the full plan after it: %d changes left, %d not applied; per-object provider %d calls, batching script %d\n",
+		t.Plan.Calls+t.Apply.Calls+t.Verify.Calls, t.Remaining, t.Failed, t.Peers.PerObject.Total(), t.Peers.ScriptTotal())
+	fmt.Fprintf(w, "  run every 15 min, nothing changed: %d calls, wall %.2fs: %s\n", d.Sweep.Calls, d.Sweep.WallS, strings.Join(sortedCalls(d.SweepCalls), ", "))
 	if !d.RSSReset {
 		fmt.Fprintln(w, "  (peak RSS could not be reset between plan and apply: the apply's peak includes the plan's)")
 	}
+}
+
+func sortedCounts(m map[string]int) []string {
+	var out []string
+	for k, v := range m {
+		out = append(out, fmt.Sprintf("%s %d", k, v))
+	}
+	sort.Strings(out)
+	return out
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/permsync/permsync/audit"
 	"github.com/permsync/permsync/engine"
 	"github.com/permsync/permsync/internal/textsafe"
 	"github.com/permsync/permsync/plan"
@@ -42,14 +43,16 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	autoApprove := fs.Bool("auto-approve", false, "apply without asking (required when there is no terminal)")
 	forceUnlock := fs.Bool("force-unlock", false, "remove a lock left by an apply that is no longer running")
 	batchSize := fs.Int("batch-size", 500, "users per user/batchImport call")
-	verify := fs.Bool("verify", true, "plan again after applying and report whether the server matches")
+	verify := addVerifyFlag(fs, "after applying, read again and plan again, and report whether the server matches: changed (the default; --verify alone too) reads again what the apply wrote, full everything, false nothing")
+	rfl := addRefreshFlags(fs, engine.RefreshFull)
+	auditPath := fs.String("audit-log", "", `append one JSON line per change written (or tried) to this file ("-": standard error); see docs/audit.md`)
 	reassert := fs.Bool("reassert", false, "send again every facet the files manage that the server cannot show (departments, users' departments, company, position, leaders and attributes, resource permissions, group descriptions, group and department bindings of roles, direct resource members): edits made to them in the web console are otherwise not seen")
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, "Usage: permsync apply -f PATH... [--auto-approve] [flags]")
 		fmt.Fprintln(env.stderr, "       permsync apply PLANFILE [flags]")
 		fs.PrintDefaults()
 	}
-	posArgs, err := parseInterspersed(fs, args)
+	posArgs, err := parseFlagsInterspersed(env, fs, args)
 	if err != nil {
 		return parseErrorCode(err)
 	}
@@ -81,8 +84,13 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 			printErr(env, "apply", fmt.Errorf("stale plan: %w", err))
 			return exitError
 		}
+		if len(pf.targets) > 0 {
+			fmt.Fprintln(env.stderr, "permsync apply: a saved PLANFILE is applied with the --target it was planned with; give --target to 'permsync plan', not here")
+			return exitError
+		}
 		saved = f
 		pf.files = f.Options.Paths
+		pf.targets = f.Options.Targets
 		pf.allowMassDelete = f.Options.AllowMassDelete
 		if pf.tokenUser == "" {
 			pf.tokenUser = f.Options.TokenUser
@@ -102,6 +110,25 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		return exitError
 	}
 
+	refresh, err := rfl.options(0)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "permsync apply: %v\n", err)
+		return exitError
+	}
+
+	auditLog, err := openAudit(env, *auditPath, "apply")
+	if err != nil {
+		printErr(env, "apply", err)
+		return exitError
+	}
+	auditOK := true
+	defer func() {
+		if err := auditLog.Close(); err != nil && auditOK {
+			printErr(env, "apply", err)
+		}
+	}()
+	runID := audit.NewRunID(time.Now())
+
 	env.setPhase("loading the files and the state", nothingChanged)
 	s, err := pf.open(ctx, env)
 	if err != nil {
@@ -110,6 +137,8 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	}
 	defer s.close()
 	s.batchSize = *batchSize
+	s.useReadConcurrency(pf.server.concurrency)
+	s.pipeline(env, pf.allowMassDelete).Refresh = refresh
 	if saved != nil && saved.Options.Simulator == "" && saved.Server != s.serverURL {
 		printErr(env, "apply", fmt.Errorf("stale plan: it was made for %s, not %s", saved.Server, s.serverURL))
 		return exitError
@@ -164,7 +193,16 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		printErr(env, "apply", err)
 		return exitError
 	}
+	stateFile := state.NewWriter(s.statePath)
 	if len(p.Changes) == 0 {
+		if refresh.Mode == engine.RefreshChanged && s.pipeline(env, pf.allowMassDelete).RecordsReads() {
+			// The drift sweep moves on: the units read are recorded.
+			s.pipeline(env, pf.allowMassDelete).RecordReads(p)
+			if err := s.recordReads(stateFile); err != nil {
+				printErr(env, "apply", err)
+				return exitError
+			}
+		}
 		return exitOK
 	}
 	if len(p.Refusals)+len(newRefusals) > 0 {
@@ -188,10 +226,21 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 	// Changes that failed for a reason that may pass are not sent again
 	// blindly: Converge reads the server again and applies only what is
 	// still missing, within the plan shown above.
-	stateFile := state.NewWriter(s.statePath)
 	s.writing = true
+	defer func() {
+		// The journal of the apply's saves is folded into the state file.
+		s.state.Server = s.serverURL
+		if err := stateFile.Compact(s.state); err != nil {
+			printErr(env, "apply", fmt.Errorf("%w; the state at %s and its journal %s hold what was applied", err, s.statePath, state.JournalPath(s.statePath)))
+		}
+	}()
 	env.setPhase("applying the changes", fmt.Sprintf("Changes may have been applied: the state at %s records those whose calls had returned. %s Then run 'permsync plan' to see what is left.", s.statePath, lockLeft))
+	progress := s.applyProgress(env, len(p.Changes))
 	res, applyErr := s.pipeline(env, pf.allowMassDelete).Apply(ctx, p, engine.ApplyOptions{
+		Progress: func(cr engine.ChangeResult) {
+			auditLog.Change(runID, cr)
+			progress.change(cr)
+		},
 		SaveState: func(st *state.State) error {
 			st.Server = s.serverURL
 			return stateFile.Save(st)
@@ -200,8 +249,15 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 			fmt.Fprintf(env.stdout, "Round %d: some changes failed; read the server again, %d change(s) of the plan still to apply.\n", round, len(next.Changes))
 		},
 	})
+	progress.stop()
 	if res != nil {
 		printReport(env.stdout, res)
+	}
+	if err := auditLog.Err(); err != nil {
+		// Said once, here, with what it means; not again at Close.
+		auditOK = false
+		printErr(env, "apply", fmt.Errorf("%w: the changes reported above were applied, but the audit log misses some of them", err))
+		return exitError
 	}
 	if applyErr != nil {
 		printErr(env, "apply", applyErr)
@@ -219,23 +275,38 @@ func runApply(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "permsync apply: %d change(s) failed; the state at %s records what was applied. Fix the cause and run apply again.\n", res.Failed(), s.statePath)
 		return exitError
 	}
-	if *verify && ctx.Err() == nil {
-		fmt.Fprintln(env.stdout)
-		fmt.Fprintln(env.stdout, "Verifying: planning again against the server...")
-		env.setPhase("verifying", "The changes were applied and recorded. "+lockLeft)
-		again, err := s.plan(ctx, env, pf.allowMassDelete)
-		if err != nil {
-			printErr(env, "apply", fmt.Errorf("verify: %w", err))
-			return exitError
-		}
-		if err := render.Text(env.stdout, again, render.TextOptions{Color: color}); err != nil {
+	pipe := s.pipeline(env, pf.allowMassDelete)
+	if verify.mode == engine.VerifyOff || ctx.Err() != nil {
+		pipe.RecordReads(p)
+		if err := s.recordReads(stateFile); err != nil {
 			printErr(env, "apply", err)
 			return exitError
 		}
-		if len(again.Changes) > 0 {
-			fmt.Fprintln(env.stderr, "permsync apply: the server still differs from the files after the apply (see the plan above): someone may be changing it at the same time.")
-			return exitError
-		}
+		return exitOK
+	}
+	fmt.Fprintln(env.stdout)
+	if verify.mode == engine.VerifyFull {
+		fmt.Fprintln(env.stdout, "Verifying: planning again against the server...")
+	} else {
+		fmt.Fprintln(env.stdout, "Verifying: reading again what the apply wrote, and planning again...")
+	}
+	env.setPhase("verifying", "The changes were applied and recorded. "+lockLeft)
+	again, err := s.verify(ctx, env, pf.allowMassDelete, p, verify.mode)
+	if err != nil {
+		printErr(env, "apply", fmt.Errorf("verify: %w", err))
+		return exitError
+	}
+	if err := s.recordReads(stateFile); err != nil {
+		printErr(env, "apply", err)
+		return exitError
+	}
+	if err := render.Text(env.stdout, again, render.TextOptions{Color: color}); err != nil {
+		printErr(env, "apply", err)
+		return exitError
+	}
+	if len(again.Changes) > 0 {
+		fmt.Fprintln(env.stderr, "permsync apply: the server still differs from the files after the apply (see the plan above): someone may be changing it at the same time.")
+		return exitError
 	}
 	return exitOK
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/permsync/permsync/provider/youdata"
@@ -45,7 +44,7 @@ func runExport(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr)
 		flags.PrintDefaults()
 	}
-	if err := flags.Parse(args); err != nil {
+	if err := parseFlags(env, flags, args); err != nil {
 		return parseErrorCode(err)
 	}
 	if flags.NArg() > 0 {
@@ -180,38 +179,6 @@ func exportClient(ctx context.Context, env *cmdEnv, sf *serverFlags, simulator s
 		return nil, "", nil, fmt.Errorf("simulator: %w", err)
 	}
 	return c, simulatorURL(simulator), sim.Close, nil
-}
-
-// progressLine is a self-overwriting status line on stderr, shown only on
-// a terminal and at most five times a second.
-type progressLine struct {
-	env  *cmdEnv
-	mu   sync.Mutex
-	last time.Time
-}
-
-func newProgressLine(env *cmdEnv) *progressLine { return &progressLine{env: env} }
-
-func (p *progressLine) show(format string, args ...any) {
-	if !p.env.isTerminal {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if time.Since(p.last) < 200*time.Millisecond {
-		return
-	}
-	p.last = time.Now()
-	fmt.Fprintf(p.env.stderr, "\r"+format, args...)
-}
-
-func (p *progressLine) clear() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.last.IsZero() {
-		fmt.Fprint(p.env.stderr, "\r\033[K")
-		p.last = time.Time{}
-	}
 }
 
 // plural renders "1 user", "2 users".

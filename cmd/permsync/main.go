@@ -4,11 +4,11 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"sync"
 	"syscall"
 	"time"
@@ -60,13 +60,33 @@ type cmdEnv struct {
 	// isTerminal reports whether stdout is a terminal (colours, progress,
 	// prompts).
 	isTerminal bool
+	// stderrTerminal reports whether stderr is a terminal (the progress
+	// line overwrites itself there; elsewhere it is printed as plain lines).
+	stderrTerminal bool
 	// after is the clock of the stop grace (nil: time.After); tests
 	// replace it.
 	after func(time.Duration) <-chan time.Time
+	// now is the clock of progress reports (nil: time.Now); tests
+	// replace it.
+	now func() time.Time
+	// describe, when set, is given the command's flags by parseFlags,
+	// which then stops the command as -h does, printing nothing: shell
+	// completion learns every command's flags this way.
+	describe func(*flag.FlagSet)
 
 	// stop is what the command is doing, for the message of a command
 	// abandoned after an interruption.
 	stop stopInfo
+	// errMu serialises what goroutines print on stderr (progress, retry
+	// notices, debug lines): one whole line at a time.
+	errMu sync.Mutex
+}
+
+// printErrLine prints to stderr, whole, from any goroutine.
+func (e *cmdEnv) printErrLine(s string) {
+	e.errMu.Lock()
+	defer e.errMu.Unlock()
+	io.WriteString(e.stderr, s)
 }
 
 // stopInfo is what the running command is doing, what its abandonment
@@ -125,25 +145,31 @@ func main() {
 		stderr:     os.Stderr,
 		getenv:     os.Getenv,
 		isTerminal: isTerminal(os.Stdout),
+
+		stderrTerminal: isTerminal(os.Stderr),
 	}
 	os.Exit(runMain(ctx, env, os.Args[1:]))
 }
 
 // runMain dispatches to a subcommand and returns the exit code.
 func runMain(ctx context.Context, env *cmdEnv, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(env.stdout)
-		if len(args) == 0 {
-			return exitError
-		}
-		return exitOK
+		return exitError
 	}
-	if args[0] == "--version" {
+	switch args[0] {
+	case "-h", "-help", "--help":
+		args[0] = "help"
+	case "--version":
 		args[0] = "version"
 	}
 	c, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(env.stderr, "permsync: unknown command %q\n\n", args[0])
+		fmt.Fprintf(env.stderr, "permsync: unknown command %q\n", args[0])
+		if s := suggest(args[0], commandNames()); len(s) > 0 {
+			fmt.Fprintf(env.stderr, "Did you mean %s?\n", orList(s))
+		}
+		fmt.Fprintln(env.stderr)
 		usage(env.stderr)
 		return exitError
 	}
@@ -188,22 +214,6 @@ func runCommand(ctx context.Context, env *cmdEnv, c command, args []string) int 
 		fmt.Fprintln(env.stderr, note)
 	}
 	return exitError
-}
-
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: permsync <command> [flags]")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Commands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
-	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run 'permsync <command> -h' for a command's flags.")
 }
 
 // isTerminal reports whether f is a terminal: a character device other

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 
+	"github.com/permsync/permsync/engine"
 	"github.com/permsync/permsync/internal/textsafe"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/plan/planfile"
@@ -35,11 +36,13 @@ func runPlan(ctx context.Context, env *cmdEnv, args []string) int {
 	out := fs.String("out", "", "save the plan to this file, for 'permsync apply PLANFILE'")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error or when apply would refuse the plan")
 	mdDir := fs.String("markdown-dir", "", "also write the Markdown plan to this directory, one file per pull-request comment (plan-1.md, plan-2.md, ...)")
+	rfl := addRefreshFlags(fs, engine.RefreshFull)
+	summary := addSummaryFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "Usage: permsync plan -f PATH... [--server URL] [--state PATH] [-o text|json|markdown] [--out PLANFILE] [--markdown-dir DIR] [--detailed-exitcode]")
+		fmt.Fprintln(env.stderr, "Usage: permsync plan -f PATH... [--server URL] [--state PATH] [-o text|json|markdown] [--out PLANFILE] [--markdown-dir DIR] [--detailed-exitcode] [--refresh full|changed]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(env, fs, args); err != nil {
 		return parseErrorCode(err)
 	}
 	if fs.NArg() > 0 {
@@ -52,6 +55,11 @@ func runPlan(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "permsync plan: -o %q: want text, json or markdown\n", *format)
 		return exitError
 	}
+	refresh, err := rfl.options(0)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "permsync plan: %v\n", err)
+		return exitError
+	}
 
 	env.setPhase("loading the files and the state", "")
 	s, err := pf.open(ctx, env)
@@ -60,6 +68,8 @@ func runPlan(ctx context.Context, env *cmdEnv, args []string) int {
 		return exitError
 	}
 	defer s.close()
+	s.useReadConcurrency(pf.server.concurrency)
+	s.pipeline(env, pf.allowMassDelete).Refresh = refresh
 	env.setPhase("reading the server and planning", "")
 	p, err := s.plan(ctx, env, pf.allowMassDelete)
 	if err != nil {
@@ -76,6 +86,10 @@ func runPlan(ctx context.Context, env *cmdEnv, args []string) int {
 			printErr(env, "plan", err)
 			return exitError
 		}
+	}
+	if err := summary.write(env, p, *out, *mdDir); err != nil {
+		printErr(env, "plan", err)
+		return exitError
 	}
 	if *out != "" {
 		if err := savePlan(*out, s, pf, p); err != nil {
@@ -169,6 +183,7 @@ func savePlan(path string, s *session, pf *planFlags, p *plan.Plan) error {
 			Paths:           pf.files,
 			TokenUser:       pf.tokenUser,
 			Simulator:       pf.simulator,
+			Targets:         pf.targets,
 		},
 	}
 	for _, df := range s.desired.Files {

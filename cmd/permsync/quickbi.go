@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/permsync/permsync/internal/textsafe"
 	"github.com/permsync/permsync/provider"
 	"github.com/permsync/permsync/provider/quickbi"
 	qbclient "github.com/permsync/permsync/provider/quickbi/apiclient"
@@ -151,9 +150,7 @@ func (f *serverFlags) newQuickBIClient(env *cmdEnv) (*qbclient.Client, error) {
 		Retry:                 qbclient.RetryPolicy{MaxElapsed: f.retryBudget},
 		InsecureSkipTLSVerify: f.insecure,
 		UserAgent:             "permsync/" + version,
-		Logf: func(format string, args ...any) {
-			fmt.Fprintf(env.stderr, "permsync: %s\n", textsafe.Line(fmt.Sprintf(format, args...)))
-		},
+		Logf:                  f.clientLogf(env),
 	}
 	if f.logf != nil {
 		cfg.Logf = f.logf

@@ -57,6 +57,22 @@ func (r *reassertingProvider) ReadKnown(ctx context.Context, s provider.Scope, s
 	return r.Provider.Read(ctx, s)
 }
 
+// reassertingRefresher is a reassertingProvider over a provider that can
+// narrow its reads: plans that refresh only what changed keep doing so.
+type reassertingRefresher struct {
+	*reassertingProvider
+	provider.Refresher
+}
+
+// reasserting returns r, and one that also narrows its reads when the
+// wrapped provider can.
+func reasserting(r *reassertingProvider) provider.Provider {
+	if rf, ok := r.Provider.(provider.Refresher); ok {
+		return reassertingRefresher{r, rf}
+	}
+	return r
+}
+
 // Plan marks st for re-assertion when one is due, then plans.
 func (r *reassertingProvider) Plan(d *spec.Desired, live provider.Live, st *state.State, o diff.Options) (*plan.Plan, error) {
 	if st != nil {

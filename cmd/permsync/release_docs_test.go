@@ -73,7 +73,13 @@ func docCalls(t *testing.T, path string) []invocation {
 			args := []string{m[1]}
 			for _, f := range strings.Fields(m[2]) {
 				f = strings.Trim(f, `"'[](),`)
-				args = append(args, strings.TrimSuffix(f, "..."))
+				// Alternatives (--revoke\|--renew in a table) are each a flag.
+				for i, alt := range strings.Split(f, "/-") {
+					if i > 0 {
+						alt = "-" + alt
+					}
+					args = append(args, strings.TrimSuffix(alt, "..."))
+				}
 			}
 			out = append(out, invocation{file: path, args: args})
 		}
@@ -158,7 +164,8 @@ func TestReleaseDocsCallsParsed(t *testing.T) {
 	md := filepath.Join(dir, "x.md")
 	text := "Run `permsync plan -f perms/ [--out PLANFILE] [-o text\\|json]` and\n" +
 		"```sh\n# permsync as prose\ngo run ./cmd/permsync apply --auto-approve -f x   # permsync comment\n```\n" +
-		"permsync keeps a state (prose, not code)\n"
+		"permsync keeps a state (prose, not code)\n" +
+		"| `permsync token P [--revoke\\|--renew]` | a table |\n"
 	if err := os.WriteFile(md, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +173,7 @@ func TestReleaseDocsCallsParsed(t *testing.T) {
 	for _, c := range docCalls(t, md) {
 		got = append(got, strings.Join(c.args, " "))
 	}
-	want := []string{"plan -f perms/ --out PLANFILE -o text/json", "apply --auto-approve -f x"}
+	want := []string{"plan -f perms/ --out PLANFILE -o text/json", "apply --auto-approve -f x", "token P --revoke --renew"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("docCalls = %q, want %q", got, want)
 	}

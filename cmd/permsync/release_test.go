@@ -519,9 +519,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-
-func sortedCopy(list []string) []string {
-	out := append([]string(nil), list...)
-	sort.Strings(out)
-	return out
-}

@@ -15,6 +15,7 @@ import (
 	// /usr/share/zoneinfo.
 	_ "time/tzdata"
 
+	"github.com/permsync/permsync/engine"
 	"github.com/permsync/permsync/internal/textsafe"
 	"github.com/permsync/permsync/service"
 )
@@ -36,7 +37,8 @@ type runFlags struct {
 	timezone  string
 	logFormat string
 	batchSize int
-	verify    bool
+	verify    *verifyFlag
+	refresh   *refreshFlags
 	// runTimeout is a run's deadline; shutdownGrace how long a cancelled
 	// run may take to finish its calls and record them.
 	runTimeout    time.Duration
@@ -44,6 +46,12 @@ type runFlags struct {
 	// reassertEvery is how often a run sends again the facets the server
 	// cannot show (0: never).
 	reassertEvery time.Duration
+	// trail are the audit log, kept runs and notifications.
+	trail *trailFlags
+	// report is the access report (--access-report).
+	report *reportFlags
+	// embed serves POST /v1/embed/PROFILE on --listen.
+	embed bool
 }
 
 // Defaults of --run-timeout and --shutdown-grace.
@@ -64,6 +72,8 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) int {
 	fs.StringVar(&pf.simulator, "simulator", "", "run against an embedded simulator seeded from this file instead of a server")
 	pf.server = addServerFlags(fs)
 	rf := &runFlags{}
+	rf.trail = addTrailFlags(fs)
+	rf.report = addReportFlags(fs)
 	fs.StringVar(&rf.schedule, "schedule", "", `when to run (required): 5 cron fields ("*/15 * * * *"), or a descriptor ("@every 10m", "@hourly"); "CRON_TZ=Asia/Shanghai ..." sets the zone. The first run is at start-up`)
 	fs.StringVar(&rf.mode, "mode", string(service.ModeApply), "apply: apply the drift within the guard rails (a plan with refusals is never applied); plan: only report it")
 	fs.StringVar(&rf.listen, "listen", "", `address of /healthz, /readyz and /metrics, e.g. ":9090" or "127.0.0.1:9090" (default: no HTTP)`)
@@ -71,9 +81,11 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) int {
 	fs.StringVar(&rf.timezone, "timezone", "Local", `time zone of the schedule, e.g. "Asia/Shanghai" (a CRON_TZ= in the schedule wins)`)
 	fs.StringVar(&rf.logFormat, "log-format", "text", "log format: text or json")
 	fs.IntVar(&rf.batchSize, "batch-size", 500, "users per user/batchImport call")
-	fs.BoolVar(&rf.verify, "verify", true, "plan again after an apply and fail the run if the server still differs")
+	rf.verify = addVerifyFlag(fs, "after an apply, read again and plan again, and fail the run if the server still differs: changed (the default) reads again what the apply wrote, full everything, false nothing")
+	rf.refresh = addRefreshFlags(fs, engine.RefreshChanged)
 	fs.DurationVar(&rf.runTimeout, "run-timeout", defaultRunTimeout, "deadline of a run: past it the run is cancelled (result timed_out), and /readyz fails until it returns (0: none)")
 	fs.DurationVar(&rf.reassertEvery, "reassert-every", 0, `send again, at most this often (e.g. "24h"), every facet the files manage that the server cannot show, as apply --reassert does; the state records when (0: never; needs --mode apply)`)
+	fs.BoolVar(&rf.embed, "embed", false, "also serve POST /v1/embed/PROFILE on --listen: embed tokens and tickets from the files' embed profiles, for clients holding $"+service.EnvEmbedSecret+" (see docs/embed.md)")
 	fs.DurationVar(&rf.shutdownGrace, "shutdown-grace", defaultShutdownGrace, "how long a cancelled run (SIGTERM, --run-timeout) may take to finish its calls in flight and record them; then SIGTERM exits non-zero without it, and a run past its deadline makes /healthz fail")
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, `Usage: permsync run -f PATH... --schedule "*/15 * * * *" [--mode apply|plan] [--listen :9090] [flags]`)
@@ -81,7 +93,7 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "Reconciles on a schedule until SIGTERM or SIGINT, which let the run in flight finish its calls and record its state (within --shutdown-grace). See docs/run.md.")
 		fs.PrintDefaults()
 	}
-	posArgs, err := parseInterspersed(fs, args)
+	posArgs, err := parseFlagsInterspersed(env, fs, args)
 	if err != nil {
 		return parseErrorCode(err)
 	}
@@ -95,7 +107,7 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) int {
 		// this is the bound of the process beyond it.
 		env.setStopGrace(rf.shutdownGrace + 15*time.Second)
 	}
-	logger, err := newLogger(env.stderr, rf.logFormat)
+	logger, err := newLogger(env.stderr, rf.logFormat, pf.server.logLevel.or(slog.LevelInfo))
 	if err != nil {
 		printErr(env, "run", err)
 		return exitError
@@ -110,12 +122,13 @@ func runRun(ctx context.Context, env *cmdEnv, args []string) int {
 // newLogger makes the service's logger. Its records quote the server
 // (errors, names): textsafe escapes their control characters and breaks
 // CI workflow commands, in both formats.
-func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+func newLogger(w io.Writer, format string, level slog.Leveler) (*slog.Logger, error) {
+	o := &slog.HandlerOptions{Level: level}
 	switch format {
 	case "text":
-		return slog.New(textsafe.NewHandler(slog.NewTextHandler(w, nil))), nil
+		return slog.New(textsafe.NewHandler(slog.NewTextHandler(w, o))), nil
 	case "json":
-		return slog.New(textsafe.NewHandler(slog.NewJSONHandler(w, nil))), nil
+		return slog.New(textsafe.NewHandler(slog.NewJSONHandler(w, o))), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
@@ -155,6 +168,14 @@ func runService(ctx context.Context, env *cmdEnv, pf *planFlags, rf *runFlags, l
 	if _, err := service.ParseSchedule(rf.schedule); err != nil {
 		return fmt.Errorf("--schedule: %w", err)
 	}
+	interval, err := scheduleInterval(rf.schedule, loc, rf.jitter)
+	if err != nil {
+		return fmt.Errorf("--schedule: %w", err)
+	}
+	refresh, err := rf.refresh.options(interval)
+	if err != nil {
+		return err
+	}
 
 	metrics := service.NewMetrics()
 	pf.server.observe = metrics.ObserveCall
@@ -169,14 +190,30 @@ func runService(ctx context.Context, env *cmdEnv, pf *planFlags, rf *runFlags, l
 	defer s.close()
 
 	s.batchSize = rf.batchSize
+	s.useReadConcurrency(pf.server.concurrency)
 	pr := s.provider(env, false)
 	if rf.reassertEvery > 0 {
 		if _, ok := pr.(reasserter); !ok {
 			return fmt.Errorf("--reassert-every: the %s provider cannot re-assert what its server does not show", pr.Name())
 		}
-		pr = &reassertingProvider{Provider: pr, every: rf.reassertEvery, now: time.Now, logger: logger}
+		pr = reasserting(&reassertingProvider{Provider: pr, every: rf.reassertEvery, now: time.Now, logger: logger})
+	}
+	auditLog, observers, err := rf.trail.observers(env, s.serverURL, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := auditLog.Close(); err != nil {
+			logger.Error("closing the audit log", "error", err.Error())
+		}
+	}()
+	report, err := rf.report.publisher(env, s.providerName, rf.listen, logger)
+	if err != nil {
+		return err
 	}
 	rec, err := service.NewReconciler(service.ReconcilerOptions{
+		AfterRead:   report.afterRead(),
+		Audit:       auditLog,
 		Paths:       pf.files,
 		StatePath:   s.statePath,
 		Provider:    pr,
@@ -184,7 +221,9 @@ func runService(ctx context.Context, env *cmdEnv, pf *planFlags, rf *runFlags, l
 		CheckServer: s.sim == nil,
 		TokenUser:   s.tokenUser,
 		Mode:        mode,
-		Verify:      rf.verify,
+		Verify:      rf.verify.mode != engine.VerifyOff,
+		VerifyMode:  rf.verify.mode,
+		Refresh:     refresh,
 		Logger:      logger,
 		// The calls in flight get three quarters of the grace; the rest
 		// is for recording them and releasing the lock.
@@ -203,17 +242,27 @@ func runService(ctx context.Context, env *cmdEnv, pf *planFlags, rf *runFlags, l
 		Logger:     logger,
 		RunTimeout: rf.runTimeout,
 		StopGrace:  rf.shutdownGrace,
+		Observers:  observers,
 	})
 	if err != nil {
 		return err
 	}
 
+	handler := report.handler(sched.Handler())
+	if rf.embed {
+		if rf.listen == "" {
+			return errors.New("--embed needs --listen: the endpoint is served there")
+		}
+		if handler, err = embedHandler(env, pf, s, metrics, logger, handler); err != nil {
+			return err
+		}
+	}
 	if rf.listen != "" {
 		ln, err := net.Listen("tcp", rf.listen)
 		if err != nil {
 			return fmt.Errorf("--listen: %w", err)
 		}
-		srv := &http.Server{Handler: sched.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 		served := make(chan error, 1)
 		go func() { served <- srv.Serve(ln) }()
 		logger.Info("serving /healthz, /readyz and /metrics", "addr", ln.Addr().String())

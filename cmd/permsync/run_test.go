@@ -185,6 +185,10 @@ func TestRunFlagErrors(t *testing.T) {
 		{"arguments", append([]string{"--schedule", "@hourly", "extra"}, files...), "unexpected arguments"},
 		{"negative run timeout", append([]string{"--schedule", "@hourly", "--run-timeout", "-1m"}, files...), "--run-timeout"},
 		{"no shutdown grace", append([]string{"--schedule", "@hourly", "--shutdown-grace", "0s"}, files...), "--shutdown-grace"},
+		{"notify without a URL", append([]string{"--schedule", "@hourly", "--notify", "dingtalk"}, files...), "set PERMSYNC_WEBHOOK_URL"},
+		{"bad notify format", append([]string{"--schedule", "@hourly", "--notify", "teams"}, files...), "--notify"},
+		{"bad notify-on", append([]string{"--schedule", "@hourly", "--notify", "slack", "--notify-on", "drift,sunshine"}, files...), "--notify-on"},
+		{"no keep-runs", append([]string{"--schedule", "@hourly", "--keep-runs", "0"}, files...), "--keep-runs"},
 	} {
 		code, _, stderr := runCmd(t, nil, append([]string{"run"}, c.args...)...)
 		if code != exitError || !strings.Contains(stderr, c.want) {

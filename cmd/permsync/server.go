@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/permsync/permsync/internal/textsafe"
 	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 )
@@ -39,6 +38,8 @@ type serverFlags struct {
 	// 'permsync run'); logf, when set, replaces the warnings on stderr.
 	observe func(apiclient.CallInfo)
 	logf    func(format string, args ...any)
+	// logLevel is --log-level (loglevel.go).
+	logLevel logLevel
 }
 
 // addServerFlags registers the server flags on fs.
@@ -56,6 +57,7 @@ func addServerFlags(fs *flag.FlagSet) *serverFlags {
 	fs.IntVar(&f.maxListObjects, "max-list-objects", youdata.DefaultMaxListObjects, "most objects one paged listing of the server may hold (the domain's users, one project's members) before the read stops")
 	fs.Int64Var(&f.maxReadObjects, "max-read-objects", youdata.DefaultMaxReadObjects, "most objects a whole read of the server may hold before it stops")
 	fs.DurationVar(&f.maxReadTime, "max-read-time", youdata.DefaultMaxReadTime, "longest a whole read of the server may take before it stops")
+	fs.Var(&f.logLevel, "log-level", "the least severe messages on stderr: debug (every API call), info (how each read and apply ended), warn (retry notices) or error (default: info for run, warn otherwise)")
 	return f
 }
 
@@ -106,11 +108,8 @@ func (f *serverFlags) newClient(_ context.Context, env *cmdEnv) (*apiclient.Clie
 		Retry:                 apiclient.RetryPolicy{MaxElapsed: f.retryBudget},
 		InsecureSkipTLSVerify: f.insecure,
 		UserAgent:             "permsync/" + version,
-		Logf: func(format string, args ...any) {
-			// Retry notices quote the server's errors.
-			fmt.Fprintf(env.stderr, "permsync: %s\n", textsafe.Line(fmt.Sprintf(format, args...)))
-		},
-		Observe: f.observe,
+		Logf:                  f.clientLogf(env),
+		Observe:               f.observer(env),
 	}
 	if f.logf != nil {
 		cfg.Logf = f.logf

@@ -5,14 +5,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/permsync/permsync/engine"
+	"github.com/permsync/permsync/internal/textsafe"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider"
 	"github.com/permsync/permsync/provider/quickbi"
@@ -34,7 +35,14 @@ type planFlags struct {
 	simulator       string
 	noColor         bool
 	provider        string
-	server          *serverFlags
+	// progress is --progress: auto, always or never ("": never).
+	progress string
+	// annotations is --annotations (CI reports).
+	annotations annotations
+	server      *serverFlags
+	// targets are the --target flags, as given; session.targets their
+	// parsed form.
+	targets stringList
 }
 
 func addPlanFlags(fs *flag.FlagSet) *planFlags {
@@ -44,8 +52,11 @@ func addPlanFlags(fs *flag.FlagSet) *planFlags {
 	fs.BoolVar(&f.allowMassDelete, "allow-mass-delete", false, "apply even when deletions exceed settings.maxDeletes")
 	fs.StringVar(&f.tokenUser, "token-user", "", "uniqueId of the user behind the token, never removed or unbound (default $PERMSYNC_TOKEN_USER, else the email of an email and password login); when it is not known, a plan that demotes or removes a project admin is refused")
 	fs.StringVar(&f.simulator, "simulator", "", "run against an embedded simulator seeded from this file instead of a server")
-	fs.BoolVar(&f.noColor, "no-color", false, "no colours, even on a terminal")
+	fs.BoolVar(&f.noColor, "no-color", false, "no colours, even on a terminal (so do NO_COLOR=1 and TERM=dumb)")
+	fs.Var(&f.annotations, "annotations", annotationsUsage)
+	fs.StringVar(&f.progress, "progress", progressAuto, "progress of the read and the apply on stderr: auto (a line that overwrites itself on a terminal, else a plain line every 10s once a step takes that long), always (plain lines from the start off a terminal) or never")
 	fs.StringVar(&f.provider, "provider", "", "the server the files target, youdata or quickbi (default: what the files' provider: key says); given, it must agree with the files")
+	fs.Var(&f.targets, "target", "plan and apply only this object and what it depends on: \"KIND KEY\" (\"user alice@example.com\", \"role 销售分析/通用/报告阅览\"), every object of a KIND (\"user\"), or everything in a project or workspace (\"project 销售分析\"); repeatable")
 	f.server = addServerFlags(fs)
 	return f
 }
@@ -76,8 +87,18 @@ type session struct {
 	read youdata.ReadOptions
 	// batchSize is --batch-size (apply, run).
 	batchSize int
-	progress  readProgress
-	pipe      *engine.Pipeline
+	// progressMode is --progress; reading is the progress of the read
+	// under way.
+	progressMode string
+	readingMu    sync.Mutex
+	reading      *progress
+	// logInfo: --log-level info or debug.
+	logInfo bool
+	// annotations reports a plan's refusals to CI (--annotations).
+	annotations *annotations
+	pipe        *engine.Pipeline
+	// targets limit the plans (--target).
+	targets []plan.Target
 }
 
 func (s *session) close() {
@@ -95,28 +116,52 @@ func (s *session) close() {
 // open loads and validates the files, loads the state and connects to the
 // server. Nothing is written.
 func (f *planFlags) open(ctx context.Context, env *cmdEnv) (*session, error) {
+	if env.noColor() {
+		f.noColor = true
+	}
 	if len(f.files) == 0 {
 		return nil, errors.New("no files given: use -f PATH (a YAML file or a directory), repeatable")
 	}
+	if err := f.annotations.begin(env, f.files); err != nil {
+		return nil, err
+	}
 	desired, err := spec.Load(f.files)
 	if err != nil {
+		if aerr := f.annotations.problems(env, spec.Problems(err), "error"); aerr != nil {
+			fmt.Fprintf(env.stderr, "permsync: --annotations: %s\n", textsafe.Line(aerr.Error()))
+		}
 		return nil, err
 	}
 	printWarnings(env, desired)
+	if err := f.annotations.problems(env, desired.Warnings, "warning"); err != nil {
+		return nil, err
+	}
 	if f.provider != "" && f.provider != desired.Provider {
 		return nil, fmt.Errorf("--provider %s, but the files target %s (their provider: key, %s by default)", f.provider, desired.Provider, spec.DefaultProvider)
 	}
 	f.provider = desired.Provider
+	targets, err := plan.ParseTargets(f.targets, registryOf(desired.Provider))
+	if err != nil {
+		return nil, err
+	}
 	s, err := f.connect(ctx, env)
 	if err != nil {
 		return nil, err
 	}
-	s.desired = desired
+	s.desired, s.targets = desired, targets
 	if err := s.loadState(); err != nil {
 		s.close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// registryOf is the registry of the provider named.
+func registryOf(name string) *plan.Registry {
+	if name == quickbi.Name {
+		return quickbi.Registry
+	}
+	return youdata.Registry
 }
 
 // connect makes the client of the server (or starts the embedded
@@ -127,7 +172,12 @@ func (f *planFlags) connect(ctx context.Context, env *cmdEnv) (*session, error) 
 	if len(f.files) == 0 {
 		return nil, errors.New("no files given: use -f PATH (a YAML file or a directory), repeatable")
 	}
-	s := &session{read: f.server.readOptions("")}
+	if f.progress != "" {
+		if err := checkProgress(f.progress); err != nil {
+			return nil, err
+		}
+	}
+	s := &session{read: f.server.readOptions(""), progressMode: f.progress, logInfo: f.server.enabled(slog.LevelInfo), annotations: &f.annotations}
 	s.providerName = f.provider
 	if s.providerName == "" {
 		s.providerName = f.filesProvider()
@@ -164,7 +214,7 @@ func (f *planFlags) connect(ctx context.Context, env *cmdEnv) (*session, error) 
 			Credentials: apiclient.Credentials{Token: s.sim.Token()},
 			UserAgent:   "permsync/" + version,
 			RPS:         rps,
-			Observe:     f.server.observe,
+			Observe:     f.server.observer(env),
 		})
 		if err != nil {
 			s.close()
@@ -242,12 +292,12 @@ func simulatorURL(seed string) string {
 }
 
 // provider is the provider of the files' server, over the session's
-// client, with the read's bounds and, when progress is set, a progress
-// line on a terminal.
+// client, with the read's bounds and, when progress is set, the read's
+// progress as --progress asks.
 func (s *session) provider(env *cmdEnv, progress bool) provider.Provider {
 	read := s.read
-	if progress && env.isTerminal {
-		read.Progress = s.progress.update(env)
+	if progress {
+		read.Progress = s.readProgress
 	}
 	if s.providerName == quickbi.Name {
 		return s.quickbiProvider(read)
@@ -258,38 +308,39 @@ func (s *session) provider(env *cmdEnv, progress bool) provider.Provider {
 // pipeline is the session's way from the files to the server.
 func (s *session) pipeline(env *cmdEnv, allowMassDelete bool) *engine.Pipeline {
 	if s.pipe == nil {
-		s.pipe = &engine.Pipeline{Provider: s.provider(env, true), TokenUser: s.tokenUser}
+		s.pipe = &engine.Pipeline{Provider: s.provider(env, true), TokenUser: s.tokenUser, Targets: s.targets}
 	}
 	s.pipe.Desired, s.pipe.State, s.pipe.AllowMassDelete = s.desired, s.state, allowMassDelete
 	return s.pipe
 }
 
-// readProgress prints how far a read has come, on one line it clears
-// when the read ends.
-type readProgress struct {
-	mu   sync.Mutex
-	last time.Time
+// readProgress reports how far the read under way has come.
+func (s *session) readProgress(r youdata.ReadProgress) {
+	s.readingMu.Lock()
+	p := s.reading
+	s.readingMu.Unlock()
+	p.show(readStatus(r, s.read.MaxReadTime))
 }
 
-func (r *readProgress) update(env *cmdEnv) func(youdata.ReadProgress) {
-	return func(p youdata.ReadProgress) {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		if time.Since(r.last) < 200*time.Millisecond {
-			return
-		}
-		r.last = time.Now()
-		fmt.Fprintf(env.stderr, "\rReading the server: %d objects, %d calls, %s ", p.Objects, p.Calls, p.Elapsed.Round(100*time.Millisecond))
-	}
+// applyProgress is the progress of an apply of total changes.
+func (s *session) applyProgress(env *cmdEnv, total int) *applyProgress {
+	a := newApplyProgress(env, s.progressMode, total)
+	a.closing = s.logInfo
+	return a
 }
 
-// stop clears the progress line, if one was printed.
-func (r *readProgress) stop(env *cmdEnv) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !r.last.IsZero() {
-		fmt.Fprint(env.stderr, "\r\033[K")
-		r.last = time.Time{}
+// startRead starts the progress of a read; the returned func ends it.
+func (s *session) startRead(env *cmdEnv) func() {
+	p := newProgress(env, s.progressMode)
+	p.closing = s.logInfo
+	s.readingMu.Lock()
+	s.reading = p
+	s.readingMu.Unlock()
+	return func() {
+		p.stop()
+		s.readingMu.Lock()
+		s.reading = nil
+		s.readingMu.Unlock()
 	}
 }
 
@@ -306,9 +357,15 @@ func (s *session) nothingChanged() string {
 // plan reads the server and computes the plan.
 func (s *session) plan(ctx context.Context, env *cmdEnv, allowMassDelete bool) (*plan.Plan, error) {
 	pipe := s.pipeline(env, allowMassDelete)
+	stop := s.startRead(env)
 	p, err := pipe.Plan(ctx)
-	s.progress.stop(env)
+	stop()
 	s.tokenUser = pipe.TokenUser
+	if err == nil {
+		if aerr := s.annotations.refusals(env, p.RefusalMessages(), p.Warnings); aerr != nil {
+			return nil, aerr
+		}
+	}
 	var se *engine.StageError
 	if errors.As(err, &se) {
 		// Before the first write, say that the server was left as it was.

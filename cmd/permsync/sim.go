@@ -40,7 +40,7 @@ func runSim(ctx context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(env, fs, args); err != nil {
 		return parseErrorCode(err)
 	}
 	if fs.NArg() > 0 {

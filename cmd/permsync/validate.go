@@ -27,6 +27,8 @@ func runValidate(_ context.Context, env *cmdEnv, args []string) int {
 	fs.SetOutput(env.stderr)
 	var files stringList
 	fs.Var(&files, "f", "a YAML file or a directory searched for *.yaml and *.yml (repeatable)")
+	var ann annotations
+	fs.Var(&ann, "annotations", annotationsUsage)
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, "Usage: permsync validate -f PATH [-f PATH]...")
 		fmt.Fprintln(env.stderr)
@@ -35,7 +37,7 @@ func runValidate(_ context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(env, fs, args); err != nil {
 		return parseErrorCode(err)
 	}
 	if fs.NArg() > 0 {
@@ -47,12 +49,23 @@ func runValidate(_ context.Context, env *cmdEnv, args []string) int {
 		return exitError
 	}
 	env.setPhase("reading the files", "")
+	if err := ann.begin(env, files); err != nil {
+		printErr(env, "validate", err)
+		return exitError
+	}
 	d, err := spec.Load(files)
 	if err != nil {
 		printProblems(env.stderr, spec.Problems(err))
+		if err := ann.problems(env, spec.Problems(err), "error"); err != nil {
+			printErr(env, "validate", err)
+		}
 		return exitError
 	}
 	fmt.Fprintf(env.stdout, "Valid: %s.\n", d.Summary())
 	printWarnings(env, d)
+	if err := ann.problems(env, d.Warnings, "warning"); err != nil {
+		printErr(env, "validate", err)
+		return exitError
+	}
 	return exitOK
 }

@@ -72,7 +72,7 @@ func runVersion(_ context.Context, env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "Usage: permsync version [--json]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(env, fs, args); err != nil {
 		return parseErrorCode(err)
 	}
 	if fs.NArg() > 0 {

@@ -17,10 +17,10 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/permsync/permsync/internal/atomicfile"
 	"github.com/permsync/permsync/plan"
 )
 
@@ -66,6 +66,8 @@ type Options struct {
 	TokenUser string `json:"token_user,omitempty"`
 	// Simulator is --simulator: the seed of the embedded simulator.
 	Simulator string `json:"simulator,omitempty"`
+	// Targets are the --target the plan is limited to, as given.
+	Targets []string `json:"targets,omitempty"`
 }
 
 // HashFiles returns a FileRef for each path, sorted by path, duplicates
@@ -150,45 +152,8 @@ func Write(path string, f *File) error {
 	if err := e.Encode(&out); err != nil {
 		return fmt.Errorf("planfile: write %s: encode: %w", path, err)
 	}
-	if err := writeAtomic(path, buf.Bytes(), 0o600); err != nil {
+	if err := atomicfile.Write(path, buf.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("planfile: write %s: %w", path, err)
-	}
-	return nil
-}
-
-func writeAtomic(path string, data []byte, mode fs.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(name)
-		}
-	}()
-	if err = tmp.Chmod(mode); err != nil {
-		return err
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(name, path); err != nil {
-		return err
-	}
-	// The rename is durable once the directory is synced. Some systems
-	// cannot sync a directory; the plan is written all the same.
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		_ = d.Close()
 	}
 	return nil
 }

@@ -25,7 +25,10 @@ type jsonPlan struct {
 	FormatVersion string                   `json:"format_version"`
 	Refusals      []string                 `json:"refusals"`
 	Summary       jsonCounts               `json:"summary"`
-	Warnings      []string                 `json:"warnings"`
+	// Targets are the --target the plan is limited to; absent when it
+	// is not.
+	Targets  []string `json:"targets,omitempty"`
+	Warnings []string `json:"warnings"`
 }
 
 // jsonChange fields are in alphabetical order, so output keys are sorted.
@@ -33,10 +36,13 @@ type jsonChange struct {
 	Action plan.Action    `json:"action"`
 	After  map[string]any `json:"after"`
 	Before map[string]any `json:"before"`
-	Key    string         `json:"key"`
-	Kind   plan.Kind      `json:"kind"`
-	Reason string         `json:"reason"`
-	Source string         `json:"source"`
+	// BeforeUnknown names the attributes the state knows only by
+	// fingerprint: Before does not hold them.
+	BeforeUnknown []string  `json:"before_unknown,omitempty"`
+	Key           string    `json:"key"`
+	Kind          plan.Kind `json:"kind"`
+	Reason        string    `json:"reason"`
+	Source        string    `json:"source"`
 }
 
 type jsonCounts struct {
@@ -80,11 +86,14 @@ func JSON(w io.Writer, p *plan.Plan, _ JSONOptions) error {
 	if p != nil {
 		out.Refusals = append(out.Refusals, p.RefusalMessages()...)
 		out.Warnings = append(out.Warnings, p.Warnings...)
+		out.Targets = p.Targets
 		for i, c := range p.Changes {
 			if c.Action == plan.NoOp {
 				continue
 			}
-			before, err := jsonAttrs(c.Before)
+			// Before shows the last-applied values of write-only
+			// attributes too, from the state.
+			before, err := jsonAttrs(c.Shown())
 			if err != nil {
 				return fmt.Errorf("render: change %d (%s %s): before: %w", i, c.Kind, c.Key, err)
 			}
@@ -93,7 +102,7 @@ func JSON(w io.Writer, p *plan.Plan, _ JSONOptions) error {
 				return fmt.Errorf("render: change %d (%s %s): after: %w", i, c.Kind, c.Key, err)
 			}
 			out.Changes = append(out.Changes, jsonChange{Action: c.Action, Kind: c.Kind, Key: c.Key,
-				Before: before, After: after, Reason: c.Reason, Source: c.Source})
+				Before: before, BeforeUnknown: c.BeforeUnknown, After: after, Reason: c.Reason, Source: c.Source})
 		}
 	}
 	var buf bytes.Buffer

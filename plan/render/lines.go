@@ -12,9 +12,11 @@ import (
 	"github.com/permsync/permsync/plan"
 )
 
-// DefaultMaxValueLen is how many terminal columns of a value are shown
-// before it is cut, when the options do not say.
-const DefaultMaxValueLen = 100
+// inlineWidth is the most terminal columns a list item or a value takes
+// on its line; a longer list or object is laid out over several lines,
+// element by element. Nothing is ever cut: a value that cannot be split (a
+// long string) is shown whole on its line.
+const inlineWidth = 100
 
 // lineKind says how a line of a change is laid out.
 type lineKind int
@@ -22,9 +24,9 @@ type lineKind int
 const (
 	lineHeader   lineKind = iota // "+ user alice@corp.com"
 	lineReason                   // "# (reason)"
-	lineAssign                   // "+ name = value"
+	lineAssign                   // "+ name = value"; sign "" for unchanged context
 	lineModify                   // "~ name: before → after"
-	lineListHead                 // "~ name:"
+	lineListHead                 // "~ name:", "~ [2]:" (a list element)
 	lineItem                     // "+ item" under a list head
 	lineNote                     // "# (3 unchanged attributes hidden)"
 )
@@ -32,12 +34,12 @@ const (
 // line is one line of a rendered change, independent of the format.
 type line struct {
 	kind  lineKind
-	sign  string // "+", "-", "~", "-/+", "#" or "?"
+	sign  string // "+", "-", "~", "-/+", "#", "?", or "" (unchanged context)
 	name  string // attribute name (assign, modify, list head)
-	text  string // header, reason, item or note text; assign and modify values
+	text  string // header, reason, item or note text; assign and modify values; list head: what follows the ":"
 	after string // modify: the value after
 	pad   int    // assign: spaces after the name, to align the "="
-	level int    // indentation: 0 header, 1 attributes, 2 list items
+	level int    // indentation: 0 header, 1 attributes, 2 list items, and one more for each nested value
 }
 
 // body is the line without its sign and indentation.
@@ -48,6 +50,9 @@ func (l line) body() string {
 	case lineModify:
 		return l.name + ": " + l.text + " → " + l.after
 	case lineListHead:
+		if l.text != "" {
+			return l.name + ": " + l.text
+		}
 		return l.name + ":"
 	}
 	return l.text
@@ -78,10 +83,16 @@ func actionSign(a plan.Action) string {
 	return "?"
 }
 
+// beforeUnknown is what a change shows as the earlier value of a
+// write-only attribute the state keeps only a fingerprint of.
+const beforeUnknown = "(before unknown)"
+
 // changeLines lays out one change: a header, its reason, then its
-// attributes (all of them for a create or delete, only the changed ones for
-// an update or replace; lists as the items added and removed).
-func changeLines(c *plan.Change, maxLen int) []line {
+// attributes (all of them for a create or delete, only the changed ones
+// for an update or replace). Lists are shown as the items added and
+// removed, and a long item or value element by element, down to what
+// changed in it; no value is cut.
+func changeLines(c *plan.Change) []line {
 	header := string(c.Kind) + " " + cleanLine(c.Key)
 	if isReassert(c) {
 		header = "reassert " + header
@@ -96,21 +107,26 @@ func changeLines(c *plan.Change, maxLen int) []line {
 			if isEmpty(c.After[name]) {
 				continue // an empty value of a new object says nothing to a reviewer
 			}
-			out = append(out, whole("+", name, c.After[name], maxLen)...)
+			out = append(out, whole("+", name, c.After[name], 1, true)...)
 		}
 	case plan.Delete:
 		for _, name := range sortedNames(c.Before) {
-			out = append(out, whole("-", name, c.Before[name], maxLen)...)
+			out = append(out, whole("-", name, c.Before[name], 1, true)...)
 		}
 	default:
-		out = append(out, changed(c.Before, c.After, maxLen)...)
+		unknown := map[string]bool{}
+		for _, n := range c.BeforeUnknown {
+			unknown[n] = true
+		}
+		out = append(out, changed(c.Shown(), c.After, unknown)...)
 	}
 	alignAssigns(out)
 	return out
 }
 
-// changed lays out the attributes that differ between before and after.
-func changed(before, after plan.Attrs, maxLen int) []line {
+// changed lays out the attributes that differ between before and after;
+// those in unknown have no before (the state keeps only a fingerprint).
+func changed(before, after plan.Attrs, unknown map[string]bool) []line {
 	names := map[string]bool{}
 	for _, n := range sortedNames(before) {
 		names[n] = true
@@ -131,22 +147,16 @@ func changed(before, after plan.Attrs, maxLen int) []line {
 		switch {
 		case !inBefore && isEmpty(a):
 			hidden++ // nothing known before, nothing after: no news
+		case !inBefore && unknown[name]:
+			out = append(out, unknownLines(name, a, 1)...)
 		case !inBefore:
-			out = append(out, whole("+", name, a, maxLen)...)
+			out = append(out, whole("+", name, a, 1, true)...)
 		case !inAfter:
-			out = append(out, whole("-", name, b, maxLen)...)
+			out = append(out, whole("-", name, b, 1, true)...)
 		case canonical(b) == canonical(a):
 			hidden++
 		default:
-			bi, bList := listItems(b)
-			ai, aList := listItems(a)
-			if bList && aList {
-				out = append(out, line{kind: lineListHead, sign: "~", name: cleanLine(name), level: 1})
-				out = append(out, itemDiff(bi, ai, maxLen)...)
-				continue
-			}
-			bv, av := formatPair(b, a, maxLen)
-			out = append(out, line{kind: lineModify, sign: "~", name: cleanLine(name), text: bv, after: av, level: 1})
+			out = append(out, valueDiff(name, b, a, 1, false)...)
 		}
 	}
 	if hidden > 0 {
@@ -155,154 +165,360 @@ func changed(before, after plan.Attrs, maxLen int) []line {
 	return out
 }
 
-// whole lays out an attribute that is added or removed as a whole.
-func whole(sign, name string, raw json.RawMessage, maxLen int) []line {
+// unknownLines lays out a write-only attribute set again whose earlier
+// value is unknown: "~ name: (before unknown) → value", or, for a list or
+// a long value, what is set under "~ name: (before unknown)".
+func unknownLines(name string, raw json.RawMessage, level int) []line {
 	items, isList := listItems(raw)
-	if !isList || len(items) == 0 {
-		return []line{{kind: lineAssign, sign: sign, name: cleanLine(name), text: formatValue(raw, maxLen), level: 1}}
+	if !isList && (fits(formatValue(raw)) || !isContainer(raw)) {
+		return []line{{kind: lineModify, sign: "~", name: cleanLine(name), text: beforeUnknown, after: formatValue(raw), level: level}}
 	}
-	out := []line{{kind: lineListHead, sign: sign, name: cleanLine(name), level: 1}}
-	texts := make([]string, len(items))
+	head := line{kind: lineListHead, sign: "~", name: cleanLine(name), text: beforeUnknown, level: level}
+	if isList {
+		return append([]line{head}, listLines("+", items, level+1, true)...)
+	}
+	return append([]line{head}, expand("+", raw, level+1)...)
+}
+
+// whole lays out an attribute (top) or a field that is added or removed
+// as a whole: an attribute's list item by item, sorted by their text;
+// anything else on one line when it fits, otherwise a list item by item
+// and an object field by field.
+func whole(sign, name string, raw json.RawMessage, level int, top bool) []line {
+	items, isList := listItems(raw)
+	text := formatValue(raw)
+	if isList && len(items) > 0 && (top || !fits(text)) {
+		return append([]line{{kind: lineListHead, sign: sign, name: cleanLine(name), level: level}}, listLines(sign, items, level+1, top)...)
+	}
+	if isList || fits(text) || !isContainer(raw) {
+		return []line{{kind: lineAssign, sign: sign, name: cleanLine(name), text: text, level: level}}
+	}
+	return append([]line{{kind: lineListHead, sign: sign, name: cleanLine(name), level: level}}, expand(sign, raw, level+1)...)
+}
+
+// listLines lays out the items of a list added or removed as a whole;
+// sorted by their text when sorted is set, otherwise in their order.
+func listLines(sign string, items []json.RawMessage, level int, sorted bool) []line {
+	type entry struct {
+		key   string
+		lines []line
+	}
+	entries := make([]entry, len(items))
 	for i, it := range items {
-		texts[i] = formatItem(it, maxLen)
+		entries[i] = entry{key: formatItem(it), lines: element(sign, i, it, level)}
 	}
-	sort.Strings(texts)
-	for _, t := range texts {
-		out = append(out, line{kind: lineItem, sign: sign, text: t, level: 2})
+	if sorted {
+		sort.SliceStable(entries, func(i, j int) bool { return entries[i].key < entries[j].key })
+	}
+	var out []line
+	for _, e := range entries {
+		out = append(out, e.lines...)
 	}
 	return out
 }
 
-// itemDiff lays out the items removed from and added to a list, as
-// multisets, sorted by their text with removals first on a tie. A removed
-// and an added item that differ only past what would be shown (two long
-// rules, say) are both shown from a little before their first difference,
-// so that a reviewer sees what changed.
-func itemDiff(before, after []json.RawMessage, maxLen int) []line {
+// element lays out list element i: on one line when it fits, otherwise
+// under "[i]:", field by field or item by item.
+func element(sign string, i int, raw json.RawMessage, level int) []line {
+	text := formatItem(raw)
+	if fits(text) || !isContainer(raw) {
+		return []line{{kind: lineItem, sign: sign, text: text, level: level}}
+	}
+	return append([]line{{kind: lineListHead, sign: sign, name: "[" + strconv.Itoa(i) + "]", level: level}}, expand(sign, raw, level+1)...)
+}
+
+// expand lays out what a list or an object holds, added or removed:
+// fields in key order, items in their order.
+func expand(sign string, raw json.RawMessage, level int) []line {
+	if items, ok := listItems(raw); ok {
+		return listLines(sign, items, level, false)
+	}
+	m, ok := objectFields(raw)
+	if !ok {
+		return []line{{kind: lineItem, sign: sign, text: formatValue(raw), level: level}}
+	}
+	var out []line
+	for _, k := range sortedKeys(m) {
+		out = append(out, whole(sign, k, m[k], level, false)...)
+	}
+	return out
+}
+
+// valueDiff lays out an attribute or field whose value changed. Two lists
+// are shown as the items removed and added; two objects within a list
+// element, or that do not both fit on a line, as the fields that changed;
+// anything else as "before → after", or, when either is too long for a
+// line, as the value removed and the value added.
+func valueDiff(name string, b, a json.RawMessage, level int, nested bool) []line {
+	head := line{kind: lineListHead, sign: "~", name: cleanLine(name), level: level}
+	bi, bList := listItems(b)
+	ai, aList := listItems(a)
+	if bList && aList {
+		return append([]line{head}, listDiff(bi, ai, level+1, nested)...)
+	}
+	bv, av := formatValue(b), formatValue(a)
+	bm, bObj := objectFields(b)
+	am, aObj := objectFields(a)
+	if bObj && aObj && (nested || !fits(bv) || !fits(av)) {
+		return append([]line{head}, objectDiff(bm, am, level+1, nested)...)
+	}
+	if fits(bv) && fits(av) {
+		return []line{{kind: lineModify, sign: "~", name: cleanLine(name), text: bv, after: av, level: level}}
+	}
+	out := []line{head}
+	out = append(out, replaced("-", b, level+1)...)
+	return append(out, replaced("+", a, level+1)...)
+}
+
+// replaced lays out one side of a value replaced by one of another kind
+// or too long to show on one line with the other.
+func replaced(sign string, raw json.RawMessage, level int) []line {
+	text := formatValue(raw)
+	if fits(text) || !isContainer(raw) {
+		return []line{{kind: lineItem, sign: sign, text: text, level: level}}
+	}
+	what := "(before)"
+	if sign == "+" {
+		what = "(after)"
+	}
+	return append([]line{{kind: lineListHead, sign: sign, name: what, level: level}}, expand(sign, raw, level+1)...)
+}
+
+// objectDiff lays out the fields of an object that changed: those added
+// and removed whole, those changed as valueDiff shows them. Within a list
+// element (context), the unchanged fields that fit on a line are shown,
+// unsigned, so that a reviewer knows which element it is (its table, its
+// field); the others are counted.
+func objectDiff(b, a map[string]json.RawMessage, level int, context bool) []line {
+	keys := map[string]bool{}
+	for k := range b {
+		keys[k] = true
+	}
+	for k := range a {
+		keys[k] = true
+	}
+	var out []line
+	hidden := 0
+	for _, k := range sortedKeys(keysOf(keys)) {
+		bv, inB := b[k]
+		av, inA := a[k]
+		switch {
+		case !inB:
+			out = append(out, whole("+", k, av, level, false)...)
+		case !inA:
+			out = append(out, whole("-", k, bv, level, false)...)
+		case canonical(bv) == canonical(av):
+			if text := formatValue(av); context && fits(text) {
+				out = append(out, line{kind: lineAssign, name: cleanLine(k), text: text, level: level})
+			} else {
+				hidden++
+			}
+		default:
+			out = append(out, valueDiff(k, bv, av, level, true)...)
+		}
+	}
+	if hidden > 0 {
+		out = append(out, line{kind: lineNote, sign: "#", text: "(" + plural(hidden, "unchanged field") + " hidden)", level: level})
+	}
+	return out
+}
+
+// listDiff lays out the items removed from and added to a list, as
+// multisets. An item removed and one added that are alike (lists or
+// objects with fields in common) are paired and shown under "~ [i]:"
+// as what changed between them: objects within a list element always,
+// lists and an attribute's items when either is too long for its line. Entries are
+// sorted by their text, removals first on a tie; a pair sorts as its
+// removed item. Unchanged items are counted.
+func listDiff(before, after []json.RawMessage, level int, nested bool) []line {
 	left := map[string]int{}
 	for _, it := range before {
 		left[canonical(it)]++
 	}
 	type item struct {
-		sign, text, key string
-		raw             json.RawMessage
+		sign  string
+		index int
+		raw   json.RawMessage
+		text  string
 	}
-	var items []item
+	var added, removed []item
 	unchanged := 0
-	for _, it := range after {
+	for i, it := range after {
 		k := canonical(it)
 		if left[k] > 0 {
 			left[k]--
 			unchanged++
 			continue
 		}
-		items = append(items, item{sign: "+", text: formatItem(it, maxLen), raw: it})
+		added = append(added, item{sign: "+", index: i, raw: it, text: formatItem(it)})
 	}
-	for _, it := range before {
+	for i, it := range before {
 		k := canonical(it)
 		if left[k] > 0 {
 			left[k]--
-			items = append(items, item{sign: "-", text: formatItem(it, maxLen), raw: it})
+			removed = append(removed, item{sign: "-", index: i, raw: it, text: formatItem(it)})
 		}
 	}
-	for i := range items {
-		items[i].key = items[i].text
+	type entry struct {
+		key, sign, text string
+		lines           []line
 	}
-	// Pair removed and added items whose shown beginnings are the same,
-	// in order, and show each pair from its first difference. The pair
-	// sorts by the removed item's text.
-	if maxLen > 0 {
-		// The full text and shown beginning of each item that is cut,
-		// computed once.
-		type shown struct{ full, head string }
-		long := make([]*shown, len(items))
-		for i := range items {
-			if full, ok := compactItem(items[i].raw); ok {
-				if h, cut := cutColumns(full, maxLen); cut {
-					long[i] = &shown{full, h}
-				}
-			}
-		}
-		paired := make([]bool, len(items))
-		for i := range items {
-			if items[i].sign != "-" || long[i] == nil {
+	var entries []entry
+	pairedAdd := make([]bool, len(added))
+	for _, r := range removed {
+		best, bestScore := -1, 0
+		for j, a := range added {
+			// Short lists (a path of values) read best whole, so do an
+			// attribute's short items.
+			short := fits(r.text) && fits(a.text)
+			if pairedAdd[j] || short && (!nested || isList(r.raw)) {
 				continue
 			}
-			for j := range items {
-				if paired[j] || items[j].sign != "+" || long[j] == nil || long[i].head != long[j].head {
-					continue
-				}
-				paired[j] = true
-				items[j].key = items[i].key
-				items[i].text, items[j].text = cutPair(long[i].full, long[j].full, maxLen)
-				break
+			if s := likeness(r.raw, a.raw); s > bestScore {
+				best, bestScore = j, s
 			}
 		}
+		if best < 0 {
+			entries = append(entries, entry{key: r.text, sign: "-", text: r.text, lines: element("-", r.index, r.raw, level)})
+			continue
+		}
+		pairedAdd[best] = true
+		a := added[best]
+		head := line{kind: lineListHead, sign: "~", name: "[" + strconv.Itoa(a.index) + "]", level: level}
+		var inner []line
+		if bi, ok := listItems(r.raw); ok {
+			ai, _ := listItems(a.raw)
+			inner = listDiff(bi, ai, level+1, true)
+		} else {
+			bm, _ := objectFields(r.raw)
+			am, _ := objectFields(a.raw)
+			inner = objectDiff(bm, am, level+1, true)
+		}
+		entries = append(entries, entry{key: r.text, sign: "~", text: a.text, lines: append([]line{head}, inner...)})
 	}
-	sort.SliceStable(items, func(i, j int) bool {
-		if items[i].key != items[j].key {
-			return items[i].key < items[j].key
+	for j, a := range added {
+		if !pairedAdd[j] {
+			entries = append(entries, entry{key: a.text, sign: "+", text: a.text, lines: element("+", a.index, a.raw, level)})
 		}
-		if items[i].sign != items[j].sign {
-			return items[i].sign == "-"
+	}
+	rank := map[string]int{"-": 0, "~": 1, "+": 2}
+	sort.SliceStable(entries, func(i, j int) bool {
+		if entries[i].key != entries[j].key {
+			return entries[i].key < entries[j].key
 		}
-		return items[i].text < items[j].text
+		if entries[i].sign != entries[j].sign {
+			return rank[entries[i].sign] < rank[entries[j].sign]
+		}
+		return entries[i].text < entries[j].text
 	})
-	out := make([]line, 0, len(items)+1)
-	for _, it := range items {
-		out = append(out, line{kind: lineItem, sign: it.sign, text: it.text, level: 2})
+	var out []line
+	for _, e := range entries {
+		out = append(out, e.lines...)
 	}
 	if unchanged > 0 {
-		out = append(out, line{kind: lineNote, sign: "#", text: "(" + plural(unchanged, "unchanged item") + " hidden)", level: 2})
+		out = append(out, line{kind: lineNote, sign: "#", text: "(" + plural(unchanged, "unchanged item") + " hidden)", level: level})
 	}
 	return out
 }
 
-// compactItem is an item's text in full, as formatItem shows it before
-// cutting: a string quoted, anything else compact JSON on one line.
-func compactItem(raw json.RawMessage) (string, bool) {
-	v, ok := decode(raw)
+// likeness is how alike two list items are: for two objects, two for
+// each field they share with the same value and one for each other field
+// they both have; for two lists the items they share; 0 for anything
+// else, which is never paired.
+func likeness(b, a json.RawMessage) int {
+	if bm, ok := objectFields(b); ok {
+		am, ok := objectFields(a)
+		if !ok {
+			return 0
+		}
+		n := 0
+		for k, v := range bm {
+			if w, ok := am[k]; ok {
+				n++
+				if canonical(v) == canonical(w) {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	bi, ok := listItems(b)
 	if !ok {
-		return "", false
+		return 0
 	}
-	if s, isString := v.(string); isString {
-		return strconv.Quote(s), true
+	ai, ok := listItems(a)
+	if !ok {
+		return 0
 	}
-	b, err := marshal(v)
-	if err != nil {
-		return "", false
+	left := map[string]int{}
+	for _, it := range bi {
+		left[canonical(it)]++
 	}
-	return cleanLine(string(b)), true
+	n := 0
+	for _, it := range ai {
+		if k := canonical(it); left[k] > 0 {
+			left[k]--
+			n++
+		}
+	}
+	return n
 }
 
-// cutPair shows two long texts that share their first maxLen columns from
-// a little before their first difference, each cut to maxLen columns.
-func cutPair(a, b string, maxLen int) (string, string) {
-	ra, rb := []rune(a), []rune(b)
-	i := 0
-	for i < len(ra) && i < len(rb) && ra[i] == rb[i] {
-		i++
-	}
-	start := max(0, i-maxLen/4)
-	show := func(r []rune) string {
-		head, cut := cutColumns(string(r[start:]), maxLen)
-		if start > 0 {
-			head = "…" + head
+// fits reports whether text takes at most inlineWidth terminal columns.
+func fits(text string) bool {
+	cols := 0
+	for _, r := range text {
+		if cols += runeColumns(r); cols > inlineWidth {
+			return false
 		}
-		switch {
-		case cut:
-			head += "… (" + strconv.Itoa(len(r)) + " characters)"
-		case start > 0:
-			// Shown to its end: no "…" there.
-			head += " (" + strconv.Itoa(len(r)) + " characters)"
-		}
-		return head
 	}
-	return show(ra), show(rb)
+	return true
 }
 
-// alignAssigns pads the names of consecutive "name = value" lines so that
-// their "=" line up, as Terraform does.
+// isList reports whether raw is a JSON list.
+func isList(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) > 0 && t[0] == '['
+}
+
+// isContainer reports whether raw is a JSON list or object.
+func isContainer(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) > 0 && (t[0] == '[' || t[0] == '{')
+}
+
+// objectFields returns the fields of a JSON object.
+func objectFields(raw json.RawMessage) (map[string]json.RawMessage, bool) {
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 || t[0] != '{' {
+		return nil, false
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(t, &m); err != nil {
+		return nil, false
+	}
+	return m, true
+}
+
+func keysOf(m map[string]bool) map[string]json.RawMessage {
+	out := make(map[string]json.RawMessage, len(m))
+	for k := range m {
+		out[k] = nil
+	}
+	return out
+}
+
+func sortedKeys(m map[string]json.RawMessage) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// alignAssigns pads the names of consecutive "name = value" lines of one
+// level so that their "=" line up, as Terraform does.
 func alignAssigns(ls []line) {
 	for i := 0; i < len(ls); {
 		if ls[i].kind != lineAssign {
@@ -310,7 +526,7 @@ func alignAssigns(ls []line) {
 			continue
 		}
 		j, width := i, 0
-		for ; j < len(ls) && ls[j].kind == lineAssign; j++ {
+		for ; j < len(ls) && ls[j].kind == lineAssign && ls[j].level == ls[i].level; j++ {
 			width = max(width, utf8.RuneCountInString(ls[j].name))
 		}
 		for k := i; k < j; k++ {
@@ -410,42 +626,30 @@ func listItems(raw json.RawMessage) ([]json.RawMessage, bool) {
 }
 
 // formatValue shows a value: strings quoted, everything else as compact
-// JSON; cut to maxLen characters.
-func formatValue(raw json.RawMessage, maxLen int) string {
+// JSON, in full.
+func formatValue(raw json.RawMessage) string {
 	v, ok := decode(raw)
 	if !ok {
-		return truncate("(invalid JSON) "+cleanLine(string(raw)), maxLen)
+		return "(invalid JSON) " + cleanLine(string(raw))
 	}
 	if s, isString := v.(string); isString {
-		return quote(s, maxLen)
+		return quote(s)
 	}
 	b, err := marshal(v)
 	if err != nil {
 		return "(unprintable value)"
 	}
-	return truncate(cleanLine(string(b)), maxLen)
-}
-
-// formatPair shows the two sides of a changed value.
-func formatPair(before, after json.RawMessage, maxLen int) (string, string) {
-	bv, bok := decode(before)
-	av, aok := decode(after)
-	bs, bIsString := bv.(string)
-	as, aIsString := av.(string)
-	if bok && aok && bIsString && aIsString {
-		return quotePair(bs, as, maxLen)
-	}
-	return formatValue(before, maxLen), formatValue(after, maxLen)
+	return cleanLine(string(b))
 }
 
 // formatItem shows a list item: a plain string bare (as in
 // "+ carol@corp.com"), anything else as formatValue does.
-func formatItem(raw json.RawMessage, maxLen int) string {
+func formatItem(raw json.RawMessage) string {
 	v, ok := decode(raw)
 	if s, isString := v.(string); ok && isString && bareSafe(s) {
-		return truncate(s, maxLen)
+		return s
 	}
-	return formatValue(raw, maxLen)
+	return formatValue(raw)
 }
 
 // bareSafe reports whether a string can be shown without quotes without
@@ -464,59 +668,11 @@ func bareSafe(s string) bool {
 }
 
 // quote quotes a string for display, escaping what a terminal would
-// interpret, and cuts it to maxLen columns, saying how long it was.
-func quote(s string, maxLen int) string {
+// interpret.
+func quote(s string) string {
 	// strconv.Quote escapes the control characters; textsafe breaks
 	// the workflow commands it leaves (a "##vso[" in a value).
-	head, cut := cutColumns(s, maxLen)
-	if !cut {
-		return textsafe.Line(strconv.Quote(s))
-	}
-	q := textsafe.Line(strconv.Quote(head))
-	return q[:len(q)-1] + `…" (` + strconv.Itoa(utf8.RuneCountInString(s)) + " characters)"
-}
-
-// quotePair quotes the two sides of a changed string. When both are long
-// and differ only past what would be shown, both are shown from a little
-// before their first difference, so that the difference is visible.
-func quotePair(a, b string, maxLen int) (string, string) {
-	qa, qb := quote(a, maxLen), quote(b, maxLen)
-	if qa != qb || maxLen <= 0 {
-		return qa, qb
-	}
-	ra, rb := []rune(a), []rune(b)
-	i := 0
-	for i < len(ra) && i < len(rb) && ra[i] == rb[i] {
-		i++
-	}
-	start := max(0, i-maxLen/4)
-	return "…" + quote(string(ra[start:]), maxLen), "…" + quote(string(rb[start:]), maxLen)
-}
-
-// truncate cuts text to maxLen columns, saying how long it was.
-func truncate(s string, maxLen int) string {
-	head, cut := cutColumns(s, maxLen)
-	if !cut {
-		return s
-	}
-	return head + "… (" + strconv.Itoa(utf8.RuneCountInString(s)) + " characters)"
-}
-
-// cutColumns returns the longest prefix of s that fills at most maxLen
-// terminal columns (wide East Asian characters take two), and whether s
-// was longer. maxLen <= 0 never cuts.
-func cutColumns(s string, maxLen int) (string, bool) {
-	if maxLen <= 0 {
-		return s, false
-	}
-	cols := 0
-	for i, r := range s {
-		cols += runeColumns(r)
-		if cols > maxLen {
-			return s[:i], true
-		}
-	}
-	return s, false
+	return textsafe.Line(strconv.Quote(s))
 }
 
 // runeColumns is the number of terminal columns a character takes, near

@@ -26,8 +26,6 @@ type MarkdownOptions struct {
 	MaxChars int
 	// Title is the heading; "" means DefaultTitle.
 	Title string
-	// MaxValueLen is as in TextOptions.
-	MaxValueLen int
 }
 
 // Markdown renders the plan for pull-request comments: a heading, the
@@ -36,8 +34,10 @@ type MarkdownOptions struct {
 // each line in the first column, "!" for updates, so that GitHub colours
 // them). When the whole is larger than MaxChars it is split into parts,
 // each one comment; a change is never split across parts, and every part
-// after the first says "(continued, part 2 of 3)". A single change larger
-// than a part is cut, saying how many lines were left out.
+// after the first says "(continued, part 2 of 3)". Nothing is cut: a
+// change that fits in a part is never split across parts; one larger
+// than a part goes on in the next, which says whose lines follow, and so
+// do warnings and refusals too many for the first part.
 func Markdown(p *plan.Plan, o MarkdownOptions) []string {
 	maxChars := o.MaxChars
 	if maxChars == 0 {
@@ -49,21 +49,19 @@ func Markdown(p *plan.Plan, o MarkdownOptions) []string {
 		title = DefaultTitle
 	}
 	title = escapeHTML(cleanLine(title))
-	maxLen := valueLen(o.MaxValueLen)
 
 	s := Counts(p)
 	kinds, byKind := groups(p)
-	intro := fitLines(markdownIntro(p, s), maxChars/2, func(n int) string {
-		return fmt.Sprintf("> … (%s not shown; run `permsync plan` for all of them)", plural(n, "more line"))
-	})
+	intro := markdownIntro(p, s)
 
 	var sections []mdSection
 	for _, k := range kinds {
 		sec := mdSection{kind: k, phrase: kindPhrase(s.ByKind[k])}
 		var all []string
 		for _, c := range byKind[k] {
-			ls := markdownLines(c, maxLen)
+			ls := markdownLines(c)
 			sec.blocks = append(sec.blocks, ls)
+			sec.heads = append(sec.heads, string(c.Kind)+" "+cleanLine(c.Key))
 			all = append(all, ls...)
 		}
 		sec.fence = fenceFor(all)
@@ -95,6 +93,7 @@ type mdSection struct {
 	phrase string
 	fence  string
 	blocks [][]string
+	heads  []string // each block's change, as its header names it
 }
 
 func (s *mdSection) open(continued bool) string {
@@ -121,60 +120,172 @@ func partTitle(title string, i, n int) string {
 // room in each for a title of a plan of up to most parts. It returns each
 // part's text after its title.
 func packParts(intro []string, sections []mdSection, maxChars int, title string, most int) []string {
-	firstBudget := maxChars - width(partTitle(title, 1, most))
-	restBudget := maxChars - width(partTitle(title, most, most))
-
-	var parts []string
-	var cur strings.Builder
-	curW, budget, hasBlocks := 0, firstBudget, false
-	write := func(s string) { cur.WriteString(s); curW += width(s) }
+	pk := &packer{budget: maxChars - width(partTitle(title, 1, most)), rest: maxChars - width(partTitle(title, most, most))}
 	if len(intro) > 0 {
-		write(strings.Join(intro, "\n") + "\n\n")
+		if text := strings.Join(intro, "\n") + "\n\n"; width(text) <= pk.budget {
+			pk.write(text)
+		} else {
+			for _, l := range intro {
+				for _, piece := range chunkLine(l, pk.rest-2) {
+					if !pk.room(width(piece) + 2) {
+						pk.flush()
+					}
+					pk.write(piece + "\n")
+				}
+			}
+			pk.write("\n")
+		}
 	}
-	flush := func() {
-		parts = append(parts, cur.String())
-		cur.Reset()
-		curW, budget, hasBlocks = 0, restBudget, false
-	}
-
 	for i := range sections {
 		sec := &sections[i]
-		blockBudget := restBudget - width(sec.open(true)) - width(sec.close())
 		open, continued := false, false
-		for _, ls := range sec.blocks {
-			block := strings.Join(fitLines(ls, blockBudget-1, func(n int) string {
-				return fmt.Sprintf("  # … (%s of this change not shown; run `permsync plan` for all of it)", plural(n, "more line"))
-			}), "\n") + "\n"
-			need := width(block) + width(sec.close())
+		start := func() {
+			pk.write(sec.open(continued))
+			open = true
+		}
+		next := func() {
+			if open {
+				pk.write(sec.close())
+			}
+			pk.flush()
+			open, continued = false, true
+		}
+		closeW := width(sec.close())
+		for bi, ls := range sec.blocks {
+			block := strings.Join(ls, "\n") + "\n"
+			need := width(block) + closeW
 			if open {
 				need++ // the blank line between changes
 			} else {
 				need += width(sec.open(continued))
 			}
-			if curW+need > budget && (hasBlocks || len(parts) == 0) {
-				if open {
-					write(sec.close())
+			fresh := width(sec.open(true)) + width(block) + closeW
+			switch {
+			case pk.room(need):
+			case fresh <= pk.rest && !pk.fresh:
+				next()
+			case fresh <= pk.rest:
+			default:
+				// Larger than a part: its lines go on in the next parts.
+				note := "    # (" + sec.heads[bi] + ", continued)"
+				if width(note) > pk.rest/4 {
+					note = "    # (continued)"
 				}
-				flush()
-				open, continued = false, true
+				lineBudget := pk.rest - width(sec.open(true)) - closeW - width(note) - 2
+				if !pk.room(need - width(block) + width(ls[0]) + 1) {
+					next()
+				}
+				if open {
+					pk.write("\n")
+				} else {
+					start()
+				}
+				for _, l := range ls {
+					opened := false
+					for l != "" {
+						avail := max(1, min(pk.budget-pk.used-1-closeW, lineBudget))
+						if width(l) <= avail {
+							pk.write(l + "\n")
+							break
+						}
+						if avail < minPiece && !opened {
+							next()
+							start()
+							pk.write(note + "\n")
+							opened = true
+							continue
+						}
+						opened = false
+						var piece string
+						piece, l = splitLine(l, avail)
+						pk.write(piece + "\n")
+					}
+				}
+				continue
 			}
 			if open {
-				write("\n")
+				pk.write("\n")
 			} else {
-				write(sec.open(continued))
-				open = true
+				start()
 			}
-			write(block)
-			hasBlocks = true
+			pk.write(block)
 		}
 		if open {
-			write(sec.close())
+			pk.write(sec.close())
 		}
 	}
-	if cur.Len() > 0 || len(parts) == 0 {
-		parts = append(parts, cur.String())
+	return pk.done()
+}
+
+// packer fills parts of at most budget characters (rest after the first).
+type packer struct {
+	parts        []string
+	cur          strings.Builder
+	used, budget int
+	rest         int
+	// fresh is set while a part after the first holds nothing.
+	fresh bool
+}
+
+func (p *packer) room(n int) bool { return p.used+n <= p.budget }
+
+func (p *packer) write(s string) {
+	p.cur.WriteString(s)
+	p.used += width(s)
+	p.fresh = false
+}
+
+func (p *packer) flush() {
+	p.parts = append(p.parts, p.cur.String())
+	p.cur.Reset()
+	p.used, p.budget, p.fresh = 0, p.rest, true
+}
+
+func (p *packer) done() []string {
+	if p.cur.Len() > 0 || len(p.parts) == 0 {
+		p.parts = append(p.parts, p.cur.String())
 	}
-	return parts
+	return p.parts
+}
+
+// minPiece is the least room, in UTF-16 code units, worth starting a
+// piece of a split line in; with less, the line goes on in the next part.
+const minPiece = 40
+
+// chunkLine splits a line wider than w UTF-16 code units into pieces that
+// fit, each after the first marked as going on the line before (see
+// splitLine). A line that fits is returned as it is.
+func chunkLine(l string, w int) []string {
+	var out []string
+	for width(l) > w {
+		var piece string
+		piece, l = splitLine(l, w)
+		out = append(out, piece)
+	}
+	return append(out, l)
+}
+
+// splitLine cuts from l a first piece of at most w UTF-16 code units (at
+// least one character), and returns it and the rest, which begins with
+// l's first character (its sign) and "↪", to say that it goes on the
+// line before.
+func splitLine(l string, w int) (string, string) {
+	lead := ""
+	used := 0
+	for i, r := range l {
+		if lead == "" {
+			lead = string(r) + " ↪ "
+		}
+		rw := 1
+		if r >= 0x10000 {
+			rw = 2
+		}
+		if used+rw > w && i > 0 {
+			return l[:i], lead + l[i:]
+		}
+		used += rw
+	}
+	return l, ""
 }
 
 // markdownIntro is the summary line, the warnings and the refusals.
@@ -210,8 +321,8 @@ func quoteItem(s string) []string {
 
 // markdownLines lays out a change for a ```diff block: the line as Text
 // shows it, with the sign moved to the first column ("!" for "~").
-func markdownLines(c *plan.Change, maxLen int) []string {
-	ls := changeLines(c, maxLen)
+func markdownLines(c *plan.Change) []string {
+	ls := changeLines(c)
 	out := make([]string, len(ls))
 	for i, l := range ls {
 		pad := 4*l.level + 3 - len(l.sign)
@@ -243,61 +354,6 @@ func fenceFor(lines []string) string {
 		}
 	}
 	return strings.Repeat("`", max(3, longest+1))
-}
-
-// fitLines keeps the lines that fit in budget (joined by newlines), and
-// when some do not, ends with note(number left out). The first line is
-// cut if even it does not fit.
-func fitLines(ls []string, budget int, note func(int) string) []string {
-	total := 0
-	for i, l := range ls {
-		if i > 0 {
-			total++
-		}
-		total += width(l)
-	}
-	if total <= budget {
-		return ls
-	}
-	var out []string
-	used := 0
-	for i, l := range ls {
-		n := note(len(ls) - i)
-		add := width(l)
-		if i > 0 {
-			add++
-		}
-		if used+add+1+width(n) > budget {
-			if i == 0 {
-				return []string{cutWidth(l, budget-1-width(note(len(ls)-1))), note(len(ls) - 1)}
-			}
-			return append(out, n)
-		}
-		out = append(out, l)
-		used += add
-	}
-	return out
-}
-
-// cutWidth cuts s to at most w UTF-16 code units, ending it with "…".
-func cutWidth(s string, w int) string {
-	if w <= 1 {
-		return "…"
-	}
-	var b strings.Builder
-	used := 0
-	for _, r := range s {
-		rw := 1
-		if r >= 0x10000 {
-			rw = 2
-		}
-		if used+rw > w-1 {
-			break
-		}
-		b.WriteRune(r)
-		used += rw
-	}
-	return b.String() + "…"
 }
 
 // width counts UTF-16 code units.

@@ -212,7 +212,7 @@ func TestMarkdownSplit(t *testing.T) {
 			}
 			// Every change appears whole, in exactly one part, exactly once.
 			for i := range p.Changes {
-				block := strings.Join(markdownLines(&p.Changes[i], DefaultMaxValueLen), "\n") + "\n"
+				block := strings.Join(markdownLines(&p.Changes[i]), "\n") + "\n"
 				total, in := 0, 0
 				for _, part := range parts {
 					if n := strings.Count(part, block); n > 0 {
@@ -234,7 +234,10 @@ func TestMarkdownSplit(t *testing.T) {
 	}
 }
 
-func TestMarkdownOversizedChangeIsCut(t *testing.T) {
+// A change larger than a part goes on in the next parts: every line of
+// it is shown, each part says whose lines it continues, and no part is
+// over the limit.
+func TestMarkdownOversizedChangeIsSplit(t *testing.T) {
 	var members []string
 	for i := range 8000 {
 		members = append(members, fmt.Sprintf(`"member%05d@corp.com"`, i))
@@ -244,51 +247,91 @@ func TestMarkdownOversizedChangeIsCut(t *testing.T) {
 		{Action: plan.Create, Kind: kindGroup, Key: "p/huge", After: attrs("members", "["+strings.Join(members, ",")+"]")},
 	}}
 	parts := Markdown(p, MarkdownOptions{})
+	if len(parts) < 3 {
+		t.Fatalf("%d parts, want the huge change over several", len(parts))
+	}
 	joined := strings.Join(parts, "")
 	for i, part := range parts {
 		if w := width(part); w > DefaultMaxChars {
 			t.Errorf("part %d is %d characters", i+1, w)
 		}
+		if n := strings.Count(part, "```"); n%2 != 0 {
+			t.Errorf("part %d has an unclosed code fence", i+1)
+		}
+		if i > 1 && !strings.Contains(part, "# (group p/huge, continued)") {
+			t.Errorf("part %d does not say whose lines it continues", i+1)
+		}
 	}
-	if !strings.Contains(joined, "of this change not shown") || !strings.Contains(joined, "member00000@corp.com") ||
-		strings.Contains(joined, "member07999@corp.com") {
-		t.Error("the oversized change was not cut with a note")
+	shown := map[string]int{}
+	for _, l := range strings.Split(joined, "\n") {
+		if f := strings.Fields(l); len(f) == 2 && f[0] == "+" {
+			shown[f[1]]++
+		}
+	}
+	for i := range 8000 {
+		if m := fmt.Sprintf("member%05d@corp.com", i); shown[m] != 1 {
+			t.Fatalf("member %d is shown %d times", i, shown[m])
+		}
+	}
+	if strings.Contains(joined, "not shown") || strings.Contains(joined, "characters)") {
+		t.Error("something was cut")
 	}
 	if strings.Count(joined, " group p/huge\n") != 1 || strings.Count(joined, " user small@corp.com\n") != 1 {
 		t.Error("a change is missing or repeated")
 	}
 }
 
-func TestMarkdownManyWarningsStayInOnePart(t *testing.T) {
+// Warnings too many for one part go on in the next parts, whole.
+func TestMarkdownManyWarningsAreSplit(t *testing.T) {
 	p := &plan.Plan{Kinds: testKinds}
 	for i := range 5000 {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("warning number %d about something long enough", i))
 	}
+	p.Warnings = append(p.Warnings, strings.Repeat("长", 12000))
 	parts := Markdown(p, MarkdownOptions{MaxChars: 10000})
-	if len(parts) != 1 || width(parts[0]) > 10000 || !strings.Contains(parts[0], "more lines not shown") {
-		t.Errorf("got %d parts, first %d characters", len(parts), width(parts[0]))
+	if len(parts) < 2 {
+		t.Fatalf("%d parts", len(parts))
+	}
+	joined := strings.Join(parts, "")
+	for i, part := range parts {
+		if w := width(part); w > 10000 {
+			t.Errorf("part %d is %d characters", i+1, w)
+		}
+	}
+	for i := range 5000 {
+		if w := fmt.Sprintf("> - warning number %d about something long enough\n", i); !strings.Contains(joined, w) {
+			t.Fatalf("warning %d is not shown whole", i)
+		}
+	}
+	if n := strings.Count(joined, "长"); n != 12000 {
+		t.Errorf("the long warning shows %d of its 12000 characters", n)
+	}
+	if strings.Contains(joined, "not shown") {
+		t.Error("something was cut")
 	}
 }
 
-func TestFitLines(t *testing.T) {
-	note := func(n int) string { return fmt.Sprintf("+%d", n) }
-	tests := []struct {
-		lines  []string
-		budget int
-		want   []string
-	}{
-		{[]string{"aaa", "bbb"}, 7, []string{"aaa", "bbb"}},
-		{[]string{"aaa", "bbb", "ccc"}, 8, []string{"aaa", "+2"}},
-		{[]string{"aaaaaaaaaa", "b"}, 8, []string{"aaaa…", "+1"}},
+func TestChunkLine(t *testing.T) {
+	if got := chunkLine("+ short", 20); len(got) != 1 || got[0] != "+ short" {
+		t.Errorf("a line that fits: %q", got)
 	}
-	for _, tt := range tests {
-		got := fitLines(tt.lines, tt.budget, note)
-		if d := cmp.Diff(tt.want, got); d != "" {
-			t.Errorf("fitLines(%q, %d) (-want +got):\n%s", tt.lines, tt.budget, d)
+	long := "+ " + strings.Repeat("abcdefghij", 5)
+	got := chunkLine(long, 20)
+	var rebuilt strings.Builder
+	for i, piece := range got {
+		if width(piece) > 20 {
+			t.Errorf("piece %d is %d wide: %q", i, width(piece), piece)
 		}
-		if w := width(strings.Join(got, "\n")); w > tt.budget {
-			t.Errorf("fitLines(%q, %d) is %d wide", tt.lines, tt.budget, w)
+		if i > 0 {
+			if !strings.HasPrefix(piece, "+ ↪ ") {
+				t.Errorf("piece %d does not say it goes on: %q", i, piece)
+			}
+			piece = strings.TrimPrefix(piece, "+ ↪ ")
 		}
+		rebuilt.WriteString(piece)
+	}
+	if rebuilt.String() != long {
+		t.Errorf("the pieces make %q, want %q", rebuilt.String(), long)
 	}
 }
 
@@ -325,9 +368,9 @@ func TestDocExample(t *testing.T) {
 	}
 }
 
-// Two long list items (data permission rules) that differ past the part
-// shown are shown from just before their first difference: cut at the same
-// place, they would look identical and the reviewer could not see the change.
+// Two long list items (data permission rules) that differ deep inside are
+// paired and shown element by element: the rule's unchanged fields as
+// context, and the items of the list that changed, whole.
 func TestLongItemsShowTheirDifference(t *testing.T) {
 	long := strings.Repeat(`{"field":"地区","dataType":"String"},`, 6)
 	before := `[{"connection":2010,"details":[` + long + `{"select":["华北","东北"]}]},"short"]`
@@ -335,39 +378,115 @@ func TestLongItemsShowTheirDifference(t *testing.T) {
 	p := &plan.Plan{Kinds: testKinds, Changes: []plan.Change{{Action: plan.Update, Kind: kindDataPermission, Key: "P//D",
 		Before: plan.Attrs{"rules": json.RawMessage(before)}, After: plan.Attrs{"rules": json.RawMessage(after)}}}}
 	var buf bytes.Buffer
-	if err := Text(&buf, p, TextOptions{MaxValueLen: 60}); err != nil {
+	if err := Text(&buf, p, TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	var minus, plus string
-	for _, l := range strings.Split(buf.String(), "\n") {
-		l = strings.TrimSpace(l)
-		switch {
-		case strings.HasPrefix(l, "- "):
-			minus = l
-		case strings.HasPrefix(l, "+ "):
-			plus = l
-		}
-	}
-	if !strings.Contains(minus, `"东北"`) || strings.Contains(plus, `"东北"`) || !strings.Contains(plus, `["华北"]`) {
-		t.Errorf("the difference is not shown:\n%s", buf.String())
-	}
-	if !strings.HasPrefix(minus, "- …") || !strings.HasSuffix(plus, "characters)") {
-		t.Errorf("cut items should say they are cut:\n%s", buf.String())
-	}
-	if !strings.Contains(buf.String(), "(1 unchanged item hidden)") {
-		t.Errorf("unchanged item not counted:\n%s", buf.String())
+	want := `  ~ dataPermission P//D
+      ~ rules:
+          ~ [0]:
+                connection = 2010
+              ~ details:
+                  ~ [6]:
+                      ~ select:
+                          - 东北
+                          # (1 unchanged item hidden)
+                  # (6 unchanged items hidden)
+          # (1 unchanged item hidden)
+`
+	if !strings.Contains(buf.String(), want) {
+		t.Errorf("got:\n%s\nwant:\n%s", buf.String(), want)
 	}
 }
 
-// A pair shown from its first difference ends with "…" only where it is
-// cut; one shown to its end says its length without it.
-func TestCutPairMarksOnlyCuts(t *testing.T) {
-	common := strings.Repeat("a", 50)
-	a, b := cutPair(common+"X"+strings.Repeat("z", 100), common+"Y", 40)
-	if !strings.HasPrefix(a, "…") || !strings.HasSuffix(a, "… (151 characters)") {
-		t.Errorf("cut side: %q", a)
+// Nothing is cut: a long string, a long list item and a long value are
+// shown whole, long ones over several lines.
+func TestNothingIsCut(t *testing.T) {
+	longStr := strings.Repeat("长", 300)
+	p := &plan.Plan{Kinds: testKinds, Changes: []plan.Change{{Action: plan.Update, Kind: kindUser, Key: "u",
+		Before: attrs("nick", `"`+longStr+`a"`, "tags", `["`+longStr+`"]`, "customInfo", `{"a":"`+longStr+`","b":1}`),
+		After:  attrs("nick", `"`+longStr+`b"`, "tags", `["`+longStr+`","x"]`, "customInfo", `{"a":"`+longStr+`","b":2}`)}}}
+	var buf bytes.Buffer
+	if err := Text(&buf, p, TextOptions{}); err != nil {
+		t.Fatal(err)
 	}
-	if want := "…" + strings.Repeat("a", 10) + "Y (51 characters)"; b != want {
-		t.Errorf("side shown to its end: %q, want %q", b, want)
+	out := buf.String()
+	for _, want := range []string{
+		"      ~ nick:\n          - \"" + longStr + "a\"\n          + \"" + longStr + "b\"\n",
+		"      ~ tags:\n          + x\n          # (1 unchanged item hidden)\n",
+		"      ~ customInfo:\n          ~ b: 1 → 2\n          # (1 unchanged field hidden)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks\n%s\ngot:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "…") || strings.Contains(out, "characters)") {
+		t.Errorf("something was cut:\n%s", out)
+	}
+}
+
+// However small the parts, and however long a line, every part is within
+// its limit and well formed, and a line too long for a part is split
+// over several, whole.
+func TestMarkdownLongLinesAreSplit(t *testing.T) {
+	long := strings.Repeat("长a", 2500)
+	p := &plan.Plan{Kinds: testKinds, Warnings: []string{strings.Repeat("w", 4100)}, Changes: []plan.Change{
+		{Action: plan.Create, Kind: kindUser, Key: "u@corp.com", After: attrs("nick", `"`+long+`"`)},
+	}}
+	for name, q := range goldenPlans() {
+		if name != "empty" && name != "converged" {
+			p.Changes = append(p.Changes, q.Changes...)
+		}
+	}
+	for _, maxChars := range []int{MinMaxChars, 3000} {
+		parts := Markdown(p, MarkdownOptions{MaxChars: maxChars})
+		var rebuilt strings.Builder
+		for i, part := range parts {
+			if w := width(part); w > maxChars {
+				t.Errorf("%d: part %d is %d characters", maxChars, i+1, w)
+			}
+			if o, c := strings.Count(part, "<details>"), strings.Count(part, "</details>"); o != c {
+				t.Errorf("%d: part %d opens %d and closes %d sections", maxChars, i+1, o, c)
+			}
+			if n := strings.Count(part, "```diff"); n != strings.Count(part, "<details>") {
+				t.Errorf("%d: part %d has %d code blocks in %d sections", maxChars, i+1, n, strings.Count(part, "<details>"))
+			}
+			for _, l := range strings.Split(part, "\n") {
+				if strings.HasPrefix(l, "+ ↪ ") {
+					rebuilt.WriteString(strings.TrimPrefix(l, "+ ↪ "))
+				} else if strings.HasPrefix(l, "+       nick = ") {
+					rebuilt.WriteString(strings.TrimPrefix(l, "+       nick = "))
+				}
+			}
+		}
+		if got := rebuilt.String(); !strings.HasPrefix(got, `"`+long+`"`) {
+			t.Errorf("%d: the long value is not whole over its pieces (%d characters of %d)", maxChars, width(got), width(long)+2)
+		}
+		if joined := strings.Join(parts, ""); strings.Count(joined, "w") < 4100 {
+			t.Errorf("%d: the long warning is cut", maxChars)
+		}
+	}
+}
+
+// Within a rule, a short path of values (an inlist item) that changes is
+// shown whole, removed and added, not as the values that differ in it.
+func TestShortTuplesShowWhole(t *testing.T) {
+	rule := func(item string) string {
+		return `[{"connection":2010,"details":[{"filter":{"or":[{"cond":{"inlist":[["华东","上海"],` + item + `]},` +
+			`"dims":[{"dataType":"String","field":"地区"},{"dataType":"String","field":"省"}]}]},"tableName":"订单表"}]}]`
+	}
+	p := &plan.Plan{Kinds: testKinds, Changes: []plan.Change{{Action: plan.Update, Kind: kindDataPermission, Key: "P//D",
+		Before: attrs("rules", rule(`["华东","浙江"]`)), After: attrs("rules", rule(`["华东","江苏"]`))}}}
+	var buf bytes.Buffer
+	if err := Text(&buf, p, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := `
+                                      ~ inlist:
+                                          + ["华东","江苏"]
+                                          - ["华东","浙江"]
+                                          # (1 unchanged item hidden)
+`
+	if !strings.Contains(buf.String(), want) {
+		t.Errorf("got:\n%s\nwant:\n%s", buf.String(), want)
 	}
 }

@@ -92,6 +92,32 @@ func rawGoldenPlans() map[string]*plan.Plan {
 			},
 			Refusals: refusals("1 of 1 users would be deleted, over settings.maxDeletes (0); use --allow-mass-delete"),
 		},
+		// Lists and rules, element by element: a rule paired with the one
+		// it replaces, a value last applied (from the state), one whose
+		// earlier value is unknown, long items added and removed whole.
+		"structured": {
+			Changes: []plan.Change{
+				{Action: plan.Update, Kind: kindDataPermission, Key: "销售分析/区域/华东数据", Reason: "changed since last apply: rules",
+					Before: attrs("name", `"华东数据"`),
+					LastApplied: attrs("rules", `[{"connection":2010,"details":[{"filter":{"or":[{"cond":{"inlist":[["华东","上海"],["华东","浙江"]]},`+
+						`"dims":[{"dataType":"String","field":"地区"},{"dataType":"String","field":"省"}]}]},"filterType":"treeFilter","selectType":"select","tableName":"订单表"}],`+
+						`"mode":"fixed","rule":"or","type":"row"}]`),
+					After: attrs("name", `"华东数据"`, "rules", `[{"connection":2010,"details":[{"filter":{"or":[{"cond":{"inlist":[["华东","上海"],["华南","广东"]]},`+
+						`"dims":[{"dataType":"String","field":"地区"},{"dataType":"String","field":"省"}]}]},"filterType":"treeFilter","selectType":"select","tableName":"订单表"}],`+
+						`"mode":"fixed","rule":"or","type":"row"}]`)},
+				{Action: plan.Update, Kind: kindUser, Key: "alice@corp.com", Reason: "changed since last apply: orgs, position",
+					Before: attrs("uniqueId", `"alice@corp.com"`), BeforeUnknown: []string{"orgs", "position"},
+					After: attrs("uniqueId", `"alice@corp.com"`, "position", `"总监"`, "orgs", `[{"code":"HQ","role":"leader"}]`)},
+				{Action: plan.Update, Kind: kindRole, Key: "销售分析//数据编辑", Reason: "changed since last apply: resources",
+					Before:      attrs("name", `"数据编辑"`),
+					LastApplied: attrs("resources", `[{"id":173,"permissions":["view"],"type":"NEW_REPORT"}]`),
+					After:       attrs("name", `"数据编辑"`, "resources", `[{"id":173,"permissions":["export","view"],"type":"NEW_REPORT"},{"id":88001,"permissions":["view"],"type":"SCREEN"}]`)},
+				{Action: plan.Delete, Kind: kindResourceMembers, Key: "销售分析/DATA_MODEL/700288358", Reason: "not in the files",
+					Before: attrs("members", `[{"permissions":["edit","export","view"],"user":"alice.with.a.rather.long.name@example.com","note":"kept for the quarterly review of the sales data"}]`)},
+				{Action: plan.Create, Kind: kindGroup, Key: "销售分析/华东组", Reason: "not on the server",
+					After: attrs("members", `["alice@corp.com","bob@corp.com"]`, "settings", `{"filters":[{"field":"region","values":["华东","华南","华北","华中","西南","西北","东北","港澳台","海外"]}],"owner":"alice@corp.com"}`)},
+			},
+		},
 		"edge": {
 			Changes: []plan.Change{
 				{Action: plan.Update, Kind: kindUser, Key: "evil\x1b[31m\u202e@corp.com", Reason: "line one\nline two",

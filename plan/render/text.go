@@ -14,9 +14,6 @@ type TextOptions struct {
 	// Color adds ANSI colours: green for additions, yellow for updates, red
 	// for removals. Callers set it only when writing to a terminal.
 	Color bool
-	// MaxValueLen is how many terminal columns of a value are shown before
-	// it is cut; 0 means DefaultMaxValueLen, negative means never cut.
-	MaxValueLen int
 }
 
 const (
@@ -36,7 +33,6 @@ func Text(w io.Writer, p *plan.Plan, o TextOptions) error {
 	if err := checkActions(p); err != nil {
 		return err
 	}
-	maxLen := valueLen(o.MaxValueLen)
 	t := textWriter{color: o.Color}
 	s := Counts(p)
 	kinds, byKind := groups(p)
@@ -48,7 +44,7 @@ func Text(w io.Writer, p *plan.Plan, o TextOptions) error {
 			t.printf("\n%s\n", t.paint(ansiBold, fmt.Sprintf("%s (%s):", k, kindPhrase(s.ByKind[k]))))
 			for _, c := range byKind[k] {
 				t.printf("\n")
-				for _, l := range changeLines(c, maxLen) {
+				for _, l := range changeLines(c) {
 					t.line(l)
 				}
 			}
@@ -88,13 +84,6 @@ func Text(w io.Writer, p *plan.Plan, o TextOptions) error {
 		return fmt.Errorf("render: write text plan: %w", err)
 	}
 	return nil
-}
-
-func valueLen(n int) int {
-	if n == 0 {
-		return DefaultMaxValueLen
-	}
-	return n
 }
 
 func firstLine(s string) string { return cleanLines(s)[0] }

@@ -11,6 +11,10 @@
 //   - An apply killed after any of its writes, resumed from the state it
 //     had saved, converges: the next plan is empty and the server is the
 //     one a kill-free apply leaves, write-only facets included.
+//   - A verify that reads again only what the apply wrote finds nothing
+//     left, and so do a plan that refreshes only what changed and a full
+//     plan after it, with the state saved and loaded again in between
+//     (a provider that cannot narrow its reads reads in full).
 package providertest
 
 import (
@@ -90,6 +94,56 @@ func Run(t *testing.T, h Harness) {
 	t.Run("EndlessPagingEnds", func(t *testing.T) { endlessPagingEnds(t, h) })
 	t.Run("ErrorsClassified", func(t *testing.T) { errorsClassified(t, h) })
 	t.Run("CrashedApplyConverges", func(t *testing.T) { crashedApplyConverges(t, h) })
+	t.Run("VerifyAndRefreshChanged", func(t *testing.T) { verifyAndRefreshChanged(t, h) })
+}
+
+func verifyAndRefreshChanged(t *testing.T, h Harness) {
+	ctx := context.Background()
+	f := h.New(t)
+	path := filepath.Join(t.TempDir(), "state.json")
+	w := state.NewWriter(path)
+	p := pipeline(f, nil)
+	pl, res, err := apply(ctx, t, p, w.Save)
+	if err != nil || res.Failed()+res.Skipped() > 0 {
+		t.Fatalf("apply: %v %v", err, firstFailure(res))
+	}
+	again, err := p.Verify(ctx, pl, engine.VerifyChanged)
+	if err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	if len(again.Changes) != 0 {
+		t.Fatalf("the verify found %d changes, first %s", len(again.Changes), describe(again.Changes[0]))
+	}
+	if err := w.Save(p.State); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Compact(p.State); err != nil {
+		t.Fatal(err)
+	}
+	st, _, err := state.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writes := f.Writes()
+	changed := pipeline(f, st)
+	changed.Refresh = engine.Refresh{Mode: engine.RefreshChanged}
+	next, err := changed.Plan(ctx)
+	if err != nil {
+		t.Fatalf("plan refreshing what changed: %v", err)
+	}
+	if len(next.Changes) != 0 {
+		t.Errorf("the plan refreshing what changed has %d changes, first %s", len(next.Changes), describe(next.Changes[0]))
+	}
+	full, err := pipeline(f, st).Plan(ctx)
+	if err != nil {
+		t.Fatalf("full plan: %v", err)
+	}
+	if len(full.Changes) != 0 {
+		t.Errorf("the full plan after the verify has %d changes, first %s", len(full.Changes), describe(full.Changes[0]))
+	}
+	if n := f.Writes() - writes; n != 0 {
+		t.Errorf("planning made %d write calls", n)
+	}
 }
 
 func pipeline(f *Fixture, st *state.State) *engine.Pipeline {

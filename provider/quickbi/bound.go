@@ -41,7 +41,10 @@ func pagesOf(n int) int { return max(1, ceilDiv(n, MaxBatch)) }
 //     members the files manage is read by QueryUserGroupMember, which
 //     also shows whether it has child groups (none: no listing of its
 //     children), and by a listing of its children when it has any
-//     (QueryUserGroupMember gives no descriptions);
+//     (QueryUserGroupMember gives no descriptions); so is a group holding
+//     the name of one of the files' groups (one made again by hand, which
+//     the plan may take for it) and one whose server id the state records
+//     (KnownScope), whose members the plan compares with the files';
 //   - per workspace the files name: its members (pages) and its roles
 //     when the files list members, every role of each member that holds
 //     several (one call per member, all workspaces at once) where the
@@ -71,14 +74,17 @@ func ReadBound(live *Live, scope ReadScope) Calls {
 		}
 	}
 	if scope.Groups || scope.All {
-		want := map[string]bool{}
+		want, wantName := map[string]bool{}, map[string]bool{}
 		for _, id := range scope.MemberGroups {
 			want[id] = true
+		}
+		for _, name := range scope.MemberGroupNames {
+			wantName[name] = true
 		}
 		c["QueryUserGroupListByParentId"] = 1
 		for _, id := range sortedKeys(live.Groups) {
 			g := live.Groups[id]
-			if scope.All || want[id] || want[fileGroupID(id)] {
+			if scope.All || want[id] || want[fileGroupID(id)] || wantName[g.Name] {
 				c["QueryUserGroupMember"]++
 				if len(g.Children) > 0 {
 					c["QueryUserGroupListByParentId"]++
@@ -98,12 +104,7 @@ func ReadBound(live *Live, scope ReadScope) Calls {
 	} else {
 		seen := map[string]bool{}
 		for _, sc := range scope.Workspaces {
-			ws := live.Workspaces[sc.ID]
-			if sc.ID == "" {
-				if w, n := live.WorkspaceByName(sc.Name); n == 1 {
-					ws = w
-				}
-			}
+			ws := sc.resolve(live)
 			if ws == nil || seen[ws.ID] {
 				continue
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/permsync/permsync/engine"
 	"github.com/permsync/permsync/provider/quickbi"
+	"github.com/permsync/permsync/state"
 )
 
 // TestCallsAtBound applies the example and every golden case whose plan
@@ -15,8 +16,8 @@ import (
 // exactly ReadBound's calls, and the apply WriteBound's, action by
 // action (the two group-member actions counted together).
 func TestCallsAtBound(t *testing.T) {
-	type tc struct{ name, seed, desired string }
-	cases := []tc{{"example", exampleSeed, exampleDesired}}
+	type tc struct{ name, seed, desired, state string }
+	cases := []tc{{"example", exampleSeed, exampleDesired, ""}}
 	entries, err := os.ReadDir(planCasesDir)
 	if err != nil {
 		t.Fatal(err)
@@ -26,24 +27,34 @@ func TestCallsAtBound(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "error.txt")); err == nil {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(dir, "state.json")); err == nil {
-			continue
+		stPath := filepath.Join(dir, "state.json")
+		if _, err := os.Stat(stPath); err != nil {
+			stPath = ""
 		}
-		cases = append(cases, tc{e.Name(), filepath.Join(dir, "live.yaml"), filepath.Join(dir, "desired")})
+		cases = append(cases, tc{e.Name(), filepath.Join(dir, "live.yaml"), filepath.Join(dir, "desired"), stPath})
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
 			s := newSim(t, loadSeed(t, c.seed))
 			d := loadDesired(t, c.desired)
-			p := s.pipeline(d, nil)
+			var st *state.State
+			scope := quickbi.ScopeOf(d.QuickBI)
+			if c.state != "" {
+				var err error
+				if st, _, err = state.Load(c.state); err != nil {
+					t.Fatal(err)
+				}
+				scope = quickbi.KnownScope(scope, st)
+			}
+			p := s.pipeline(d, st)
 			p.AllowMassDelete = true
 			s.ResetCalls()
 			live, err := p.Read(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rb := quickbi.ReadBound(live.(*quickbi.Live), quickbi.ScopeOf(d.QuickBI)); rb.Total() != s.TotalCalls() {
+			if rb := quickbi.ReadBound(live.(*quickbi.Live), scope); rb.Total() != s.TotalCalls() {
 				t.Errorf("read: %d calls (%v), ReadBound %d (%v)", s.TotalCalls(), s.Calls(), rb.Total(), rb)
 			}
 			pl := mustPlan(t, p)

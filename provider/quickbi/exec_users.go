@@ -111,7 +111,13 @@ func (a *executor) runUsers(ctx context.Context, idx []int) {
 			creates = append(creates, provider.Call{Changes: []int{i}, Run: func(ctx context.Context) error {
 				u, err := a.users.AddUser(ctx, req)
 				if err != nil {
-					return fmt.Errorf("AddUser %s: %w", c.Key, err)
+					id, found, uerr := a.addedMeanwhile(ctx, i, c, req, inactive, err)
+					if !found {
+						return fmt.Errorf("AddUser %s: %w", c.Key, err)
+					}
+					a.learnUser(c.Key, id)
+					a.SetCreated(i, 0)
+					return uerr
 				}
 				a.learnUser(c.Key, u.UserID)
 				a.SetCreated(i, 0)

@@ -55,6 +55,14 @@ type executor struct {
 	// that change: DeleteUser takes a member out of every group and
 	// workspace, so those removals are left to it.
 	leaving map[string]int
+	// lookup finds a member after a failed AddUser (exec_readd.go); nil:
+	// no lookup. meanwhile are the creates of users that found the member
+	// added by hand since the plan, and wasCreated whether the state
+	// recorded each created by permsync before: such a member is not
+	// taken for permsync's own on that account.
+	lookup     memberLookup
+	meanwhile  map[int]bool
+	wasCreated map[string]bool
 }
 
 var _ provider.Executor = (*executor)(nil)
@@ -162,6 +170,9 @@ func (a *executor) RunPhase(ctx context.Context, ph int, idx []int) {
 func (a *executor) Applied(i int, ns *state.Object) *state.Object {
 	a.mu.Lock()
 	id := a.ruleIDs[i]
+	if a.meanwhile[i] {
+		ns.Created = a.wasCreated[a.plan.Changes[i].Key]
+	}
 	a.mu.Unlock()
 	if id != "" {
 		if ns.Facets == nil {

@@ -84,6 +84,10 @@ func Compute(d *spec.Desired, live *Live, st *state.State, opts diff.Options) (*
 		p.Warn("the member behind the credentials is not known, so nothing keeps this plan from removing it or taking its admin role: set PERMSYNC_TOKEN_USER (or --token-user) to its account")
 	}
 	pl := p.Plan()
+	for i := range pl.Changes {
+		// The workspace of the change: the apply learns its id by it.
+		pl.Changes[i].Scope = p.scopeOf(pl.Changes[i].Kind, pl.Changes[i].Key)
+	}
 	p.sequence(pl)
 	return pl, nil
 }
@@ -111,6 +115,10 @@ type planner struct {
 	// with each.
 	groups    map[string]*spec.QuickBIGroup
 	groupPlan map[string]*groupPlan
+	// adopted maps the server ids of groups found by another id than the
+	// files' (made by hand under a files' group's name, or known by the
+	// id the state records) to the files' ids.
+	adopted map[string]string
 	// workspaceNames are the workspaces the files name.
 	workspaceNames []string
 }

@@ -97,6 +97,9 @@ func runPlanCase(t *testing.T, dir string) {
 		tokenUser = *opts.TokenUser
 	}
 	scope := quickbi.ScopeOf(d.QuickBI)
+	if st != nil {
+		scope = quickbi.KnownScope(scope, st) // as the engine reads
+	}
 	live, err := readGolden(ctx, s, &scope, tokenUser)
 	if err != nil {
 		t.Fatalf("reading the simulator: %v", err)

@@ -3,13 +3,16 @@ package quickbi
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/permsync/permsync/diff"
+	"github.com/permsync/permsync/internal/canon"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider/quickbi/apiclient"
 	"github.com/permsync/permsync/spec"
+	"github.com/permsync/permsync/state"
 )
 
 // groupIDPattern is what a group id of the files may be: a caller-chosen
@@ -32,6 +35,11 @@ type groupPlan struct {
 	// (apiclient.RootUserGroupID at the top); serverID the group's own.
 	parent, serverID string
 	moved            bool
+	// ident is how the group was matched by diff.MatchIdentities;
+	// adopted is set when the group on the server is one made by hand
+	// under its name after the one permsync knew was deleted.
+	ident   diff.Identity[string]
+	adopted bool
 }
 
 // groupServerID is the server id a group the files name has once the
@@ -91,6 +99,7 @@ func parentDisplay(id string) string {
 func (p *planner) planGroups() {
 	p.groups = map[string]*spec.QuickBIGroup{}
 	p.groupPlan = map[string]*groupPlan{}
+	p.adopted = map[string]string{}
 	names := map[string]string{}
 	for i := range p.q.Groups {
 		g := &p.q.Groups[i]
@@ -110,6 +119,7 @@ func (p *planner) planGroups() {
 		p.groups[g.ID] = g
 	}
 	order := p.groupOrder()
+	p.matchGroupIdentities()
 	for _, id := range order {
 		p.matchGroup(p.groupPlan[id])
 	}
@@ -188,6 +198,9 @@ func (p *planner) matchGroup(gp *groupPlan) {
 		gp.parent = p.groupServerID(g.Parent)
 	}
 	a, b := p.live.Groups[g.ID], p.live.Groups[g.ID+MovedSuffix]
+	if a == nil && b == nil {
+		a = p.adoptGroup(gp)
+	}
 	switch {
 	case a != nil && b != nil:
 		// A move was interrupted between the copy and the deletion of the
@@ -228,6 +241,12 @@ func (p *planner) matchGroup(gp *groupPlan) {
 		gp.serverID = otherGroupID(gp.live.ID)
 		gp.moved = true
 	}
+	if gp.live != nil && fileGroupID(gp.live.ID) != g.ID {
+		p.adopted[gp.live.ID] = g.ID
+	}
+	if fileGroupID(gp.serverID) != g.ID {
+		p.adopted[gp.serverID] = g.ID
+	}
 }
 
 // old is the group a moved group's change starts from: the old group of
@@ -254,6 +273,27 @@ func (p *planner) planGroup(gp *groupPlan) {
 		live = *lg
 	}
 	o.Readable("name", g.Name, live.Name)
+	o.Fingerprint("name", g.Name) // what was applied: a later drift is the console's
+	if fileGroupID(gp.serverID) != g.ID {
+		// The server's id of a group made by hand that the plan takes
+		// for this one: found by it from now on.
+		if o.New.Facets == nil {
+			o.New.Facets = map[string]state.Facet{}
+		}
+		o.New.Facets[FacetGroupID] = idFacet(gp.serverID)
+	}
+	switch m := gp.ident; {
+	case lg == nil && m.How == diff.DeletedOnServer:
+		o.CreateReason = m.Reason()
+	case gp.adopted:
+		o.ForceUpdate = append(o.ForceUpdate, m.Reason()+"; taken for this group, not made twice")
+	case m.How == diff.RenamedOnServer && lg != nil && !gp.moved && gp.twin == nil && o.Old != nil && o.Old.Facets["name"].Hash == canon.Fingerprint(g.Name):
+		// Found by its UserGroupId, and the files name it as when it was
+		// last applied: the name drift is a rename in the console, put
+		// back.
+		o.Drift = slices.DeleteFunc(o.Drift, func(d string) bool { return strings.HasPrefix(d, "the server has name ") })
+		o.ForceUpdate = append(o.ForceUpdate, m.Reason())
+	}
 	if g.Description != nil {
 		o.Readable("description", *g.Description, live.Description)
 	}
@@ -358,7 +398,7 @@ func (p *planner) checkMovable(gp *groupPlan) {
 // ofFiles reports whether a server group is a group of the files or the
 // twin the plan deletes.
 func (p *planner) ofFiles(serverID string) bool {
-	gp := p.groupPlan[fileGroupID(serverID)]
+	gp := p.groupPlan[p.filesGroupID(serverID)]
 	return gp != nil && (gp.live != nil && gp.live.ID == serverID || gp.twin != nil && gp.twin.ID == serverID)
 }
 
@@ -377,7 +417,7 @@ func (p *planner) checkGroupNames() {
 		holders[lg.Name] = lg
 	}
 	renamedAway := func(lg *LiveGroup) bool {
-		gp := p.groupPlan[fileGroupID(lg.ID)]
+		gp := p.groupPlan[p.filesGroupID(lg.ID)]
 		return gp != nil && gp.live == lg && !gp.moved && gp.g.Name != lg.Name
 	}
 	for _, id := range sortedKeys(p.groupPlan) {
@@ -397,8 +437,11 @@ func (p *planner) checkGroupNames() {
 			p.Problem(fmt.Sprintf("group %s: name %q is held by group %s, which this plan renames too; Quick BI refuses a name another group holds at the moment it is given: rename one of them in an apply of its own first (%s)", g.ID, g.Name, holder.ID, src(g.Src)))
 		default:
 			what := "a group not in the files"
-			if p.ofFiles(holder.ID) {
+			switch {
+			case p.ofFiles(holder.ID):
 				what = "a group this plan moves or renames only after"
+			case gp.ident.How == diff.RecreatedOnServer && gp.ident.ID == holder.ID:
+				what = fmt.Sprintf("made again by hand after group %s was deleted, but under %s where the files say %s: move it there in Quick BI, or delete it, and it is taken for %s", g.ID, topName(holder.Parent), topName(gp.parent), g.ID)
 			}
 			p.Problem(fmt.Sprintf("group %s: name %q is taken by group %s on the server (%s), and group names are unique in the organization (%s)", g.ID, g.Name, holder.ID, what, src(g.Src)))
 		}
@@ -420,12 +463,17 @@ func (p *planner) planGroupDeletes() {
 	var dels []del
 	for _, id := range sortedKeys(p.live.Groups) {
 		lg := p.live.Groups[id]
+		// settings.maxDeletes is a share of every group, kept ones too.
+		p.CapObject("", KindGroup, id)
 		if p.ofFiles(id) {
 			continue
 		}
-		p.CapObject("", KindGroup, id)
-		why := diff.DeleteWhy(p.StateOf(KindGroup, fileGroupID(id)), p.q.Settings.Prune.Groups, "settings.prune.groups")
+		why := diff.DeleteWhy(p.StateOf(KindGroup, p.stateGroupKey(id)), p.q.Settings.Prune.Groups, "settings.prune.groups")
 		if why == "" {
+			continue
+		}
+		if p.q.Groups == nil {
+			p.Undeclared(KindGroup, "groups", id)
 			continue
 		}
 		deleting[id] = true
@@ -449,6 +497,13 @@ func (p *planner) planGroupDeletes() {
 		if lg.MembersRead {
 			before.Set("members", p.namesOf(lg.Members))
 		}
-		p.AddDelete(plan.Change{Kind: KindGroup, Key: lg.ID, Before: before, Reason: d.why}, p.liveDepth(lg.ID))
+		key := lg.ID
+		if sk := p.stateGroupKey(lg.ID); sk != fileGroupID(lg.ID) {
+			// A group made by hand that an earlier plan took for the
+			// files' group sk: keyed by the state's record, which goes
+			// with it.
+			key = sk
+		}
+		p.AddDelete(plan.Change{Kind: KindGroup, Key: key, Before: before, Reason: d.why}, p.liveDepth(lg.ID))
 	}
 }

@@ -60,6 +60,10 @@ func (p *planner) planTagDeletes() {
 		if why == "" {
 			continue
 		}
+		if p.q.Tags == nil {
+			p.Undeclared(KindTag, "tags", name)
+			continue
+		}
 		lt := p.live.Tags[name]
 		var before plan.Attrs
 		before.Set("name", name)
@@ -325,6 +329,10 @@ func (p *planner) planUserDeletes() {
 		}
 		why := diff.DeleteWhy(p.StateOf(KindUser, name), p.q.Settings.Prune.Users, "settings.prune.users")
 		if why == "" {
+			continue
+		}
+		if p.q.Users == nil {
+			p.Undeclared(KindUser, "users", name)
 			continue
 		}
 		if p.Protected(name) {

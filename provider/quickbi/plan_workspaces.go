@@ -61,6 +61,14 @@ func (p *planner) findWorkspace(w *spec.QuickBIWorkspace) *LiveWorkspace {
 		}
 		return lw
 	}
+	if id := knownWorkspaceID(p.st, w.Name); id != "" {
+		if lw := p.live.Workspaces[id]; lw != nil {
+			if lw.Name != w.Name {
+				p.Warn("workspace %q is named %q on the server (renamed in the console): it is found by the id %s the state knows; permsync does not rename workspaces (the API cannot): rename it back in Quick BI, or name it %q in the files", w.Name, lw.Name, id, lw.Name)
+			}
+			return lw
+		}
+	}
 	lw, n := p.live.WorkspaceByName(w.Name)
 	switch {
 	case n == 0:

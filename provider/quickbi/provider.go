@@ -105,7 +105,11 @@ func (p *Provider) Plan(d *spec.Desired, live provider.Live, st *state.State, o 
 
 // NewExecutor makes the executor of one apply.
 func (p *Provider) NewExecutor(x provider.Exec) provider.Executor {
-	return newExecutor(p.c.API, x, p.c.Exec)
+	x.UpdateState(func(st *state.State) bool { return learnWorkspaceIDs(x.Plan(), st) })
+	ex := newExecutor(p.c.API, x, p.c.Exec)
+	ex.lookup, ex.meanwhile, ex.wasCreated = p.c.API, map[int]bool{}, map[string]bool{}
+	x.UpdateState(ex.recordOwnership)
+	return ex
 }
 
 // Removals lists the users a change removes or makes inactive.

@@ -396,13 +396,23 @@ func lenOf[T any](v []T) int { return len(v) }
 // groups: a group it shows without any is a leaf, whose children are not
 // listed again.
 func (rd *reader) groups(ctx context.Context, live *Live) error {
-	want := map[string]bool{}
+	want, wantName := map[string]bool{}, map[string]bool{}
 	for _, id := range rd.s.MemberGroups {
 		want[id] = true
 	}
-	wantMembers := func(id string) bool { return rd.s.All || want[id] || want[strings.TrimSuffix(id, MovedSuffix)] }
-
+	for _, name := range rd.s.MemberGroupNames {
+		wantName[name] = true
+	}
 	var mu sync.Mutex
+	wantMembers := func(id string) bool {
+		if rd.s.All || want[id] || want[strings.TrimSuffix(id, MovedSuffix)] {
+			return true
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return wantName[live.Groups[id].Name]
+	}
+
 	add := func(parent string, children []apiclient.UserGroup) error {
 		mu.Lock()
 		defer mu.Unlock()
@@ -548,13 +558,7 @@ func (rd *reader) workspaceContents(ctx context.Context, live *Live) error {
 		}
 	} else {
 		for _, sc := range rd.s.Workspaces {
-			ws := live.Workspaces[sc.ID]
-			if sc.ID == "" {
-				var n int
-				if ws, n = live.WorkspaceByName(sc.Name); n > 1 {
-					ws = nil // ambiguous: the plan says so
-				}
-			}
+			ws := sc.resolve(live) // nil when ambiguous: the plan says so
 			if ws == nil || seen[ws.ID] {
 				continue
 			}

@@ -82,6 +82,9 @@ const (
 var Registry = &plan.Registry{
 	Provider: Name,
 	Phases:   PhaseNames,
+	// Workspaces are not planned objects, but a --target names one to
+	// cover its members, data levels and rules.
+	ScopeKind: "workspace",
 	Kinds: []plan.KindInfo{
 		{Kind: KindTag, Shape: plan.Shape{Parts: 1}, Phase: PhaseTags, DeletePhase: PhaseDeleteTags,
 			Facets: facets(r("description"))},

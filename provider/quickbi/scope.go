@@ -18,6 +18,11 @@ type ReadScope struct {
 	// are the group ids whose members are read.
 	Groups       bool
 	MemberGroups []string
+	// MemberGroupNames are the files' group names: the members of a
+	// group holding one are read too, whatever its id (a group made
+	// again by hand in the console under the name of one of the files',
+	// which the plan takes for it).
+	MemberGroupNames []string
 	// Workspaces are the workspaces the files name.
 	Workspaces []WorkspaceScope
 	// All reads everything (export): every member's tag values, the
@@ -30,6 +35,10 @@ type ReadScope struct {
 type WorkspaceScope struct {
 	Name string
 	ID   string
+	// KnownID is the id the state learned for a workspace the files do
+	// not pin (ID ""): it is found by that id while the server has it,
+	// renamed in the console or not, else by its name.
+	KnownID string
 	// Members reads the members (the files list them).
 	Members bool
 	// AllRolesOf are the accounts the files give several roles: every
@@ -62,8 +71,10 @@ func ScopeOf(q *spec.QuickBI) ReadScope {
 	s.Groups = q.Groups != nil || q.Settings.Prune.Groups
 	for _, g := range q.Groups {
 		s.MemberGroups = append(s.MemberGroups, g.ID)
+		s.MemberGroupNames = append(s.MemberGroupNames, g.Name)
 	}
 	sort.Strings(s.MemberGroups)
+	sort.Strings(s.MemberGroupNames)
 	for _, w := range q.Workspaces {
 		ws := WorkspaceScope{Name: w.Name, ID: w.ID, Members: w.Members != nil}
 		for _, m := range w.Members {
@@ -93,4 +104,20 @@ func ScopeOf(q *spec.QuickBI) ReadScope {
 		s.Workspaces = append(s.Workspaces, ws)
 	}
 	return s
+}
+
+// resolve is the workspace of the organization sc names: by its pinned
+// id; else by the id the state knows, while the server has it; else by
+// its name (nil when no workspace, or several, have it).
+func (sc WorkspaceScope) resolve(live *Live) *LiveWorkspace {
+	if sc.ID != "" {
+		return live.Workspaces[sc.ID]
+	}
+	if ws := live.Workspaces[sc.KnownID]; sc.KnownID != "" && ws != nil {
+		return ws
+	}
+	if ws, n := live.WorkspaceByName(sc.Name); n == 1 {
+		return ws
+	}
+	return nil
 }

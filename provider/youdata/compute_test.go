@@ -258,12 +258,28 @@ func TestSystemRolesAndDomain(t *testing.T) {
 		},
 		{
 			name: "system roles: prune",
-			yaml: `{settings: {prune: {systemRoles: true}, maxDeletes: 5}}`,
+			yaml: `{settings: {prune: {systemRoles: true}, maxDeletes: 5}, systemRoles: []}`,
 			live: func(l *Live) {
 				l.SystemRoles["a"] = LiveSystemRole{ID: 10, Name: "a"}
 				l.SystemRoles["b"] = LiveSystemRole{ID: 11, Name: "b"}
 			},
 			want: []string{"delete systemRole a", "delete systemRole b"},
+		},
+		{
+			// No file declares systemRoles: they are not managed, prune
+			// or not, and the plan says what it leaves alone.
+			name: "system roles: prune, none declared",
+			yaml: `{settings: {prune: {systemRoles: true}, maxDeletes: 5}}`,
+			live: func(l *Live) {
+				l.SystemRoles["a"] = LiveSystemRole{ID: 10, Name: "a"}
+				l.SystemRoles["b"] = LiveSystemRole{ID: 11, Name: "b"}
+			},
+			want: []string{},
+			check: func(t *testing.T, p *plan.Plan) {
+				if len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], `no file declares systemRoles:`) || !strings.Contains(p.Warnings[0], "2 systemRole(s)") || !strings.Contains(p.Warnings[0], "(a, b)") {
+					t.Errorf("warnings = %v", p.Warnings)
+				}
+			},
 		},
 		{
 			name: "company not in state, then applied",
@@ -356,7 +372,7 @@ projects: [{name: P, members: [{user: bob}]}]`,
 		},
 		{
 			name:  "users: prune spares the referenced",
-			yaml:  `{settings: {prune: {users: true}, maxDeletes: 10}, projects: [{name: P, roles: [{name: R, users: [bob]}]}]}`,
+			yaml:  `{settings: {prune: {users: true}, maxDeletes: 10}, users: [], projects: [{name: P, roles: [{name: R, users: [bob]}]}]}`,
 			state: map[string]*state.Object{},
 			want:  []string{"create role P//R", "delete user alice", "delete user carol"},
 			check: func(t *testing.T, p *plan.Plan) {
@@ -603,12 +619,12 @@ func TestMaxDeletes(t *testing.T) {
 		refusalIn string
 	}{
 		// 24 users: the default allows 2; pruning would delete 23.
-		{name: "default refuses", yaml: `settings: {prune: {users: true}}`, deletes: 23, refused: true, refusalIn: "23 user deletions exceed the limit of 2 (default 10%, 24 existing)"},
-		{name: "override", yaml: `settings: {prune: {users: true}}`, opts: Options{AllowMassDelete: true}, deletes: 23},
-		{name: "count", yaml: `settings: {prune: {users: true}, maxDeletes: 23}`, deletes: 23},
-		{name: "count exceeded", yaml: `settings: {prune: {users: true}, maxDeletes: 22}`, deletes: 23, refused: true, refusalIn: "limit of 22"},
-		{name: "share", yaml: `settings: {prune: {users: true}, maxDeletes: "96%"}`, deletes: 23},
-		{name: "share exceeded", yaml: `settings: {prune: {users: true}, maxDeletes: "50%"}`, deletes: 23, refused: true, refusalIn: "limit of 12 (50%"},
+		{name: "default refuses", yaml: `{settings: {prune: {users: true}}, users: []}`, deletes: 23, refused: true, refusalIn: "23 user deletions exceed the limit of 2 (default 10%, 24 existing)"},
+		{name: "override", yaml: `{settings: {prune: {users: true}}, users: []}`, opts: Options{AllowMassDelete: true}, deletes: 23},
+		{name: "count", yaml: `{settings: {prune: {users: true}, maxDeletes: 23}, users: []}`, deletes: 23},
+		{name: "count exceeded", yaml: `{settings: {prune: {users: true}, maxDeletes: 22}, users: []}`, deletes: 23, refused: true, refusalIn: "limit of 22"},
+		{name: "share", yaml: `{settings: {prune: {users: true}, maxDeletes: "96%"}, users: []}`, deletes: 23},
+		{name: "share exceeded", yaml: `{settings: {prune: {users: true}, maxDeletes: "50%"}, users: []}`, deletes: 23, refused: true, refusalIn: "limit of 12 (50%"},
 		{name: "at least one", yaml: `{settings: {maxDeletes: "1%"}, users: [{uniqueId: alice}]}`, deletes: 0},
 	}
 	for _, tc := range cases {

@@ -60,6 +60,10 @@ func (p *planner) planSystemRoles() {
 		if why == "" {
 			continue
 		}
+		if p.d.SystemRoles == nil {
+			p.Undeclared(KindSystemRole, "systemRoles", name)
+			continue
+		}
 		lr := p.live.SystemRoles[name]
 		var before plan.Attrs
 		before.Set("name", name)
@@ -140,6 +144,10 @@ func (p *planner) planOrgs() {
 		if why == "" {
 			continue
 		}
+		if p.d.Orgs == nil || p.d.Orgs.Departments == nil {
+			p.Undeclared(KindDepartment, "orgs.departments", code)
+			continue
+		}
 		var before plan.Attrs
 		before.Set("code", code)
 		before.Set("parent", stateParent[code])
@@ -214,6 +222,10 @@ func (p *planner) planUsers() {
 		}
 		why := diff.DeleteWhy(p.StateOf(KindUser, uid), p.d.Settings.Prune.Users, "prune.users")
 		if why == "" {
+			continue
+		}
+		if p.d.Users == nil {
+			p.Undeclared(KindUser, "users", uid)
 			continue
 		}
 		if p.Protected(uid) {

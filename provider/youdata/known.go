@@ -22,7 +22,8 @@ var _ engine.StateReader = (*Provider)(nil)
 // ReadKnown is Read with what the state knows (ReadKnownLive).
 func (p *Provider) ReadKnown(ctx context.Context, s provider.Scope, st *state.State) (provider.Live, error) {
 	o := p.c.Read
-	o.TokenUser, o.AllProjects = s.TokenUser, s.AllSpaces
+	o.TokenUser, o.AllProjects, o.Refresh = s.TokenUser, s.AllSpaces, s.Refresh
+	o.GroupMembers, _ = s.Extra.(GroupMembers)
 	refs := make([]ProjectRef, 0, len(s.Spaces))
 	for _, sp := range s.Spaces {
 		id, _ := strconv.ParseInt(sp.ID, 10, 64)
@@ -67,7 +68,7 @@ func ReadKnownLive(ctx context.Context, api groupProber, refs []ProjectRef, st *
 	if st == nil {
 		return live, nil
 	}
-	if err := probeGroups(ctx, api, live, st, o.Concurrency); err != nil {
+	if err := probeGroups(ctx, api, live, st, o); err != nil {
 		return nil, err
 	}
 	return live, nil
@@ -109,8 +110,11 @@ func knownRefs(refs []ProjectRef, st *state.State) []ProjectRef {
 }
 
 // probeGroups records in each project read in full the groups the state
-// knows there that the server says it does not hold.
-func probeGroups(ctx context.Context, api groupProber, live *Live, st *state.State, concurrency int) error {
+// knows there that the server says it does not hold. After a read narrowed
+// to what changed, it probes only the groups LiveReads.probes names: the
+// others show in no permission that read had reason to expect them in.
+func probeGroups(ctx context.Context, api groupProber, live *Live, st *state.State, ro ReadOptions) error {
+	concurrency := ro.Concurrency
 	if concurrency <= 0 {
 		concurrency = 8
 	}
@@ -158,6 +162,9 @@ func probeGroups(ctx context.Context, api groupProber, live *Live, st *state.Sta
 				// probed, to tell one made again by hand (the state's id
 				// gone) from one renamed while empty.
 				if o == nil || o.Pending || o.ID != 0 && shown[o.ID] || o.ID == 0 && lp.Groups[gname] != nil {
+					continue
+				}
+				if !live.Reads.probes(lp, gname, ro) {
 					continue
 				}
 				req := apiclient.GroupUpdateRequest{ID: o.ID}

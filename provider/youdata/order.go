@@ -52,8 +52,9 @@ func Phase(c plan.Change) int { return Registry.Phase(c) }
 // phase of each, and for each facet whether the API reads it back or the
 // state keeps its fingerprint (see the change model in attrs.go).
 var Registry = &plan.Registry{
-	Provider: "youdata",
-	Phases:   PhaseNames,
+	Provider:  "youdata",
+	Phases:    PhaseNames,
+	ScopeKind: KindProject,
 	Kinds: []plan.KindInfo{
 		{Kind: KindSystemRole, Shape: plan.Shape{Parts: 1}, Phase: PhaseSystemRoles, DeletePhase: PhaseDeleteSystemRoles,
 			Facets: facets(r("description"))},

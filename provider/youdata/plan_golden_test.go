@@ -29,6 +29,9 @@ import (
 //	desired/*.yaml  the desired state (permsync's format)
 //	live.yaml       the simulator's seed: the server as it is
 //	state.json      optional: the state of what permsync last applied
+//	applied/*.yaml  optional, instead of state.json: the files as last
+//	                applied; the state is what applying their plan against
+//	                the same server records (fingerprints and values)
 //	options.json    optional: {"allow_mass_delete": bool, "token_user": "uid"}
 //	plan.txt        golden: render.Text, no colour
 //	plan.json       golden: render.JSON
@@ -151,6 +154,12 @@ func runPlanCase(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatalf("desired: %v", err)
 	}
+	sim, client := goldenSim(t, filepath.Join(dir, "live.yaml"))
+	tokenUser := sim.TokenUser()
+	if opts.TokenUser != nil {
+		tokenUser = *opts.TokenUser
+	}
+	dopts := youdata.Options{AllowMassDelete: opts.AllowMassDelete}
 	var st *state.State
 	if _, err := os.Stat(filepath.Join(dir, "state.json")); err == nil {
 		st, _, err = state.Load(filepath.Join(dir, "state.json"))
@@ -158,12 +167,9 @@ func runPlanCase(t *testing.T, dir string) {
 			t.Fatal(err)
 		}
 	}
-	sim, client := goldenSim(t, filepath.Join(dir, "live.yaml"))
-	tokenUser := sim.TokenUser()
-	if opts.TokenUser != nil {
-		tokenUser = *opts.TokenUser
+	if _, err := os.Stat(filepath.Join(dir, "applied")); err == nil {
+		st = appliedState(ctx, t, client, filepath.Join(dir, "applied"), tokenUser)
 	}
-	dopts := youdata.Options{AllowMassDelete: opts.AllowMassDelete}
 
 	live, p, err := planAgainst(ctx, client, d, tokenUser, st, dopts)
 	if live == nil {
@@ -208,6 +214,29 @@ func runPlanCase(t *testing.T, dir string) {
 		t.Errorf("two computations of the same plan differ:\n%s", cmp.Diff(string(a), string(b)))
 	}
 	checkPlanInvariants(t, p)
+}
+
+// appliedState is the state applying the files in dir to the server
+// records: every change's new state, the values of write-only facets
+// included.
+func appliedState(ctx context.Context, t *testing.T, r apiclient.Reader, dir, tokenUser string) *state.State {
+	t.Helper()
+	d, err := spec.Load([]string{dir})
+	if err != nil {
+		t.Fatalf("applied: %v", err)
+	}
+	_, p, err := planAgainst(ctx, r, d, tokenUser, nil, youdata.Options{})
+	if err != nil {
+		t.Fatalf("applied: %v", err)
+	}
+	if len(p.Refusals) > 0 {
+		t.Fatalf("applied: the plan is refused: %v", p.RefusalMessages())
+	}
+	st := state.New()
+	for _, c := range p.Changes {
+		c.Record(st)
+	}
+	return st
 }
 
 // checkPlanInvariants checks what holds for every plan: no no-ops among

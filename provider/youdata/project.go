@@ -109,6 +109,10 @@ func (p *planner) planProjects() {
 		if old.ID != 0 && old.ID != lp.ID {
 			continue // the state's project is gone; this one was made by hand
 		}
+		if p.d.Projects == nil {
+			p.Undeclared(KindProject, "projects", name)
+			continue
+		}
 		var before plan.Attrs
 		before.Set("name", name)
 		before.Set("id", lp.ID)

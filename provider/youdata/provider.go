@@ -58,13 +58,15 @@ func (p *Provider) Scope(d *spec.Desired) provider.Scope {
 		}
 		s.Spaces = append(s.Spaces, ref)
 	}
+	s.Extra = scopeGroups(d)
 	return s
 }
 
 // Read reads what the scope covers (ReadLive).
 func (p *Provider) Read(ctx context.Context, s provider.Scope) (provider.Live, error) {
 	o := p.c.Read
-	o.TokenUser, o.AllProjects = s.TokenUser, s.AllSpaces
+	o.TokenUser, o.AllProjects, o.Refresh = s.TokenUser, s.AllSpaces, s.Refresh
+	o.GroupMembers, _ = s.Extra.(GroupMembers)
 	refs := make([]ProjectRef, 0, len(s.Spaces))
 	for _, sp := range s.Spaces {
 		id, _ := strconv.ParseInt(sp.ID, 10, 64)
@@ -82,6 +84,11 @@ func (p *Provider) Plan(d *spec.Desired, live provider.Live, st *state.State, o 
 	l, ok := live.(*Live)
 	if live != nil && !ok {
 		return nil, fmt.Errorf("plan: a live model of type %T is not Youdata's", live)
+	}
+	if l != nil && d != nil && l.Reads != nil && l.Reads.Narrowed {
+		// What a narrowed read did not read is as the files want it.
+		l = l.clone()
+		assume(d, l, st)
 	}
 	return Compute(d, l, st, o)
 }

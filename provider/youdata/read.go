@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/permsync/permsync/provider"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 )
 
@@ -28,8 +29,8 @@ type ProjectRef struct {
 // client's defaults (10 requests/s, 4 in flight).
 const (
 	// DefaultMaxListObjects caps the objects of one paged listing: four
-	// times the users of that tenant. Project reads run 8 at a time, so
-	// endless member listings hold at most 8 times this (about 600 MB).
+	// times the users of that tenant. Project reads run Concurrency at a
+	// time, so endless member listings hold at most that many times this.
 	DefaultMaxListObjects = 200_000
 	// DefaultMaxReadObjects caps the objects of a whole read: twice those
 	// of that tenant.
@@ -93,8 +94,8 @@ type ReadOptions struct {
 	// maximum; a server that sends fewer per page is read to the end all
 	// the same (paging advances by what was sent, until an empty page).
 	PageSize int
-	// Concurrency of the reads; default 8. The client's own limits apply
-	// on top.
+	// Concurrency is the most calls of the read in flight, across and
+	// within projects; default 8. The client's own limits apply on top.
 	Concurrency int
 	// Progress, if set, is called after every call with the running
 	// totals. It must be safe for concurrent use.
@@ -105,6 +106,18 @@ type ReadOptions struct {
 	// AllProjects reads every project on the server in full, not only
 	// those named (export).
 	AllProjects bool
+	// Refresh, when set, narrows the read to its units (see
+	// provider.Refresher): the domain's users ("users"), a project's
+	// member listing and role trees ("project NAME"), a member's
+	// permissions ("member NAME/uniqueId", "member NAME/*" for all of a
+	// project's). What is not read is taken, when planning, as the files
+	// want it.
+	Refresh *provider.Refresh
+	// GroupMembers are the members the files give each group, for a
+	// narrowed read (ReadKnownLive): it probes only the groups that a
+	// member it read is in, or all of a project whose listing it was
+	// asked for.
+	GroupMembers GroupMembers
 
 	// MaxListObjects caps the objects of one paged listing (the domain's
 	// users, one project's members); default DefaultMaxListObjects. A
@@ -152,7 +165,7 @@ func ReadLive(ctx context.Context, r apiclient.Reader, projects []ProjectRef, o 
 	if o.MaxReadTime <= 0 {
 		o.MaxReadTime = DefaultMaxReadTime
 	}
-	rd := &reader{r: r, o: o, start: time.Now()}
+	rd := &reader{r: r, o: o, start: time.Now(), sem: make(chan struct{}, o.Concurrency)}
 	ctx, cancel := context.WithTimeoutCause(ctx, o.MaxReadTime, errReadTime)
 	defer cancel()
 	live, err := rd.read(ctx, projects)
@@ -179,6 +192,16 @@ func roundElapsed(d time.Duration) time.Duration {
 var errReadTime = errors.New("the read ran out of time")
 
 func (rd *reader) read(ctx context.Context, projects []ProjectRef) (*Live, error) {
+	if o := rd.o; o.Refresh != nil && !o.AllProjects {
+		if base, ok := o.Refresh.Base.(*Live); ok && base != nil && base.Reads != nil {
+			return rd.more(ctx, base, projects)
+		}
+	}
+	return rd.fresh(ctx, projects)
+}
+
+// fresh reads what the files cover, narrowed by rd.o.Refresh when set.
+func (rd *reader) fresh(ctx context.Context, projects []ProjectRef) (*Live, error) {
 	r, o := rd.r, rd.o
 	live := &Live{
 		TokenUser:   o.TokenUser,
@@ -187,12 +210,35 @@ func (rd *reader) read(ctx context.Context, projects []ProjectRef) (*Live, error
 		Projects:    map[string]*LiveProject{},
 	}
 
+	reads := &LiveReads{Listed: map[string]map[string]bool{}, Read: map[string]map[string]bool{}, All: map[string]bool{},
+		ListedNow: map[string]bool{}, ReadNow: map[string]map[string]bool{}}
+	if o.Refresh != nil && !o.AllProjects {
+		names := make([]string, 0, len(projects))
+		for _, ref := range projects {
+			names = append(names, ref.Name)
+		}
+		rd.want = newWanted(o.Refresh, names)
+		reads.Narrowed = true
+		reads.Asked = map[string]bool{}
+		for _, u := range o.Refresh.Units {
+			reads.Asked[u] = true
+		}
+	}
+	live.Reads = reads
+	reads.Users = rd.want == nil || rd.want.users()
+
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return rd.users(gctx, live) })
+	if reads.Users {
+		g.Go(func() error { return rd.users(gctx, live) })
+	}
 	g.Go(func() error { return rd.systemRoles(gctx, live) })
 	var all []apiclient.Project
 	g.Go(func() error {
-		ps, err := r.ListProjects(gctx)
+		var ps []apiclient.Project
+		err := rd.call(gctx, func() (err error) {
+			ps, err = r.ListProjects(gctx)
+			return err
+		})
 		cerr := rd.tick(int64(len(ps)), "project/list", "")
 		if err != nil {
 			return fmt.Errorf("read projects: %w", err)
@@ -230,8 +276,9 @@ func (rd *reader) read(ctx context.Context, projects []ProjectRef) (*Live, error
 		live.Projects[p.Name] = &LiveProject{ID: p.ID, Name: p.Name, Description: p.Description}
 	}
 
-	// The projects to read in full, each once.
+	// The projects to read, each once, under the name the files give it.
 	var toRead []*LiveProject
+	filesName := map[*LiveProject]string{}
 	seen := map[int64]bool{}
 	if o.AllProjects {
 		projects = nil
@@ -252,21 +299,46 @@ func (rd *reader) read(ctx context.Context, projects []ProjectRef) (*Live, error
 			continue
 		}
 		seen[lp.ID] = true
+		lp.FilesName = ref.Name
+		if rd.want != nil && !rd.want.project(ref.Name) {
+			continue // taken as the files want it
+		}
 		toRead = append(toRead, lp)
+		filesName[lp] = ref.Name
 	}
 	sort.Slice(toRead, func(i, j int) bool { return toRead[i].ID < toRead[j].ID })
 
+	// Projects run Concurrency at a time, and their calls share the
+	// read's slots: one large project fills them as well as many small.
+	read := make([]projectRead, len(toRead))
 	g, gctx = errgroup.WithContext(ctx)
 	g.SetLimit(o.Concurrency)
-	for _, lp := range toRead {
-		lp := lp
-		g.Go(func() error { return rd.project(gctx, lp) })
+	for i, lp := range toRead {
+		g.Go(func() (err error) {
+			read[i], err = rd.project(gctx, lp, filesName[lp])
+			return err
+		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	for i, lp := range toRead {
+		name := filesName[lp]
+		reads.Listed[name], reads.Read[name] = read[i].listed, read[i].read
+		reads.ListedNow[name], reads.ReadNow[name] = true, read[i].read
+		if read[i].all {
+			reads.All[name] = true
+		}
+	}
 	resolveTokenUser(live)
 	return live, nil
+}
+
+// projectRead is what the read of one project read: its members listed,
+// those whose permissions it read, and whether that is all of them.
+type projectRead struct {
+	listed, read map[string]bool
+	all          bool
 }
 
 // resolveTokenUser turns live.TokenUser from an email into a uniqueId when
@@ -293,6 +365,22 @@ type reader struct {
 	start   time.Time
 	calls   atomic.Int64
 	objects atomic.Int64
+	// sem holds a slot per call in flight: Concurrency across the whole
+	// read, so that one large project fills them as well as many small.
+	sem chan struct{}
+	// want is what a narrowed read reads (nil: everything).
+	want *wanted
+}
+
+// call makes one call of the read within its limit of calls in flight.
+func (rd *reader) call(ctx context.Context, fn func() error) error {
+	select {
+	case rd.sem <- struct{}{}:
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+	defer func() { <-rd.sem }()
+	return fn()
 }
 
 // tick counts one call and the objects it brought, and fails once the
@@ -324,7 +412,11 @@ func (rd *reader) tick(objects int64, endpoint, project string) error {
 // the listing are bounded too.
 func (rd *reader) users(ctx context.Context, live *Live) error {
 	for offset := 0; ; {
-		page, err := rd.r.GetAllUsers(ctx, offset, rd.o.PageSize)
+		var page []apiclient.User
+		err := rd.call(ctx, func() (err error) {
+			page, err = rd.r.GetAllUsers(ctx, offset, rd.o.PageSize)
+			return err
+		})
 		cerr := rd.tick(int64(len(page)), "user/getAllUsers", "")
 		if err != nil {
 			return fmt.Errorf("read users (offset %d): %w", offset, err)
@@ -356,7 +448,11 @@ func (rd *reader) users(ctx context.Context, live *Live) error {
 }
 
 func (rd *reader) systemRoles(ctx context.Context, live *Live) error {
-	roles, err := rd.r.ListSystemRoles(ctx)
+	var roles []apiclient.SystemRole
+	err := rd.call(ctx, func() (err error) {
+		roles, err = rd.r.ListSystemRoles(ctx)
+		return err
+	})
 	cerr := rd.tick(int64(len(roles)), "systemRole/list", "")
 	if err != nil {
 		return fmt.Errorf("read system roles: %w", err)
@@ -373,9 +469,11 @@ func (rd *reader) systemRoles(ctx context.Context, live *Live) error {
 	return nil
 }
 
-// project reads one project's members, role trees and every member's
-// permissions into lp.
-func (rd *reader) project(ctx context.Context, lp *LiveProject) error {
+// project reads one project's members, role trees and the permissions of
+// every member (of those the narrowed read wants) into lp. name is the
+// files' name of the project.
+func (rd *reader) project(ctx context.Context, lp *LiveProject, name string) (projectRead, error) {
+	pr := projectRead{listed: map[string]bool{}, read: map[string]bool{}, all: true}
 	lp.Members = map[string]LiveMember{}
 	lp.Roles = map[string]*LiveRole{}
 	lp.DataPermissions = map[string]*LiveRole{}
@@ -391,7 +489,10 @@ func (rd *reader) project(ctx context.Context, lp *LiveProject) error {
 		return err
 	})
 	g.Go(func() (err error) {
-		roleTree, err = rd.r.ListRoles(gctx, lp.ID, apiclient.RoleTypeRole)
+		err = rd.call(gctx, func() (err error) {
+			roleTree, err = rd.r.ListRoles(gctx, lp.ID, apiclient.RoleTypeRole)
+			return err
+		})
 		cerr := rd.tick(treeSize(roleTree), "role/list", lp.Name)
 		if err != nil {
 			return fmt.Errorf("read roles of project %q: %w", lp.Name, err)
@@ -402,7 +503,10 @@ func (rd *reader) project(ctx context.Context, lp *LiveProject) error {
 		return nil
 	})
 	g.Go(func() (err error) {
-		permTree, err = rd.r.ListRoles(gctx, lp.ID, apiclient.RoleTypeRowPermission)
+		err = rd.call(gctx, func() (err error) {
+			permTree, err = rd.r.ListRoles(gctx, lp.ID, apiclient.RoleTypeRowPermission)
+			return err
+		})
 		cerr := rd.tick(treeSize(permTree), "role/list", lp.Name)
 		if err != nil {
 			return fmt.Errorf("read data permissions of project %q: %w", lp.Name, err)
@@ -413,17 +517,39 @@ func (rd *reader) project(ctx context.Context, lp *LiveProject) error {
 		return nil
 	})
 	if err := g.Wait(); err != nil {
-		return err
+		return pr, err
 	}
 
 	rolesByID := map[int64]*LiveRole{}
 	if err := addTree(lp, roleTree, lp.Roles, lp.RoleFolders, rolesByID); err != nil {
-		return err
+		return pr, err
 	}
 	if err := addTree(lp, permTree, lp.DataPermissions, lp.DataPermissionFolders, rolesByID); err != nil {
-		return err
+		return pr, err
 	}
 
+	var todo []apiclient.ProjectUser
+	for _, m := range members {
+		pr.listed[m.UniqueID] = true
+		if rd.want != nil && !rd.want.member(name, m.UniqueID) {
+			// Listed, and taken as the files want it.
+			lp.Members[m.UniqueID] = LiveMember{UserID: m.UserID, Category: m.Category}
+			pr.all = false
+			continue
+		}
+		pr.read[m.UniqueID] = true
+		todo = append(todo, m)
+	}
+	if err := rd.permissions(ctx, lp, rolesByID, todo); err != nil {
+		return pr, err
+	}
+	lp.Read = true
+	return pr, nil
+}
+
+// permissions reads the permissions of members in lp, whose role trees
+// (by id) are rolesByID, and merges them into lp.
+func (rd *reader) permissions(ctx context.Context, lp *LiveProject, rolesByID map[int64]*LiveRole, members []apiclient.ProjectUser) error {
 	// Each answer is merged as it comes and then dropped: a large server's
 	// answers are never all held at once. The result does not depend on
 	// the order of the answers: a row permission's rules are those of the
@@ -451,7 +577,7 @@ func (rd *reader) project(ctx context.Context, lp *LiveProject) error {
 				return fmt.Errorf("read permissions of %q in project %q: data permission %d %q is not in role/list; the server changed during the read, try again", m.UniqueID, lp.Name, rp.ID, rp.Name)
 			}
 			lr.Users[m.UniqueID] = rp.ExpiredTime
-			if !lr.RulesKnown || m.UniqueID < rulesFrom[lr] {
+			if from, ok := rulesFrom[lr]; !lr.RulesKnown || ok && m.UniqueID < from {
 				lr.Rules = rp.DataPermissions
 				lr.RulesKnown = true
 				rulesFrom[lr] = m.UniqueID
@@ -473,12 +599,15 @@ func (rd *reader) project(ctx context.Context, lp *LiveProject) error {
 		lp.Members[m.UniqueID] = lm
 		return nil
 	}
-	g, gctx = errgroup.WithContext(ctx)
+	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(rd.o.Concurrency)
 	for _, m := range members {
-		m := m
 		g.Go(func() error {
-			p, err := rd.r.UserPermissions(gctx, lp.ID, m.UniqueID)
+			var p *apiclient.UserPermissions
+			err := rd.call(gctx, func() (err error) {
+				p, err = rd.r.UserPermissions(gctx, lp.ID, m.UniqueID)
+				return err
+			})
 			var n int64
 			if p != nil {
 				n = int64(len(p.Roles) + len(p.RowPermissions) + len(p.Groups))
@@ -502,7 +631,6 @@ func (rd *reader) project(ctx context.Context, lp *LiveProject) error {
 	for _, lg := range lp.Groups {
 		sort.Strings(lg.Members)
 	}
-	lp.Read = true
 	return nil
 }
 
@@ -527,7 +655,12 @@ func (rd *reader) members(ctx context.Context, lp *LiveProject) ([]apiclient.Pro
 	// when the server gives none (then an empty page ends the list).
 	total := -1
 	for offset := 0; ; {
-		page, t, err := rd.r.ListProjectUsers(ctx, lp.ID, offset, rd.o.PageSize)
+		var page []apiclient.ProjectUser
+		var t int
+		err := rd.call(ctx, func() (err error) {
+			page, t, err = rd.r.ListProjectUsers(ctx, lp.ID, offset, rd.o.PageSize)
+			return err
+		})
 		cerr := rd.tick(int64(len(page)), "projectUser/list", lp.Name)
 		if err != nil {
 			return nil, fmt.Errorf("read members of project %q (offset %d): %w", lp.Name, offset, err)

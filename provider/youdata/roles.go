@@ -11,7 +11,6 @@ import (
 	"github.com/permsync/permsync/internal/sets"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/spec"
-	"github.com/permsync/permsync/state"
 )
 
 // roleIn is a desired role or data permission, as the planner needs it.
@@ -171,10 +170,7 @@ func (c *projectCtx) planRole(r roleIn, lr *LiveRole) {
 		want := normRules(r.rules)
 		if rulesKnown {
 			o.Readable("rules", want, alignLiveRules(want, liveRules))
-			if o.New.Facets == nil {
-				o.New.Facets = map[string]state.Facet{}
-			}
-			o.New.Facets["rules"] = state.Facet{Hash: canon.Fingerprint(map[string]any{"rules": want})}
+			o.Applied("rules", diff.KV{Name: "rules", Value: want})
 		} else {
 			o.WriteOnly("rules", nil, diff.KV{Name: "rules", Value: want})
 		}
@@ -302,10 +298,10 @@ func (c *projectCtx) completeReplace(o *diff.Object, r roleIn, lr *LiveRole, liv
 		if h != diff.Unmarked(o.Old.Facets[f.name].Hash) {
 			p.Warn("%s %s is re-created with the %s the state records (%s) but without their expiries, which the state does not keep", r.kind, o.Key, f.name, strings.Join(items, ", "))
 		}
-		if o.New.Facets == nil {
-			o.New.Facets = map[string]state.Facet{}
-		}
-		o.New.Facets[f.name] = state.Facet{Hash: h, Items: items}
+		o.Applied(f.name, diff.KV{Name: f.name, Value: items}, diff.KV{Name: f.exp, Value: none})
+		nf := o.New.Facets[f.name]
+		nf.Items = items
+		o.New.Facets[f.name] = nf
 	}
 	if len(unknown) > 0 {
 		p.Warn("%s %s is re-created: %s bound to it that neither the files nor the state record are lost, as the API cannot read them back; list them under %s: to keep them",

@@ -99,7 +99,8 @@ func TestReplaceWarnsOfBindingsItCannotBringBack(t *testing.T) {
 				// The state records what the re-create applies: G1
 				// without an expiry, so the files' expiry is applied
 				// again once they list G1.
-				want := state.Facet{Hash: canon.Fingerprint(map[string]any{"groups": []string{"G1"}, "group_expires": map[string]string{}}), Items: []string{"G1"}}
+				want := state.Facet{Hash: canon.Fingerprint(map[string]any{"groups": []string{"G1"}, "group_expires": map[string]string{}}), Items: []string{"G1"},
+					Value: []byte(`{"group_expires":{},"groups":["G1"]}`)}
 				if diff := cmp.Diff(want, c.NewState.Facets["groups"]); diff != "" {
 					t.Errorf("groups facet (-want +got):\n%s", diff)
 				}

@@ -36,6 +36,8 @@ type Live struct {
 	// Projects by name. Only projects named in the files are read in full;
 	// others carry only ID, Name and Description.
 	Projects map[string]*LiveProject
+	// Reads says what the read read, by unit (refresh.go).
+	Reads *LiveReads
 }
 
 // LiveUser is a domain user as user/getAllUsers shows it.
@@ -62,6 +64,9 @@ type LiveProject struct {
 	Description string
 	// Read is true when members, roles and permissions were read.
 	Read bool
+	// FilesName is the name the files give the project (it differs from
+	// Name for a project pinned by id and renamed on the server).
+	FilesName string
 	// Members by uniqueId.
 	Members map[string]LiveMember
 	// Roles (type 0 and 3) and DataPermissions (type 2) by "folder/name"

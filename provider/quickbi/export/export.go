@@ -23,7 +23,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"sort"
@@ -31,6 +30,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/permsync/permsync/internal/atomicfile"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider/quickbi"
 	"github.com/permsync/permsync/provider/quickbi/apiclient"
@@ -624,7 +624,7 @@ func Write(live *quickbi.Live, dir string, o Options) (*Result, error) {
 		if err := enc.Close(); err != nil {
 			return nil, fmt.Errorf("export: encode %s: %w", f.name, err)
 		}
-		if err := writeFile(filepath.Join(dir, filepath.FromSlash(f.name)), buf.Bytes()); err != nil {
+		if err := atomicfile.WriteAll(filepath.Join(dir, filepath.FromSlash(f.name)), buf.Bytes(), 0o644); err != nil {
 			return nil, fmt.Errorf("export: write %s: %w", f.name, err)
 		}
 		res.Files = append(res.Files, f.name)
@@ -745,39 +745,6 @@ func listSome(names []string) string {
 		return strings.Join(names, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(names[:3], ", "), len(names)-3)
-}
-
-// writeFile writes data to p through a temp file and a rename, creating
-// the directories it needs.
-func writeFile(p string, data []byte) error {
-	dir := filepath.Dir(p)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(p)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, p); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }
 
 // sortedKeys lists a map's keys, sorted.

@@ -2,8 +2,9 @@ package apiclient
 
 import (
 	"fmt"
-	"os"
 	"strings"
+
+	"github.com/permsync/permsync/internal/secretenv"
 )
 
 // Credentials is how the client authenticates, in this order of
@@ -126,21 +127,9 @@ func CredentialsFromEnv(getenv func(string) string) (Credentials, error) {
 // secretFromEnv reads name or the file named by name_FILE. Errors name the
 // variable and the file, never the contents.
 func secretFromEnv(getenv func(string) string, name string) (string, error) {
-	v := getenv(name)
-	file := getenv(name + "_FILE")
-	if v != "" && file != "" {
-		return "", fmt.Errorf("credentials: both %s and %s_FILE are set; set one", name, name)
-	}
-	if file == "" {
-		return strings.TrimSpace(v), nil
-	}
-	b, err := os.ReadFile(file)
+	v, err := secretenv.Read(getenv, name)
 	if err != nil {
-		return "", fmt.Errorf("credentials: reading %s_FILE: %w", name, err)
+		return "", fmt.Errorf("credentials: %w", err)
 	}
-	s := strings.TrimSpace(string(b))
-	if s == "" {
-		return "", fmt.Errorf("credentials: %s_FILE %s is empty", name, file)
-	}
-	return s, nil
+	return v, nil
 }

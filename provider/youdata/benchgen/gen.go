@@ -389,3 +389,82 @@ func without(list []string, s string) []string {
 	}
 	return out
 }
+
+// UserChange counts what MutateUsers changed.
+type UserChange struct {
+	Bound, Unbound, Joined, Left, Promoted int
+}
+
+// MutateUsers derives from before a change of n users' permissions: each
+// of n members (one per user, the admin aside), drawn at random, is in
+// turn bound to a role, unbound from one, joins a group, leaves one, or
+// has its system role changed (viewer and editor swap). before is not
+// changed.
+func MutateUsers(before *Company, n int, seed uint64) (*Company, UserChange) {
+	r := newRand(seed, 3)
+	c := before.Clone()
+	var ch UserChange
+	type pick struct {
+		p *Project
+		u string
+	}
+	var picks []pick
+	used := map[string]bool{}
+	for tries := 0; len(picks) < n && tries < 100*n+100 && len(c.Projects) > 0; tries++ {
+		p := c.Projects[r.IntN(len(c.Projects))]
+		ms := sets.SortedKeys(p.Members)
+		if len(ms) == 0 {
+			continue
+		}
+		u := ms[r.IntN(len(ms))]
+		if u == Admin || used[u] {
+			continue
+		}
+		used[u] = true
+		picks = append(picks, pick{p, u})
+	}
+	for i, pk := range picks {
+		p, u := pk.p, pk.u
+		roles := sets.SortedKeys(p.Roles)
+		groups := sets.SortedKeys(p.Groups)
+		var boundTo, freeRoles, in, out []string
+		for _, k := range roles {
+			if _, ok := p.Roles[k].Users[u]; ok {
+				boundTo = append(boundTo, k)
+			} else {
+				freeRoles = append(freeRoles, k)
+			}
+		}
+		for _, g := range groups {
+			if p.Groups[g].Members[u] {
+				if len(p.Groups[g].Members) > 1 {
+					in = append(in, g) // never left empty: no read would show it
+				}
+			} else {
+				out = append(out, g)
+			}
+		}
+		switch kind := i % 5; {
+		case kind == 1 && len(boundTo) > 0:
+			delete(p.Roles[boundTo[r.IntN(len(boundTo))]].Users, u)
+			ch.Unbound++
+		case kind == 2 && len(out) > 0:
+			p.Groups[out[r.IntN(len(out))]].Members[u] = true
+			ch.Joined++
+		case kind == 3 && len(in) > 0:
+			delete(p.Groups[in[r.IntN(len(in))]].Members, u)
+			ch.Left++
+		case kind == 4 && p.Members[u] != "admin":
+			if p.Members[u] == "viewer" {
+				p.Members[u] = "editor"
+			} else {
+				p.Members[u] = "viewer"
+			}
+			ch.Promoted++
+		case len(freeRoles) > 0:
+			bind(r, p.Roles[freeRoles[r.IntN(len(freeRoles))]], u)
+			ch.Bound++
+		}
+	}
+	return c, ch
+}

@@ -10,14 +10,13 @@ import (
 // Every token belongs to the domain admin.
 func (s *Server) genToken(r *request) (any, error) {
 	var req struct {
-		TokenType    string `json:"tokenType"`
-		Email        string `json:"email"`
-		Password     string `json:"password"`
-		Key          string `json:"key"`
-		AuthUniqueID string `json:"authUniqueId"`
+		TokenType string `json:"tokenType"`
+		Email     string `json:"email"`
+		Password  string `json:"password"`
+		Key       string `json:"key"`
 	}
-	// Lenient: genToken has dozens of optional parameters (embedding,
-	// watermarks, filters) that the simulator ignores.
+	// The credentials first; a body with more than them (a user's token,
+	// filters, a use) is checked parameter by parameter in embed.go.
 	if err := json.Unmarshal(r.body, &req); err != nil {
 		return nil, badRequest("参数错误: %v", err)
 	}
@@ -35,8 +34,8 @@ func (s *Server) genToken(r *request) (any, error) {
 	default:
 		return nil, badRequest("tokenType 不合法: %q", req.TokenType)
 	}
-	if req.AuthUniqueID != "" && req.AuthUniqueID != s.st.Admin {
-		return nil, badRequest("模拟服务器只签发域管理员的 token")
+	if isEmbedRequest(r.body) {
+		return s.genEmbedToken(r)
 	}
 	t := randomToken()
 	s.tokens[t] = true
@@ -63,6 +62,12 @@ func (s *Server) renewToken(r *request) (any, error) {
 	t := r.query.Get("t")
 	if t == "" {
 		return nil, badRequest("缺少参数 t")
+	}
+	if res, ok, err := s.renewEmbedToken(r); ok {
+		return res, err
+	}
+	if tok := r.query.Get("token"); tok == "" || !s.tokens[tok] {
+		return nil, errf(CodeTokenInvalid, MsgTokenInvalid)
 	}
 	if _, ok := s.tokens[t]; !ok {
 		return nil, notFound("待续期的 token 不存在")

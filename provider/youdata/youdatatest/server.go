@@ -111,6 +111,7 @@ type Server struct {
 	faultCounts map[faultKind]int
 	objFaults   map[string][]string
 	expireIn    int // calls left before every token expires; <0: never
+	embed       *embedState
 	calls       map[string]int
 	callLog     []Call
 	seq         int64
@@ -426,7 +427,8 @@ type route struct {
 func (s *Server) routes() map[string]route {
 	return map[string]route{
 		"util/genToken":                   {http.MethodPost, false, s.genToken},
-		"util/renewToken":                 {http.MethodGet, true, s.renewToken},
+		"util/renewToken":                 {http.MethodGet, false, s.renewToken},
+		"util/rmToken":                    {http.MethodGet, false, s.rmToken},
 		"user/getAllUsers":                {http.MethodGet, true, s.getAllUsers},
 		"project/list":                    {http.MethodGet, true, s.listProjects},
 		"projectUser/list":                {http.MethodGet, true, s.listProjectUsers},
