@@ -49,7 +49,10 @@ read -r -a extra <<< "${PERMSYNC_ARGS:-}"
 case "${PERMSYNC_ANNOTATIONS:-false}" in
   true)
     # --annotations is detected, not assumed: older releases lack it.
-    if permsync plan -h 2>&1 | grep -q -e '^ *-annotations'; then
+    # Read the whole help first: grep -q stops reading at the first match,
+    # and with pipefail the SIGPIPE of the help left unread would fail the check.
+    plan_help=$(permsync plan -h 2>&1)
+    if grep -q -e '^ *-annotations' <<< "$plan_help"; then
       extra+=(--annotations github)
     else
       echo "::notice::--annotations is not a flag of this release of permsync: the plan is not annotated on the files"
