@@ -33,7 +33,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/permsync/permsync/diff"
@@ -277,19 +276,12 @@ func (c *qbCounter) take() quickbi.Calls {
 	return out
 }
 
-// qbMeter measures wall time, CPU time and peak RSS of a stretch of work.
+// qbMeter measures wall time, CPU time and peak RSS of a stretch of work,
+// with run.go's cpuTime and peakRSS.
 type qbMeter struct {
 	start time.Time
 	cpu   time.Duration
 	reset bool
-}
-
-func qbCPUTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // qbStartMeter resets the peak RSS (Linux: clear_refs 5) so that the
@@ -298,36 +290,14 @@ func qbCPUTime() time.Duration {
 func qbStartMeter() *qbMeter {
 	runtime.GC()
 	err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-	return &qbMeter{start: time.Now(), cpu: qbCPUTime(), reset: err == nil}
+	return &qbMeter{start: time.Now(), cpu: cpuTime(), reset: err == nil}
 }
 
 func (m *qbMeter) stop(s *QBStep) {
-	s.WallS = qbRound3(time.Since(m.start).Seconds())
-	s.CPUS = qbRound3((qbCPUTime() - m.cpu).Seconds())
-	s.RSSMB = qbRound3(float64(qbPeakRSS()) / (1 << 20))
+	s.WallS = round3(time.Since(m.start).Seconds())
+	s.CPUS = round3((cpuTime() - m.cpu).Seconds())
+	s.RSSMB = round3(float64(peakRSS()) / (1 << 20))
 }
-
-// qbPeakRSS is VmHWM in bytes (getrusage's maxrss where /proc is
-// missing).
-func qbPeakRSS() int64 {
-	if data, err := os.ReadFile("/proc/self/status"); err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-				kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-				if err == nil {
-					return kb << 10
-				}
-			}
-		}
-	}
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return ru.Maxrss << 10
-}
-
-func qbRound3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
 
 func qbCountChanges(changes []string) map[string]int {
 	out := map[string]int{}
@@ -386,7 +356,7 @@ func qbRunSize(ctx context.Context, o qbOptions, sh benchgen.Shape, log io.Write
 	if err := sim.setLatency(o.latency); err != nil {
 		return nil, err
 	}
-	d.SetupS = qbRound3(time.Since(setup).Seconds())
+	d.SetupS = round3(time.Since(setup).Seconds())
 
 	// planStep reads the server and plans want, measured; its bound is
 	// ReadBound of what the read showed.
@@ -403,11 +373,11 @@ func qbRunSize(ctx context.Context, o qbOptions, sh benchgen.Shape, log io.Write
 		}
 		var ms0, ms1 runtime.MemStats
 		runtime.ReadMemStats(&ms0)
-		c0 := qbCPUTime()
+		c0 := cpuTime()
 		pl, err := prov.Plan(want, live, pipe.State, diff.Options{})
-		d.Diff[name+" cpu_s"] = qbRound3((qbCPUTime() - c0).Seconds())
+		d.Diff[name+" cpu_s"] = round3((cpuTime() - c0).Seconds())
 		runtime.ReadMemStats(&ms1)
-		d.Diff[name+" alloc_mb"] = qbRound3(float64(ms1.TotalAlloc-ms0.TotalAlloc) / (1 << 20))
+		d.Diff[name+" alloc_mb"] = round3(float64(ms1.TotalAlloc-ms0.TotalAlloc) / (1 << 20))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
