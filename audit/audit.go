@@ -54,7 +54,11 @@ type Log struct {
 	command string
 	// Now is the clock; tests set it.
 	Now func() time.Time
-	err error
+	// err is the first error met; missed counts the records not written
+	// and last is the latest error.
+	err    error
+	missed int
+	last   error
 }
 
 // New writes records of command ("apply", "run") to w.
@@ -100,17 +104,35 @@ func (l *Log) Change(runID string, cr engine.ChangeResult) {
 	line = append(line, '\n')
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if _, err := l.w.Write(line); err != nil && l.err == nil {
-		l.err = fmt.Errorf("audit log: write %s: %w", r.Address, err)
+	if _, err := l.w.Write(line); err != nil {
+		l.failLocked(fmt.Errorf("audit log: write %s: %w", r.Address, err))
 	}
 }
 
 func (l *Log) fail(err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.failLocked(err)
+}
+
+func (l *Log) failLocked(err error) {
 	if l.err == nil {
 		l.err = err
 	}
+	l.missed++
+	l.last = err
+}
+
+// Missed counts the records that could not be written so far, with the
+// latest error: a service compares the count before and after a run to
+// say whether that run's trail has a hole.
+func (l *Log) Missed() (int, error) {
+	if l == nil {
+		return 0, nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.missed, l.last
 }
 
 // Err is the first error met writing the log: an apply reports it, since

@@ -86,9 +86,19 @@ func TestErrIsKept(t *testing.T) {
 	if err := l.Err(); err == nil || !regexp.MustCompile(`audit log: write user a: disk full`).MatchString(err.Error()) {
 		t.Errorf("Err = %v", err)
 	}
+	if n, err := l.Missed(); n != 1 || err == nil {
+		t.Errorf("Missed = %d, %v after one failed record", n, err)
+	}
+	l.Change("r", engine.ChangeResult{Change: plan.Change{Action: plan.Create, Kind: "user", Key: "b"}, Status: engine.StatusApplied})
+	if n, err := l.Missed(); n != 2 || !regexp.MustCompile(`write user b`).MatchString(err.Error()) {
+		t.Errorf("Missed = %d, %v after two, want the latest error", n, err)
+	}
+	if err := l.Err(); !regexp.MustCompile(`write user a`).MatchString(err.Error()) {
+		t.Errorf("Err = %v, want the first error", err)
+	}
 	var nilLog *Log
 	nilLog.Change("r", engine.ChangeResult{})
-	if nilLog.Err() != nil || nilLog.Close() != nil {
+	if n, _ := nilLog.Missed(); nilLog.Err() != nil || nilLog.Close() != nil || n != 0 {
 		t.Error("a nil log is no log")
 	}
 }
