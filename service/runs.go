@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -104,14 +105,10 @@ func (k *RunKeeper) RunFinished(_ context.Context, r RunRecord) {
 
 func (k *RunKeeper) logger() *slog.Logger {
 	if k.Logger == nil {
-		return slog.New(slog.NewTextHandler(discard{}, nil))
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	return k.Logger
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 func (k *RunKeeper) keep(r RunRecord) error {
 	dir := filepath.Join(k.Dir, r.ID)
