@@ -16,7 +16,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"path"
 	"path/filepath"
 	"sort"
@@ -25,6 +24,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/permsync/permsync/internal/atomicfile"
+	"github.com/permsync/permsync/internal/exportdir"
 	"github.com/permsync/permsync/internal/sets"
 	"github.com/permsync/permsync/plan"
 	"github.com/permsync/permsync/provider/youdata"
@@ -240,14 +240,14 @@ func Write(live *youdata.Live, dir string, o Options) (*Result, error) {
 		return nil, fmt.Errorf("export: %w", err)
 	}
 	files := layout(live, o.Split, o.Header)
-	existing, err := yamlFiles(dir)
+	existing, err := exportdir.YAMLFiles(dir)
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
 	res := &Result{}
 	if len(existing) > 0 {
 		if !o.Force {
-			return nil, errHoldsYAML(dir, existing)
+			return nil, exportdir.HoldsYAML(dir, existing)
 		}
 		ours := map[string]bool{}
 		for _, f := range files {
@@ -285,20 +285,7 @@ func Write(live *youdata.Live, dir string, o Options) (*Result, error) {
 
 // CheckDir returns the error Write returns without Force when dir already
 // holds YAML files, so a caller can refuse before reading a large server.
-func CheckDir(dir string) error {
-	existing, err := yamlFiles(dir)
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	if len(existing) > 0 {
-		return errHoldsYAML(dir, existing)
-	}
-	return nil
-}
-
-func errHoldsYAML(dir string, existing []string) error {
-	return fmt.Errorf("export: %s already holds YAML files (%s); they would be loaded with the export: export into an empty or new directory, or pass --force to overwrite", dir, listSome(existing))
-}
+func CheckDir(dir string) error { return exportdir.Check(dir) }
 
 // State is the state that goes with an export of live: the server ids of
 // the custom system roles, and of the groups, roles and data permissions
@@ -329,45 +316,4 @@ func State(live *youdata.Live, server string) *state.State {
 		}
 	}
 	return st
-}
-
-// yamlFiles lists, sorted and slash separated, the YAML files under dir
-// that spec.Load would read (hidden folders are skipped). A missing dir
-// has none.
-func yamlFiles(dir string) ([]string, error) {
-	var out []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && p == dir {
-				return fs.SkipAll
-			}
-			return err
-		}
-		if d.IsDir() {
-			if p != dir && strings.HasPrefix(d.Name(), ".") {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if ext := strings.ToLower(filepath.Ext(p)); ext == ".yaml" || ext == ".yml" {
-			rel, err := filepath.Rel(dir, p)
-			if err != nil {
-				return err
-			}
-			out = append(out, filepath.ToSlash(rel))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(out)
-	return out, nil
-}
-
-func listSome(names []string) string {
-	if len(names) <= 3 {
-		return strings.Join(names, ", ")
-	}
-	return fmt.Sprintf("%s and %d more", strings.Join(names[:3], ", "), len(names)-3)
 }
