@@ -60,7 +60,7 @@ func MarkReassert(st *state.State, reassertable func(k plan.Kind, facet string) 
 			n++
 		}
 		if cp != nil {
-			st.Objects[key] = cp
+			st.Put(key, cp)
 		}
 	}
 	return n

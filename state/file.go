@@ -32,6 +32,7 @@ func Load(path string) (st *State, exists bool, err error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		st = emptyState()
 		st.disk = newSnapshot(path, st, -1, 0)
+		st.track(st.disk)
 		return st, false, nil
 	}
 	if err != nil {
@@ -60,6 +61,7 @@ func Load(path string) (st *State, exists bool, err error) {
 	}
 	st.disk = newSnapshot(path, st, base, int64(len(b)))
 	st.disk.journal = j
+	st.track(st.disk)
 	return st, true, nil
 }
 
@@ -117,7 +119,10 @@ func Save(path string, st *State) error {
 // The objects and read records of a state are replaced, never changed in
 // place, between saves (State.Record and State.SetRead store copies, and
 // so does everything in this package that records in the state); an object
-// at the same address is taken as unchanged. The writer keeps the encoded
+// at the same address is taken as unchanged. A state Load read or a Writer
+// saved notes the keys Record, Put, Delete and SetRead change, and the next
+// append looks at those alone: nothing may write its Objects or Reads maps
+// around them. The writer keeps the encoded
 // line of every object and encodes again only those replaced since its
 // last whole write.
 type Writer struct {
@@ -233,6 +238,7 @@ func (w *Writer) writeFull(st *State) error {
 	}
 	syncDir(filepath.Dir(w.path))
 	w.disk = newSnapshot(w.path, st, st.Serial, int64(len(b)))
+	st.track(w.disk)
 	w.broken = false
 	return nil
 }

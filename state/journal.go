@@ -9,9 +9,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/permsync/permsync/internal/canon"
@@ -251,28 +253,17 @@ func strictJSON(b []byte, v any) error {
 func (w *Writer) appendJournal(st *State) error {
 	d := w.disk
 	var set, removed []string
-	for k, o := range st.Objects {
-		if old, ok := d.objects[k]; !ok || old != o {
-			set = append(set, k)
+	if c := st.changes; c != nil && c.snap == d {
+		set, removed = d.changed(st, c)
+		if checkNoted {
+			allSet, allRemoved := d.compare(st)
+			if !slices.Equal(set, allSet) || !slices.Equal(removed, allRemoved) {
+				return fmt.Errorf("the state changed around Record, Put, Delete and SetRead: noted set %q removed %q, compared set %q removed %q", set, removed, allSet, allRemoved)
+			}
 		}
+	} else {
+		set, removed = d.compare(st)
 	}
-	for k := range d.objects {
-		if _, ok := st.Objects[k]; !ok {
-			removed = append(removed, k)
-		}
-	}
-	for u, r := range st.Reads {
-		if old, ok := d.reads[u]; !ok || old != r {
-			set = append(set, ReadPrefix+u)
-		}
-	}
-	for u := range d.reads {
-		if _, ok := st.Reads[u]; !ok {
-			removed = append(removed, ReadPrefix+u)
-		}
-	}
-	sort.Strings(set)
-	sort.Strings(removed)
 
 	b := append([]byte(nil), `{"serial":`...)
 	b = strconv.AppendInt(b, st.Serial, 10)
@@ -314,6 +305,7 @@ func (w *Writer) appendJournal(st *State) error {
 	}
 	d.journal.size += int64(len(b))
 	d.serial, d.server = st.Serial, st.Server
+	st.track(d)
 	for _, k := range removed {
 		if unit, ok := strings.CutPrefix(k, ReadPrefix); ok {
 			delete(d.reads, unit)
@@ -329,6 +321,69 @@ func (w *Writer) appendJournal(st *State) error {
 		}
 	}
 	return nil
+}
+
+// checkNoted makes every save that appends what was noted compare the
+// whole state too, and fail when the two differ: an Objects map written
+// around Record, Put and Delete would lose changes in the journal. It is
+// on under test, so that every test that saves a state checks it.
+var checkNoted = testing.Testing()
+
+// compare finds what st set (replaced or added) and removed of the objects
+// and read records s holds, by comparing them all; both sorted.
+func (s *snapshot) compare(st *State) (set, removed []string) {
+	for k, o := range st.Objects {
+		if old, ok := s.objects[k]; !ok || old != o {
+			set = append(set, k)
+		}
+	}
+	for k := range s.objects {
+		if _, ok := st.Objects[k]; !ok {
+			removed = append(removed, k)
+		}
+	}
+	for u, r := range st.Reads {
+		if old, ok := s.reads[u]; !ok || old != r {
+			set = append(set, ReadPrefix+u)
+		}
+	}
+	for u := range s.reads {
+		if _, ok := st.Reads[u]; !ok {
+			removed = append(removed, ReadPrefix+u)
+		}
+	}
+	sort.Strings(set)
+	sort.Strings(removed)
+	return set, removed
+}
+
+// changed is compare for the keys c noted: what a save costs is then what
+// changed, not the size of the state.
+func (s *snapshot) changed(st *State, c *changeSet) (set, removed []string) {
+	for k := range c.keys {
+		if unit, ok := strings.CutPrefix(k, ReadPrefix); ok {
+			r, now := st.Reads[unit]
+			old, before := s.reads[unit]
+			switch {
+			case now && (!before || old != r):
+				set = append(set, k)
+			case !now && before:
+				removed = append(removed, k)
+			}
+			continue
+		}
+		o, now := st.Objects[k]
+		old, before := s.objects[k]
+		switch {
+		case now && (!before || old != o):
+			set = append(set, k)
+		case !now && before:
+			removed = append(removed, k)
+		}
+	}
+	sort.Strings(set)
+	sort.Strings(removed)
+	return set, removed
 }
 
 // openJournal opens the journal for appending: the one Load read, cut

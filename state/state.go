@@ -35,6 +35,29 @@ type State struct {
 	// disk is what the file held when Load read it: a writer of the same
 	// file appends to its journal what changed since.
 	disk *snapshot
+	// changes names what Record, SetRead and Delete set or removed since
+	// the file (or its journal) last took this state in, so that a save
+	// appends what changed without comparing every object (nil: not known;
+	// the writer compares them all).
+	changes *changeSet
+}
+
+// changeSet is what a state changed since snap was taken of it: object
+// keys and, prefixed with ReadPrefix, read records.
+type changeSet struct {
+	snap *snapshot
+	keys map[string]struct{}
+}
+
+// track starts noting what s changes from now on, as snap holds it.
+func (s *State) track(snap *snapshot) {
+	s.changes = &changeSet{snap: snap, keys: map[string]struct{}{}}
+}
+
+func (s *State) note(key string) {
+	if s.changes != nil {
+		s.changes.keys[key] = struct{}{}
+	}
 }
 
 // Read is the record of the last read of one unit.
@@ -51,6 +74,7 @@ type Read struct {
 // SetRead records the read of unit (a copy of r: records are replaced,
 // never changed in place), or removes its record when r is nil.
 func (s *State) SetRead(unit string, r *Read) {
+	s.note(ReadPrefix + unit)
 	if r == nil {
 		delete(s.Reads, unit)
 		return
@@ -109,15 +133,38 @@ func New() *State {
 
 // Record stores what a change leaves of the object at key: a copy of ns,
 // or the object's removal when ns is nil.
+//
+// Record, Put and Delete are the only ways to change Objects of a state
+// that is saved: a save appends to the journal only what they noted.
 func (s *State) Record(key string, ns *Object) {
+	if ns == nil {
+		s.Delete(key)
+		return
+	}
+	s.Put(key, ns.Clone())
+}
+
+// Put stores o at key as it is, without a copy: o must not be changed
+// afterwards (objects are replaced, never changed in place).
+func (s *State) Put(key string, o *Object) {
+	if o == nil {
+		s.Delete(key)
+		return
+	}
 	if s.Objects == nil {
 		s.Objects = map[string]*Object{}
 	}
-	if ns == nil {
-		delete(s.Objects, key)
+	s.note(key)
+	s.Objects[key] = o
+}
+
+// Delete removes the object at key.
+func (s *State) Delete(key string) {
+	if _, ok := s.Objects[key]; !ok {
 		return
 	}
-	s.Objects[key] = ns.Clone()
+	s.note(key)
+	delete(s.Objects, key)
 }
 
 // Clone returns a deep copy of o (nil for nil).

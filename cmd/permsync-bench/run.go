@@ -303,7 +303,7 @@ func recordGroupIDs(st *state.State, l *youdata.Live) {
 				o = old.Clone()
 			}
 			o.ID = lg.ID
-			st.Objects[key] = o
+			st.Put(key, o)
 		}
 	}
 }

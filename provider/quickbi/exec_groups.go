@@ -414,7 +414,7 @@ func (a *executor) forgetMovedGroup(c plan.Change, id string) {
 		if _, ok := st.Objects[k]; !ok {
 			return false
 		}
-		delete(st.Objects, k)
+		st.Delete(k)
 		return true
 	})
 }

@@ -131,7 +131,7 @@ func learnWorkspaceIDs(p *plan.Plan, st *state.State) bool {
 		if id == "" || knownWorkspaceID(st, c.Scope) == id {
 			continue
 		}
-		st.Objects[plan.StateKey(KindWorkspace, c.Scope)] = &state.Object{Facets: map[string]state.Facet{FacetWorkspaceID: idFacet(id)}}
+		st.Put(plan.StateKey(KindWorkspace, c.Scope), &state.Object{Facets: map[string]state.Facet{FacetWorkspaceID: idFacet(id)}})
 		changed = true
 	}
 	return changed

@@ -354,7 +354,7 @@ func keepGroupBound(st *state.State, c plan.Change, group string) bool {
 	}
 	f.Hash = ""
 	o.Facets["groups"] = f
-	st.Objects[k] = o
+	st.Put(k, o)
 	return true
 }
 

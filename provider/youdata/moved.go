@@ -38,7 +38,7 @@ func (a *executor) moveState(c plan.Change) {
 func moveRecords(st *state.State, k plan.Kind, from, to string) bool {
 	changed := false
 	if _, ok := st.Objects[plan.StateKey(k, from)]; ok {
-		delete(st.Objects, plan.StateKey(k, from))
+		st.Delete(plan.StateKey(k, from))
 		changed = true
 	}
 	if k != KindProject {
@@ -75,9 +75,9 @@ func moveRecords(st *state.State, k plan.Kind, from, to string) bool {
 		}
 		nk := plan.StateKey(plan.Kind(kind), to+"/"+strings.TrimPrefix(rest, from+"/"))
 		if _, taken := st.Objects[nk]; !taken {
-			st.Objects[nk] = o
+			st.Put(nk, o)
 		}
-		delete(st.Objects, key)
+		st.Delete(key)
 		changed = true
 	}
 	return changed
@@ -107,7 +107,7 @@ func learnIDs(p *plan.Plan, st *state.State) bool {
 			o = old.Clone()
 			o.ID = id
 		}
-		st.Objects[sk] = o
+		st.Put(sk, o)
 		changed = true
 	}
 	for _, c := range p.Changes {

@@ -680,7 +680,7 @@ func State(live *quickbi.Live, workspaces []string, server string) *state.State 
 				}
 				for _, r := range l.Rules {
 					key := w.Name + "/" + d.ID + "/" + level + "/" + r.RuleName
-					st.Objects[plan.StateKey(quickbi.KindRule, key)] = &state.Object{Facets: map[string]state.Facet{quickbi.FacetRuleID: quickbi.RuleIDFacet(r.RuleID)}}
+					st.Put(plan.StateKey(quickbi.KindRule, key), &state.Object{Facets: map[string]state.Facet{quickbi.FacetRuleID: quickbi.RuleIDFacet(r.RuleID)}})
 				}
 			}
 		}

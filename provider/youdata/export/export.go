@@ -296,22 +296,22 @@ func State(live *youdata.Live, server string) *state.State {
 	st := state.New()
 	st.Server = server
 	for name, sr := range live.SystemRoles {
-		st.Objects[plan.StateKey(youdata.KindSystemRole, name)] = &state.Object{ID: sr.ID}
+		st.Put(plan.StateKey(youdata.KindSystemRole, name), &state.Object{ID: sr.ID})
 	}
 	for _, lp := range exported(live) {
 		for name, lg := range lp.Groups {
-			st.Objects[plan.StateKey(youdata.KindGroup, lp.Name+"/"+name)] = &state.Object{ID: lg.ID}
+			st.Put(plan.StateKey(youdata.KindGroup, lp.Name+"/"+name), &state.Object{ID: lg.ID})
 		}
 		roleNames := map[string]string{}
 		for _, key := range sets.SortedKeys(lp.Roles) {
 			if lr := lp.Roles[key]; unrepresentable(lr, roleNames) == "" {
-				st.Objects[plan.StateKey(youdata.KindRole, lp.Name+"/"+key)] = &state.Object{ID: lr.ID}
+				st.Put(plan.StateKey(youdata.KindRole, lp.Name+"/"+key), &state.Object{ID: lr.ID})
 			}
 		}
 		dpNames := map[string]string{}
 		for _, key := range sets.SortedKeys(lp.DataPermissions) {
 			if lr := lp.DataPermissions[key]; unrepresentable(lr, dpNames) == "" {
-				st.Objects[plan.StateKey(youdata.KindDataPermission, lp.Name+"/"+key)] = &state.Object{ID: lr.ID}
+				st.Put(plan.StateKey(youdata.KindDataPermission, lp.Name+"/"+key), &state.Object{ID: lr.ID})
 			}
 		}
 	}
