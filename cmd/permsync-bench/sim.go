@@ -30,7 +30,7 @@ func serveSim(sh benchgen.Shape, seed uint64, in io.Reader, out io.Writer) error
 		if _, err := rand.Read(b[:]); err != nil {
 			return nil, err
 		}
-		sim, err := youdatatest.NewFromOptions(youdatatest.Options{Seed: s, Token: hex.EncodeToString(b[:])})
+		sim, err := youdatatest.NewFromOptions(youdatatest.Options{Seed: s, Token: hex.EncodeToString(b[:]), NoCallLog: true})
 		if err != nil {
 			return nil, fmt.Errorf("seed the simulator: %w", err)
 		}
