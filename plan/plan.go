@@ -100,6 +100,9 @@ type Plan struct {
 
 // Strings decodes a list-of-strings attribute; nil when absent or not a list.
 func (a Attrs) Strings(name string) []string {
+	if out, ok := fastStrings(a[name]); ok {
+		return out
+	}
 	var out []string
 	if err := a.Decode(name, &out); err != nil {
 		return nil
@@ -109,6 +112,9 @@ func (a Attrs) Strings(name string) []string {
 
 // String decodes a string attribute; "" when absent or not a string.
 func (a Attrs) String(name string) string {
+	if out, ok := fastString(a[name]); ok {
+		return out
+	}
 	var out string
 	if err := a.Decode(name, &out); err != nil {
 		return ""
@@ -118,6 +124,9 @@ func (a Attrs) String(name string) string {
 
 // Int decodes an integer attribute; 0 when absent or not a number.
 func (a Attrs) Int(name string) int64 {
+	if out, ok := fastInt(a[name]); ok {
+		return out
+	}
 	var out int64
 	if err := a.Decode(name, &out); err != nil {
 		return 0
