@@ -97,6 +97,8 @@ type snapshot struct {
 	// size its length.
 	base, size int64
 	journal    journalInfo
+	// gen counts the appends that changed what it holds.
+	gen int64
 }
 
 // journalInfo is what Load found of a journal that extends the file.
@@ -253,7 +255,7 @@ func strictJSON(b []byte, v any) error {
 func (w *Writer) appendJournal(st *State) error {
 	d := w.disk
 	var set, removed []string
-	if c := st.changes; c != nil && c.snap == d {
+	if c := st.noted(d); c != nil {
 		set, removed = d.changed(st, c)
 		if checkNoted {
 			allSet, allRemoved := d.compare(st)
@@ -305,6 +307,7 @@ func (w *Writer) appendJournal(st *State) error {
 	}
 	d.journal.size += int64(len(b))
 	d.serial, d.server = st.Serial, st.Server
+	d.gen++
 	st.track(d)
 	for _, k := range removed {
 		if unit, ok := strings.CutPrefix(k, ReadPrefix); ok {

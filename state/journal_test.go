@@ -346,3 +346,27 @@ func BenchmarkJournalSave(b *testing.B) {
 		}
 	}
 }
+
+// TestJournalTwoStatesOneWriter: a state whose writer saved another state
+// since it was tracked is compared whole, not taken at what it noted.
+func TestJournalTwoStatesOneWriter(t *testing.T) {
+	path, a := loadedState(t, 20)
+	w := NewWriter(path)
+	if err := w.Save(a); err != nil {
+		t.Fatal(err)
+	}
+	b := mustLoad(t, path)
+	b.Record(Key("user", "u005"), nil)
+	b.changes = nil // b is not the state the writer tracks
+	if err := w.Save(b); err != nil {
+		t.Fatal(err)
+	}
+	// a still holds u005 and noted nothing: the file must get it back.
+	a.Serial = b.Serial
+	if err := w.Save(a); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustLoad(t, path); got.Objects[Key("user", "u005")] == nil {
+		t.Error("the save of a took what it noted since its own save, and lost user u005")
+	}
+}

@@ -46,12 +46,23 @@ type State struct {
 // keys and, prefixed with ReadPrefix, read records.
 type changeSet struct {
 	snap *snapshot
+	gen  int64 // snap.gen when it held this state
 	keys map[string]struct{}
 }
 
 // track starts noting what s changes from now on, as snap holds it.
 func (s *State) track(snap *snapshot) {
-	s.changes = &changeSet{snap: snap, keys: map[string]struct{}{}}
+	s.changes = &changeSet{snap: snap, gen: snap.gen, keys: map[string]struct{}{}}
+}
+
+// noted returns what s noted since snap held it, or nil when that is not
+// known: s was never tracked against snap, or snap took in something else
+// since (another state saved by the same writer).
+func (s *State) noted(snap *snapshot) *changeSet {
+	if c := s.changes; c != nil && c.snap == snap && c.gen == snap.gen {
+		return c
+	}
+	return nil
 }
 
 func (s *State) note(key string) {
