@@ -364,29 +364,30 @@ func (s *snapshot) compare(st *State) (set, removed []string) {
 // changed, not the size of the state.
 func (s *snapshot) changed(st *State, c *changeSet) (set, removed []string) {
 	for k := range c.keys {
+		var isSet, isRemoved bool
 		if unit, ok := strings.CutPrefix(k, ReadPrefix); ok {
-			r, now := st.Reads[unit]
-			old, before := s.reads[unit]
-			switch {
-			case now && (!before || old != r):
-				set = append(set, k)
-			case !now && before:
-				removed = append(removed, k)
-			}
-			continue
+			isSet, isRemoved = keyChanged(st.Reads, s.reads, unit)
+		} else {
+			isSet, isRemoved = keyChanged(st.Objects, s.objects, k)
 		}
-		o, now := st.Objects[k]
-		old, before := s.objects[k]
 		switch {
-		case now && (!before || old != o):
+		case isSet:
 			set = append(set, k)
-		case !now && before:
+		case isRemoved:
 			removed = append(removed, k)
 		}
 	}
 	sort.Strings(set)
 	sort.Strings(removed)
 	return set, removed
+}
+
+// keyChanged says whether now sets k (added or replaced) or removes it,
+// compared with before.
+func keyChanged[V comparable](now, before map[string]V, k string) (set, removed bool) {
+	v, inNow := now[k]
+	old, inBefore := before[k]
+	return inNow && (!inBefore || old != v), !inNow && inBefore
 }
 
 // openJournal opens the journal for appending: the one Load read, cut
