@@ -122,9 +122,8 @@ func Save(path string, st *State) error {
 // at the same address is taken as unchanged. A state Load read or a Writer
 // saved notes the keys Record, Put, Delete and SetRead change, and the next
 // append looks at those alone: nothing may write its Objects or Reads maps
-// around them. The writer keeps the encoded
-// line of every object and encodes again only those replaced since its
-// last whole write.
+// around them. The writer keeps the encoded line of every object and
+// encodes again only those replaced since its last whole write.
 type Writer struct {
 	path  string
 	mu    sync.Mutex

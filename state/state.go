@@ -35,10 +35,10 @@ type State struct {
 	// disk is what the file held when Load read it: a writer of the same
 	// file appends to its journal what changed since.
 	disk *snapshot
-	// changes names what Record, SetRead and Delete set or removed since
-	// the file (or its journal) last took this state in, so that a save
-	// appends what changed without comparing every object (nil: not known;
-	// the writer compares them all).
+	// changes names what Record, Put, Delete and SetRead set or removed
+	// since the file (or its journal) last took this state in, so that a
+	// save appends what changed without comparing every object (nil: not
+	// known; the writer compares them all).
 	changes *changeSet
 }
 
