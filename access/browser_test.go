@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -238,6 +239,20 @@ func browserReport(t testing.TB) *access.Report {
 	return r
 }
 
+// paths returns the paths the page's legend names, the path filter's
+// options and the cards' labels.
+func (p *page) paths(t *testing.T) (legend, filter, cards []string) {
+	t.Helper()
+	p.run(t,
+		chromedp.Evaluate(`Array.from(document.querySelectorAll("#legend-paths .badge")).map(b => b.textContent)`, &legend),
+		chromedp.Evaluate(`Array.from(document.getElementById("f-via").options).slice(1).map(o => o.textContent)`, &filter),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll("#cards .card span")).map(s => s.textContent)`, &cards))
+	if !slices.Equal(legend, filter) {
+		t.Errorf("the legend names the paths %q, the path filter offers %q", legend, filter)
+	}
+	return legend, filter, cards
+}
+
 func grantsOf(r *access.Report, user, space string) int {
 	n := 0
 	for _, g := range r.Grants {
@@ -314,6 +329,9 @@ func TestReportPageInBrowser(t *testing.T) {
 		}
 	}
 	p.screenshot(t, "access-project.png")
+	if legend, _, _ := p.paths(t); slices.Contains(legend, "workspace role") || !slices.Contains(legend, "direct") {
+		t.Errorf("the legend of a Youdata report names %q", legend)
+	}
 	p.noRequests(t)
 }
 
@@ -589,6 +607,22 @@ func TestReportPageQuickBI(t *testing.T) {
 			return document.getElementById("viewport").scrollLeft > 0 ? Math.abs(h.left - c.left) : -1; })()`, &offset))
 	if offset != 0 {
 		t.Errorf("scrolled sideways, the Path column is %v px from its name (-1: the table did not scroll)", offset)
+	}
+	// Only the paths of this report: Quick BI has no departments and no
+	// role objects; its dynamic rules come through user tags.
+	legend, _, cards := p.paths(t)
+	for _, no := range []string{"department", "role", "data permission"} {
+		if slices.Contains(legend, no) {
+			t.Errorf("the legend of a Quick BI report names %q: %q", no, legend)
+		}
+	}
+	for _, c := range cards {
+		if strings.Contains(c, "department") {
+			t.Errorf("a card of a Quick BI report says %q", c)
+		}
+	}
+	if !slices.Contains(legend, "workspace role") {
+		t.Errorf("the legend %q lacks the workspace roles the report's grants come through", legend)
 	}
 	p.screenshot(t, "access-quickbi.png")
 	p.noRequests(t)

@@ -70,8 +70,18 @@
   // nor their filter.
   if (D.depts.length) card(counts.via[2], "via a department");
   else $("f-dept").hidden = true;
-  card(counts.via[3], "dynamic rules");
+  if (counts.via[3]) card(counts.via[3], "dynamic rules");
   if (counts.via[4]) card(counts.via[4], "via a workspace role");
+  // The legend and the path filter name the paths of this report only: a
+  // Quick BI report has no departments or dynamic rules, a Youdata one no
+  // workspace roles.
+  var paths = [];
+  for (i = 0; i < 8; i++) {
+    if (counts.via[i]) {
+      paths.push(i);
+      $("legend-paths").appendChild(el("span", "badge v" + i, VIA[i]));
+    }
+  }
   card(counts.soon, "expire within 30 days", counts.soon ? "soon" : "");
   card(counts.expired, "expired", counts.expired ? "expired" : "");
   if (m.compared) {
@@ -98,7 +108,7 @@
   });
   fill("f-rule", D.rules);
   fill("f-kind", D.kinds);
-  fill("f-via", [0, 1, 2, 3, 4, 5, 6, 7], function (v) { return VIA[v]; });
+  fill("f-via", paths, function (v) { return VIA[v]; });
   if (m.compared) {
     fill("f-status", [1, 2, 3, 4, 5], function (v) { return STATUS[v]; });
   } else {
