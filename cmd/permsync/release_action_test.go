@@ -1065,6 +1065,37 @@ func TestGitLabTemplate(t *testing.T) {
 	}
 }
 
+// TestGitLabTemplateServerAndRegion: the inputs server and region set
+// PERMSYNC_SERVER and PERMSYNC_REGION for the jobs, over the CI/CD
+// variables; left empty, the variables stay.
+func TestGitLabTemplateServerAndRegion(t *testing.T) {
+	for _, c := range []struct {
+		inputs map[string]string
+		want   string
+	}{
+		{map[string]string{"server": "https://bi.example.com", "region": "cn-shanghai"}, "https://bi.example.com|cn-shanghai"},
+		{map[string]string{}, "https://variable.example|cn-hangzhou"},
+	} {
+		tpl := loadGitLabTemplate(t, c.inputs)
+		_, vars := gitlabJob(t, tpl, "permsync-plan", map[string]string{}, false)
+		var lines []string
+		for _, l := range dig(tpl.jobs, ".permsync")["before_script"].([]any) {
+			if strings.Contains(str(l), "_INPUT") {
+				lines = append(lines, str(l))
+			}
+		}
+		if len(lines) != 2 {
+			t.Fatalf("the template's before_script has %d lines of the server and region inputs, want 2", len(lines))
+		}
+		vars["PERMSYNC_SERVER"], vars["PERMSYNC_REGION"] = "https://variable.example", "cn-hangzhou"
+		script := "set -e\n" + strings.Join(lines, "\n") + "\necho \"$PERMSYNC_SERVER|$PERMSYNC_REGION\"\n"
+		code, out := runScript(t, vars, "-c", script)
+		if code != 0 || strings.TrimSpace(out) != c.want {
+			t.Errorf("inputs %v: exit %d, the jobs see %q, want %q", c.inputs, code, strings.TrimSpace(out), c.want)
+		}
+	}
+}
+
 func TestGitLabComments(t *testing.T) {
 	tpl := loadGitLabTemplate(t, nil)
 	comment := str(dig(tpl.jobs, "permsync-plan")["script"].([]any)[2])
