@@ -12,15 +12,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"sort"
 	"strconv"
@@ -110,78 +107,22 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stderr, "permsync-bench:", err)
 		return 2
 	}
-	switch {
-	case o.serveSim:
-		if err := serveSim(o.sizes[0], o.seed, stdin, stdout); err != nil {
-			fmt.Fprintln(stderr, "permsync-bench simulator:", err)
-			return 1
-		}
-		return 0
-	case o.child:
-		d, err := runSize(ctx, o, o.sizes[0], stderr)
-		if err != nil {
-			fmt.Fprintf(stderr, "permsync-bench %s: %v\n", o.sizes[0].Name, err)
-			return 1
-		}
-		if err := json.NewEncoder(stdout).Encode(d); err != nil {
-			fmt.Fprintln(stderr, "permsync-bench:", err)
-			return 1
-		}
-		return 0
-	}
-
-	exe, err := os.Executable()
-	if err != nil {
-		fmt.Fprintln(stderr, "permsync-bench:", err)
-		return 1
-	}
-	if o.markdown {
-		fmt.Fprintln(stdout, markdownHeader)
-	}
-	var rows []string
-	for _, sh := range o.sizes {
-		d, err := runChild(ctx, exe, o, sh, stderr)
-		if err != nil {
-			fmt.Fprintf(stderr, "permsync-bench %s: %v\n", sh.Name, err)
-			return 1
-		}
-		switch {
-		case o.json:
-			line, err := json.Marshal(d.Result)
-			if err != nil {
-				fmt.Fprintln(stderr, "permsync-bench:", err)
-				return 1
-			}
-			fmt.Fprintln(stdout, string(line))
-		case o.markdown:
-			fmt.Fprintln(stdout, markdownRow(d))
-		default:
-			printText(stdout, d)
-			rows = append(rows, markdownRow(d))
-		}
-	}
-	if len(rows) > 0 {
-		fmt.Fprintf(stdout, "\n%s\n%s\n", markdownHeader, strings.Join(rows, "\n"))
-	}
-	return 0
-}
-
-func runChild(ctx context.Context, exe string, o options, sh benchgen.Shape, stderr io.Writer) (*Detail, error) {
-	cmd := exec.CommandContext(ctx, exe, "--child", "--size", sh.Name,
-		"--latency", o.latency.String(), "--change", strconv.FormatFloat(o.change, 'g', -1, 64),
-		"--concurrency", strconv.Itoa(o.concurrency), "--seed", strconv.FormatUint(o.seed, 10),
-		"--pprof", o.pprofDir)
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = stderr
-	if err := cmd.Run(); err != nil {
-		return nil, err
-	}
-	var d Detail
-	if err := json.Unmarshal(out.Bytes(), &d); err != nil {
-		return nil, fmt.Errorf("reading the result: %w", err)
-	}
-	return &d, nil
+	return driver[benchgen.Shape, Detail]{
+		prefix: "permsync-bench", sizes: o.sizes, name: func(sh benchgen.Shape) string { return sh.Name },
+		json: o.json, markdown: o.markdown, child: o.child, serveSim: o.serveSim,
+		serve:   func(sh benchgen.Shape, in io.Reader, out io.Writer) error { return serveSim(sh, o.seed, in, out) },
+		runSize: func(ctx context.Context, sh benchgen.Shape) (*Detail, error) { return runSize(ctx, o, sh, stderr) },
+		childArgs: func(sh benchgen.Shape) []string {
+			return []string{"--child", "--size", sh.Name,
+				"--latency", o.latency.String(), "--change", strconv.FormatFloat(o.change, 'g', -1, 64),
+				"--concurrency", strconv.Itoa(o.concurrency), "--seed", strconv.FormatUint(o.seed, 10),
+				"--pprof", o.pprofDir}
+		},
+		jsonLine: func(d *Detail) any { return d.Result },
+		header:   markdownHeader,
+		rows:     markdownRow,
+		text:     printText,
+	}.run(ctx, stdin, stdout, stderr)
 }
 
 func ratio(a, b float64) float64 {

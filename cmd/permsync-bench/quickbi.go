@@ -16,11 +16,9 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -181,76 +179,21 @@ func runQuickBI(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		fmt.Fprintln(stderr, "permsync-bench:", err)
 		return 2
 	}
-	switch {
-	case o.serveSim:
-		if err := qbServeSim(o.sizes[0], o.seed, stdin, stdout); err != nil {
-			fmt.Fprintln(stderr, "permsync-bench simulator:", err)
-			return 1
-		}
-		return 0
-	case o.child:
-		d, err := qbRunSize(ctx, o, o.sizes[0], stderr)
-		if err != nil {
-			fmt.Fprintf(stderr, "permsync-bench quickbi %s: %v\n", o.sizes[0].Name, err)
-			return 1
-		}
-		if err := json.NewEncoder(stdout).Encode(d); err != nil {
-			fmt.Fprintln(stderr, "permsync-bench:", err)
-			return 1
-		}
-		return 0
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		fmt.Fprintln(stderr, "permsync-bench:", err)
-		return 1
-	}
-	if o.markdown {
-		fmt.Fprintln(stdout, qbMarkdownHeader)
-	}
-	var rows []string
-	for _, sh := range o.sizes {
-		d, err := qbRunChild(ctx, exe, o, sh, stderr)
-		if err != nil {
-			fmt.Fprintf(stderr, "permsync-bench quickbi %s: %v\n", sh.Name, err)
-			return 1
-		}
-		switch {
-		case o.json:
-			line, err := json.Marshal(d)
-			if err != nil {
-				fmt.Fprintln(stderr, "permsync-bench:", err)
-				return 1
-			}
-			fmt.Fprintln(stdout, string(line))
-		case o.markdown:
-			fmt.Fprintln(stdout, qbMarkdownRows(d))
-		default:
-			qbPrintText(stdout, d)
-			rows = append(rows, qbMarkdownRows(d))
-		}
-	}
-	if len(rows) > 0 {
-		fmt.Fprintf(stdout, "\n%s\n%s\n", qbMarkdownHeader, strings.Join(rows, "\n"))
-	}
-	return 0
-}
-
-func qbRunChild(ctx context.Context, exe string, o qbOptions, sh benchgen.Shape, stderr io.Writer) (*QBDetail, error) {
-	cmd := exec.CommandContext(ctx, exe, "--provider", quickbi.Name, "--child", "--size", sh.Name,
-		"--latency", o.latency.String(), "--change", strconv.FormatFloat(o.change, 'g', -1, 64),
-		"--concurrency", strconv.Itoa(o.concurrency), "--seed", strconv.FormatUint(o.seed, 10))
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = stderr
-	if err := cmd.Run(); err != nil {
-		return nil, err
-	}
-	var d QBDetail
-	if err := json.Unmarshal(out.Bytes(), &d); err != nil {
-		return nil, fmt.Errorf("reading the result: %w", err)
-	}
-	return &d, nil
+	return driver[benchgen.Shape, QBDetail]{
+		prefix: "permsync-bench quickbi", sizes: o.sizes, name: func(sh benchgen.Shape) string { return sh.Name },
+		json: o.json, markdown: o.markdown, child: o.child, serveSim: o.serveSim,
+		serve:   func(sh benchgen.Shape, in io.Reader, out io.Writer) error { return qbServeSim(sh, o.seed, in, out) },
+		runSize: func(ctx context.Context, sh benchgen.Shape) (*QBDetail, error) { return qbRunSize(ctx, o, sh, stderr) },
+		childArgs: func(sh benchgen.Shape) []string {
+			return []string{"--provider", quickbi.Name, "--child", "--size", sh.Name,
+				"--latency", o.latency.String(), "--change", strconv.FormatFloat(o.change, 'g', -1, 64),
+				"--concurrency", strconv.Itoa(o.concurrency), "--seed", strconv.FormatUint(o.seed, 10)}
+		},
+		jsonLine: func(d *QBDetail) any { return d },
+		header:   qbMarkdownHeader,
+		rows:     qbMarkdownRows,
+		text:     qbPrintText,
+	}.run(ctx, stdin, stdout, stderr)
 }
 
 // qbCounter counts the HTTP attempts per action, as the client reports
