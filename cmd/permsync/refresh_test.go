@@ -1,19 +1,23 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/permsync/permsync/engine"
 	"github.com/permsync/permsync/provider"
+	"github.com/permsync/permsync/provider/quickbi"
 	"github.com/permsync/permsync/provider/youdata"
 	"github.com/permsync/permsync/provider/youdata/apiclient"
 	"github.com/permsync/permsync/provider/youdata/youdatatest"
@@ -159,9 +163,10 @@ func TestPlanReadsFollowConcurrency(t *testing.T) {
 }
 
 // TestReassertingKeepsRefresh: run --reassert-every wraps the provider;
-// over Youdata the wrapper still narrows its reads (provider.Refresher)
-// and reads with the state (engine.StateReader), so that a run refreshes
-// what changed; over a provider that cannot narrow, it does not claim to.
+// over Youdata and Quick BI the wrapper still narrows its reads
+// (provider.Refresher), over Youdata it reads with the state
+// (engine.StateReader), so that a run refreshes what changed; over a
+// provider that cannot narrow, it does not claim to.
 func TestReassertingKeepsRefresh(t *testing.T) {
 	yd := reasserting(&reassertingProvider{Provider: youdata.New(youdata.Config{}), every: time.Hour, now: time.Now})
 	if _, ok := yd.(provider.Refresher); !ok {
@@ -170,43 +175,58 @@ func TestReassertingKeepsRefresh(t *testing.T) {
 	if _, ok := yd.(engine.StateReader); !ok {
 		t.Error("over Youdata: not an engine.StateReader")
 	}
+	if _, ok := reasserting(&reassertingProvider{Provider: quickbi.New(quickbi.Config{}), every: time.Hour, now: time.Now}).(provider.Refresher); !ok {
+		t.Error("over Quick BI: not a provider.Refresher")
+	}
 	fake := reasserting(&reassertingProvider{Provider: &fakeProvider{}, every: time.Hour, now: time.Now})
 	if _, ok := fake.(provider.Refresher); ok {
 		t.Error("over a provider that cannot narrow its reads: a provider.Refresher")
 	}
 }
 
-// TestQuickBIRefreshChangedReadsInFull: the Quick BI provider cannot
-// narrow its reads: apply --refresh=changed reads everything, says so in
-// the plan, verifies with a full read, and converges.
-func TestQuickBIRefreshChangedReadsInFull(t *testing.T) {
+// TestQuickBIRefreshChanged: over Quick BI, apply --refresh=changed with
+// no state reads every member's tag values (no record says they match),
+// verifies what it wrote and converges, and the state records a read of
+// each.
+func TestQuickBIRefreshChanged(t *testing.T) {
 	statePath := filepath.Join(t.TempDir(), "state.json")
 	code, stdout, stderr := runCmd(t, nil, "apply", "--simulator", quickbiBefore, "-f", quickbiDesired, "--state", statePath,
 		"--auto-approve", "--refresh=changed", "--verify=changed")
 	if code != exitOK {
 		t.Fatalf("apply exit %d\n%s%s", code, stdout, stderr)
 	}
-	if !strings.Contains(stdout, "refresh=changed: the quickbi provider reads only in full; this plan read everything") {
-		t.Errorf("the plan does not say that it read everything:\n%s", stdout)
+	read := regexp.MustCompile(`refresh=changed: (\d+) of (\d+) units read \((\d+) whose files changed or with no record`).FindStringSubmatch(stdout)
+	if read == nil || read[1] != read[2] || read[1] != read[3] || read[1] == "0" {
+		t.Fatalf("a plan without records does not say it read every unit: %q\n%s", read, stdout)
 	}
 	if !strings.Contains(stdout, "No changes. The server matches the desired state.") {
 		t.Errorf("the verify did not find the server matching:\n%s", stdout)
 	}
+	st, _, err := state.Load(statePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strconv.Itoa(len(st.Reads)); n != read[2] {
+		t.Errorf("the state records %s reads, want the %s units", n, read[2])
+	}
 }
 
-// TestQuickBIRunWithNothingToChangeLeavesTheState: a run of the Quick BI
-// provider (which keeps no read records) that finds nothing to change
-// does not write the state.
-func TestQuickBIRunWithNothingToChangeLeavesTheState(t *testing.T) {
+// TestQuickBIRunKeepsReadRecords: a run of the Quick BI provider records
+// the tag values it read, and a run with nothing to change changes no
+// object of the state.
+func TestQuickBIRunKeepsReadRecords(t *testing.T) {
 	statePath := filepath.Join(t.TempDir(), "state.json")
 	logs, stop := startRun(t, nil, "-f", quickbiDesired, "--simulator", quickbiBefore, "--schedule", "@every 1s",
 		"--state", statePath, "--log-format", "json", "--jitter", "0")
 	if first := logs.next(t, "run finished"); first["result"] != "success" {
 		t.Fatalf("first run: %v", first)
 	}
-	before, err := os.ReadFile(statePath)
+	before, _, err := state.Load(statePath)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(before.Reads) == 0 {
+		t.Error("the first run recorded no read")
 	}
 	if second := logs.next(t, "run finished"); second["result"] != "success" {
 		t.Fatalf("second run: %v", second)
@@ -214,7 +234,14 @@ func TestQuickBIRunWithNothingToChangeLeavesTheState(t *testing.T) {
 	if c := stop(); c != exitOK {
 		t.Errorf("exit code = %d\n%s", c, logs)
 	}
-	if after, err := os.ReadFile(statePath); err != nil || !bytes.Equal(before, after) {
-		t.Errorf("a run with nothing to change rewrote the state (%v)", err)
+	after, _, err := state.Load(statePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(before.Objects, after.Objects); d != "" {
+		t.Errorf("a run with nothing to change changed the state's objects:\n%s", d)
+	}
+	if len(after.Reads) != len(before.Reads) {
+		t.Errorf("the second run left %d read records, the first %d", len(after.Reads), len(before.Reads))
 	}
 }

@@ -67,7 +67,9 @@ func ReadBound(live *Live, scope ReadScope) Calls {
 	} else {
 		seen := map[string]bool{}
 		for _, a := range scope.TagUsers {
-			if u := live.User(a); u != nil && !seen[u.UserID] {
+			// A read that refreshed what changed needs the values of the
+			// members it was to read alone.
+			if u := live.User(a); u != nil && !seen[u.UserID] && !live.tagsAssumed(u.UserID) {
 				seen[u.UserID] = true
 				c["QueryUserTagValueList"]++
 			}

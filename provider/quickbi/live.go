@@ -33,6 +33,10 @@ type Live struct {
 	// the files name are read in full (Read).
 	Workspaces map[string]*LiveWorkspace
 
+	// tags says which members' tag values this read read; nil after a
+	// read in full (see refresh.go).
+	tags *tagsRead
+
 	byAccount   map[string]*LiveUser
 	byAccountID map[string]*LiveUser
 	byNick      map[string]*LiveUser

@@ -241,7 +241,12 @@ func (p *planner) planTagValues(o *diff.Object, account string, u *spec.QuickBIU
 		want[name] = set
 	}
 	var live map[string][]string
-	if lu != nil {
+	switch {
+	case lu != nil && p.live.tagsAssumed(lu.UserID):
+		// Not read (refresh=changed): as a read last found them, which
+		// was as the files want them.
+		live = want
+	case lu != nil:
 		live = map[string][]string{}
 		for name := range want {
 			live[name] = tagValues(lu.Tags[name])

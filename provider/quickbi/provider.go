@@ -86,6 +86,8 @@ func (p *Provider) Read(ctx context.Context, s provider.Scope) (provider.Live, e
 	rs, _ := s.Extra.(ReadScope)
 	if s.AllSpaces {
 		rs.All = true
+	} else {
+		rs.Refresh = s.Refresh
 	}
 	live, err := ReadLive(ctx, p.c.API, rs, s.TokenUser, p.c.Read)
 	if err != nil {

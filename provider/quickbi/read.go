@@ -345,11 +345,22 @@ func (rd *reader) tagValues(ctx context.Context, live *Live) error {
 		}
 	} else {
 		seen := map[string]bool{}
+		var narrow *tagsRead
+		if rd.s.Refresh != nil {
+			narrow = newTagsRead(rd.s.Refresh, rd.s.TagUsers)
+			live.tags = narrow
+		}
 		for _, account := range rd.s.TagUsers {
-			if u := live.User(account); u != nil && !seen[u.UserID] {
-				seen[u.UserID] = true
-				users = append(users, u)
+			u := live.User(account)
+			if u == nil || seen[u.UserID] {
+				continue
 			}
+			seen[u.UserID] = true
+			if narrow != nil && !narrow.reads(account) {
+				narrow.assumed[u.UserID] = true
+				continue
+			}
+			users = append(users, u)
 		}
 	}
 	g, gctx := errgroup.WithContext(ctx)

@@ -3,6 +3,7 @@ package quickbi
 import (
 	"sort"
 
+	"github.com/permsync/permsync/provider"
 	"github.com/permsync/permsync/spec"
 )
 
@@ -29,6 +30,10 @@ type ReadScope struct {
 	// group tree with every group's members, every workspace with its
 	// members and every dataset's both levels and whitelists.
 	All bool
+	// Refresh, when set, narrows the read of tag values, the one read of
+	// a call per member (see refresh.go); everything else is read as
+	// always.
+	Refresh *provider.Refresh
 }
 
 // WorkspaceScope is what of one workspace the files cover.
