@@ -1,6 +1,7 @@
 package quickbi
 
 import (
+	"bytes"
 	"sort"
 	"strings"
 
@@ -84,25 +85,40 @@ func (p *Provider) Units(d *spec.Desired) map[string]string {
 }
 
 // Writes lists the units a change writes: the tag values of a member
-// added, removed or given other values.
+// removed, added with tags, or given other values.
 func (p *Provider) Writes(c plan.Change) []string {
 	if c.Kind != KindUser {
 		return nil
 	}
-	if c.Action == plan.Delete || c.After.Has("tags") || c.Before.Has("tags") {
+	switch c.Action {
+	case plan.Delete:
 		return []string{tagsUnit(c.Key)}
+	case plan.Create:
+		if c.After.Has("tags") {
+			return []string{tagsUnit(c.Key)}
+		}
+	default:
+		if tagsChange(c) {
+			return []string{tagsUnit(c.Key)}
+		}
 	}
 	return nil
 }
 
 // Needs lists the units a change stands on: the tag values it clears or
-// replaces. Such a change is planned only from values a read read, so a
-// narrowed read has them already.
+// replaces. Such a change is planned only from values a read read (the
+// values not read are taken as the files want them), so a narrowed read
+// has them already.
 func (p *Provider) Needs(c plan.Change) []string {
-	if c.Kind == KindUser && c.Action != plan.Delete && c.Before.Has("tags") {
+	if c.Kind == KindUser && c.Action != plan.Delete && c.Action != plan.Create && tagsChange(c) {
 		return []string{tagsUnit(c.Key)}
 	}
 	return nil
+}
+
+// tagsChange reports whether a change gives a member other tag values.
+func tagsChange(c plan.Change) bool {
+	return c.After.Has("tags") && !bytes.Equal(c.Before["tags"], c.After["tags"])
 }
 
 // Refreshed lists the units this read read and found: the tag values of

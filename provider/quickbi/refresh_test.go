@@ -160,3 +160,38 @@ func TestRefreshChangedCompleted(t *testing.T) {
 		t.Error("Completed changed the read's own model")
 	}
 }
+
+// TestRefreshUnitsOfChanges: a change names a member's tag values as
+// written, or stood on, only when it gives them other values (or adds or
+// removes the member): a nickname change of a member whose values were
+// taken as last read neither reads them again nor verifies them.
+func TestRefreshUnitsOfChanges(t *testing.T) {
+	p := quickbi.New(quickbi.Config{})
+	attrs := func(kv ...string) plan.Attrs {
+		a := plan.Attrs{}
+		for i := 0; i < len(kv); i += 2 {
+			a[kv[i]] = []byte(kv[i+1])
+		}
+		return a
+	}
+	for _, c := range []struct {
+		ch            plan.Change
+		writes, needs string
+	}{
+		{plan.Change{Kind: quickbi.KindUser, Key: "a:bob@corp", Action: plan.Update,
+			Before: attrs("nick", `"Bob"`, "tags", `{"region":["东"]}`), After: attrs("nick", `"Bobby"`, "tags", `{"region":["东"]}`)}, "", ""},
+		{plan.Change{Kind: quickbi.KindUser, Key: "a:bob@corp", Action: plan.Update,
+			Before: attrs("tags", `{"region":["东"]}`), After: attrs("tags", `{"region":["南"]}`)}, "tags a:bob", "tags a:bob"},
+		{plan.Change{Kind: quickbi.KindUser, Key: "a:eve", Action: plan.Create, After: attrs("tags", `{"region":["南"]}`)}, "tags a:eve", ""},
+		{plan.Change{Kind: quickbi.KindUser, Key: "a:eve", Action: plan.Create, After: attrs("nick", `"Eve"`)}, "", ""},
+		{plan.Change{Kind: quickbi.KindUser, Key: "a:dave", Action: plan.Delete, Before: attrs("tags", `{}`)}, "tags a:dave", ""},
+		{plan.Change{Kind: quickbi.KindGroup, Key: "ops", Action: plan.Update}, "", ""},
+	} {
+		if got := strings.Join(p.Writes(c.ch), ","); got != c.writes {
+			t.Errorf("%s %s %s: writes %q, want %q", c.ch.Action, c.ch.Kind, c.ch.Key, got, c.writes)
+		}
+		if got := strings.Join(p.Needs(c.ch), ","); got != c.needs {
+			t.Errorf("%s %s %s: needs %q, want %q", c.ch.Action, c.ch.Kind, c.ch.Key, got, c.needs)
+		}
+	}
+}
