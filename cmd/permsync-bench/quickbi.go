@@ -343,6 +343,34 @@ func qbRunSize(ctx context.Context, o qbOptions, sh benchgen.Shape, log io.Write
 		pending = pl
 		return s, nil
 	}
+	// changedStep plans want with --refresh=changed, measured, as a run
+	// every interval does; its bound is ReadBound of what it read.
+	changedStep := func(name string, want *spec.Desired, interval time.Duration) (*QBStep, error) {
+		fmt.Fprintf(log, "quickbi %s: %s\n", sh.Name, name)
+		pipe.Desired = want
+		pipe.Refresh = engine.Refresh{Mode: engine.RefreshChanged, Interval: interval}
+		defer func() { pipe.Refresh = engine.Refresh{} }()
+		cnt.take()
+		m := qbStartMeter()
+		pl, err := pipe.Plan(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		s := &QBStep{Name: name}
+		m.stop(s)
+		s.ByAction = cnt.take()
+		s.Calls = s.ByAction.Total()
+		s.Bound = quickbi.ReadBound(pipe.LastLive.(*quickbi.Live), quickbi.ScopeOf(want.QuickBI))
+		s.LowerBound = s.Bound.Total()
+		s.Changes = len(pl.Changes)
+		for _, w := range pl.Warnings {
+			if strings.HasPrefix(w, "refresh=changed") {
+				fmt.Fprintf(log, "quickbi %s: %s: %s\n", sh.Name, name, w)
+			}
+		}
+		d.Steps = append(d.Steps, *s)
+		return s, nil
+	}
 	applyStep := func(name string) error {
 		fmt.Fprintf(log, "quickbi %s: %s (%d changes)\n", sh.Name, name, len(pending.Changes))
 		cnt.take()
@@ -380,6 +408,16 @@ func qbRunSize(ctx context.Context, o qbOptions, sh benchgen.Shape, log io.Write
 	}
 	if noop.Changes > 0 {
 		return nil, fmt.Errorf("no-op plan: the first apply did not converge: %d changes left (%v)", noop.Changes, noop.PlanCounts)
+	}
+	// The no-op plan found every member's tag values as the files want
+	// them: recorded, as a run records them, for the plans that refresh
+	// what changed.
+	pipe.RecordReads(pending)
+	if _, err := changedStep("run every 15 min, nothing changed (sweep)", wantBefore, 15*time.Minute); err != nil {
+		return nil, err
+	}
+	if _, err := changedStep("change plan, --refresh=changed", wantAfter, 0); err != nil {
+		return nil, err
 	}
 	if _, err := planStep("change plan", wantAfter); err != nil {
 		return nil, err
