@@ -36,6 +36,7 @@ import (
 	"github.com/permsync/permsync/diff"
 	"github.com/permsync/permsync/engine"
 	"github.com/permsync/permsync/plan"
+	"github.com/permsync/permsync/provider"
 	"github.com/permsync/permsync/provider/quickbi"
 	"github.com/permsync/permsync/provider/quickbi/apiclient"
 	"github.com/permsync/permsync/provider/quickbi/benchgen"
@@ -301,8 +302,19 @@ func qbRunSize(ctx context.Context, o qbOptions, sh benchgen.Shape, log io.Write
 	}
 	d.SetupS = round3(time.Since(setup).Seconds())
 
-	// planStep reads the server and plans want, measured; its bound is
-	// ReadBound of what the read showed.
+	// planned is the step of a plan of want from live, measured by m; its
+	// bound is ReadBound of what the read showed.
+	planned := func(name string, m *qbMeter, live provider.Live, want *spec.Desired, pl *plan.Plan) *QBStep {
+		s := &QBStep{Name: name}
+		m.stop(s)
+		s.ByAction = cnt.take()
+		s.Calls = s.ByAction.Total()
+		s.Bound = quickbi.ReadBound(live.(*quickbi.Live), quickbi.ScopeOf(want.QuickBI))
+		s.LowerBound = s.Bound.Total()
+		s.Changes = len(pl.Changes)
+		return s
+	}
+	// planStep reads the server and plans want, measured.
 	var pending *plan.Plan
 	planStep := func(name string, want *spec.Desired) (*QBStep, error) {
 		fmt.Fprintf(log, "quickbi %s: %s\n", sh.Name, name)
@@ -324,13 +336,7 @@ func qbRunSize(ctx context.Context, o qbOptions, sh benchgen.Shape, log io.Write
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		s := &QBStep{Name: name}
-		m.stop(s)
-		s.ByAction = cnt.take()
-		s.Calls = s.ByAction.Total()
-		s.Bound = quickbi.ReadBound(live.(*quickbi.Live), quickbi.ScopeOf(want.QuickBI))
-		s.LowerBound = s.Bound.Total()
-		s.Changes = len(pl.Changes)
+		s := planned(name, m, live, want, pl)
 		var ids []string
 		for _, c := range pl.Changes {
 			ids = append(ids, string(c.Action)+" "+string(c.Kind))
@@ -356,13 +362,7 @@ func qbRunSize(ctx context.Context, o qbOptions, sh benchgen.Shape, log io.Write
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		s := &QBStep{Name: name}
-		m.stop(s)
-		s.ByAction = cnt.take()
-		s.Calls = s.ByAction.Total()
-		s.Bound = quickbi.ReadBound(pipe.LastLive.(*quickbi.Live), quickbi.ScopeOf(want.QuickBI))
-		s.LowerBound = s.Bound.Total()
-		s.Changes = len(pl.Changes)
+		s := planned(name, m, pipe.LastLive, want, pl)
 		for _, w := range pl.Warnings {
 			if strings.HasPrefix(w, "refresh=changed") {
 				fmt.Fprintf(log, "quickbi %s: %s: %s\n", sh.Name, name, w)
