@@ -12,10 +12,9 @@ import (
 
 // TestNoDirectWritesOutsideState: no code of the module outside this
 // package writes a state's Objects or Reads maps directly, or replaces its
-// Objects map. A save appends
-// to the journal what Record, Put, Delete and SetRead noted, so a direct
-// write would be missing from the journal of a production save (under
-// test, the save itself fails; see checkNoted).
+// Objects map. A save appends to the journal what Record, Put, Delete and
+// SetRead noted, so a direct write would be missing from the journal of a
+// production save (under test, the save itself fails; see checkNoted).
 func TestNoDirectWritesOutsideState(t *testing.T) {
 	root, err := filepath.Abs("..")
 	if err != nil {

@@ -13,9 +13,9 @@ import (
 )
 
 // Quick BI's units (provider.Refresher): "tags ACCOUNT" (the account as
-// Quick BI shows it, NormalizeAccount), the tag values
-// of a member whose tags the files manage (QueryUserTagValueList, one call
-// per member: 50,000 of the 51,256 calls of a plan of 50,000 members).
+// Quick BI shows it, NormalizeAccount), the tag values of a member whose
+// tags the files manage (QueryUserTagValueList, one call per member:
+// 50,000 of the 51,256 calls of a plan of 50,000 members).
 //
 // Everything else is read by every read, narrowed or not: the members
 // (their accounts, nicknames, roles and whether they are inactive), the
